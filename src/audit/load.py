@@ -1,0 +1,275 @@
+"""Reading audit workbooks: files in, raw cell grids and their column layout out.
+
+Cells are read with python-calamine (about nine times faster than openpyxl) as
+they are, with no conversion: ``N/A`` stays the text ``N/A`` and a blank cell is
+``""``. Interpreting the values is the next stage's job (validate.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audit.errors import LayoutError, Problem, WorkbookError
+from audit.framework import Framework
+
+CASES_SHEET = "Cases"
+MODERATION_SHEET = "Moderation"
+
+# Fixed columns of the Cases sheet: internal field name -> header auditors see.
+FIELDS: dict[str, str] = {
+    "case_id": "Case ID",
+    "area": "Area",
+    "audit_date": "Audit date",
+    "age_band": "Age band",
+    "agencies": "Agencies involved",
+    "overall_grade": "Overall grade",
+}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+_HEADER_ID = re.compile(r"^([A-Za-z]+\d+)(?:\s|$)")
+
+
+def fold(value: Any) -> str:
+    """Text for matching: surrounding and repeated spaces dropped, case folded."""
+    return " ".join(str(value).split()).casefold()
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(row: int, col: int) -> str:
+    """0-based row and column to A1 notation."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@dataclass
+class SheetGrid:
+    """One sheet's cells from A1, as python-calamine returns them."""
+
+    file: Path
+    sheet: str
+    rows: list[list[Any]]
+    sha256: str
+    hidden: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.file.name
+
+    def value(self, row: int, col: int) -> Any:
+        r = self.rows[row] if row < len(self.rows) else []
+        return r[col] if col < len(r) else ""
+
+
+@dataclass
+class Layout:
+    """Where things are on a Cases sheet. Row and column indexes are 0-based."""
+
+    header_row: int
+    fields: dict[str, int]
+    criteria: dict[str, int]
+    free_text: dict[str, int]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def workbook_files(inputs: Iterable[str | Path]) -> list[Path]:
+    """Expand folders to the workbooks inside them (sorted), skipping Excel lock files."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$")
+            )
+            if not found:
+                raise WorkbookError(f"{path}: the folder holds no .xlsx workbooks")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def read_file_bytes(path: Path, password: str | None = None, limits: Any = None) -> bytes:
+    """The workbook's bytes once it has passed the safety checks (decrypted if need be)."""
+    from audit.safety import Limits, check_workbook_file
+
+    decrypted = check_workbook_file(path, limits or Limits(), password=password)
+    if decrypted is not None:
+        return decrypted
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise WorkbookError(f"{path.name}: cannot read the file ({exc.strerror})") from None
+
+
+def read_sheets(
+    path: str | Path,
+    sheets: Iterable[str] = (CASES_SHEET,),
+    *,
+    required: str | None = CASES_SHEET,
+    password: str | None = None,
+    limits: Any = None,
+) -> tuple[dict[str, SheetGrid], list[Problem]]:
+    """Read the named sheets (matched without regard to case) of one workbook.
+
+    Returns the grids found and any warnings (a hidden sheet). A missing
+    ``required`` sheet is a LayoutError listing the sheets the workbook has.
+    """
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    path = Path(path)
+    data = read_file_bytes(path, password, limits)
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = {fold(m.name): m for m in book.sheets_metadata}
+    except Exception as exc:  # calamine raises its own types, and plain ones for odd files
+        raise WorkbookError(f"{path.name}: cannot be read as an Excel workbook ({_short(exc)})") from None
+
+    grids: dict[str, SheetGrid] = {}
+    problems: list[Problem] = []
+    for wanted in sheets:
+        meta = metadata.get(fold(wanted))
+        if meta is None:
+            if required and fold(wanted) == fold(required):
+                have = ", ".join(repr(m.name) for m in book.sheets_metadata) or "none"
+                raise LayoutError(
+                    f"{path.name}: no sheet named {wanted!r}; the workbook has: {have}. "
+                    f"Put the case rows on a sheet called {wanted!r}."
+                )
+            continue
+        try:
+            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise WorkbookError(f"{path.name}: sheet {meta.name!r} cannot be read ({_short(exc)})") from None
+        hidden = meta.visible != SheetVisibleEnum.Visible
+        if hidden:
+            problems.append(
+                Problem(path.name, meta.name, None, "the sheet is hidden in Excel; it was read all the same", "warning")
+            )
+        grids[wanted] = SheetGrid(path, meta.name, rows, digest, hidden)
+        problems.extend(_formula_problems(path.name, data, meta.name))
+    return grids, problems
+
+
+def _formula_problems(file: str, data: bytes, sheet: str) -> list[Problem]:
+    """Formula cells saved without a result would otherwise read as blank."""
+    from audit.safety import find_formulas_without_values
+
+    return [
+        Problem(
+            file,
+            sheet,
+            ref,
+            "formula with no stored result (the workbook was never recalculated); "
+            "open and save it in Excel, or type the value",
+        )
+        for ref in find_formulas_without_values(data, sheet)
+    ]
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
+    """Find the header row (the first with a `Case ID` cell) and map its columns.
+
+    Headers are matched without regard to case and surrounding spaces. A criterion
+    column is one whose header starts with a criterion ID and a space. Two columns
+    for the same thing are ambiguous, so they stop the sheet (LayoutError).
+    """
+    header_row = next(
+        (i for i, row in enumerate(grid.rows) if any(fold(v) == fold(FIELDS["case_id"]) for v in row)), None
+    )
+    if header_row is None:
+        raise LayoutError(
+            f"{grid.name}: sheet {grid.sheet!r} has no header row: expected a cell reading 'Case ID' "
+            f"above the case rows (looked at {len(grid.rows)} rows)"
+        )
+    by_header = {fold(h): k for k, h in FIELDS.items()}
+    known_ids = {c.id.upper(): c.id for c in framework.criteria}
+    fields: dict[str, int] = {}
+    criteria: dict[str, int] = {}
+    free_text: dict[str, int] = {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+
+    def claim(key: str, col: int, header: str) -> None:
+        if key in seen:
+            raise LayoutError(
+                f"{grid.name}: {grid.sheet}!{cell_ref(header_row, col)}: the header {header!r} repeats "
+                f"the column at {cell_ref(header_row, seen[key])}; keep one column for it"
+            )
+        seen[key] = col
+
+    for col, raw in enumerate(grid.rows[header_row]):
+        header = " ".join(str(raw).split()) if not is_blank(raw) else ""
+        ref = cell_ref(header_row, col)
+        if not header:
+            filled = sum(1 for r in grid.rows[header_row + 1 :] if col < len(r) and not is_blank(r[col]))
+            if filled:
+                problems.append(
+                    Problem(
+                        grid.name,
+                        grid.sheet,
+                        ref,
+                        f"column {column_letter(col)} has no header, so its {filled} value(s) were not read; "
+                        "give it a header",
+                    )
+                )
+            continue
+        key = by_header.get(fold(header))
+        if key:
+            claim(key, col, header)
+            fields[key] = col
+            continue
+        m = _HEADER_ID.match(header)
+        if m:
+            cid = known_ids.get(m.group(1).upper())
+            if cid is None:
+                problems.append(
+                    Problem(
+                        grid.name,
+                        grid.sheet,
+                        ref,
+                        f"header {header!r} starts with criterion ID {m.group(1)!r}, which the framework "
+                        f"{framework.id} {framework.version} does not define; the column was not scored",
+                    )
+                )
+                continue
+            claim(cid, col, header)
+            criteria[cid] = col
+            continue
+        claim(fold(header), col, header)
+        free_text[header] = col
+
+    for c in framework.criteria:
+        if c.id not in criteria:
+            problems.append(
+                Problem(
+                    grid.name,
+                    grid.sheet,
+                    cell_ref(header_row, 0),
+                    f"no column for criterion {c.id} ({c.label}): expected a header in row {header_row + 1} "
+                    f"starting '{c.id} '; its answers count as missing",
+                )
+            )
+    return Layout(header_row, fields, criteria, free_text, problems)

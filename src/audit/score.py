@@ -1,0 +1,89 @@
+"""Scoring: validated cases in, results per criterion and theme and a grade per case out.
+
+Yes = 1, Partly = 0.5, No = 0 (the points live in the framework file); N/A,
+blank and invalid answers are left out of every rate.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from audit.framework import Framework
+from audit.statistics import percentage, wilson_interval
+from audit.validate import INVALID
+
+RESULT_COLUMNS = ("yes", "partly", "no", "na", "missing", "invalid", "answered", "pct_yes", "ci_low", "ci_high",
+                  "score")
+
+
+def _counts(answers: pd.Series) -> dict[str, int]:
+    values = answers.tolist()
+    return {
+        "yes": values.count("Yes"),
+        "partly": values.count("Partly"),
+        "no": values.count("No"),
+        "na": values.count("N/A"),
+        "missing": sum(v is None or (isinstance(v, float) and v != v) for v in values),
+        "invalid": values.count(INVALID),
+    }
+
+
+def _result(counts: dict[str, int], fw: Framework) -> dict[str, float | int | None]:
+    answered = counts["yes"] + counts["partly"] + counts["no"]
+    low, high = wilson_interval(counts["yes"], answered)
+    points = counts["yes"] * fw.points["Yes"] + counts["partly"] * fw.points["Partly"] + counts["no"] * fw.points["No"]
+    return {
+        **counts,
+        "answered": answered,
+        "pct_yes": percentage(counts["yes"], answered),
+        "ci_low": low,
+        "ci_high": high,
+        "score": points / answered if answered else None,
+    }
+
+
+def score_criteria(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """One row per criterion (index: criterion ID), in framework order."""
+    rows = {c.id: _result(_counts(scored[c.id]), fw) for c in fw.criteria}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
+
+
+def score_themes(criteria: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """One row per theme: every answer to the theme's criteria pooled."""
+    rows = {}
+    for theme in fw.themes:
+        ids = [c.id for c in fw.criteria_in(theme.id)]
+        counts = {k: int(criteria.loc[ids, k].sum()) for k in ("yes", "partly", "no", "na", "missing", "invalid")}
+        rows[theme.id] = _result(counts, fw)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
+
+
+def case_points(scored: pd.DataFrame, fw: Framework) -> pd.Series:
+    """Each case's mean points over the criteria it answered (NaN where none)."""
+    ids = list(fw.criterion_ids)
+    pts = scored[ids].apply(lambda col: col.map(lambda v: fw.points.get(v) if isinstance(v, str) else None))
+    return pts.astype(float).mean(axis=1, skipna=True)
+
+
+def grade_cases(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Mean points and the derived grade for each case.
+
+    The grade is the first band whose minimum the mean reaches; a key criterion
+    answered No limits the case to the framework's cap (Requires improvement).
+    """
+    means = case_points(scored, fw)
+    key_ids = [c.id for c in fw.criteria if c.key]
+    order = list(fw.grades)
+    cap_rank = order.index(fw.key_no_cap)
+    grades = []
+    key_no = scored[key_ids].eq("No").any(axis=1) if key_ids else pd.Series(False, index=scored.index)
+    for mean, capped in zip(means, key_no, strict=True):
+        if mean != mean:  # NaN: nothing answered
+            grades.append(None)
+            continue
+        grade = next(b.grade for b in fw.grade_bands if mean >= b.min - 1e-9)
+        if capped and order.index(grade) < cap_rank:
+            grade = fw.key_no_cap
+        grades.append(grade)
+    return pd.DataFrame({"mean_points": means, "derived_grade": grades, "key_criterion_no": key_no},
+                        index=scored.index)

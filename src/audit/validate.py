@@ -1,0 +1,319 @@
+"""Validation: raw cell grids in, one tidy row per case out, with every problem located.
+
+Nothing is lost and nothing is guessed. Every non-blank row of a Cases sheet
+becomes a row of :attr:`AuditData.cases`, either ``scored`` or ``excluded`` with
+its reason and cell. Messages describe a bad value (``a number``, ``text that is
+not an answer``) rather than repeat it, because reports that quote them may be
+published and a stray cell can hold a child's details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit.errors import AuditError, LayoutError, Problem, WorkbookError
+from audit.framework import Framework, load_framework
+from audit.load import CASES_SHEET, Layout, SheetGrid, cell_ref, find_layout, fold, is_blank, read_sheets, workbook_files
+
+INVALID = "Invalid"
+SCORED = "scored"
+EXCLUDED = "excluded"
+_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d %B %Y", "%d %b %Y", "%d.%m.%Y")
+_AGENCY_SPLIT = re.compile(r"[,;/\n]+")
+_DASHES = re.compile(r"\s*(?:-|–|—|to)\s*")
+
+# Columns of AuditData.cases before the criterion answers.
+CASE_COLUMNS = (
+    "file", "sheet", "row", "case_id", "area", "audit_date", "age_band", "agencies", "overall_grade",
+)
+STATUS_COLUMNS = ("status", "reason", "reason_cell", "free_text")
+
+
+@dataclass
+class AuditData:
+    """Every case read from one or more workbooks, with the problems found on the way.
+
+    ``cases`` has one row per non-blank row read: the fixed fields, one column
+    per criterion ID holding ``Yes``/``Partly``/``No``/``N/A``, ``None`` (blank)
+    or ``Invalid``, and ``status`` (``scored`` or ``excluded``) with ``reason``.
+    ``failed`` maps a file name to the error that stopped it being read at all.
+    """
+
+    framework: Framework
+    cases: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, AuditError] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> pd.DataFrame:
+        return self.cases[self.cases["status"] == SCORED]
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        return self.cases[self.cases["status"] == EXCLUDED]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def areas(self) -> list[str]:
+        """Area names in the order first met, leaving out rows with no area."""
+        return list(dict.fromkeys(a for a in self.cases["area"] if a is not None))
+
+    @property
+    def unassigned(self) -> pd.DataFrame:
+        """Rows that name no area: they are excluded and belong to no area's report."""
+        return self.cases[self.cases["area"].isna()]
+
+    def for_area(self, area: str) -> AuditData:
+        """The slice for one area: its rows, and the problems of its rows or of its files."""
+        key = fold(area)
+        matches = [a for a in self.areas if fold(a) == key]
+        if not matches:
+            raise AuditError(f"no area called {area!r}; the data has: {', '.join(self.areas) or 'none'}")
+        rows = self.cases[self.cases["area"] == matches[0]]
+        files = set(rows["file"])
+        problems = [
+            p for p in self.problems if p.area == matches[0] or (p.area is None and p.case_id is None and p.file in files)
+        ]
+        return AuditData(
+            self.framework,
+            rows.reset_index(drop=True),
+            problems,
+            {f: h for f, h in self.files.items() if f in files},
+            {},
+        )
+
+    def exclusions(self) -> list[dict[str, Any]]:
+        """Excluded rows as plain records, for summary.json and reports."""
+        ex = self.excluded
+        return [
+            {"case_id": c, "file": f, "cell": f"{s}!{cell}", "reason": r}
+            for c, f, s, cell, r in zip(ex["case_id"], ex["file"], ex["sheet"], ex["reason_cell"], ex["reason"], strict=True)
+        ]
+
+
+def empty_cases(framework: Framework) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*CASE_COLUMNS, *framework.criterion_ids, *STATUS_COLUMNS])
+
+
+def load_audit(
+    inputs: str | Path | Iterable[str | Path],
+    framework: Framework | str | Path | None = None,
+    *,
+    password: str | None = None,
+    limits: Any = None,
+    keep_going: bool = True,
+) -> AuditData:
+    """Read and validate workbooks (files or folders of them) into one AuditData.
+
+    With ``keep_going`` a file that cannot be read is recorded in ``failed`` and
+    the rest are still read; without it the first such error is raised.
+    """
+    fw = framework if isinstance(framework, Framework) else load_framework(framework)
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    records: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    files: dict[str, str] = {}
+    failed: dict[str, AuditError] = {}
+    for path in workbook_files(inputs):
+        try:
+            grids, read_problems = read_sheets(path, password=password, limits=limits)
+            grid = grids[CASES_SHEET]
+            layout = find_layout(grid, fw)
+        except (WorkbookError, LayoutError) as exc:
+            if not keep_going:
+                raise
+            failed[path.name] = exc
+            continue
+        files[path.name] = grid.sha256
+        problems.extend(read_problems)
+        rows, row_problems = validate_sheet(grid, layout, fw)
+        records.extend(rows)
+        problems.extend(layout.problems)
+        problems.extend(row_problems)
+    problems.extend(_finalise(records, fw))
+    cases = pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns)) if records else empty_cases(fw)
+    return AuditData(fw, cases, problems, files, failed)
+
+
+def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """One record per non-blank row below the header, and the problems in its cells."""
+    problems: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    f = layout.fields
+    default_area = grid.file.stem if "area" not in f else None
+    for r in range(layout.header_row + 1, len(grid.rows)):
+        row = grid.rows[r]
+        if all(is_blank(v) for v in row):
+            continue  # an all-blank row is not a case
+
+        def get(col: int | None, _row: list[Any] = row) -> Any:
+            return _row[col] if col is not None and col < len(_row) else ""
+
+        case_id = _text_id(get(f.get("case_id")))
+        area = _text(get(f.get("area"))) if "area" in f else default_area
+
+        def report(col: int, message: str, severity: str = "error", _r: int = r, _c: str | None = case_id,
+                   _a: str | None = area) -> None:
+            problems.append(Problem(grid.name, grid.sheet, cell_ref(_r, col), message, severity, _a, _c))
+
+        rec: dict[str, Any] = {
+            "file": grid.name, "sheet": grid.sheet, "row": r + 1, "case_id": case_id, "area": area,
+            "audit_date": _date(get(f.get("audit_date")), f.get("audit_date"), report),
+            "age_band": _choice(get(f.get("age_band")), f.get("age_band"), fw.age_bands, "an age band", report,
+                                normalise=lambda v: _DASHES.sub("-", v)),
+            "agencies": _agencies(get(f.get("agencies")), f.get("agencies"), fw, report),
+            "overall_grade": _choice(get(f.get("overall_grade")), f.get("overall_grade"), fw.grades, "a grade", report),
+        }
+        for cid, col in layout.criteria.items():
+            rec[cid] = _answer(get(col), col, cid, fw, report)
+        for cid in fw.criterion_ids:
+            rec.setdefault(cid, None)
+        rec["free_text"] = {h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))}
+        rec["status"], rec["reason"], rec["reason_cell"] = SCORED, None, None
+        rec["_id_cell"] = cell_ref(r, f.get("case_id", 0))
+        rec["_area_cell"] = cell_ref(r, f["area"]) if "area" in f else None
+        records.append(rec)
+    return records, problems
+
+
+def _finalise(records: list[dict[str, Any]], fw: Framework) -> list[Problem]:
+    """Rules across rows: a case needs an ID, an area, a unique ID in its area and one valid answer."""
+    problems: list[Problem] = []
+
+    def exclude(rec: dict[str, Any], reason: str, cell: str) -> None:
+        if rec["status"] == EXCLUDED:
+            return
+        rec.update(status=EXCLUDED, reason=reason, reason_cell=cell)
+        problems.append(Problem(rec["file"], rec["sheet"], cell, f"row excluded: {reason}", "error",
+                                rec["area"], rec["case_id"]))
+
+    # One spelling per area, so that 'North Vale' and 'north vale ' are one area.
+    spelling: dict[str, str] = {}
+    for rec in records:
+        if rec["area"] is not None:
+            rec["area"] = spelling.setdefault(fold(rec["area"]), rec["area"])
+
+    for rec in records:
+        if rec["case_id"] is None:
+            exclude(rec, "the Case ID is blank", rec["_id_cell"])
+        elif rec["area"] is None:
+            exclude(rec, "the Area is blank, so the case belongs to no area", rec["_area_cell"])
+
+    copies: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for rec in records:
+        if rec["case_id"] is not None and rec["area"] is not None:
+            copies[(fold(rec["area"]), fold(rec["case_id"]))].append(rec)
+    for group in copies.values():
+        if len(group) > 1:
+            places = ", ".join(f"{g['file']} {g['sheet']}!{g['_id_cell']}" for g in group)
+            for rec in group:
+                exclude(rec, f"Case ID {rec['case_id']} appears {len(group)} times in {rec['area']} ({places}); "
+                        "every copy is left out until one is removed", rec["_id_cell"])
+
+    valid = set(fw.points)
+    for rec in records:
+        if not any(rec[cid] in valid for cid in fw.criterion_ids):
+            exclude(rec, "no valid answer to any criterion", rec["_id_cell"])
+    for rec in records:
+        del rec["_id_cell"], rec["_area_cell"]
+    return problems
+
+
+def _text(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    return " ".join(str(value).split())
+
+
+def _text_id(value: Any) -> str | None:
+    """Case IDs typed as numbers come back as floats: 101.0 is the ID '101'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _text(value)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        return "a date or time"
+    return "text that is not one of them"
+
+
+def _answer(value: Any, col: int, cid: str, fw: Framework, report: Any) -> str | None:
+    if is_blank(value):
+        return None
+    canon = fw.normalise_answer(value) if isinstance(value, str) else None
+    if canon is None:
+        report(col, f"answer to {cid} should be Yes, Partly, No or N/A; found {_describe(value)}. "
+                    "It is not scored; the rest of the case is")
+        return INVALID
+    return canon
+
+
+def _choice(value: Any, col: int | None, allowed: tuple[str, ...], what: str, report: Any,
+            normalise: Any = None) -> str | None:
+    if col is None or is_blank(value):
+        return None
+    text = str(value).strip()
+    if normalise:
+        text = normalise(text)
+    lookup = {fold(a): a for a in allowed}
+    hit = lookup.get(fold(text)) if isinstance(value, str) else None
+    if hit is None:
+        report(col, f"expected {what}: one of {', '.join(allowed)}; found {_describe(value)}", "warning")
+    return hit
+
+
+def _date(value: Any, col: int | None, report: Any) -> dt.date | None:
+    if col is None or is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+            report(col, "the audit date is typed as text; it was read as day/month/year. "
+                        "Format the cell as a date to be sure", "warning")
+            return parsed
+    report(col, f"expected an audit date; found {_describe(value)}", "warning")
+    return None
+
+
+def _agencies(value: Any, col: int | None, fw: Framework, report: Any) -> tuple[str, ...]:
+    if col is None or is_blank(value):
+        return ()
+    found: list[str] = []
+    unknown = 0
+    for part in _AGENCY_SPLIT.split(str(value)):
+        if not part.strip():
+            continue
+        aid = fw.agency_id(part)
+        if aid is None:
+            unknown += 1
+        elif aid not in found:
+            found.append(aid)
+    if unknown:
+        report(col, f"{unknown} agency name(s) not recognised; expected names such as "
+                    f"{', '.join(fw.agencies.values())}, separated by commas", "warning")
+    return tuple(found)

@@ -1,0 +1,55 @@
+"""Shared fixtures: the default framework and a builder for small audit workbooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from audit.framework import Framework, load_framework
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DATA = ROOT / "sample_data"
+
+
+@pytest.fixture(scope="session")
+def framework() -> Framework:
+    return load_framework()
+
+
+def header_for(fw: Framework, extra: tuple[str, ...] = ()) -> list[str]:
+    return ["Case ID", "Area", "Audit date", "Age band", "Agencies involved", "Overall grade", *extra,
+            *(c.header for c in fw.criteria)]
+
+
+def case_row(fw: Framework, case_id: Any, area: Any = "Testshire", answer: Any = "Yes",
+             **answers: Any) -> list[Any]:
+    """A row with every criterion answered `answer` except those given by ID."""
+    return [case_id, area, dt.date(2025, 3, 1), "3-7", "Police, Health", "Good",
+            *(answers.get(c.id, answer) for c in fw.criteria)]
+
+
+@pytest.fixture
+def make_workbook(tmp_path: Path) -> Callable[..., Path]:
+    """Write rows to a Cases sheet. `title_rows` blank/title rows go above the header."""
+
+    def build(rows: list[list[Any]], header: list[str] | None = None, name: str = "audit.xlsx",
+              title_rows: int = 0, sheet: str = "Cases", fw: Framework | None = None) -> Path:
+        fw = fw or load_framework()
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = sheet
+        for i in range(title_rows):
+            ws.append(["Case-file audit" if i == 0 else None])
+        ws.append(header or header_for(fw))
+        for row in rows:
+            ws.append(row)
+        path = tmp_path / name
+        wb.save(path)
+        return path
+
+    return build
