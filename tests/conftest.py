@@ -22,23 +22,45 @@ def framework() -> Framework:
 
 
 def header_for(fw: Framework, extra: tuple[str, ...] = ()) -> list[str]:
-    return ["Case ID", "Area", "Audit date", "Age band", "Agencies involved", "Overall grade", *extra,
-            *(c.header for c in fw.criteria)]
+    return [
+        "Case ID",
+        "Area",
+        "Audit date",
+        "Age band",
+        "Agencies involved",
+        "Overall grade",
+        *extra,
+        *(c.header for c in fw.criteria),
+    ]
 
 
-def case_row(fw: Framework, case_id: Any, area: Any = "Testshire", answer: Any = "Yes",
-             **answers: Any) -> list[Any]:
+def case_row(
+    fw: Framework, case_id: Any, area: Any = "Testshire", answer: Any = "Yes", **answers: Any
+) -> list[Any]:
     """A row with every criterion answered `answer` except those given by ID."""
-    return [case_id, area, dt.date(2025, 3, 1), "3-7", "Police, Health", "Good",
-            *(answers.get(c.id, answer) for c in fw.criteria)]
+    return [
+        case_id,
+        area,
+        dt.date(2025, 3, 1),
+        "3-7",
+        "Police, Health",
+        "Good",
+        *(answers.get(c.id, answer) for c in fw.criteria),
+    ]
 
 
 @pytest.fixture
 def make_workbook(tmp_path: Path) -> Callable[..., Path]:
     """Write rows to a Cases sheet. `title_rows` blank/title rows go above the header."""
 
-    def build(rows: list[list[Any]], header: list[str] | None = None, name: str = "audit.xlsx",
-              title_rows: int = 0, sheet: str = "Cases", fw: Framework | None = None) -> Path:
+    def build(
+        rows: list[list[Any]],
+        header: list[str] | None = None,
+        name: str = "audit.xlsx",
+        title_rows: int = 0,
+        sheet: str = "Cases",
+        fw: Framework | None = None,
+    ) -> Path:
         fw = fw or load_framework()
         wb = openpyxl.Workbook()
         ws = wb.active
@@ -53,3 +75,36 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return build
+
+
+SMALL_YAML = """
+id: small-test
+title: "A small test framework"
+version: "1"
+agencies: {csc: "Children's social care", police: Police}
+themes:
+  - {id: first, label: First theme}
+  - {id: second, label: Second theme}
+criteria:
+  - {id: X1, label: Seen promptly, question: "Was the child seen promptly?", theme: first, agencies: [csc]}
+  - {id: X2, label: Police checks done, question: "Were checks done?", theme: first, agencies: [police],
+     key: true}
+  - {id: Y1, label: Plan agreed, question: "Was a plan agreed?", theme: second, agencies: [csc, police]}
+answers:
+  "Yes": {points: 1, accept: [Y]}
+  "Partly": {points: 0.5, accept: [P]}
+  "No": {points: 0, accept: [N]}
+  "N/A": {points: null, accept: [NA]}
+age_bands: ["Under 5", "5 and over"]
+grades:
+  bands:
+    - {grade: Good, min: 0.6}
+    - {grade: Poor, min: 0}
+"""
+
+
+@pytest.fixture
+def small_framework(tmp_path: Path) -> Framework:
+    path = tmp_path / "small.yml"
+    path.write_text(SMALL_YAML, encoding="utf-8")
+    return load_framework(path)

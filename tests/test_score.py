@@ -45,7 +45,10 @@ def test_theme_pools_its_criteria(result, framework):
     ("answers", "grade"),
     [
         ({}, "Outstanding"),
-        ({"I1": "Partly", "I2": "Partly", "I3": "Partly", "I4": "Partly", "I5": "Partly", "A1": "Partly"}, "Good"),
+        (
+            {"I1": "Partly", "I2": "Partly", "I3": "Partly", "I4": "Partly", "I5": "Partly", "A1": "Partly"},
+            "Good",
+        ),
         ({"V1": "No"}, "Requires improvement"),  # a key criterion answered No caps the grade
         ({"A1": "No"}, "Outstanding"),
     ],
@@ -62,13 +65,28 @@ def test_all_no_is_inadequate(make_workbook, framework):
 
 
 def test_summary_accounting_and_shape(make_workbook, framework):
-    rows = [case_row(framework, "C1"), case_row(framework, "C1"), case_row(framework, "C2"),
-            case_row(framework, "C3", answer=None)]
+    rows = [
+        case_row(framework, "C1"),
+        case_row(framework, "C1"),
+        case_row(framework, "C2"),
+        case_row(framework, "C3", answer=None),
+    ]
     summary = summary_dict(analyse_area(load_audit(make_workbook(rows), framework)))
     assert summary["rows_read"] == 4
     assert summary["cases_scored"] == 1 and summary["cases_excluded"] == 3
     assert summary["rows_read"] == summary["cases_scored"] + summary["cases_excluded"]
     assert [e["cell"] for e in summary["excluded"]] == ["Cases!A2", "Cases!A3", "Cases!A5"]
     assert set(summary["criteria"]) == set(framework.criterion_ids)
-    assert set(summary["criteria"]["V1"]) == {"yes", "partly", "no", "na", "missing", "invalid", "answered",
-                                              "pct_yes", "ci_low", "ci_high", "score"}
+    assert set(summary["criteria"]["V1"]) == {
+        "yes",
+        "partly",
+        "no",
+        "na",
+        "missing",
+        "invalid",
+        "answered",
+        "pct_yes",
+        "ci_low",
+        "ci_high",
+        "score",
+    }

@@ -11,13 +11,47 @@ from tests.conftest import case_row, header_for
 
 
 def test_answers_and_synonyms_normalise(make_workbook, framework):
-    spellings = ["Yes", " y ", "MET", "partly", "Partial", "partially met", "P", "n", "Not Met", "N/A", "na",
-                 "Not applicable", "  No  ", "Partly met", "Partially", "Y", "N/A"]
+    spellings = [
+        "Yes",
+        " y ",
+        "MET",
+        "partly",
+        "Partial",
+        "partially met",
+        "P",
+        "n",
+        "Not Met",
+        "N/A",
+        "na",
+        "Not applicable",
+        "  No  ",
+        "Partly met",
+        "Partially",
+        "Y",
+        "N/A",
+    ]
     row = ["C1", "Testshire", None, None, None, None, *spellings[: len(framework.criteria)]]
     data = load_audit(make_workbook([row]), framework)
     got = [data.cases.loc[0, c.id] for c in framework.criteria]
-    assert got == ["Yes", "Yes", "Yes", "Partly", "Partly", "Partly", "Partly", "No", "No", "N/A", "N/A", "N/A",
-                   "No", "Partly", "Partly", "Yes", "N/A"]
+    assert got == [
+        "Yes",
+        "Yes",
+        "Yes",
+        "Partly",
+        "Partly",
+        "Partly",
+        "Partly",
+        "No",
+        "No",
+        "N/A",
+        "N/A",
+        "N/A",
+        "No",
+        "Partly",
+        "Partly",
+        "Yes",
+        "N/A",
+    ]
     assert data.errors == []
 
 
@@ -46,8 +80,12 @@ def test_invalid_answer_reported_with_cell_and_rest_of_case_scored(make_workbook
 
 
 def test_duplicate_case_ids_in_an_area_exclude_every_copy(make_workbook, framework):
-    rows = [case_row(framework, "C1"), case_row(framework, "c1 "), case_row(framework, "C2"),
-            case_row(framework, "C1", area="Otherford")]
+    rows = [
+        case_row(framework, "C1"),
+        case_row(framework, "c1 "),
+        case_row(framework, "C2"),
+        case_row(framework, "C1", area="Otherford"),
+    ]
     data = load_audit(make_workbook(rows), framework)
     ex = data.excluded
     assert list(ex["row"]) == [2, 3]
@@ -67,7 +105,11 @@ def test_blank_rows_are_not_cases_and_stray_values_are_not_lost(make_workbook, f
 
 
 def test_case_with_no_valid_answer_is_excluded(make_workbook, framework):
-    rows = [case_row(framework, "C1", answer=None), case_row(framework, "C2", answer="??"), case_row(framework, "C3")]
+    rows = [
+        case_row(framework, "C1", answer=None),
+        case_row(framework, "C2", answer="??"),
+        case_row(framework, "C3"),
+    ]
     data = load_audit(make_workbook(rows), framework)
     assert data.excluded["case_id"].tolist() == ["C1", "C2"]
     assert set(data.excluded["reason"]) == {"no valid answer to any criterion"}
@@ -105,7 +147,9 @@ def test_unknown_and_missing_criterion_columns_are_reported(make_workbook, frame
 def test_repeated_column_stops_the_sheet(make_workbook, framework):
     header = header_for(framework) + ["V1 Child's voice again"]
     with pytest.raises(LayoutError, match=r"Cases!.*repeats"):
-        load_audit(make_workbook([case_row(framework, "C1") + ["Yes"]], header=header), framework, keep_going=False)
+        load_audit(
+            make_workbook([case_row(framework, "C1") + ["Yes"]], header=header), framework, keep_going=False
+        )
 
 
 def test_missing_cases_sheet_lists_the_sheets(make_workbook, framework):

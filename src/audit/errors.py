@@ -35,7 +35,6 @@ class ReportError(AuditError):
     exit_code = 1
 
 
-
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input, located to a file, sheet and cell.

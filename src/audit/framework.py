@@ -218,7 +218,11 @@ def load_framework(path: str | Path | None = None) -> Framework:
     for i, b in enumerate(_need(grades, "bands", f"{where}: grades", list)):
         bw = f"{where}: grades.bands[{i}]"
         bands.append(GradeBand(str(_need(b, "grade", bw, str)), float(_need(b, "min", bw, (int, float)))))
-    if [b.min for b in bands] != sorted((b.min for b in bands), reverse=True) or not bands or bands[-1].min > 0:
+    if (
+        [b.min for b in bands] != sorted((b.min for b in bands), reverse=True)
+        or not bands
+        or bands[-1].min > 0
+    ):
         raise FrameworkError(f"{where}: grade bands go from best to worst, and the last starts at 0")
     cap = str(grades.get("key_no_cap", bands[-1].grade))
     if cap not in {b.grade for b in bands}:
@@ -232,7 +236,19 @@ def load_framework(path: str | Path | None = None) -> Framework:
     for aid, label in agencies.items():
         aliases[_fold(aid)] = aliases[_fold(aid.replace("_", " "))] = aliases[_fold(label)] = aid
 
-    known = {"agency_aliases", "id", "title", "version", "description", "agencies", "themes", "criteria", "answers", "age_bands", "grades"}
+    known = {
+        "agency_aliases",
+        "id",
+        "title",
+        "version",
+        "description",
+        "agencies",
+        "themes",
+        "criteria",
+        "answers",
+        "age_bands",
+        "grades",
+    }
     return Framework(
         id=str(_need(data, "id", where, str)),
         title=str(_need(data, "title", where, str)),

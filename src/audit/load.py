@@ -95,7 +95,9 @@ def workbook_files(inputs: Iterable[str | Path]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             found = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$")
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$")
             )
             if not found:
                 raise WorkbookError(f"{path}: the folder holds no .xlsx workbooks")
@@ -161,7 +163,13 @@ def read_sheets(
         hidden = meta.visible != SheetVisibleEnum.Visible
         if hidden:
             problems.append(
-                Problem(path.name, meta.name, None, "the sheet is hidden in Excel; it was read all the same", "warning")
+                Problem(
+                    path.name,
+                    meta.name,
+                    None,
+                    "the sheet is hidden in Excel; it was read all the same",
+                    "warning",
+                )
             )
         grids[wanted] = SheetGrid(path, meta.name, rows, digest, hidden)
         problems.extend(_formula_problems(path.name, data, meta.name))

@@ -70,7 +70,9 @@ def analyse_area(data: AuditData, area: str | None = None) -> AreaResult:
 
 
 def _result_dict(row: pd.Series) -> dict[str, Any]:
-    out: dict[str, Any] = {k: int(row[k]) for k in ("yes", "partly", "no", "na", "missing", "invalid", "answered")}
+    out: dict[str, Any] = {
+        k: int(row[k]) for k in ("yes", "partly", "no", "na", "missing", "invalid", "answered")
+    }
     for k in ("pct_yes", "ci_low", "ci_high"):
         out[k] = round_or_none(row[k], 1)
     out["score"] = round_or_none(row["score"], 3)
@@ -89,7 +91,9 @@ def _counts(values: pd.Series, order: tuple[str, ...] | list[str]) -> dict[str, 
 def sample_profile(result: AreaResult) -> dict[str, dict[str, int]]:
     """Who the scored cases were: age bands, agencies involved, grades."""
     fw, cases = result.framework, result.cases
-    agency_counts = {label: int(sum(aid in a for a in cases["agencies"])) for aid, label in fw.agencies.items()}
+    agency_counts = {
+        label: int(sum(aid in a for a in cases["agencies"])) for aid, label in fw.agencies.items()
+    }
     return {
         "age_bands": _counts(cases["age_band"], fw.age_bands),
         "agencies": agency_counts,
@@ -126,19 +130,21 @@ def criteria_table(result: AreaResult) -> pd.DataFrame:
     rows = []
     for c in fw.criteria:
         r = result.criteria.loc[c.id]
-        rows.append({
-            "ID": c.id,
-            "Criterion": c.label + (" (key)" if c.key else ""),
-            "Theme": fw.theme(c.theme).number,
-            "Yes": int(r["yes"]),
-            "Partly": int(r["partly"]),
-            "No": int(r["no"]),
-            "N/A": int(r["na"]),
-            "Blank or invalid": int(r["missing"] + r["invalid"]),
-            "% Yes": _pct(r["pct_yes"]),
-            "95% interval": _interval(r["ci_low"], r["ci_high"]),
-            "Score": "" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.2f}",
-        })
+        rows.append(
+            {
+                "ID": c.id,
+                "Criterion": c.label + (" (key)" if c.key else ""),
+                "Theme": fw.theme(c.theme).number,
+                "Yes": int(r["yes"]),
+                "Partly": int(r["partly"]),
+                "No": int(r["no"]),
+                "N/A": int(r["na"]),
+                "Blank or invalid": int(r["missing"] + r["invalid"]),
+                "% Yes": _pct(r["pct_yes"]),
+                "95% interval": _interval(r["ci_low"], r["ci_high"]),
+                "Score": "" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.2f}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -147,13 +153,15 @@ def themes_table(result: AreaResult) -> pd.DataFrame:
     rows = []
     for t in fw.themes:
         r = result.themes.loc[t.id]
-        rows.append({
-            "Theme": f"{t.number}. {t.label}",
-            "Answers": int(r["answered"]),
-            "% Yes": _pct(r["pct_yes"]),
-            "95% interval": _interval(r["ci_low"], r["ci_high"]),
-            "Score": "" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.2f}",
-        })
+        rows.append(
+            {
+                "Theme": f"{t.number}. {t.label}",
+                "Answers": int(r["answered"]),
+                "% Yes": _pct(r["pct_yes"]),
+                "95% interval": _interval(r["ci_low"], r["ci_high"]),
+                "Score": "" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.2f}",
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -21,7 +21,17 @@ import pandas as pd
 
 from audit.errors import AuditError, LayoutError, Problem, WorkbookError
 from audit.framework import Framework, load_framework
-from audit.load import CASES_SHEET, Layout, SheetGrid, cell_ref, find_layout, fold, is_blank, read_sheets, workbook_files
+from audit.load import (
+    CASES_SHEET,
+    Layout,
+    SheetGrid,
+    cell_ref,
+    find_layout,
+    fold,
+    is_blank,
+    read_sheets,
+    workbook_files,
+)
 
 INVALID = "Invalid"
 SCORED = "scored"
@@ -32,7 +42,15 @@ _DASHES = re.compile(r"\s*(?:-|–|—|to)\s*")
 
 # Columns of AuditData.cases before the criterion answers.
 CASE_COLUMNS = (
-    "file", "sheet", "row", "case_id", "area", "audit_date", "age_band", "agencies", "overall_grade",
+    "file",
+    "sheet",
+    "row",
+    "case_id",
+    "area",
+    "audit_date",
+    "age_band",
+    "agencies",
+    "overall_grade",
 )
 STATUS_COLUMNS = ("status", "reason", "reason_cell", "free_text")
 
@@ -84,7 +102,9 @@ class AuditData:
         rows = self.cases[self.cases["area"] == matches[0]]
         files = set(rows["file"])
         problems = [
-            p for p in self.problems if p.area == matches[0] or (p.area is None and p.case_id is None and p.file in files)
+            p
+            for p in self.problems
+            if p.area == matches[0] or (p.area is None and p.case_id is None and p.file in files)
         ]
         return AuditData(
             self.framework,
@@ -99,7 +119,9 @@ class AuditData:
         ex = self.excluded
         return [
             {"case_id": c, "file": f, "cell": f"{s}!{cell}", "reason": r}
-            for c, f, s, cell, r in zip(ex["case_id"], ex["file"], ex["sheet"], ex["reason_cell"], ex["reason"], strict=True)
+            for c, f, s, cell, r in zip(
+                ex["case_id"], ex["file"], ex["sheet"], ex["reason_cell"], ex["reason"], strict=True
+            )
         ]
 
 
@@ -144,11 +166,17 @@ def load_audit(
         problems.extend(layout.problems)
         problems.extend(row_problems)
     problems.extend(_finalise(records, fw))
-    cases = pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns)) if records else empty_cases(fw)
+    cases = (
+        pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns))
+        if records
+        else empty_cases(fw)
+    )
     return AuditData(fw, cases, problems, files, failed)
 
 
-def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list[dict[str, Any]], list[Problem]]:
+def validate_sheet(
+    grid: SheetGrid, layout: Layout, fw: Framework
+) -> tuple[list[dict[str, Any]], list[Problem]]:
     """One record per non-blank row below the header, and the problems in its cells."""
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
@@ -165,23 +193,43 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
         case_id = _text_id(get(f.get("case_id")))
         area = _text(get(f.get("area"))) if "area" in f else default_area
 
-        def report(col: int, message: str, severity: str = "error", _r: int = r, _c: str | None = case_id,
-                   _a: str | None = area) -> None:
+        def report(
+            col: int,
+            message: str,
+            severity: str = "error",
+            _r: int = r,
+            _c: str | None = case_id,
+            _a: str | None = area,
+        ) -> None:
             problems.append(Problem(grid.name, grid.sheet, cell_ref(_r, col), message, severity, _a, _c))
 
         rec: dict[str, Any] = {
-            "file": grid.name, "sheet": grid.sheet, "row": r + 1, "case_id": case_id, "area": area,
+            "file": grid.name,
+            "sheet": grid.sheet,
+            "row": r + 1,
+            "case_id": case_id,
+            "area": area,
             "audit_date": _date(get(f.get("audit_date")), f.get("audit_date"), report),
-            "age_band": _choice(get(f.get("age_band")), f.get("age_band"), fw.age_bands, "an age band", report,
-                                normalise=lambda v: _DASHES.sub("-", v)),
+            "age_band": _choice(
+                get(f.get("age_band")),
+                f.get("age_band"),
+                fw.age_bands,
+                "an age band",
+                report,
+                normalise=lambda v: _DASHES.sub("-", v),
+            ),
             "agencies": _agencies(get(f.get("agencies")), f.get("agencies"), fw, report),
-            "overall_grade": _choice(get(f.get("overall_grade")), f.get("overall_grade"), fw.grades, "a grade", report),
+            "overall_grade": _choice(
+                get(f.get("overall_grade")), f.get("overall_grade"), fw.grades, "a grade", report
+            ),
         }
         for cid, col in layout.criteria.items():
             rec[cid] = _answer(get(col), col, cid, fw, report)
         for cid in fw.criterion_ids:
             rec.setdefault(cid, None)
-        rec["free_text"] = {h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))}
+        rec["free_text"] = {
+            h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))
+        }
         rec["status"], rec["reason"], rec["reason_cell"] = SCORED, None, None
         rec["_id_cell"] = cell_ref(r, f.get("case_id", 0))
         rec["_area_cell"] = cell_ref(r, f["area"]) if "area" in f else None
@@ -197,8 +245,17 @@ def _finalise(records: list[dict[str, Any]], fw: Framework) -> list[Problem]:
         if rec["status"] == EXCLUDED:
             return
         rec.update(status=EXCLUDED, reason=reason, reason_cell=cell)
-        problems.append(Problem(rec["file"], rec["sheet"], cell, f"row excluded: {reason}", "error",
-                                rec["area"], rec["case_id"]))
+        problems.append(
+            Problem(
+                rec["file"],
+                rec["sheet"],
+                cell,
+                f"row excluded: {reason}",
+                "error",
+                rec["area"],
+                rec["case_id"],
+            )
+        )
 
     # One spelling per area, so that 'North Vale' and 'north vale ' are one area.
     spelling: dict[str, str] = {}
@@ -220,8 +277,12 @@ def _finalise(records: list[dict[str, Any]], fw: Framework) -> list[Problem]:
         if len(group) > 1:
             places = ", ".join(f"{g['file']} {g['sheet']}!{g['_id_cell']}" for g in group)
             for rec in group:
-                exclude(rec, f"Case ID {rec['case_id']} appears {len(group)} times in {rec['area']} ({places}); "
-                        "every copy is left out until one is removed", rec["_id_cell"])
+                exclude(
+                    rec,
+                    f"Case ID {rec['case_id']} appears {len(group)} times in {rec['area']} ({places}); "
+                    "every copy is left out until one is removed",
+                    rec["_id_cell"],
+                )
 
     valid = set(fw.points)
     for rec in records:
@@ -260,14 +321,18 @@ def _answer(value: Any, col: int, cid: str, fw: Framework, report: Any) -> str |
         return None
     canon = fw.normalise_answer(value) if isinstance(value, str) else None
     if canon is None:
-        report(col, f"answer to {cid} should be Yes, Partly, No or N/A; found {_describe(value)}. "
-                    "It is not scored; the rest of the case is")
+        report(
+            col,
+            f"answer to {cid} should be Yes, Partly, No or N/A; found {_describe(value)}. "
+            "It is not scored; the rest of the case is",
+        )
         return INVALID
     return canon
 
 
-def _choice(value: Any, col: int | None, allowed: tuple[str, ...], what: str, report: Any,
-            normalise: Any = None) -> str | None:
+def _choice(
+    value: Any, col: int | None, allowed: tuple[str, ...], what: str, report: Any, normalise: Any = None
+) -> str | None:
     if col is None or is_blank(value):
         return None
     text = str(value).strip()
@@ -293,8 +358,12 @@ def _date(value: Any, col: int | None, report: Any) -> dt.date | None:
                 parsed = dt.datetime.strptime(value.strip(), fmt).date()
             except ValueError:
                 continue
-            report(col, "the audit date is typed as text; it was read as day/month/year. "
-                        "Format the cell as a date to be sure", "warning")
+            report(
+                col,
+                "the audit date is typed as text; it was read as day/month/year. "
+                "Format the cell as a date to be sure",
+                "warning",
+            )
             return parsed
     report(col, f"expected an audit date; found {_describe(value)}", "warning")
     return None
@@ -314,6 +383,10 @@ def _agencies(value: Any, col: int | None, fw: Framework, report: Any) -> tuple[
         elif aid not in found:
             found.append(aid)
     if unknown:
-        report(col, f"{unknown} agency name(s) not recognised; expected names such as "
-                    f"{', '.join(fw.agencies.values())}, separated by commas", "warning")
+        report(
+            col,
+            f"{unknown} agency name(s) not recognised; expected names such as "
+            f"{', '.join(fw.agencies.values())}, separated by commas",
+            "warning",
+        )
     return tuple(found)

@@ -1,0 +1,156 @@
+"""Charts: matplotlib figures of an area's results, each with alt text made from its data.
+
+Colours come from the Government Analysis Function palette, in an order where
+neighbours contrast; values are written on the bars so colour is never the only
+carrier of meaning. Figures are embedded as PNG in an HTML ``<figure>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports are drawn off-screen, in a kernel or in a batch
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from audit.summarise import AreaResult  # noqa: E402
+
+DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
+TEXT = "#0b0c0c"
+GRID = "#b1b4b6"
+
+
+@dataclass
+class Chart:
+    """A drawn chart with what a screen reader needs to say about it."""
+
+    png: bytes
+    alt: str
+    caption: str
+
+    def html(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        return (
+            f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}">'
+            f"<figcaption>{html.escape(self.caption)}</figcaption></figure>"
+        )
+
+
+def _style(ax: plt.Axes) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=TEXT, labelsize=9)
+    ax.xaxis.label.set_color(TEXT)
+
+
+def _render(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _rate_chart(labels: list[str], table: pd.DataFrame, title: str) -> bytes:
+    """Horizontal bars of % Yes with Wilson intervals, value labels at the bar ends."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * n + 1.1))
+    y = list(range(n))[::-1]
+    pct = table["pct_yes"].astype(float).fillna(0).tolist()
+    low = table["ci_low"].astype(float).tolist()
+    high = table["ci_high"].astype(float).tolist()
+    ax.barh(y, pct, color=DARK_BLUE, height=0.6)
+    for yi, p, lo, hi, answered in zip(y, pct, low, high, table["answered"], strict=True):
+        if answered:
+            ax.plot([lo, hi], [yi, yi], color=ORANGE, linewidth=2, solid_capstyle="butt")
+            ax.text(min(hi, 100) + 1.5, yi, f"{p:.0f}%", va="center", fontsize=9, color=TEXT)
+        else:
+            ax.text(1.5, yi, "no answers", va="center", fontsize=9, color=TEXT)
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 112)
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("Cases answered Yes (bar) with 95% interval (line)")
+    ax.grid(axis="x", color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    ax.set_title(title, loc="left", fontsize=11, color=TEXT)
+    _style(ax)
+    return _render(fig)
+
+
+def _extremes(names: list[str], table: pd.DataFrame) -> str:
+    rated = [(p, name) for p, name in zip(table["pct_yes"], names, strict=True) if p is not None and p == p]
+    if not rated:
+        return "No criterion had an answer."
+    hi, lo = max(rated), min(rated)
+    return f"Highest: {hi[1]} at {hi[0]:.0f}%. Lowest: {lo[1]} at {lo[0]:.0f}%."
+
+
+def criteria_chart(result: AreaResult) -> Chart:
+    fw = result.framework
+    names = [f"{c.id} {c.label}" + (" (key)" if c.key else "") for c in fw.criteria]
+    table = result.criteria.loc[list(fw.criterion_ids)]
+    png = _rate_chart(names, table, "Cases answered Yes, by criterion")
+    alt = (
+        f"Horizontal bar chart of the percentage of cases in {result.area} answered Yes for each of "
+        f"{len(names)} criteria, with 95% intervals. " + _extremes(names, table)
+    )
+    return Chart(
+        png, alt, f"Figure: cases answered Yes by criterion, {result.area}. The data is in the table below."
+    )
+
+
+def themes_chart(result: AreaResult) -> Chart:
+    fw = result.framework
+    names = [f"{t.number}. {t.label}" for t in fw.themes]
+    table = result.themes.loc[[t.id for t in fw.themes]]
+    png = _rate_chart(names, table, "Answers of Yes, by theme")
+    alt = (
+        f"Horizontal bar chart of the percentage of answers that were Yes in each of {len(names)} themes in "
+        f"{result.area}, with 95% intervals. " + _extremes(names, table)
+    )
+    return Chart(png, alt, f"Figure: answers of Yes by theme, {result.area}. The data is in the table below.")
+
+
+def grades_chart(result: AreaResult) -> Chart:
+    """Cases by grade: the auditors' own grade beside the grade derived from the criteria."""
+    grades = list(result.framework.grades)
+    auditor = result.cases["overall_grade"].value_counts().reindex(grades, fill_value=0)
+    derived = result.cases["derived_grade"].value_counts().reindex(grades, fill_value=0)
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    x = range(len(grades))
+    w = 0.38
+    bars_a = ax.bar([i - w / 2 for i in x], auditor.values, w, color=DARK_BLUE, label="Auditor's grade")
+    bars_d = ax.bar(
+        [i + w / 2 for i in x],
+        derived.values,
+        w,
+        color=ORANGE,
+        hatch="//",
+        edgecolor="white",
+        label="Derived from the criteria",
+    )
+    for bars in (bars_a, bars_d):
+        ax.bar_label(bars, fontsize=9, color=TEXT, padding=2)
+    ax.set_xticks(list(x), grades)
+    ax.set_ylabel("Cases")
+    ax.set_ylim(0, max(1, int(max(auditor.max(), derived.max()))) * 1.25)
+    ax.legend(frameon=False, fontsize=9)
+    ax.set_title("Cases by grade", loc="left", fontsize=11, color=TEXT)
+    _style(ax)
+    png = _render(fig)
+    most = derived.idxmax() if derived.sum() else None
+    alt = (
+        f"Grouped bar chart of the {len(result.cases)} scored cases in {result.area} by grade, comparing the "
+        f"auditors' own grades with the grades derived from the criteria. "
+        + (
+            f"The most common derived grade was {most} ({derived[most]} cases)."
+            if most
+            else "No case was graded."
+        )
+    )
+    return Chart(png, alt, f"Figure: cases by grade, {result.area}. The data is in the table below.")

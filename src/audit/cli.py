@@ -1,0 +1,209 @@
+"""The `audit` command, a thin layer over the package; heavy libraries load only where needed."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+CRITERIA_HELP = "Criteria framework YAML (default: templates/criteria/jtai_domestic_abuse.yml)."
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the toolkit's errors into one clear line and its exit status, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from audit.errors import AuditError
+
+        try:
+            return func(*args, **kwargs)
+        except AuditError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException:
+            raise
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug, not bad input: still one line, with a way to see more
+            if os.environ.get("AUDIT_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} (set AUDIT_DEBUG=1 for details)", err=True
+            )
+            sys.exit(3)
+
+    return wrapper
+
+
+def _password(env_var: str | None) -> str | None:
+    """Passwords come from an environment variable, so they never sit in shell history or logs."""
+    if not env_var:
+        return None
+    value = os.environ.get(env_var)
+    if value is None:
+        raise click.UsageError(f"--password-env names {env_var}, which is not set")
+    return value
+
+
+criteria_option = click.option(
+    "--criteria", type=click.Path(dir_okay=False), default=None, help=CRITERIA_HELP
+)
+password_option = click.option(
+    "--password-env",
+    metavar="VAR",
+    default=None,
+    help="Environment variable holding the password of encrypted workbooks.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="audit")
+def main() -> None:
+    """Case-file audits of children who are victims of domestic abuse: validate, score and report."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@criteria_option
+@password_option
+@click.option("--strict", is_flag=True, help="Count warnings as problems too.")
+@_friendly
+def validate(files: tuple[str, ...], criteria: str | None, password_env: str | None, strict: bool) -> None:
+    """Check audit workbooks and list every problem by file, sheet and cell.
+
+    Exit status: 0 clean, 1 problems found, 2 a file could not be read as a workbook.
+    """
+    from audit.validate import load_audit
+
+    data = load_audit(list(files), criteria, password=_password(password_env))
+    for name, exc in data.failed.items():
+        click.echo(f"{exc}" if str(exc).startswith(name) else f"{name}: {exc}")
+    for p in data.problems:
+        click.echo(str(p))
+    counted = data.problems if strict else data.errors
+    n_rows = len(data.cases)
+    click.echo(
+        f"{len(data.files)} workbook(s) read, {len(data.failed)} unreadable; {n_rows} rows: "
+        f"{len(data.scored)} cases scored, {len(data.excluded)} excluded; "
+        f"{len(data.errors)} errors, {len(data.problems) - len(data.errors)} warnings.",
+        err=True,
+    )
+    if any(exc.exit_code == 2 for exc in data.failed.values()):
+        sys.exit(2)
+    if data.failed or counted:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@criteria_option
+@password_option
+@_friendly
+def score(files: tuple[str, ...], out_dir: str, criteria: str | None, password_env: str | None) -> None:
+    """Score every area: OUT/<area>/summary.json and OUT/<area>/scored.xlsx."""
+    from audit.report import write_area_data
+    from audit.summarise import analyse_area
+    from audit.validate import load_audit
+
+    data = load_audit(list(files), criteria, password=_password(password_env))
+    for name, exc in data.failed.items():
+        click.echo(f"{name}: {exc}", err=True)
+    for area in data.areas:
+        result = analyse_area(data, area)
+        paths = write_area_data(result, Path(out_dir) / result.slug)
+        click.echo(
+            f"{area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}"
+        )
+    if data.failed:
+        sys.exit(max(exc.exit_code for exc in data.failed.values()))
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@criteria_option
+@click.option("--rows", default=40, show_default=True, help="Case rows with dropdowns.")
+@_friendly
+def template(path: str, criteria: str | None, rows: int) -> None:
+    """Write a blank audit workbook for auditors to fill in."""
+    from audit.framework import load_framework
+    from audit.template import write_template
+
+    click.echo(f"wrote {write_template(path, load_framework(criteria), rows=rows)}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--area", required=True, help="The area to report on.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@criteria_option
+@password_option
+@_friendly
+def report(
+    files: tuple[str, ...], area: str, out_dir: str, criteria: str | None, password_env: str | None
+) -> None:
+    """Make one area's report: OUT/<area>/report.html with its summary.json and scored.xlsx."""
+    from audit.load import workbook_files
+    from audit.report import make_report
+    from audit.summarise import analyse_area
+    from audit.validate import load_audit
+
+    sources = [str(p) for p in workbook_files(files)]
+    data = load_audit(sources, criteria, password=_password(password_env))
+    result = analyse_area(data, area)
+    paths = make_report(result, [s for s in sources if Path(s).name in data.files], Path(out_dir), criteria)
+    click.echo(f"{result.area}: {paths['html']}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="Reports run at once."
+)
+@criteria_option
+@password_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_friendly
+def batch(
+    inputs: tuple[str, ...],
+    out_dir: str,
+    workers: int,
+    criteria: str | None,
+    password_env: str | None,
+    quiet: bool,
+) -> None:
+    """Report every area in the workbooks (files or folders) and write OUT/index.html."""
+    from audit.batch import run_batch
+
+    outcome = run_batch(
+        list(inputs), out_dir, criteria, workers=workers, progress=not quiet, password=_password(password_env)
+    )
+    for a in outcome.areas:
+        click.echo(f"{a.area}: {'ok' if a.ok else 'FAILED: ' + (a.error or '')}")
+    for name, why in outcome.failed_files.items():
+        click.echo(f"{name}: not read: {why}")
+    click.echo(f"index: {outcome.index}")
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@criteria_option
+@click.option("--seed", default=2025, show_default=True)
+@_friendly
+def sample(out_dir: str, criteria: str | None, seed: int) -> None:
+    """Write the synthetic sample workbooks (fictional areas) to OUT_DIR."""
+    from audit.framework import load_framework
+    from audit.sample import write_sample_data
+
+    for path in write_sample_data(out_dir, load_framework(criteria), seed=seed):
+        click.echo(f"wrote {path}")

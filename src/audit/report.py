@@ -1,0 +1,138 @@
+"""Reports for one area: run the report notebook, publish it as HTML, write the area's data files.
+
+The notebook (notebooks/area_report.ipynb) is the report's source: papermill
+runs it with the area's parameters and nbconvert turns its outputs, never its
+code, into one self-contained HTML file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.errors import ReportError
+from audit.framework import TEMPLATES_DIR
+from audit.summarise import AreaResult, summary_dict
+
+NOTEBOOKS_DIR = TEMPLATES_DIR.parent / "notebooks"
+AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_report.ipynb"
+REPORT_TEMPLATE = TEMPLATES_DIR / "report" / "area_report.html.j2"
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def write_atomic(path: Path, data: bytes | str) -> Path:
+    """Write beside the target, then rename: a failed run never leaves half a file in place of a good one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_area_data(result: AreaResult, area_dir: Path) -> dict[str, Path]:
+    """summary.json and the scored workbook for one area."""
+    from audit.scored_workbook import scored_workbook_bytes
+
+    summary = write_atomic(
+        area_dir / "summary.json", json.dumps(summary_dict(result), indent=2, default=str) + "\n"
+    )
+    workbook = write_atomic(area_dir / "scored.xlsx", scored_workbook_bytes(result))
+    return {"summary": summary, "workbook": workbook}
+
+
+@dataclass
+class ReportMeta:
+    """Words around the report body: the page title, masthead and footer."""
+
+    title: str
+    masthead: str
+    footer: str
+
+
+def report_meta(result: AreaResult, date: dt.date | None = None) -> ReportMeta:
+    fw = result.framework
+    date = date or dt.date.today()
+    inputs = ", ".join(
+        f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(result.data.files.items())
+    )
+    return ReportMeta(
+        title=f"{result.area}: case-file audit report - {fw.title}",
+        masthead="Multi-agency case-file audit",
+        footer=f"Framework {fw.id} version {fw.version}. Inputs: {inputs}. Made {date:%-d %B %Y}.",
+    )
+
+
+def notebook_to_html(nb: Any, meta: ReportMeta) -> str:
+    """An executed report notebook as one HTML page: outputs and prose, no code."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_file=REPORT_TEMPLATE.name,
+        extra_template_paths=[str(REPORT_TEMPLATE.parent)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"notebook-only", "parameters", "injected-parameters"}),
+        enabled=True,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"report": meta.__dict__})
+    return body
+
+
+def execute_notebook(parameters: dict[str, Any], output: Path, notebook: Path = AREA_NOTEBOOK) -> Any:
+    """Run the notebook with papermill; the executed copy is kept at ``output`` even when a cell fails."""
+    import papermill as pm
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            kernel_name="python3",
+        )
+    except pm.PapermillExecutionError as exc:
+        raise ReportError(
+            f"the report notebook failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}; "
+            f"the executed notebook is kept at {output}"
+        ) from None
+
+
+def make_report(
+    result: AreaResult,
+    sources: list[str],
+    out_dir: Path,
+    criteria: str | None = None,
+) -> dict[str, Path]:
+    """Everything for one area under ``out_dir/<slug>/``: data files, executed notebook, report.html."""
+    area_dir = out_dir / result.slug
+    paths = write_area_data(result, area_dir)
+    params = {
+        "source": [str(Path(s).resolve()) for s in sources],
+        "area": result.area,
+        "criteria": str(Path(criteria).resolve()) if criteria else None,
+    }
+    executed = area_dir / "report.ipynb"
+    nb = execute_notebook(params, executed)
+    paths["notebook"] = executed
+    paths["html"] = write_atomic(area_dir / "report.html", notebook_to_html(nb, report_meta(result)))
+    return paths

@@ -1,0 +1,110 @@
+"""Batch runs end to end: every sample area reported, an index, failures named, not fatal."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audit import batch as batch_module
+from audit.cli import main
+from tests.conftest import SAMPLE_DATA, case_row
+
+SAMPLE_AREAS = {
+    "amberlow-vale": "Amberlow Vale",
+    "brackenholt-moor": "Brackenholt Moor",
+    "cindersey-fen": "Cindersey Fen",
+    "dunmerrow-hythe": "Dunmerrow Hythe",
+    "elderwyke-downs": "Elderwyke Downs",
+    "fennistow-bay": "Fennistow Bay",
+}
+
+
+@pytest.fixture(scope="session")
+def sample_batch(tmp_path_factory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("reports")
+    result = CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet"])
+    return out, result
+
+
+def test_batch_reports_every_sample_area(sample_batch):
+    out, result = sample_batch
+    assert result.exit_code == 0, result.output
+    for slug, name in SAMPLE_AREAS.items():
+        summary = json.loads((out / slug / "summary.json").read_text())
+        assert summary["area"] == name
+        assert summary["rows_read"] == summary["cases_scored"] + summary["cases_excluded"]
+        assert 15 <= summary["cases_scored"] <= 40
+        assert (out / slug / "report.html").is_file()
+    index = (out / "index.html").read_text()
+    for slug, name in SAMPLE_AREAS.items():
+        assert f'href="{slug}/report.html"' in index and name in index
+
+
+def test_report_html_is_a_report_not_a_notebook_dump(sample_batch):
+    out, _ = sample_batch
+    page = (out / "amberlow-vale" / "report.html").read_text()
+    assert '<html lang="en-GB">' in page
+    assert re.search(r"<title>Amberlow Vale: case-file audit report", page)
+    for leftover in ("In&nbsp;[", "In [", "import ", "analyse_area(", "jp-InputArea", "<script"):
+        assert leftover not in page
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", page), "the page must not load from other hosts"
+    images = re.findall(r'<img [^>]*src="([^"]+)"[^>]*alt="([^"]+)"|<img [^>]*alt="([^"]+)"[^>]*src="([^"]+)"', page)
+    assert len(images) == 3
+    for found in images:
+        src = found[0] or found[3]
+        alt = found[1] or found[2]
+        assert src.startswith("data:image/png;base64,")
+        assert len(alt) > 40
+    for heading in ("Summary", "The sample", "Results by theme", "Results by criterion", "Case grades",
+                    "Data quality", "About this report"):
+        assert f"<h2>{heading}</h2>" in page
+
+
+def test_data_quality_section_shows_the_invalid_answer(sample_batch):
+    out, _ = sample_batch
+    page = (out / "brackenholt-moor" / "report.html").read_text()
+    assert "brackenholt-moor.xlsx: Cases!I17" in page
+    summary = json.loads((out / "brackenholt-moor" / "summary.json").read_text())
+    assert summary["criteria"]["I2"]["invalid"] == 1
+
+
+def test_report_numbers_match_summary(sample_batch):
+    out, _ = sample_batch
+    summary = json.loads((out / "fennistow-bay" / "summary.json").read_text())
+    page = (out / "fennistow-bay" / "report.html").read_text()
+    v1 = summary["criteria"]["V1"]
+    assert f"Child's voice recorded: Yes in {v1['yes']} of {v1['answered']} cases ({v1['pct_yes']:.0f}%" in page
+
+
+def test_one_failing_area_does_not_stop_the_others(make_workbook, framework, tmp_path, monkeypatch):
+    rows = [case_row(framework, "C1", area="Good Place"), case_row(framework, "C2", area="Bad Place")]
+    path = make_workbook(rows)
+
+    def fake_report(result, sources, out_dir, criteria=None):
+        if result.area == "Bad Place":
+            raise RuntimeError("the kernel died")
+        (out_dir / result.slug).mkdir(parents=True)
+        return {}
+
+    monkeypatch.setattr(batch_module, "make_report", fake_report)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(path), "--out", str(out), "--quiet"])
+    assert result.exit_code == 1
+    assert "Good Place: ok" in result.output and "Bad Place: FAILED" in result.output
+    index = (out / "index.html").read_text()
+    assert "Bad Place: the report failed" in index and "the kernel died" in index
+    assert 'href="good-place/report.html"' in index
+
+
+def test_unreadable_file_named_in_index_and_exit_status(make_workbook, framework, tmp_path, monkeypatch):
+    make_workbook([case_row(framework, "C1")], name="fine.xlsx")
+    (tmp_path / "broken.xlsx").write_bytes(b"\x00" * 64)
+    monkeypatch.setattr(batch_module, "make_report", lambda result, *a, **k: {})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(tmp_path), "--out", str(out), "--quiet"])
+    assert result.exit_code == 1
+    assert "broken.xlsx could not be read" in (out / "index.html").read_text()
