@@ -73,7 +73,7 @@ def test_score_writes_summary_and_workbook_per_area(run, make_workbook, framewor
     assert summary["criteria"]["V1"]["no"] == 1 and summary["criteria"]["V1"]["pct_yes"] == 0.0
     test = json.loads((out / "testshire" / "summary.json").read_text())
     assert test["criteria"]["V1"]["missing"] == 1 and test["criteria"]["V1"]["answered"] == 1
-    assert (out / "testshire" / "scored.xlsx").stat().st_size > 0
+    assert (out / "restricted" / "testshire" / "scored.xlsx").stat().st_size > 0
 
 
 def test_score_with_another_framework(run, tmp_path, small_framework, make_workbook):

@@ -1,4 +1,4 @@
-"""Batch runs: every area in the inputs to its own report, and an index linking them.
+"""Batch runs: every area in the inputs to its own report, an index linking them, and a manifest.
 
 The inputs are read and validated once; each area is then scored and reported
 on its own, so one area that fails never stops the others.
@@ -7,12 +7,13 @@ on its own, so one area that fails never stops the others.
 from __future__ import annotations
 
 import datetime as dt
-import html
+import json
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audit.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.errors import AuditError
 from audit.framework import TEMPLATES_DIR, Framework
 from audit.report import make_report, write_atomic
@@ -20,14 +21,23 @@ from audit.summarise import analyse_area, slugify
 from audit.validate import AuditData, load_audit
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """How every area in a batch is reported."""
+
+    criteria: str | None = None
+    publish: bool = False
+    threshold: int = DEFAULT_THRESHOLD
+    allow_identifiers: bool = False
+
+
 @dataclass
 class AreaOutcome:
     area: str
     slug: str
     error: str | None = None
-    cases_scored: int = 0
-    rows_read: int = 0
-    key_results: dict[str, float | None] = field(default_factory=dict)
+    cases_scored: int | str = 0
+    key_results: dict[str, float | str | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -40,6 +50,7 @@ class BatchOutcome:
     areas: list[AreaOutcome]
     failed_files: dict[str, str]
     unassigned_rows: int
+    publish: bool = False
     index: Path | None = None
 
     @property
@@ -47,17 +58,33 @@ class BatchOutcome:
         return all(a.ok for a in self.areas) and not self.failed_files
 
 
-def _report_one(
-    data: AuditData, area: str, sources: list[str], out_dir: Path, criteria: str | None
-) -> AreaOutcome:
+def refuse_identifiers(data: AuditData) -> None:
+    """Stop an area whose workbooks hold cells that look like personal data (named by cell, never by value)."""
+    if not data.identifiers:
+        return
+    shown = data.identifiers[:5]
+    places = "; ".join(f"{p.where} ({p.message.split(')')[0].split('(')[-1]})" for p in shown)
+    more = len(data.identifiers) - len(shown)
+    raise AuditError(
+        f"not reported: {len(data.identifiers)} cell(s) look like personal data: {places}"
+        + (f" and {more} more" if more > 0 else "")
+        + ". Remove them from the workbook, or pass --allow-identifiers if they are not personal data"
+    )
+
+
+def _report_one(data: AuditData, area: str, sources: list[str], out_dir: Path, opts: BatchOptions) -> AreaOutcome:
     outcome = AreaOutcome(area, slugify(area))
     try:
-        result = analyse_area(data, area)
-        outcome.cases_scored, outcome.rows_read = result.cases_scored, result.rows_read
+        if not opts.allow_identifiers:
+            refuse_identifiers(data.for_area(area))
+        result = analyse_area(data, area, publish=opts.publish, threshold=opts.threshold)
+        outcome.cases_scored = result.show("cases", result.cases_scored)
         outcome.key_results = {
-            c.label: result.criteria.loc[c.id, "pct_yes"] for c in data.framework.criteria if c.key
+            c.label: SUPPRESSED if result.rate_hidden(("c", c.id)) else result.criteria.loc[c.id, "pct_yes"]
+            for c in data.framework.criteria
+            if c.key
         }
-        make_report(result, sources, out_dir, criteria)
+        make_report(result, sources, out_dir, opts.criteria)
     except AuditError as exc:
         outcome.error = str(exc)
     except Exception as exc:  # one area's failure must not stop the batch
@@ -68,38 +95,49 @@ def _report_one(
 def run_batch(
     inputs: list[str | Path],
     out_dir: str | Path,
-    criteria: str | None = None,
+    options: BatchOptions | None = None,
     *,
     workers: int = 1,
     progress: bool = True,
     password: str | None = None,
 ) -> BatchOutcome:
-    """Report every area found in ``inputs`` under ``out_dir`` and write ``out_dir/index.html``."""
-    from audit.load import workbook_files
+    """Report every area found in ``inputs`` under ``out_dir``; write ``index.html`` and ``manifest.json``.
 
+    An area whose workbook holds likely personal identifiers is not reported
+    unless ``options.allow_identifiers``; the other areas still are.
+    """
+    from audit.load import workbook_files
+    from audit.manifest import build_manifest
+
+    started = dt.datetime.now(dt.UTC)
+    opts = options or BatchOptions()
     out_dir = Path(out_dir)
     files = [str(p) for p in workbook_files(inputs)]
-    data = load_audit(files, criteria, password=password)
+    data = load_audit(files, opts.criteria, password=password)
     slugs: dict[str, str] = {}
     for area in data.areas:
         other = slugs.setdefault(slugify(area), area)
         if other != area:
-            raise AuditError(
-                f"areas {other!r} and {area!r} would share the folder {slugify(area)!r}; rename one"
-            )
+            raise AuditError(f"areas {other!r} and {area!r} would share the folder {slugify(area)!r}; rename one")
     sources = [f for f in files if Path(f).name in data.files]
     outcomes: list[AreaOutcome] = []
     bar = _progress(len(data.areas), progress)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(_report_one, data, a, sources, out_dir, criteria) for a in data.areas]
+        futures = [pool.submit(_report_one, data, a, sources, out_dir, opts) for a in data.areas]
         for fut in as_completed(futures):
             outcomes.append(fut.result())
             bar.update(1)
     bar.close()
     order = {a: i for i, a in enumerate(data.areas)}
     outcomes.sort(key=lambda o: order[o.area])
-    batch = BatchOutcome(out_dir, outcomes, {k: str(v) for k, v in data.failed.items()}, len(data.unassigned))
+    failed_files = {k: str(v) for k, v in data.failed.items()}
+    batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish)
     batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
+    params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
+    results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in outcomes}
+    results.update({name: f"not read: {why}" for name, why in failed_files.items()})
+    manifest = build_manifest(data.files, data.framework, params, started, results)
+    write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return batch
 
 
@@ -115,10 +153,4 @@ def index_html(batch: BatchOutcome, fw: Framework) -> str:
 
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR / "report"), autoescape=select_autoescape())
     key_labels = [c.label for c in fw.criteria if c.key]
-    return env.get_template("index.html.j2").render(
-        batch=batch,
-        fw=fw,
-        key_labels=key_labels,
-        made=dt.date.today(),
-        escape=html.escape,
-    )
+    return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())

@@ -56,17 +56,24 @@ def _render(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def _rate_chart(labels: list[str], table: pd.DataFrame, title: str) -> bytes:
-    """Horizontal bars of % Yes with Wilson intervals, value labels at the bar ends."""
+def _rate_chart(labels: list[str], table: pd.DataFrame, title: str, hidden: list[bool]) -> bytes:
+    """Horizontal bars of % Yes with Wilson intervals, value labels at the bar ends.
+
+    A rate hidden by disclosure control gets no bar, only the label [c].
+    """
     n = len(labels)
+    table = table.copy()
+    table.loc[hidden, ["pct_yes", "ci_low", "ci_high"]] = None
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * n + 1.1))
     y = list(range(n))[::-1]
     pct = table["pct_yes"].astype(float).fillna(0).tolist()
     low = table["ci_low"].astype(float).tolist()
     high = table["ci_high"].astype(float).tolist()
     ax.barh(y, pct, color=DARK_BLUE, height=0.6)
-    for yi, p, lo, hi, answered in zip(y, pct, low, high, table["answered"], strict=True):
-        if answered:
+    for yi, p, lo, hi, answered, hide in zip(y, pct, low, high, table["answered"], hidden, strict=True):
+        if hide:
+            ax.text(1.5, yi, "[c]", va="center", fontsize=9, color=TEXT)
+        elif answered:
             ax.plot([lo, hi], [yi, yi], color=ORANGE, linewidth=2, solid_capstyle="butt")
             ax.text(min(hi, 100) + 1.5, yi, f"{p:.0f}%", va="center", fontsize=9, color=TEXT)
         else:
@@ -82,8 +89,12 @@ def _rate_chart(labels: list[str], table: pd.DataFrame, title: str) -> bytes:
     return _render(fig)
 
 
-def _extremes(names: list[str], table: pd.DataFrame) -> str:
-    rated = [(p, name) for p, name in zip(table["pct_yes"], names, strict=True) if p is not None and p == p]
+def _extremes(names: list[str], table: pd.DataFrame, hidden: list[bool]) -> str:
+    rated = [
+        (p, name)
+        for p, name, hide in zip(table["pct_yes"], names, hidden, strict=True)
+        if p is not None and p == p and not hide
+    ]
     if not rated:
         return "No criterion had an answer."
     hi, lo = max(rated), min(rated)
@@ -94,24 +105,24 @@ def criteria_chart(result: AreaResult) -> Chart:
     fw = result.framework
     names = [f"{c.id} {c.label}" + (" (key)" if c.key else "") for c in fw.criteria]
     table = result.criteria.loc[list(fw.criterion_ids)]
-    png = _rate_chart(names, table, "Cases answered Yes, by criterion")
+    hidden = [result.rate_hidden(("c", c.id)) for c in fw.criteria]
+    png = _rate_chart(names, table, "Cases answered Yes, by criterion", hidden)
     alt = (
         f"Horizontal bar chart of the percentage of cases in {result.area} answered Yes for each of "
-        f"{len(names)} criteria, with 95% intervals. " + _extremes(names, table)
+        f"{len(names)} criteria, with 95% intervals. " + _extremes(names, table, hidden)
     )
-    return Chart(
-        png, alt, f"Figure: cases answered Yes by criterion, {result.area}. The data is in the table below."
-    )
+    return Chart(png, alt, f"Figure: cases answered Yes by criterion, {result.area}. The data is in the table below.")
 
 
 def themes_chart(result: AreaResult) -> Chart:
     fw = result.framework
     names = [f"{t.number}. {t.label}" for t in fw.themes]
     table = result.themes.loc[[t.id for t in fw.themes]]
-    png = _rate_chart(names, table, "Answers of Yes, by theme")
+    hidden = [result.rate_hidden(("t", t.id)) for t in fw.themes]
+    png = _rate_chart(names, table, "Answers of Yes, by theme", hidden)
     alt = (
         f"Horizontal bar chart of the percentage of answers that were Yes in each of {len(names)} themes in "
-        f"{result.area}, with 95% intervals. " + _extremes(names, table)
+        f"{result.area}, with 95% intervals. " + _extremes(names, table, hidden)
     )
     return Chart(png, alt, f"Figure: answers of Yes by theme, {result.area}. The data is in the table below.")
 
@@ -121,6 +132,10 @@ def grades_chart(result: AreaResult) -> Chart:
     grades = list(result.framework.grades)
     auditor = result.cases["overall_grade"].value_counts().reindex(grades, fill_value=0)
     derived = result.cases["derived_grade"].value_counts().reindex(grades, fill_value=0)
+    hide_a = [("auditor", g) in result.hidden for g in grades]
+    hide_d = [("derived", g) in result.hidden for g in grades]
+    auditor[hide_a] = 0
+    derived[hide_d] = 0
     fig, ax = plt.subplots(figsize=(7.5, 3.2))
     x = range(len(grades))
     w = 0.38
@@ -134,8 +149,9 @@ def grades_chart(result: AreaResult) -> Chart:
         edgecolor="white",
         label="Derived from the criteria",
     )
-    for bars in (bars_a, bars_d):
-        ax.bar_label(bars, fontsize=9, color=TEXT, padding=2)
+    for bars, hide in ((bars_a, hide_a), (bars_d, hide_d)):
+        labels = ["[c]" if h else f"{int(b.get_height())}" for b, h in zip(bars, hide, strict=True)]
+        ax.bar_label(bars, labels=labels, fontsize=9, color=TEXT, padding=2)
     ax.set_xticks(list(x), grades)
     ax.set_ylabel("Cases")
     ax.set_ylim(0, max(1, int(max(auditor.max(), derived.max()))) * 1.25)
@@ -143,13 +159,17 @@ def grades_chart(result: AreaResult) -> Chart:
     ax.set_title("Cases by grade", loc="left", fontsize=11, color=TEXT)
     _style(ax)
     png = _render(fig)
-    most = derived.idxmax() if derived.sum() else None
+    visible = derived[[not h for h in hide_d]]
+    most = visible.idxmax() if visible.sum() else None
     alt = (
-        f"Grouped bar chart of the {len(result.cases)} scored cases in {result.area} by grade, comparing the "
+        f"Grouped bar chart of the {result.show('cases', len(result.cases))} scored cases in {result.area} by "
+        "grade, comparing the "
         f"auditors' own grades with the grades derived from the criteria. "
         + (
             f"The most common derived grade was {most} ({derived[most]} cases)."
             if most
+            else "No derived grade can be published."
+            if result.publish
             else "No case was graded."
         )
     )

@@ -34,9 +34,7 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug, not bad input: still one line, with a way to see more
             if os.environ.get("AUDIT_DEBUG"):
                 raise
-            click.echo(
-                f"internal error: {type(exc).__name__}: {exc} (set AUDIT_DEBUG=1 for details)", err=True
-            )
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set AUDIT_DEBUG=1 for details)", err=True)
             sys.exit(3)
 
     return wrapper
@@ -52,9 +50,24 @@ def _password(env_var: str | None) -> str | None:
     return value
 
 
-criteria_option = click.option(
-    "--criteria", type=click.Path(dir_okay=False), default=None, help=CRITERIA_HELP
-)
+criteria_option = click.option("--criteria", type=click.Path(dir_okay=False), default=None, help=CRITERIA_HELP)
+
+
+def publish_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--threshold",
+        default=5,
+        show_default=True,
+        type=click.IntRange(1, 100),
+        help="With --publish, counts from 1 to this are shown as [c].",
+    )(func)
+    return click.option(
+        "--publish",
+        is_flag=True,
+        help="Apply disclosure control: suppress small counts, leave out case IDs and free text.",
+    )(func)
+
+
 password_option = click.option(
     "--password-env",
     metavar="VAR",
@@ -106,9 +119,12 @@ def validate(files: tuple[str, ...], criteria: str | None, password_env: str | N
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @criteria_option
 @password_option
+@publish_options
 @_friendly
-def score(files: tuple[str, ...], out_dir: str, criteria: str | None, password_env: str | None) -> None:
-    """Score every area: OUT/<area>/summary.json and OUT/<area>/scored.xlsx."""
+def score(
+    files: tuple[str, ...], out_dir: str, criteria: str | None, password_env: str | None, publish: bool, threshold: int
+) -> None:
+    """Score every area: OUT/<area>/summary.json; the scored workbook in OUT/restricted/<area>/."""
     from audit.report import write_area_data
     from audit.summarise import analyse_area
     from audit.validate import load_audit
@@ -117,11 +133,9 @@ def score(files: tuple[str, ...], out_dir: str, criteria: str | None, password_e
     for name, exc in data.failed.items():
         click.echo(f"{name}: {exc}", err=True)
     for area in data.areas:
-        result = analyse_area(data, area)
-        paths = write_area_data(result, Path(out_dir) / result.slug)
-        click.echo(
-            f"{area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}"
-        )
+        result = analyse_area(data, area, publish=publish, threshold=threshold)
+        paths = write_area_data(result, Path(out_dir))
+        click.echo(f"{area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}")
     if data.failed:
         sys.exit(max(exc.exit_code for exc in data.failed.values()))
 
@@ -145,11 +159,18 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @criteria_option
 @password_option
+@publish_options
 @_friendly
 def report(
-    files: tuple[str, ...], area: str, out_dir: str, criteria: str | None, password_env: str | None
+    files: tuple[str, ...],
+    area: str,
+    out_dir: str,
+    criteria: str | None,
+    password_env: str | None,
+    publish: bool,
+    threshold: int,
 ) -> None:
-    """Make one area's report: OUT/<area>/report.html with its summary.json and scored.xlsx."""
+    """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     from audit.load import workbook_files
     from audit.report import make_report
     from audit.summarise import analyse_area
@@ -157,7 +178,7 @@ def report(
 
     sources = [str(p) for p in workbook_files(files)]
     data = load_audit(sources, criteria, password=_password(password_env))
-    result = analyse_area(data, area)
+    result = analyse_area(data, area, publish=publish, threshold=threshold)
     paths = make_report(result, [s for s in sources if Path(s).name in data.files], Path(out_dir), criteria)
     click.echo(f"{result.area}: {paths['html']}")
 
@@ -165,11 +186,11 @@ def report(
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option(
-    "--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="Reports run at once."
-)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="Reports run at once.")
 @criteria_option
 @password_option
+@publish_options
+@click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_friendly
 def batch(
@@ -178,13 +199,21 @@ def batch(
     workers: int,
     criteria: str | None,
     password_env: str | None,
+    publish: bool,
+    threshold: int,
+    allow_identifiers: bool,
     quiet: bool,
 ) -> None:
-    """Report every area in the workbooks (files or folders) and write OUT/index.html."""
-    from audit.batch import run_batch
+    """Report every area in the workbooks (files or folders) and write OUT/index.html.
 
+    Executed notebooks and case-level data go to OUT/restricted/; the rest of OUT
+    may be circulated, and with --publish it has disclosure control applied.
+    """
+    from audit.batch import BatchOptions, run_batch
+
+    options = BatchOptions(criteria, publish, threshold, allow_identifiers)
     outcome = run_batch(
-        list(inputs), out_dir, criteria, workers=workers, progress=not quiet, password=_password(password_env)
+        list(inputs), out_dir, options, workers=workers, progress=not quiet, password=_password(password_env)
     )
     for a in outcome.areas:
         click.echo(f"{a.area}: {'ok' if a.ok else 'FAILED: ' + (a.error or '')}")

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from audit.summarise import AreaResult, criteria_table, sample_profile, themes_table
+from audit.disclosure import SUPPRESSED, Group, protect
+from audit.summarise import AreaResult, criteria_table, published_profile, themes_table
 
 
 class Fragment(str):
@@ -37,13 +38,10 @@ def table(frame: pd.DataFrame, caption: str, numeric: Iterable[str] = ()) -> str
     body = []
     for row in frame.itertuples(index=False):
         cells = [f'<th scope="row">{esc(row[0])}</th>']
-        cells += [
-            f"<td{_num(c, numeric)}>{esc(v)}</td>" for c, v in zip(frame.columns[1:], row[1:], strict=True)
-        ]
+        cells += [f"<td{_num(c, numeric)}>{esc(v)}</td>" for c, v in zip(frame.columns[1:], row[1:], strict=True)]
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
@@ -68,7 +66,14 @@ def title(result: AreaResult) -> Fragment:
     return Fragment(
         f"<h1>{esc(result.area)}: case-file audit report</h1>"
         f'<p class="lead">{esc(fw.title)}. Framework version {esc(fw.version)}. '
-        f"{result.cases_scored} cases scored, audited {_date_range(list(result.cases['audit_date']))}.</p>"
+        f"{result.show('cases', result.cases_scored)} cases scored, "
+        f"audited {_date_range(list(result.cases['audit_date']))}.</p>"
+        + (
+            f'<p class="mode">Published version: counts from 1 to {result.threshold} are shown as '
+            f"{SUPPRESSED}, with further counts hidden where they would reveal one.</p>"
+            if result.publish
+            else ""
+        )
     )
 
 
@@ -80,22 +85,17 @@ def headline(result: AreaResult) -> Fragment:
             "<h2>Summary</h2><p>No case could be scored, so this report has no findings. "
             "The data quality section says why.</p>"
         )
-    items = []
-    for c in (c for c in fw.criteria if c.key):
-        r = crit.loc[c.id]
-        items.append(_finding(c.label, r))
-    rated = crit[crit["answered"] > 0].sort_values("pct_yes")
+    excluded = result.show("excluded", result.cases_excluded)
     parts = [
-        f"<h2>Summary</h2><p>{result.cases_scored} cases were scored"
-        + (
-            f" and {result.cases_excluded} rows were left out (see data quality)"
-            if result.cases_excluded
-            else ""
-        )
+        f"<h2>Summary</h2><p>{result.show('cases', result.cases_scored)} cases were scored"
+        + (f" and {excluded} rows were left out (see data quality)" if result.cases_excluded else "")
         + ".</p>"
     ]
+    items = [_finding(result, c.id) for c in fw.criteria if c.key]
     if items:
         parts.append("<p>Key criteria:</p><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+    visible = [cid for cid in crit.index if crit.loc[cid, "answered"] > 0 and not result.rate_hidden(("c", cid))]
+    rated = crit.loc[visible].sort_values("pct_yes")
     if len(rated) >= 2:
         low, high = rated.index[0], rated.index[-1]
         parts.append(
@@ -105,28 +105,37 @@ def headline(result: AreaResult) -> Fragment:
         )
     if result.cases_scored < 10:
         parts.append(
-            f"<p><strong>The sample is small ({result.cases_scored} cases):</strong> the intervals are "
-            "wide, so treat differences between criteria with care.</p>"
+            f"<p><strong>The sample is small ({result.show('cases', result.cases_scored)} cases):</strong> "
+            "the intervals are wide, so treat differences between criteria with care.</p>"
         )
     return Fragment("".join(parts))
 
 
-def _finding(label: str, r: pd.Series) -> str:
+def _finding(result: AreaResult, cid: str) -> str:
+    label = esc(result.framework.criterion(cid).label)
+    r, key = result.criteria.loc[cid], ("c", cid)
     if not r["answered"]:
-        return f"{esc(label)}: no case answered this criterion."
+        return f"{label}: no case answered this criterion."
+    yes, answered = (
+        result.show((key, "yes"), int(r["yes"])),
+        result.show((key, "answered"), int(r["answered"])),
+    )
+    if result.rate_hidden(key):
+        return f"{label}: Yes in {yes} of {answered} cases (the rate is not published: it would reveal a small count)."
     return (
-        f"{esc(label)}: Yes in {int(r['yes'])} of {int(r['answered'])} cases ({_pct(r['pct_yes'])}; "
+        f"{label}: Yes in {yes} of {answered} cases ({_pct(r['pct_yes'])}; "
         f"95% interval {r['ci_low']:.0f}% to {r['ci_high']:.0f}%)."
     )
 
 
 def sample(result: AreaResult) -> Fragment:
-    prof = sample_profile(result)
+    prof = published_profile(result)
     ages = pd.DataFrame({"Age band": list(prof["age_bands"]), "Cases": list(prof["age_bands"].values())})
     agencies = pd.DataFrame({"Agency": list(prof["agencies"]), "Cases": list(prof["agencies"].values())})
     return Fragment(
         "<h2>The sample</h2>"
-        f"<p>{result.cases_scored} cases of children in {esc(result.area)} were scored. A case can involve "
+        f"<p>{result.show('cases', result.cases_scored)} cases of children in {esc(result.area)} were scored. "
+        "A case can involve "
         "several agencies.</p>"
         + table(ages, f"Scored cases by age band, {result.area}", numeric=["Cases"])
         + table(agencies, f"Scored cases by agency involved, {result.area}", numeric=["Cases"])
@@ -187,31 +196,52 @@ def grades(result: AreaResult, chart_html: str) -> Fragment:
     frame = pd.DataFrame(
         {
             "Grade": list(fw.grades),
-            "Auditor's grade": [int((cases["overall_grade"] == g).sum()) for g in fw.grades],
-            "Derived grade": [int((cases["derived_grade"] == g).sum()) for g in fw.grades],
+            "Auditor's grade": [
+                result.show(("auditor", g), int((cases["overall_grade"] == g).sum())) for g in fw.grades
+            ],
+            "Derived grade": [result.show(("derived", g), int((cases["derived_grade"] == g).sum())) for g in fw.grades],
         }
     )
-    agree = cases.dropna(subset=["overall_grade", "derived_grade"])
-    same = int((agree["overall_grade"] == agree["derived_grade"]).sum())
+    both = cases.dropna(subset=["overall_grade", "derived_grade"])
+    same = int((both["overall_grade"] == both["derived_grade"]).sum())
     capped = int(cases["key_criterion_no"].sum())
+    same_s, both_s = _pair(result, same, len(both))
+    capped_s, _ = _pair(result, capped, len(cases))
     return Fragment(
         "<h2>Case grades</h2>"
         "<p>Auditors gave each case an overall grade. The toolkit also derives a grade from each case's "
         "answers; a key criterion answered No limits a case to "
-        f"{esc(fw.key_no_cap)} at best. The two agreed for {same} of {len(agree)} cases with both grades; "
-        f"{capped} cases had a key criterion answered No.</p>"
+        f"{esc(fw.key_no_cap)} at best. The two agreed for {same_s} of {both_s} cases with both grades; "
+        f"{capped_s} cases had a key criterion answered No.</p>"
         + chart_html
         + table(frame, f"Scored cases by grade, {result.area}", numeric=["Auditor's grade", "Derived grade"])
     )
 
 
+def _pair(result: AreaResult, part: int, total: int) -> tuple[object, object]:
+    """A count and its total as published: neither they nor their difference may be a small count."""
+    if not result.publish:
+        return part, total
+    hidden = protect(
+        {"part": part, "rest": total - part, "total": total},
+        [Group(("part", "rest"), "total")],
+        result.threshold,
+    )
+    return (SUPPRESSED if "part" in hidden else part), (SUPPRESSED if "total" in hidden else total)
+
+
 def data_quality(result: AreaResult) -> Fragment:
     data = result.data
-    parts = [
-        "<h2>Data quality</h2>",
-        f"<p>{result.rows_read} rows were read: {result.cases_scored} cases scored and "
-        f"{result.cases_excluded} rows left out. Every row is accounted for below.</p>",
-    ]
+    counts = (
+        f"<p>{result.show('rows', result.rows_read)} rows were read: {result.show('cases', result.cases_scored)} "
+        f"cases scored and {result.show('excluded', result.cases_excluded)} rows left out."
+    )
+    if result.publish:
+        return Fragment(
+            "<h2>Data quality</h2>" + counts + " The rows left out and the problems found in the workbooks are "
+            "listed in the restricted outputs, which are not for publication.</p>"
+        )
+    parts = ["<h2>Data quality</h2>", counts + " Every row is accounted for below.</p>"]
     ex = data.exclusions()
     if ex:
         frame = pd.DataFrame(
@@ -228,9 +258,7 @@ def data_quality(result: AreaResult) -> Fragment:
         parts.append(table(frame, f"Rows left out, {result.area}"))
     problems = [p for p in data.problems if not p.message.startswith("row excluded")]
     if problems:
-        frame = pd.DataFrame(
-            [{"Where": p.where, "Severity": p.severity, "Problem": p.message} for p in problems]
-        )
+        frame = pd.DataFrame([{"Where": p.where, "Severity": p.severity, "Problem": p.message} for p in problems])
         parts.append(
             f"<p>{len(problems)} other problems were found in the workbook. Invalid answers are not "
             "scored; the rest of each case is.</p>"
@@ -244,8 +272,7 @@ def data_quality(result: AreaResult) -> Fragment:
 def about(result: AreaResult) -> Fragment:
     fw = result.framework
     inputs = "".join(
-        f"<li>{esc(name)}: SHA-256 <code>{esc(h[:16])}…</code></li>"
-        for name, h in sorted(result.data.files.items())
+        f"<li>{esc(name)}: SHA-256 <code>{esc(h[:16])}…</code></li>" for name, h in sorted(result.data.files.items())
     )
     return Fragment(
         "<h2>About this report</h2>"

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +43,33 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def write_area_data(result: AreaResult, area_dir: Path) -> dict[str, Path]:
-    """summary.json and the scored workbook for one area."""
+RESTRICTED = "restricted"
+
+
+def area_dirs(out_dir: Path, slug: str) -> tuple[Path, Path]:
+    """Where an area's outputs go: the folder that may be circulated, and its restricted twin.
+
+    Executed notebooks, failure details and case-level data go under
+    ``out_dir/restricted/``; everything else in ``out_dir`` may be circulated.
+    """
+    return out_dir / slug, out_dir / RESTRICTED / slug
+
+
+def write_area_data(result: AreaResult, out_dir: Path) -> dict[str, Path]:
+    """summary.json (as published) beside the report; the full summary and scored workbook in restricted/."""
     from audit.scored_workbook import scored_workbook_bytes
 
-    summary = write_atomic(
-        area_dir / "summary.json", json.dumps(summary_dict(result), indent=2, default=str) + "\n"
-    )
-    workbook = write_atomic(area_dir / "scored.xlsx", scored_workbook_bytes(result))
-    return {"summary": summary, "workbook": workbook}
+    public, restricted = area_dirs(out_dir, result.slug)
+    full = replace(result, publish=False) if result.publish else result
+    paths = {"summary": write_atomic(public / "summary.json", _json(summary_dict(result)))}
+    if result.publish:
+        paths["full_summary"] = write_atomic(restricted / "summary.json", _json(summary_dict(full)))
+    paths["workbook"] = write_atomic(restricted / "scored.xlsx", scored_workbook_bytes(full))
+    return paths
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=str) + "\n"
 
 
 @dataclass
@@ -66,13 +84,16 @@ class ReportMeta:
 def report_meta(result: AreaResult, date: dt.date | None = None) -> ReportMeta:
     fw = result.framework
     date = date or dt.date.today()
-    inputs = ", ".join(
-        f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(result.data.files.items())
+    inputs = ", ".join(f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(result.data.files.items()))
+    mode = (
+        f"Published version: counts from 1 to {result.threshold} suppressed."
+        if result.publish
+        else "Full version: for the partnership, not for publication."
     )
     return ReportMeta(
         title=f"{result.area}: case-file audit report - {fw.title}",
         masthead="Multi-agency case-file audit",
-        footer=f"Framework {fw.id} version {fw.version}. Inputs: {inputs}. Made {date:%-d %B %Y}.",
+        footer=f"{mode} Framework {fw.id} version {fw.version}. Inputs: {inputs}. Made {date:%-d %B %Y}.",
     )
 
 
@@ -111,10 +132,22 @@ def execute_notebook(parameters: dict[str, Any], output: Path, notebook: Path = 
             kernel_name="python3",
         )
     except pm.PapermillExecutionError as exc:
+        (output.parent / "error.txt").write_text("\n".join(exc.traceback) + "\n", encoding="utf-8")
         raise ReportError(
-            f"the report notebook failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}; "
-            f"the executed notebook is kept at {output}"
+            f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
+            f"error are kept in {output.parent}"
         ) from None
+
+
+def report_parameters(result: AreaResult, sources: list[str], criteria: str | None) -> dict[str, Any]:
+    """The notebook's parameters for one area: absolute paths, so it runs from anywhere."""
+    return {
+        "source": [str(Path(s).resolve()) for s in sources],
+        "area": result.area,
+        "criteria": str(Path(criteria).resolve()) if criteria else None,
+        "publish": result.publish,
+        "threshold": result.threshold,
+    }
 
 
 def make_report(
@@ -123,16 +156,11 @@ def make_report(
     out_dir: Path,
     criteria: str | None = None,
 ) -> dict[str, Path]:
-    """Everything for one area under ``out_dir/<slug>/``: data files, executed notebook, report.html."""
-    area_dir = out_dir / result.slug
-    paths = write_area_data(result, area_dir)
-    params = {
-        "source": [str(Path(s).resolve()) for s in sources],
-        "area": result.area,
-        "criteria": str(Path(criteria).resolve()) if criteria else None,
-    }
-    executed = area_dir / "report.ipynb"
-    nb = execute_notebook(params, executed)
+    """Everything for one area: data files, the executed notebook (restricted) and report.html."""
+    public, restricted = area_dirs(out_dir, result.slug)
+    paths = write_area_data(result, out_dir)
+    executed = restricted / "report.ipynb"
+    nb = execute_notebook(report_parameters(result, sources, criteria), executed)
     paths["notebook"] = executed
-    paths["html"] = write_atomic(area_dir / "report.html", notebook_to_html(nb, report_meta(result)))
+    paths["html"] = write_atomic(public / "report.html", notebook_to_html(nb, report_meta(result)))
     return paths

@@ -42,11 +42,7 @@ def _counts(answers: pd.Series) -> dict[str, int]:
 def _result(counts: dict[str, int], fw: Framework) -> dict[str, float | int | None]:
     answered = counts["yes"] + counts["partly"] + counts["no"]
     low, high = wilson_interval(counts["yes"], answered)
-    points = (
-        counts["yes"] * fw.points["Yes"]
-        + counts["partly"] * fw.points["Partly"]
-        + counts["no"] * fw.points["No"]
-    )
+    points = counts["yes"] * fw.points["Yes"] + counts["partly"] * fw.points["Partly"] + counts["no"] * fw.points["No"]
     return {
         **counts,
         "answered": answered,
@@ -68,9 +64,7 @@ def score_themes(criteria: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     rows = {}
     for theme in fw.themes:
         ids = [c.id for c in fw.criteria_in(theme.id)]
-        counts = {
-            k: int(criteria.loc[ids, k].sum()) for k in ("yes", "partly", "no", "na", "missing", "invalid")
-        }
+        counts = {k: int(criteria.loc[ids, k].sum()) for k in ("yes", "partly", "no", "na", "missing", "invalid")}
         rows[theme.id] = _result(counts, fw)
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
 
@@ -102,6 +96,4 @@ def grade_cases(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
         if capped and order.index(grade) < cap_rank:
             grade = fw.key_no_cap
         grades.append(grade)
-    return pd.DataFrame(
-        {"mean_points": means, "derived_grade": grades, "key_criterion_no": key_no}, index=scored.index
-    )
+    return pd.DataFrame({"mean_points": means, "derived_grade": grades, "key_criterion_no": key_no}, index=scored.index)

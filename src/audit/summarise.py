@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
+from audit.disclosure import DEFAULT_THRESHOLD, SUPPRESSED, Group, protect, result_groups
 from audit.framework import Framework
 from audit.score import grade_cases, score_criteria, score_themes
 from audit.statistics import round_or_none
@@ -34,6 +36,9 @@ class AreaResult:
     criteria: pd.DataFrame
     themes: pd.DataFrame
     cases: pd.DataFrame
+    publish: bool = False
+    threshold: int = DEFAULT_THRESHOLD
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -51,9 +56,35 @@ class AreaResult:
     def cases_excluded(self) -> int:
         return len(self.data.excluded)
 
+    @cached_property
+    def hidden(self) -> set[Any]:
+        """Cells suppressed in publish mode (none otherwise); see :func:`disclosure_cells`."""
+        if not self.publish:
+            return set()
+        counts, groups = disclosure_cells(self)
+        return protect(counts, groups, self.threshold)
 
-def analyse_area(data: AuditData, area: str | None = None) -> AreaResult:
-    """Score one area. ``data`` may hold many areas; ``area`` picks one (optional when it holds one)."""
+    def show(self, cell: Any, value: Any) -> Any:
+        """A value as this result may publish it: ``[c]`` when its cell is suppressed."""
+        return SUPPRESSED if cell in self.hidden else value
+
+    def rate_hidden(self, row: Any) -> bool:
+        """% Yes and its interval are hidden when Yes or the number answered is."""
+        return any((row, k) in self.hidden for k in ("yes", "answered"))
+
+    def score_hidden(self, row: Any) -> bool:
+        """The mean score is hidden when any count it is built from is (it would reveal Partly)."""
+        return any((row, k) in self.hidden for k in ("yes", "partly", "no", "answered"))
+
+
+def analyse_area(
+    data: AuditData, area: str | None = None, *, publish: bool = False, threshold: int = DEFAULT_THRESHOLD
+) -> AreaResult:
+    """Score one area. ``data`` may hold many areas; ``area`` picks one (optional when it holds one).
+
+    With ``publish`` every output built from the result applies disclosure control:
+    counts from 1 to ``threshold`` and those that would reveal them show as ``[c]``.
+    """
     if area is None:
         if len(data.areas) != 1:
             from audit.errors import AuditError
@@ -66,16 +97,54 @@ def analyse_area(data: AuditData, area: str | None = None) -> AreaResult:
     criteria = score_criteria(scored, fw)
     themes = score_themes(criteria, fw)
     cases = pd.concat([scored, grade_cases(scored, fw)], axis=1).reset_index(drop=True)
-    return AreaResult(data.areas[0], fw, data, criteria, themes, cases)
+    return AreaResult(data.areas[0], fw, data, criteria, themes, cases, publish, threshold)
 
 
-def _result_dict(row: pd.Series) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        k: int(row[k]) for k in ("yes", "partly", "no", "na", "missing", "invalid", "answered")
+COUNT_KEYS = ("yes", "partly", "no", "na", "missing", "invalid", "answered")
+
+
+def disclosure_cells(result: AreaResult) -> tuple[dict[Any, int], list[Group]]:
+    """Every published count of an area and the groups of counts that add up to another.
+
+    Cells are keyed ``("c", ID)``/``("t", theme)`` with a count name for results,
+    ``("age", band)``, ``("derived", grade)``, ``("auditor", grade)`` and
+    ``("agency", id)`` for the sample, and ``"cases"``, ``"excluded"``, ``"rows"``.
+    """
+    fw = result.framework
+    counts: dict[Any, int] = {
+        "cases": result.cases_scored,
+        "excluded": result.cases_excluded,
+        "rows": result.rows_read,
     }
+    groups = [Group(("cases", "excluded"), "rows")]
+    for c in fw.criteria:
+        for k in COUNT_KEYS:
+            counts[(("c", c.id), k)] = int(result.criteria.loc[c.id, k])
+    groups += result_groups([("c", c.id) for c in fw.criteria], "cases")
+    for t in fw.themes:
+        ids = [c.id for c in fw.criteria_in(t.id)]
+        for k in COUNT_KEYS:
+            counts[(("t", t.id), k)] = int(result.themes.loc[t.id, k])
+            groups.append(Group(tuple((("c", cid), k) for cid in ids), (("t", t.id), k)))
+        groups += result_groups([("t", t.id)], None)
+    prof = sample_profile(result)
+    for name, key in (("age_bands", "age"), ("derived_grades", "derived"), ("auditor_grades", "auditor")):
+        cells = []
+        for label, n in prof[name].items():
+            counts[(key, label)] = n
+            cells.append((key, label))
+        groups.append(Group(tuple(cells), "cases"))
+    for aid in fw.agencies:
+        counts[("agency", aid)] = int(sum(aid in a for a in result.cases["agencies"]))
+    return counts, groups
+
+
+def _result_dict(result: AreaResult, key: Any, row: pd.Series) -> dict[str, Any]:
+    out: dict[str, Any] = {k: result.show((key, k), int(row[k])) for k in COUNT_KEYS}
+    hide_rate = result.rate_hidden(key)
     for k in ("pct_yes", "ci_low", "ci_high"):
-        out[k] = round_or_none(row[k], 1)
-    out["score"] = round_or_none(row["score"], 3)
+        out[k] = SUPPRESSED if hide_rate else round_or_none(row[k], 1)
+    out["score"] = SUPPRESSED if result.score_hidden(key) else round_or_none(row["score"], 3)
     return out
 
 
@@ -91,9 +160,7 @@ def _counts(values: pd.Series, order: tuple[str, ...] | list[str]) -> dict[str, 
 def sample_profile(result: AreaResult) -> dict[str, dict[str, int]]:
     """Who the scored cases were: age bands, agencies involved, grades."""
     fw, cases = result.framework, result.cases
-    agency_counts = {
-        label: int(sum(aid in a for a in cases["agencies"])) for aid, label in fw.agencies.items()
-    }
+    agency_counts = {label: int(sum(aid in a for a in cases["agencies"])) for aid, label in fw.agencies.items()}
     return {
         "age_bands": _counts(cases["age_band"], fw.age_bands),
         "agencies": agency_counts,
@@ -102,26 +169,53 @@ def sample_profile(result: AreaResult) -> dict[str, dict[str, int]]:
     }
 
 
+def published_profile(result: AreaResult) -> dict[str, dict[str, Any]]:
+    """sample_profile with disclosure control applied."""
+    prof = sample_profile(result)
+    keys = {"age_bands": "age", "derived_grades": "derived", "auditor_grades": "auditor"}
+    out = {
+        name: {label: result.show((keys[name], label), n) for label, n in values.items()}
+        for name, values in prof.items()
+        if name in keys
+    }
+    labels = result.framework.agencies
+    out["agencies"] = {
+        labels[aid]: result.show(("agency", aid), n) for aid, n in zip(labels, prof["agencies"].values(), strict=True)
+    }
+    return out
+
+
 def summary_dict(result: AreaResult) -> dict[str, Any]:
-    """The area's summary.json: counts, exclusions, problems and results, all JSON-ready."""
+    """The area's summary.json: counts, exclusions, problems and results, all JSON-ready.
+
+    In publish mode suppressed values are the string ``"[c]"`` and nothing
+    case-level (case IDs, cells, problem messages) is included.
+    """
     fw = result.framework
-    return {
+    out: dict[str, Any] = {
         "area": result.area,
         "slug": result.slug,
+        "mode": "published" if result.publish else "full",
         "framework": {"id": fw.id, "title": fw.title, "version": fw.version, "sha256": fw.sha256},
         "inputs": dict(sorted(result.data.files.items())),
-        "rows_read": result.rows_read,
-        "cases_scored": result.cases_scored,
-        "cases_excluded": result.cases_excluded,
-        "excluded": result.data.exclusions(),
-        "problems": [
+        "rows_read": result.show("rows", result.rows_read),
+        "cases_scored": result.show("cases", result.cases_scored),
+        "cases_excluded": result.show("excluded", result.cases_excluded),
+    }
+    if result.publish:
+        out["suppression"] = {"threshold": result.threshold, "symbol": SUPPRESSED}
+        out["excluded"] = []
+        out["problems"] = []
+    else:
+        out["excluded"] = result.data.exclusions()
+        out["problems"] = [
             {"where": p.where, "severity": p.severity, "case_id": p.case_id, "message": p.message}
             for p in result.data.problems
-        ],
-        "criteria": {cid: _result_dict(row) for cid, row in result.criteria.iterrows()},
-        "themes": {tid: _result_dict(row) for tid, row in result.themes.iterrows()},
-        "sample": sample_profile(result),
-    }
+        ]
+    out["criteria"] = {cid: _result_dict(result, ("c", cid), row) for cid, row in result.criteria.iterrows()}
+    out["themes"] = {tid: _result_dict(result, ("t", tid), row) for tid, row in result.themes.iterrows()}
+    out["sample"] = published_profile(result)
+    return out
 
 
 def criteria_table(result: AreaResult) -> pd.DataFrame:
@@ -129,20 +223,18 @@ def criteria_table(result: AreaResult) -> pd.DataFrame:
     fw = result.framework
     rows = []
     for c in fw.criteria:
-        r = result.criteria.loc[c.id]
+        r, key = result.criteria.loc[c.id], ("c", c.id)
         rows.append(
             {
                 "ID": c.id,
                 "Criterion": c.label + (" (key)" if c.key else ""),
                 "Theme": fw.theme(c.theme).number,
-                "Yes": int(r["yes"]),
-                "Partly": int(r["partly"]),
-                "No": int(r["no"]),
-                "N/A": int(r["na"]),
-                "Blank or invalid": int(r["missing"] + r["invalid"]),
-                "% Yes": _pct(r["pct_yes"]),
-                "95% interval": _interval(r["ci_low"], r["ci_high"]),
-                "Score": "" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.2f}",
+                "Yes": result.show((key, "yes"), int(r["yes"])),
+                "Partly": result.show((key, "partly"), int(r["partly"])),
+                "No": result.show((key, "no"), int(r["no"])),
+                "N/A": result.show((key, "na"), int(r["na"])),
+                "Blank or invalid": _blank_or_invalid(result, key, r),
+                **_rate_columns(result, key, r),
             }
         )
     return pd.DataFrame(rows)
@@ -152,17 +244,32 @@ def themes_table(result: AreaResult) -> pd.DataFrame:
     fw = result.framework
     rows = []
     for t in fw.themes:
-        r = result.themes.loc[t.id]
+        r, key = result.themes.loc[t.id], ("t", t.id)
         rows.append(
             {
                 "Theme": f"{t.number}. {t.label}",
-                "Answers": int(r["answered"]),
-                "% Yes": _pct(r["pct_yes"]),
-                "95% interval": _interval(r["ci_low"], r["ci_high"]),
-                "Score": "" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.2f}",
+                "Answers": result.show((key, "answered"), int(r["answered"])),
+                **_rate_columns(result, key, r),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _blank_or_invalid(result: AreaResult, key: Any, r: pd.Series) -> Any:
+    if (key, "missing") in result.hidden or (key, "invalid") in result.hidden:
+        return SUPPRESSED
+    return int(r["missing"] + r["invalid"])
+
+
+def _rate_columns(result: AreaResult, key: Any, r: pd.Series) -> dict[str, str]:
+    score = r["score"]
+    if result.score_hidden(key):
+        score_text = SUPPRESSED
+    else:
+        score_text = "" if score is None or score != score else f"{score:.2f}"
+    if result.rate_hidden(key):
+        return {"% Yes": SUPPRESSED, "95% interval": SUPPRESSED, "Score": score_text}
+    return {"% Yes": _pct(r["pct_yes"]), "95% interval": _interval(r["ci_low"], r["ci_high"]), "Score": score_text}
 
 
 def _pct(value: float | None) -> str:

@@ -51,6 +51,7 @@ CASE_COLUMNS = (
     "age_band",
     "agencies",
     "overall_grade",
+    "audit_round",
 )
 STATUS_COLUMNS = ("status", "reason", "reason_cell", "free_text")
 
@@ -63,6 +64,9 @@ class AuditData:
     per criterion ID holding ``Yes``/``Partly``/``No``/``N/A``, ``None`` (blank)
     or ``Invalid``, and ``status`` (``scored`` or ``excluded``) with ``reason``.
     ``failed`` maps a file name to the error that stopped it being read at all.
+    ``moderation`` holds the rows of any ``Moderation`` sheets (a second auditor's
+    answers for some cases), validated the same way and shaped like ``cases``;
+    they are second opinions on cases already counted, never cases of their own.
     """
 
     framework: Framework
@@ -70,6 +74,8 @@ class AuditData:
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     failed: dict[str, AuditError] = field(default_factory=dict)
+    identifiers: list[Problem] = field(default_factory=list)
+    moderation: pd.DataFrame | None = None
 
     @property
     def scored(self) -> pd.DataFrame:
@@ -112,6 +118,10 @@ class AuditData:
             problems,
             {f: h for f, h in self.files.items() if f in files},
             {},
+            [p for p in self.identifiers if p.file in files],
+            None
+            if self.moderation is None
+            else self.moderation[self.moderation["area"] == matches[0]].reset_index(drop=True),
         )
 
     def exclusions(self) -> list[dict[str, Any]]:
@@ -136,11 +146,14 @@ def load_audit(
     password: str | None = None,
     limits: Any = None,
     keep_going: bool = True,
+    scan: bool = True,
 ) -> AuditData:
     """Read and validate workbooks (files or folders of them) into one AuditData.
 
     With ``keep_going`` a file that cannot be read is recorded in ``failed`` and
-    the rest are still read; without it the first such error is raised.
+    the rest are still read; without it the first such error is raised. With
+    ``scan`` every cell is searched for likely personal identifiers, which are
+    reported as warnings (never with the value) and listed in ``identifiers``.
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     if isinstance(inputs, (str, Path)):
@@ -149,6 +162,7 @@ def load_audit(
     problems: list[Problem] = []
     files: dict[str, str] = {}
     failed: dict[str, AuditError] = {}
+    identifiers: list[Problem] = []
     for path in workbook_files(inputs):
         try:
             grids, read_problems = read_sheets(path, password=password, limits=limits)
@@ -165,18 +179,25 @@ def load_audit(
         records.extend(rows)
         problems.extend(layout.problems)
         problems.extend(row_problems)
+        if scan:
+            identifiers.extend(identifier_problems(grid, layout))
     problems.extend(_finalise(records, fw))
-    cases = (
-        pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns))
-        if records
-        else empty_cases(fw)
-    )
-    return AuditData(fw, cases, problems, files, failed)
+    problems.extend(identifiers)
+    cases = pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns)) if records else empty_cases(fw)
+    return AuditData(fw, cases, problems, files, failed, identifiers)
 
 
-def validate_sheet(
-    grid: SheetGrid, layout: Layout, fw: Framework
-) -> tuple[list[dict[str, Any]], list[Problem]]:
+def identifier_problems(grid: SheetGrid, layout: Layout) -> list[Problem]:
+    """Cells that look like personal data, as warnings that say where and what kind, never the value."""
+    from audit.identifiers import scan_cells
+
+    return [
+        Problem(grid.name, f.sheet, f.cell, f"possible personal data ({f.kind}): {f.detail}", "warning")
+        for f in scan_cells(grid.sheet, grid.rows, layout.header_row)
+    ]
+
+
+def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list[dict[str, Any]], list[Problem]]:
     """One record per non-blank row below the header, and the problems in its cells."""
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
@@ -219,17 +240,14 @@ def validate_sheet(
                 normalise=lambda v: _DASHES.sub("-", v),
             ),
             "agencies": _agencies(get(f.get("agencies")), f.get("agencies"), fw, report),
-            "overall_grade": _choice(
-                get(f.get("overall_grade")), f.get("overall_grade"), fw.grades, "a grade", report
-            ),
+            "overall_grade": _choice(get(f.get("overall_grade")), f.get("overall_grade"), fw.grades, "a grade", report),
+            "audit_round": _text_id(get(f.get("audit_round"))) if "audit_round" in f else None,
         }
         for cid, col in layout.criteria.items():
             rec[cid] = _answer(get(col), col, cid, fw, report)
         for cid in fw.criterion_ids:
             rec.setdefault(cid, None)
-        rec["free_text"] = {
-            h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))
-        }
+        rec["free_text"] = {h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))}
         rec["status"], rec["reason"], rec["reason_cell"] = SCORED, None, None
         rec["_id_cell"] = cell_ref(r, f.get("case_id", 0))
         rec["_area_cell"] = cell_ref(r, f["area"]) if "area" in f else None
@@ -237,8 +255,12 @@ def validate_sheet(
     return records, problems
 
 
-def _finalise(records: list[dict[str, Any]], fw: Framework) -> list[Problem]:
-    """Rules across rows: a case needs an ID, an area, a unique ID in its area and one valid answer."""
+def _finalise(records: list[dict[str, Any]], fw: Framework, spelling: dict[str, str] | None = None) -> list[Problem]:
+    """Rules across rows: a case needs an ID, an area, a unique ID in its area and one valid answer.
+
+    A Case ID need only be unique within its audit round, since a later round may
+    audit the same case again. ``spelling`` carries area spellings from one sheet to the next.
+    """
     problems: list[Problem] = []
 
     def exclude(rec: dict[str, Any], reason: str, cell: str) -> None:
@@ -258,7 +280,7 @@ def _finalise(records: list[dict[str, Any]], fw: Framework) -> list[Problem]:
         )
 
     # One spelling per area, so that 'North Vale' and 'north vale ' are one area.
-    spelling: dict[str, str] = {}
+    spelling = {} if spelling is None else spelling
     for rec in records:
         if rec["area"] is not None:
             rec["area"] = spelling.setdefault(fold(rec["area"]), rec["area"])
@@ -269,10 +291,10 @@ def _finalise(records: list[dict[str, Any]], fw: Framework) -> list[Problem]:
         elif rec["area"] is None:
             exclude(rec, "the Area is blank, so the case belongs to no area", rec["_area_cell"])
 
-    copies: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    copies: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for rec in records:
         if rec["case_id"] is not None and rec["area"] is not None:
-            copies[(fold(rec["area"]), fold(rec["case_id"]))].append(rec)
+            copies[(fold(rec["area"]), fold(rec["audit_round"] or ""), fold(rec["case_id"]))].append(rec)
     for group in copies.values():
         if len(group) > 1:
             places = ", ".join(f"{g['file']} {g['sheet']}!{g['_id_cell']}" for g in group)
@@ -360,8 +382,7 @@ def _date(value: Any, col: int | None, report: Any) -> dt.date | None:
                 continue
             report(
                 col,
-                "the audit date is typed as text; it was read as day/month/year. "
-                "Format the cell as a date to be sure",
+                "the audit date is typed as text; it was read as day/month/year. Format the cell as a date to be sure",
                 "warning",
             )
             return parsed
@@ -390,3 +411,24 @@ def _agencies(value: Any, col: int | None, fw: Framework, report: Any) -> tuple[
             "warning",
         )
     return tuple(found)
+
+
+def validate_moderation(grid: SheetGrid, fw: Framework) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """A Moderation sheet's rows, checked like the Cases sheet's.
+
+    A moderation sheet without a usable header is reported as a problem rather
+    than failing the workbook, since the cases themselves can still be scored.
+    """
+    try:
+        layout = find_layout(grid, fw)
+    except LayoutError as exc:
+        return [], [Problem(grid.name, grid.sheet, None, f"the moderation sheet was not read: {exc}")]
+    rows, row_problems = validate_sheet(grid, layout, fw)
+    return rows, [*layout.problems, *row_problems]
+
+
+def cases_frame(records: list[dict[str, Any]], fw: Framework) -> pd.DataFrame:
+    """Validated records as a cases frame with the standard columns (empty when there are none)."""
+    if not records:
+        return empty_cases(fw)
+    return pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns))

@@ -1,0 +1,74 @@
+"""Statistical disclosure control for published outputs, as official children's social care statistics do it.
+
+Counts from 1 to the threshold (5 by default) are shown as ``[c]``; zero is a
+true zero. Secondary suppression hides further cells wherever a hidden count
+could be worked out from a published total: every group of cells that sums to
+a published total ends with no suppressed cell or at least two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+SUPPRESSED = "[c]"
+DEFAULT_THRESHOLD = 5
+
+
+@dataclass(frozen=True)
+class Group:
+    """Cells whose values add up to ``total`` (itself a cell, or None when the total is not published)."""
+
+    parts: tuple[Hashable, ...]
+    total: Hashable | None = None
+
+    @property
+    def cells(self) -> tuple[Hashable, ...]:
+        return (*self.parts, self.total) if self.total is not None else self.parts
+
+
+def protect(
+    counts: dict[Hashable, int], groups: Sequence[Group] = (), threshold: int = DEFAULT_THRESHOLD
+) -> set[Hashable]:
+    """The cells to suppress: primary (1..threshold) then secondary, until no group gives one away.
+
+    In a group with exactly one hidden cell, the smallest visible non-zero part is
+    hidden as well (or the total, when no part can be); repeated to a fixed point
+    because hiding a cell can expose another group it belongs to.
+    """
+    hidden = {k for k, v in counts.items() if 0 < v <= threshold}
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            cells = [c for c in group.cells if c in counts]
+            if sum(c in hidden for c in cells) != 1:
+                continue
+            candidates = sorted(
+                (c for c in group.parts if c in counts and c not in hidden and counts[c] > 0),
+                key=lambda c: counts[c],
+            )
+            if candidates:
+                hidden.add(candidates[0])
+            elif group.total is not None and group.total in counts and group.total not in hidden:
+                hidden.add(group.total)
+            else:  # only zeros remain visible: they give nothing away
+                continue
+            changed = True
+    return hidden
+
+
+def shown(value: int | float | None, cell: Hashable, hidden: set[Hashable]) -> int | float | str | None:
+    """The value as published: ``[c]`` when hidden."""
+    return SUPPRESSED if cell in hidden else value
+
+
+def result_groups(
+    rows: Iterable[Hashable], cases: Hashable | None = None, counts: Sequence[str] = ("yes", "partly", "no")
+) -> list[Group]:
+    """Groups for a results table: per row yes+partly+no = answered, and answered+na+missing+invalid = cases."""
+    groups = []
+    for r in rows:
+        groups.append(Group(tuple((r, k) for k in counts), (r, "answered")))
+        groups.append(Group(((r, "answered"), (r, "na"), (r, "missing"), (r, "invalid")), cases))
+    return groups
