@@ -68,6 +68,32 @@ def publish_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def _set_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Caps travel as environment variables so that report kernels apply them too."""
+    if value is not None:
+        os.environ["AUDIT_MAX_FILE_MB" if param.name == "max_file_mb" else "AUDIT_MAX_EXPANDED_MB"] = str(value)
+    return value
+
+
+def limits_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--max-expanded-mb",
+        type=click.FloatRange(1),
+        default=None,
+        expose_value=False,
+        callback=_set_limit,
+        help="Refuse workbooks that expand to more than this (default 500).",
+    )(func)
+    return click.option(
+        "--max-file-mb",
+        type=click.FloatRange(0.01),
+        default=None,
+        expose_value=False,
+        callback=_set_limit,
+        help="Refuse workbook files larger than this (default 50).",
+    )(func)
+
+
 password_option = click.option(
     "--password-env",
     metavar="VAR",
@@ -86,6 +112,7 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @criteria_option
 @password_option
+@limits_options
 @click.option("--strict", is_flag=True, help="Count warnings as problems too.")
 @_friendly
 def validate(files: tuple[str, ...], criteria: str | None, password_env: str | None, strict: bool) -> None:
@@ -119,6 +146,7 @@ def validate(files: tuple[str, ...], criteria: str | None, password_env: str | N
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @criteria_option
 @password_option
+@limits_options
 @publish_options
 @_friendly
 def score(
@@ -159,6 +187,7 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @criteria_option
 @password_option
+@limits_options
 @publish_options
 @_friendly
 def report(
@@ -189,6 +218,7 @@ def report(
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="Reports run at once.")
 @criteria_option
 @password_option
+@limits_options
 @publish_options
 @click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

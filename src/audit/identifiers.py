@@ -1,0 +1,280 @@
+"""Scan "anonymised" audit workbooks for values that look like personal data.
+
+Auditors copy case notes into workbooks by hand, and an NHS number, a postcode or a
+child's name slips through more often than anyone would like. This module flags
+cells that look like direct identifiers so the workbook can be fixed at source. It
+errs towards flagging (a false alarm costs a glance; a leak costs far more), while
+staying quiet on what audit workbooks are full of: case IDs such as ``AV-0001``,
+dates, age bands such as ``0-2`` and ``13-17``, criterion answers and prose.
+
+A :class:`Finding` says where and what kind, never the value itself, so reports and
+logs of findings do not spread the very data they warn about.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "DOB_COLUMN",
+    "EMAIL",
+    "KINDS",
+    "NAME_COLUMN",
+    "NHS_NUMBER",
+    "NI_NUMBER",
+    "PHONE",
+    "POSTCODE",
+    "Finding",
+    "nhs_number_valid",
+    "scan_cells",
+]
+
+NHS_NUMBER = "NHS number"
+NI_NUMBER = "National Insurance number"
+POSTCODE = "postcode"
+PHONE = "phone number"
+EMAIL = "email address"
+NAME_COLUMN = "name column"
+DOB_COLUMN = "date of birth column"
+KINDS = (NHS_NUMBER, NI_NUMBER, POSTCODE, PHONE, EMAIL, NAME_COLUMN, DOB_COLUMN)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One cell that looks like personal data. ``detail`` never contains the cell's value."""
+
+    sheet: str
+    cell: str
+    kind: str
+    detail: str
+
+
+_A = re.ASCII
+_I = re.ASCII | re.IGNORECASE
+
+# 10 digits, optionally grouped 3-3-4 with spaces or hyphens; not part of a longer number.
+_NHS_RE = re.compile(r"(?<!\d)(?<!\d-)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)(?!-\d)", _A)
+
+# Looser than a validator: any two letters, six digits (optionally in pairs), optional A-D suffix.
+_NI_RE = re.compile(r"\b([A-Z]{2})( ?)\d{2} ?\d{2} ?\d{2} ?([A-D]?)\b", _I)
+
+# Outward code (A9, A9A, A99, AA9, AA9A, AA99), optional space, inward code (9AA).
+_POSTCODE_RE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d([A-Z]{2}))\b", _I)
+# Lower-case "1st", "2nd", "10am"-style inward codes are ordinals and times, not postcodes.
+_NOT_INWARD = frozenset({"st", "nd", "rd", "th", "am", "pm"})
+
+# UK numbers: +44 / 0044 (optionally "(0)"), or a leading 0; spaces, hyphens, brackets between digits.
+_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)44[ -]?(?:\(0\)[ -]?)?|\(?0)\d(?:[ ()-]{0,2}\d){8,10}(?!\d)",
+    _A,
+)
+_NON_DIGITS = re.compile(r"\D", _A)
+
+# Starts only where a local part can start, so a long run of letters is scanned once.
+_EMAIL_RE = re.compile(r"(?<![\w.%+'-])[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", _A)
+
+# A cheap "shape" of a string (digits -> 9, ASCII letters -> a, "-()+" dropped) lets
+# substring tests on bytes rule out most text before the slower regexes run.
+_SHAPE = bytes(
+    ord("9") if chr(b).isdigit() and b < 128 else ord("a") if chr(b).isalpha() and b < 128 else b for b in range(256)
+)
+_SHAPE_DROP = b"-()+"
+_POSTCODE_SHAPE = re.compile(rb"a9[a9]? ?9aa(?!a)")
+
+_CRITERION_HEADER = re.compile(r"^\s*[A-Za-z]+\d+\s")
+_DOB_HEADER = re.compile(
+    r"\b(?:dob|d\.o\.b|date\s*of\s*birth|birth\s*date|birthdays?|date\s*born)\b",
+    _I,
+)
+_NAME_HEADER = re.compile(
+    r"\b(?:names?|first\s*names?|last\s*names?|forenames?|surnames?|given\s*names?|family\s*names?"
+    r"|full\s*names?|mother|father|mum|dad)\b",
+    _I,
+)
+# Names of organisations and things, not people.
+_NAME_NOT_PERSON = re.compile(
+    r"\b(?:agency|agencies|team|school|organi[sz]ation|service|setting|area|authority|practice|hospital"
+    r"|file|sheet|workbook|framework|criteri(?:on|a)|project|site|ward|theme|question|template|column"
+    r"|user\s*name|host\s*name|domain)\b",
+    _I,
+)
+
+_DETAILS = {
+    NHS_NUMBER: "a 10-digit number that passes the NHS number checksum; replace it with the case ID",
+    NI_NUMBER: "matches the National Insurance number pattern (two letters, six digits)",
+    POSTCODE: "matches the UK postcode pattern; record the area, not the address",
+    PHONE: "looks like a UK phone number",
+    EMAIL: "looks like an email address",
+    NAME_COLUMN: "column header suggests people's names; anonymised workbooks should not have one",
+    DOB_COLUMN: "column header suggests dates of birth; record an age band instead",
+}
+_NUMERIC_PHONE_DETAIL = "a 10-digit number that looks like a UK phone number stored without its leading 0"
+_NUMERIC_NHS_DETAIL = (
+    "a 10-digit number (stored as a number) that passes the NHS number checksum; replace it with the case ID"
+)
+
+_NHS_WEIGHTS = tuple(range(10, 1, -1))
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """True if ``digits`` is 10 ASCII digits whose last is the NHS modulus-11 check digit.
+
+    Weights 10..2 on the first nine digits; 11 minus the sum mod 11 is the check digit,
+    where 11 means 0 and 10 means the number is invalid. Placeholders such as
+    0000000000 pass too, and are still worth flagging.
+    """
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits, _NHS_WEIGHTS, strict=False))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def _uk_phone(match: str) -> bool:
+    """True if a phone-pattern match has the digits of a UK number (10-11 digits, national form)."""
+    digits = _NON_DIGITS.sub("", match)
+    if digits.startswith("0044"):
+        digits = digits[4:]
+    elif digits.startswith("44") and match.lstrip().startswith("+"):
+        digits = digits[2:]
+    if not digits.startswith("0"):
+        digits = "0" + digits
+    return len(digits) in (10, 11) and digits[1] in "123578"
+
+
+def _count(n: int, kind: str) -> str:
+    """The detail for ``n`` matches of ``kind`` in one cell."""
+    detail = _DETAILS[kind]
+    return detail if n == 1 else f"{n} values in this cell: {detail}"
+
+
+def _scan_text(text: str) -> tuple[tuple[str, str], ...]:
+    """(kind, detail) pairs for one string value."""
+    shape = text.encode("ascii", "replace").translate(_SHAPE, _SHAPE_DROP)
+    has_at = "@" in text
+    if not has_at and b"9" not in shape:
+        return ()
+    compact = shape.replace(b" ", b"")
+    out: list[tuple[str, str]] = []
+    if has_at:
+        n = sum(1 for m in _EMAIL_RE.finditer(text) if _plausible_email(m.group()))
+        if n:
+            out.append((EMAIL, _count(n, EMAIL)))
+    if b"9999999999" in compact:
+        n = sum(1 for m in _NHS_RE.finditer(text) if nhs_number_valid("".join(m.groups())))
+        if n:
+            out.append((NHS_NUMBER, _count(n, NHS_NUMBER)))
+    if b"a999999" in compact:
+        n = sum(1 for m in _NI_RE.finditer(text) if _plausible_ni(m))
+        if n:
+            out.append((NI_NUMBER, _count(n, NI_NUMBER)))
+    if _POSTCODE_SHAPE.search(shape):
+        n = sum(1 for m in _POSTCODE_RE.finditer(text) if m.group(3) not in _NOT_INWARD)
+        if n:
+            out.append((POSTCODE, _count(n, POSTCODE)))
+    if b"999999999" in compact:
+        n = sum(1 for m in _PHONE_RE.finditer(text) if _uk_phone(m.group()))
+        if n:
+            out.append((PHONE, _count(n, PHONE)))
+    return tuple(out)
+
+
+def _plausible_ni(match: re.Match[str]) -> bool:
+    """Skip lower-case prose like "on 12 03 24" (a date); keep "QQ 12 34 56", "qq123456", "qq 12 34 56 c"."""
+    letters, space, suffix = match.groups()
+    return not space or letters.isupper() or bool(suffix)
+
+
+def _plausible_email(candidate: str) -> bool:
+    """A domain needs a final label of two or more letters (rules out "a@b.1")."""
+    local, _, domain = candidate.rpartition("@")
+    tld = domain.rsplit(".", 1)[-1]
+    return bool(local.strip(".")) and len(tld) >= 2 and tld.isalpha()
+
+
+def _scan_number(value: float) -> tuple[tuple[str, str], ...]:
+    """(kind, detail) pairs for a numeric cell: a 10-digit integer may be an NHS or phone number."""
+    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+        return ()
+    n = int(value)
+    if n < 10**9 or n >= 10**12:  # counts, scores and date serials are far smaller
+        return ()
+    digits = str(n)
+    if len(digits) == 10:
+        if nhs_number_valid(digits):
+            return ((NHS_NUMBER, _NUMERIC_NHS_DETAIL),)
+        if digits[0] in "12378":
+            return ((PHONE, _NUMERIC_PHONE_DETAIL),)
+    elif digits.startswith("44") and _uk_phone("+" + digits):  # +44 then 9 or 10 digits
+        return ((PHONE, _DETAILS[PHONE]),)
+    return ()
+
+
+def _header_kind(text: str) -> str | None:
+    """NAME_COLUMN or DOB_COLUMN if a header cell names such a column, else None."""
+    if _CRITERION_HEADER.match(text):
+        return None
+    if _DOB_HEADER.search(text):
+        return DOB_COLUMN
+    if _NAME_HEADER.search(text) and not _NAME_NOT_PERSON.search(text):
+        return NAME_COLUMN
+    return None
+
+
+def _column_letters(index: int) -> str:
+    """0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def scan_cells(
+    sheet_name: str,
+    rows: Sequence[Sequence[object]],
+    header_row_index: int | None = None,
+) -> list[Finding]:
+    """Findings for cells in a grid of values (row 0 = spreadsheet row 1, column 0 = A).
+
+    ``rows`` is what python-calamine's ``to_python(skip_empty_area=False)`` returns:
+    str, float, int, bool, date/datetime/time values and '' for blanks. Text is
+    searched for NHS, National Insurance, postcode, phone and email patterns;
+    numeric cells holding a 10-digit integer are checked as NHS or phone numbers.
+    If ``header_row_index`` is given, header cells in that row naming a column of
+    names or dates of birth are reported too (criterion headers such as "V1 Child's
+    voice recorded" never are). Findings come in row-major order, at most one per
+    kind per cell; ``detail`` never includes the value.
+    """
+    findings: list[Finding] = []
+    cache: dict[str, tuple[tuple[str, str], ...]] = {}
+    letters: list[str] = []
+    for r, row in enumerate(rows):
+        while len(letters) < len(row):
+            letters.append(_column_letters(len(letters)))
+        is_header = r == header_row_index
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                if not value:
+                    continue
+                hits = cache.get(value)
+                if hits is None:
+                    hits = cache[value] = _scan_text(value)
+                if is_header:
+                    kind = _header_kind(value)
+                    if kind is not None:
+                        hits = ((kind, _DETAILS[kind]), *hits)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                hits = _scan_number(value)
+            else:
+                continue
+            if hits:
+                cell = f"{letters[c]}{r + 1}"
+                findings.extend(Finding(sheet_name, cell, kind, detail) for kind, detail in hits)
+    return findings
