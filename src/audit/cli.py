@@ -86,7 +86,7 @@ def limits_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
     return click.option(
         "--max-file-mb",
-        type=click.FloatRange(0.01),
+        type=click.FloatRange(0.001),
         default=None,
         expose_value=False,
         callback=_set_limit,

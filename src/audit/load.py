@@ -30,6 +30,11 @@ FIELDS: dict[str, str] = {
     "agencies": "Agencies involved",
     "overall_grade": "Overall grade",
 }
+# Columns read when present but left out of the blank template: a partnership that
+# audits the same theme again records which round each case belongs to.
+OPTIONAL_FIELDS: dict[str, str] = {
+    "audit_round": "Audit round",
+}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _HEADER_ID = re.compile(r"^([A-Za-z]+\d+)(?:\s|$)")
 
@@ -95,9 +100,7 @@ def workbook_files(inputs: Iterable[str | Path]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             found = sorted(
-                p
-                for p in path.iterdir()
-                if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$")
+                p for p in path.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$")
             )
             if not found:
                 raise WorkbookError(f"{path}: the folder holds no .xlsx workbooks")
@@ -111,7 +114,7 @@ def read_file_bytes(path: Path, password: str | None = None, limits: Any = None)
     """The workbook's bytes once it has passed the safety checks (decrypted if need be)."""
     from audit.safety import Limits, check_workbook_file
 
-    decrypted = check_workbook_file(path, limits or Limits(), password=password)
+    decrypted = check_workbook_file(path, limits or Limits.from_env(), password=password)
     if decrypted is not None:
         return decrypted
     try:
@@ -197,6 +200,25 @@ def _short(exc: Exception) -> str:
     return text[:200]
 
 
+def _check_single_header_row(grid: SheetGrid, header_row: int, known_ids: dict[str, str]) -> None:
+    """Headers split over two rows (a merged band above, or criteria one row down) cannot be read safely."""
+
+    def criterion_headers(row: list[Any]) -> int:
+        return sum(
+            1
+            for v in row
+            if isinstance(v, str) and (m := _HEADER_ID.match(v.strip())) and m.group(1).upper() in known_ids
+        )
+
+    here = criterion_headers(grid.rows[header_row])
+    below = criterion_headers(grid.rows[header_row + 1]) if header_row + 1 < len(grid.rows) else 0
+    if below > here:
+        raise LayoutError(
+            f"{grid.name}: {grid.sheet}!A{header_row + 1}: the headers seem to run over two rows: the criterion "
+            f"headers are in row {header_row + 2}, below the row with 'Case ID'. Put every header in one row"
+        )
+
+
 def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
     """Find the header row (the first with a `Case ID` cell) and map its columns.
 
@@ -212,8 +234,9 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
             f"{grid.name}: sheet {grid.sheet!r} has no header row: expected a cell reading 'Case ID' "
             f"above the case rows (looked at {len(grid.rows)} rows)"
         )
-    by_header = {fold(h): k for k, h in FIELDS.items()}
     known_ids = {c.id.upper(): c.id for c in framework.criteria}
+    _check_single_header_row(grid, header_row, known_ids)
+    by_header = {fold(h): k for k, h in {**FIELDS, **OPTIONAL_FIELDS}.items()}
     fields: dict[str, int] = {}
     criteria: dict[str, int] = {}
     free_text: dict[str, int] = {}

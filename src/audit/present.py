@@ -13,8 +13,29 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from audit.age_bands import age_band_results
+from audit.age_bands import focus_by_criterion as age_band_criteria
+from audit.agencies import agency_results, sharing_results
+from audit.compare import (
+    ABOVE,
+    BELOW,
+    DOWN,
+    UP,
+    NationalFigures,
+    benchmark,
+    change_since_previous,
+    rounds_table,
+    spread,
+)
 from audit.disclosure import SUPPRESSED, Group, protect
-from audit.summarise import AreaResult, criteria_table, published_profile, themes_table
+from audit.findings import CATEGORY_ORDER, IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, Finding, assess, by_category
+from audit.findings import sentence as finding_sentence
+from audit.moderation import agreement as moderation_agreement
+from audit.moderation import grade_comparison as moderation_grades
+from audit.moderation import matched as moderation_pairs
+from audit.moderation import unmatched as moderation_unmatched
+from audit.settings import age_focus, finding_rules, moderation_rules, round_gap_days
+from audit.summarise import AreaResult, criteria_table, file_accounting, published_profile, themes_table
 
 
 class Fragment(str):
@@ -167,7 +188,6 @@ def criteria(result: AreaResult, chart_html: str) -> Fragment:
             frame,
             f"Results by criterion, {result.area}",
             numeric=[
-                "Theme",
                 "Yes",
                 "Partly",
                 "No",
@@ -242,6 +262,26 @@ def data_quality(result: AreaResult) -> Fragment:
             "listed in the restricted outputs, which are not for publication.</p>"
         )
     parts = ["<h2>Data quality</h2>", counts + " Every row is accounted for below.</p>"]
+    files = file_accounting(result)
+    if len(files) > 1:
+        frame = pd.DataFrame(
+            [
+                {
+                    "File": n,
+                    "Rows read": f["rows_read"],
+                    "Cases scored": f["cases_scored"],
+                    "Rows left out": f["cases_excluded"],
+                }
+                for n, f in files.items()
+            ]
+        )
+        parts.append(
+            table(
+                frame,
+                f"Rows read from each file, {result.area}",
+                numeric=["Rows read", "Cases scored", "Rows left out"],
+            )
+        )
     ex = data.exclusions()
     if ex:
         frame = pd.DataFrame(
@@ -282,3 +322,459 @@ def about(result: AreaResult) -> Fragment:
         "sample of cases, so its results describe that sample, not every child in the area.</p>"
         f"<p>Input files:</p><ul>{inputs}</ul>"
     )
+
+
+# Inspection-grade analysis: findings, benchmarks, agencies, age bands, moderation, change over time.
+# Every count goes through the result's disclosure control (result.show), whose cells for these
+# sections are listed in summarise.analysis_cells.
+
+
+def _shown_rate(result: AreaResult, row: object, pct: float | None, low: float | None, high: float | None) -> str:
+    """'38% (21% to 57%)' as published: [c] when the rate is hidden, '' when nothing was answered."""
+    if result.rate_hidden(row):
+        return SUPPRESSED
+    if pct is None or pct != pct:
+        return ""
+    return f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
+
+
+def _rate_text(pct: float | None, low: float | None, high: float | None) -> str:
+    if pct is None or pct != pct:
+        return ""
+    return f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
+
+
+def _finding_sentence(result: AreaResult, f: Finding) -> str:
+    row = ("c", f.id) if f.level == "criterion" else ("t", f.id)
+    return finding_sentence(
+        f,
+        yes=result.show((row, "yes"), f.yes),
+        answered=result.show((row, "answered"), f.answered),
+        partly=result.show((row, "partly"), f.partly),
+        rate_shown=not result.rate_hidden(row),
+    )
+
+
+def findings(result: AreaResult) -> Fragment:
+    """Strengths, areas for improvement and areas for priority action, as an inspection letter sets them out."""
+    fw = result.framework
+    rules = finding_rules(fw)
+    found = assess(result.criteria, result.themes, fw)
+    parts = [
+        "<h2>Findings</h2>",
+        "<p>As in a joint inspection letter, the results are set out as strengths, areas for improvement and "
+        "areas for priority action, with no overall grade. A criterion is a strength when even the low end of "
+        f"its 95% interval is at least {rules.strength_lower:.0f}% Yes; an area for priority action when even the "
+        f"high end is below {rules.priority_upper:.0f}%, or when a key criterion was met in fewer than "
+        f"{rules.key_priority_pct:.0f}% of cases; otherwise an area for improvement. With fewer than "
+        f"{rules.min_answered} cases answered, a criterion is too small to conclude on.</p>",
+    ]
+    grouped = by_category(found, "criterion")
+    for category in CATEGORY_ORDER:
+        items = grouped[category]
+        heading = {
+            STRENGTH: "Strengths",
+            IMPROVEMENT: "Areas for improvement",
+            PRIORITY: "Areas for priority action",
+            TOO_SMALL: "Too small to conclude",
+        }[category]
+        if not items and category == TOO_SMALL:
+            continue
+        parts.append(f"<h3>{heading}</h3>")
+        if not items:
+            parts.append(f"<p>None of the {len(fw.criteria)} criteria.</p>")
+            continue
+        parts.append(
+            "<ul>"
+            + "".join(
+                f"<li><strong>{esc(f.label)}</strong>{' (key criterion)' if f.key else ''}. "
+                f"{esc(_finding_sentence(result, f))}</li>"
+                for f in items
+            )
+            + "</ul>"
+        )
+    rows = []
+    for f in found:
+        row = ("c", f.id) if f.level == "criterion" else ("t", f.id)
+        rows.append(
+            {
+                "Criterion or theme": f.name + (" (key)" if f.key else ""),
+                "Finding": f.category_label,
+                "% Yes (95% interval)": _shown_rate(result, row, f.pct_yes, f.ci_low, f.ci_high),
+                "Why": f.reason if not result.rate_hidden(row) else "not published: it would reveal a small count",
+            }
+        )
+    parts.append(table(pd.DataFrame(rows), f"Findings by criterion and theme, {result.area}", ["% Yes (95% interval)"]))
+    return Fragment("".join(parts))
+
+
+def _publishable(yes: int, answered: int, threshold: int) -> bool:
+    """A rate from other areas may be published when neither Yes nor the rest is a small count."""
+    return not (0 < yes <= threshold or 0 < answered - yes <= threshold)
+
+
+def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigures | None = None) -> Fragment:
+    """The area beside the other areas in this run (and a national figure, where one was given).
+
+    ``results`` is compare.area_results over every area in the run.
+    """
+    fw = result.framework
+    others = sorted(set(results["area"]) - {result.area})
+    parts = ["<h2>How the area compares</h2>"]
+    if not others and national is None:
+        parts.append(
+            "<p>This run holds no other area and no national figure was given, so there is nothing to compare "
+            "with. Run the areas together (<code>audit batch</code>) or give national figures.</p>"
+        )
+        return Fragment("".join(parts))
+    bench = benchmark(results, result.area, fw, national)
+    if result.publish:  # the range leaves out any area's rate built on a small count
+        keep = [
+            _publishable(int(y), int(n), result.threshold)
+            for y, n in zip(results["yes"], results["answered"], strict=True)
+        ]
+        ranges = spread(results[keep])
+        for k in ("areas", "lowest", "highest"):
+            bench[k] = [
+                ranges[k].get((lv, i)) if (lv, i) in ranges.index else None
+                for lv, i in zip(bench["level"], bench["id"], strict=True)
+            ]
+    parts.append(
+        "<p>Each result is set beside "
+        + (f"the other {len(others)} areas in this run taken together" if others else "")
+        + (" and " if others and national else "")
+        + (f"the {esc(national.source)}" if national else "")
+        + ". A result is marked above or below only where the area's whole 95% interval lies above or below "
+        "the comparison figure; otherwise it is marked similar. The range runs from the lowest to the highest "
+        "area in the run.</p>"
+    )
+    if others:
+        above = [r["label"] for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(result, r)]
+        below = [r["label"] for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(result, r)]
+        parts.append(
+            "<p>Compared with the other areas, "
+            + (f"results were higher for {esc(_join(above))}" if above else "no result was clearly higher")
+            + (f", and lower for {esc(_join(below))}." if below else ", and none was clearly lower.")
+            + "</p>"
+        )
+    rows = []
+    for _, r in bench.iterrows():
+        key = ("c", r["id"]) if r["level"] == "criterion" else ("t", r["id"])
+        hidden = result.rate_hidden(key)
+        out = {
+            "Criterion or theme": r["label"],
+            result.area: _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+        }
+        if others:
+            rest_ok = not result.publish or _publishable(r["rest_yes"], r["rest_answered"], result.threshold)
+            out["Other areas"] = _rate_text(r["rest_pct"], r["rest_low"], r["rest_high"]) if rest_ok else SUPPRESSED
+            out["Range across areas"] = (
+                f"{r['lowest']:.0f}% to {r['highest']:.0f}%"
+                if r["lowest"] is not None and r["lowest"] == r["lowest"] and r["areas"] > 1
+                else ""
+            )
+            out["Compared with other areas"] = "" if hidden or r["vs_rest"] is None else r["vs_rest"].capitalize()
+        if national is not None:
+            figure = r.get("national")
+            out["National"] = "" if figure is None or figure != figure else f"{figure:.0f}%"
+            vs = r.get("vs_national")
+            out["Compared with national"] = "" if hidden or not isinstance(vs, str) else vs.capitalize()
+        rows.append(out)
+    frame = pd.DataFrame(rows)
+    parts.append(
+        table(frame, f"{result.area} beside other areas, % Yes (95% interval)", [c for c in frame.columns[1:]])
+    )
+    return Fragment("".join(parts))
+
+
+def _hidden_row(result: AreaResult, r: pd.Series) -> bool:
+    return result.rate_hidden(("c", r["id"]) if r["level"] == "criterion" else ("t", r["id"]))
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
+    """Results per agency from the criteria each is responsible for, and the information-sharing matrix."""
+    fw = result.framework
+    agency_table = agency_results(result.cases, fw)
+    rows = []
+    for aid, r in agency_table.iterrows():
+        key = ("ag", aid)
+        rows.append(
+            {
+                "Agency": r["label"],
+                "Criteria": r["criteria"],
+                "Cases": result.show((key, "cases"), int(r["cases"])),
+                "Answers": result.show((key, "answered"), int(r["answered"])),
+                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+            }
+        )
+    none = [label for aid, label in fw.agencies.items() if aid not in agency_table.index]
+    parts = [
+        "<h2>Agencies</h2>",
+        "<p>Each agency's result pools the answers to the criteria it is responsible for, over the cases it "
+        "was involved in (a case that names no agencies counts for all of them). A criterion shared by several "
+        "agencies counts for each, so the results overlap and do not add up.</p>",
+    ]
+    if rows:
+        frame = pd.DataFrame(rows)
+        parts.append(table(frame, f"Results by agency, {result.area}", ["Cases", "Answers", "% Yes (95% interval)"]))
+    if none:
+        parts.append(f"<p>No criterion in this framework is the responsibility of {esc(_join(none))}.</p>")
+    sharing = sharing_results(result.cases, fw)
+    parts.append("<h3>Information sharing between agencies</h3>")
+    if sharing.empty:
+        parts.append("<p>No criterion in this framework is tagged with who shares information with whom.</p>")
+        return Fragment("".join(parts))
+    parts.append(
+        "<p>Criteria about sharing information name the agency that shares and the one that receives. Each pair's "
+        "result pools the answers to its criteria over the cases involving both agencies.</p>"
+    )
+    parts.append(heatmap_html)
+    srows = []
+    for _, r in sharing.iterrows():
+        key = ("share", r["from"], r["to"])
+        srows.append(
+            {
+                "From": r["from_label"],
+                "To": r["to_label"],
+                "Criteria": r["criteria"],
+                "Answers": result.show((key, "answered"), int(r["answered"])),
+                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+            }
+        )
+    parts.append(
+        table(
+            pd.DataFrame(srows),
+            f"Information shared, by sharing and receiving agency, {result.area}",
+            ["Answers", "% Yes (95% interval)"],
+        )
+    )
+    return Fragment("".join(parts))
+
+
+def age_bands(result: AreaResult) -> Fragment:
+    """Results by age band, with the inspections' focus group (unborn babies and children 0 to 7) on its own."""
+    fw = result.framework
+    focus = age_focus(fw)
+    bands = age_band_results(result.cases, fw)
+    rows = []
+    for name, r in bands.iterrows():
+        key = ("band", "focus" if r["group"] == "focus" else "older" if r["group"] == "older" else name)
+        cases_cell = ("age", name) if r["group"] == "band" else (key, "cases")
+        rows.append(
+            {
+                "Age band": name,
+                "Cases": result.show(cases_cell, int(r["cases"])),
+                "Answers": result.show((key, "answered"), int(r["answered"])),
+                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+            }
+        )
+    parts = [
+        "<h2>Children most at risk of being unseen</h2>",
+        "<p>The current joint inspections look especially at unborn babies and children aged 0 to 7, whose "
+        "experience is easiest to miss. Each row pools every answer for the children in that age band.</p>",
+        table(pd.DataFrame(rows), f"Results by age band, {result.area}", ["Cases", "Answers", "% Yes (95% interval)"]),
+    ]
+    by_criterion = age_band_criteria(result.cases, fw)
+    if focus is None or by_criterion is None:
+        return Fragment("".join(parts))
+    crows, clearer = [], []
+    for _, r in by_criterion.iterrows():
+        f_key, o_key = ("fc", r["id"], "focus"), ("fc", r["id"], "older")
+        hidden = result.rate_hidden(f_key) or result.rate_hidden(o_key)
+        gap = (
+            ""
+            if hidden or r["gap"] is None or r["gap"] != r["gap"]
+            else (f"{r['gap']:+.0f} points ({r['gap_low']:+.0f} to {r['gap_high']:+.0f})")
+        )
+        if not hidden and r["direction"] in (UP, DOWN):
+            clearer.append(f"{r['label']} ({'better' if r['direction'] == UP else 'worse'} for the younger group)")
+        crows.append(
+            {
+                "Criterion": r["label"] + (" (key)" if r["key"] else ""),
+                focus.label: _shown_rate(result, f_key, r["focus_pct"], r["focus_low"], r["focus_high"]),
+                "Older children": _shown_rate(result, o_key, r["older_pct"], r["older_low"], r["older_high"]),
+                "Difference (95% interval)": gap,
+            }
+        )
+    parts.append(
+        f"<h3>{esc(focus.label)} beside older children</h3><p>"
+        + (
+            f"The difference is clear (its 95% interval excludes zero) for {esc(_join(clearer))}."
+            if clearer
+            else "No criterion shows a clear difference between the two groups: every difference's 95% interval "
+            "includes zero."
+        )
+        + "</p>"
+    )
+    frame = pd.DataFrame(crows)
+    parts.append(table(frame, f"% Yes by criterion and age group, {result.area}", list(frame.columns[1:])))
+    return Fragment("".join(parts))
+
+
+def moderation(result: AreaResult) -> Fragment:
+    """Agreement between the first auditor and the second (moderating) auditor."""
+    fw = result.framework
+    pairs = moderation_pairs(result.cases, result.data.moderation)
+    missing = moderation_unmatched(result.cases, result.data.moderation)
+    parts = ["<h2>Moderation</h2>"]
+    if pairs.empty:
+        parts.append(
+            "<p>No case in this area was audited a second time (there is no Moderation sheet with its cases), "
+            "so agreement between auditors cannot be reported.</p>"
+        )
+        return Fragment("".join(parts))
+    rules = moderation_rules(fw)
+    table_ = moderation_agreement(pairs, fw)
+    n = result.show(("mod", "cases"), len(pairs))
+    parts.append(
+        f"<p>A second auditor audited {n} of the cases again. For each criterion, agreement is the share of "
+        "cases where both gave the same answer (Yes, Partly, No or N/A), and Cohen's kappa discounts the "
+        "agreement expected by chance (1 is perfect, 0 no better than chance). A criterion is flagged where "
+        f"agreement is below {rules.agreement_min:.0f}% or kappa below {rules.kappa_min:g}: auditors read it "
+        "differently, so its results deserve care. With so few cases kappa is unsteady, so treat a flag as a "
+        "prompt for discussion.</p>"
+    )
+    if missing and not result.publish:
+        parts.append(
+            f"<p>{len(missing)} case(s) on the Moderation sheet match no scored case and are left out: "
+            f"{esc(', '.join(missing))}.</p>"
+        )
+    rows, flagged, shown = [], [], 0
+    for cid, r in table_.iterrows():
+        key = ("mod", cid)
+        hide = any((key, k) in result.hidden for k in ("pairs", "agreed"))
+        shown += not hide
+        if r["flagged"] and not hide:
+            flagged.append(f"{cid} {r['label']}")
+        rows.append(
+            {
+                "Criterion": f"{cid} {r['label']}",
+                "Pairs": result.show((key, "pairs"), int(r["pairs"])),
+                "Agreement": SUPPRESSED if hide else _pct(r["agreement_pct"]) if r["pairs"] else "",
+                "Kappa": SUPPRESSED
+                if hide
+                else ""
+                if r["kappa"] != r["kappa"] or r["kappa"] is None
+                else f"{r['kappa']:.2f}",
+                "Flag": "" if hide else ("Auditors disagree: " + r["reason"]) if r["flagged"] else "",
+            }
+        )
+    parts.append(
+        "<p>"
+        + (
+            f"Auditors disagreed most on {esc(_join(flagged))}."
+            if flagged
+            else "No criterion was flagged."
+            if shown
+            else "Agreement is not published, since it would reveal small counts."
+        )
+        + " Kappa is left blank where it cannot be worked out (every answer the same from both auditors).</p>"
+    )
+    parts.append(
+        table(
+            pd.DataFrame(rows),
+            f"Agreement between auditors by criterion, {result.area}",
+            ["Pairs", "Agreement", "Kappa"],
+        )
+    )
+    grades_ = moderation_grades(pairs, fw)
+    both = grades_.dropna(subset=["first_grade", "second_grade"])
+    same = int((both["first_grade"] == both["second_grade"]).sum())
+    first_ok = int((grades_["first_grade"] == grades_["first_derived"]).sum())
+    second_ok = int((grades_["second_grade"] == grades_["second_derived"]).sum())
+    same_s, both_s = _pair(result, same, len(both))
+    f_s, total_s = _pair(result, first_ok, len(grades_))
+    s_s, _ = _pair(result, second_ok, len(grades_))
+    parts.append(
+        "<h3>Overall grades</h3>"
+        f"<p>The two auditors gave the same overall grade for {same_s} of {both_s} cases. The first auditor's "
+        f"grade matched the grade derived from their own answers for {f_s} of {total_s} cases; the second "
+        f"auditor's for {s_s}.</p>"
+    )
+    if not result.publish:
+        gframe = pd.DataFrame(
+            {
+                "Case ID": grades_["case_id"],
+                "First auditor's grade": grades_["first_grade"],
+                "Derived from first auditor's answers": grades_["first_derived"],
+                "Second auditor's grade": grades_["second_grade"],
+                "Derived from second auditor's answers": grades_["second_derived"],
+            }
+        )
+        parts.append(table(gframe, f"Grades of the moderated cases, {result.area}"))
+    return Fragment("".join(parts))
+
+
+def change_over_time(result: AreaResult) -> Fragment:
+    """The change since the previous audit round, per criterion and theme, with intervals."""
+    fw = result.framework
+    rounds = rounds_table(result.cases, fw)
+    change = change_since_previous(result.cases, fw)
+    parts = ["<h2>Change over time</h2>"]
+    rule = (
+        "Rounds come from the Audit round column."
+        if result.cases["audit_round"].notna().any()
+        else f"With no Audit round column, a new round starts after a gap of more than {round_gap_days(fw)} days "
+        "between audit dates."
+    )
+    if change is None:
+        only = f" ({esc(rounds['round'].iloc[0])})" if len(rounds) else ""
+        parts.append(
+            f"<p>The cases are from one audit round{only}, so there is no earlier round to compare with. "
+            f"{esc(rule)}</p>"
+        )
+        return Fragment("".join(parts))
+    previous, latest = change["previous_round"].iloc[0], change["latest_round"].iloc[0]
+    rframe = pd.DataFrame(
+        {
+            "Round": rounds["round"],
+            "Cases": [result.show(("rnd", r), int(n)) for r, n in zip(rounds["round"], rounds["cases"], strict=True)],
+            "Audit dates": [
+                "" if a is None else (f"{a:%-d %B %Y} to {b:%-d %B %Y}" if a != b else f"{a:%-d %B %Y}")
+                for a, b in zip(rounds["first_date"], rounds["last_date"], strict=True)
+            ],
+        }
+    )
+    parts.append(
+        f"<p>{esc(rule)} The latest round ({esc(latest)}) is set beside the one before ({esc(previous)}). A change "
+        "is called only where its 95% interval (Newcombe's method) excludes zero. The other sections of this "
+        "report pool every round.</p>"
+    )
+    parts.append(table(rframe, f"Audit rounds, {result.area}", ["Cases"]))
+    rows, moved = [], []
+    for _, r in change.iterrows():
+        p_key, l_key = ("rnd", previous, r["id"]), ("rnd", latest, r["id"])
+        hidden = result.rate_hidden(p_key) or result.rate_hidden(l_key)
+        if r["level"] == "theme":
+            hidden = hidden or result.rate_hidden(("t", r["id"]))
+        if not hidden and r["direction"] in (UP, DOWN):
+            moved.append(f"{r['label']} ({'up' if r['direction'] == UP else 'down'})")
+        rows.append(
+            {
+                "Criterion or theme": r["label"],
+                previous: _shown_rate(result, p_key, r["previous_pct"], None, None)
+                if result.rate_hidden(p_key)
+                else _pct_n(r["previous_pct"]),
+                latest: _shown_rate(result, l_key, r["latest_pct"], None, None)
+                if result.rate_hidden(l_key)
+                else _pct_n(r["latest_pct"]),
+                "Change (95% interval)": ""
+                if hidden or r["change"] is None or r["change"] != r["change"]
+                else f"{r['change']:+.0f} points ({r['change_low']:+.0f} to {r['change_high']:+.0f})",
+                "Direction": "" if hidden or r["direction"] is None else r["direction"].capitalize(),
+            }
+        )
+    parts.append(
+        "<p>" + (f"Clear changes: {esc(_join(moved))}." if moved else "No criterion or theme changed clearly.") + "</p>"
+    )
+    frame = pd.DataFrame(rows)
+    parts.append(table(frame, f"% Yes by audit round, {result.area}", list(frame.columns[1:4])))
+    return Fragment("".join(parts))
+
+
+def _pct_n(value: float | None) -> str:
+    return "" if value is None or value != value else f"{value:.0f}%"

@@ -136,6 +136,93 @@ def disclosure_cells(result: AreaResult) -> tuple[dict[Any, int], list[Group]]:
         groups.append(Group(tuple(cells), "cases"))
     for aid in fw.agencies:
         counts[("agency", aid)] = int(sum(aid in a for a in result.cases["agencies"]))
+    more_counts, more_groups = analysis_cells(result)
+    counts.update(more_counts)
+    return counts, groups + more_groups
+
+
+RESULT_COUNTS = ("yes", "partly", "no", "answered")
+
+
+def _rows(
+    counts: dict[Any, int], groups: list[Group], frame: pd.DataFrame, key: Any, keys: Any = RESULT_COUNTS
+) -> None:
+    """Add a results frame's rows as cells ``(key(row), count)``, each row's parts adding up to its answered."""
+    for name, row in frame.iterrows():
+        rk = key(name)
+        for k in keys:
+            counts[(rk, k)] = int(row[k])
+        groups.append(Group(((rk, "yes"), (rk, "partly"), (rk, "no")), (rk, "answered")))
+
+
+def analysis_cells(result: AreaResult) -> tuple[dict[Any, int], list[Group]]:
+    """The counts the report's analysis sections publish, and how they add up.
+
+    Rows are keyed ``("ag", agency)``, ``("share", from, to)``, ``("band", name)``
+    (name a band, ``"focus"`` or ``"older"``), ``("fc", ID, "focus"|"older")``,
+    ``("rnd", round, ID)`` and ``("mod", ID)``, each with count names as in
+    results; ``("mod", "cases")`` and ``("rnd", round)`` hold case counts.
+    """
+    from audit import age_bands, agencies, compare, moderation
+    from audit.settings import age_focus
+
+    fw, cases = result.framework, result.cases
+    counts: dict[Any, int] = {}
+    groups: list[Group] = []
+    with_cases = (*RESULT_COUNTS, "cases")
+    _rows(counts, groups, agencies.agency_results(cases, fw), lambda aid: ("ag", aid), with_cases)
+    sharing = agencies.sharing_results(cases, fw)
+    sharing.index = list(zip(sharing["from"], sharing["to"], strict=True))
+    _rows(counts, groups, sharing, lambda pair: ("share", *pair), with_cases)
+
+    focus = age_focus(fw)
+    bands = age_bands.age_band_results(cases, fw)
+    names = {n: ("focus" if g == "focus" else "older" if g == "older" else n) for n, g in bands["group"].items()}
+    _rows(counts, groups, bands, lambda n: ("band", names[n]))
+    if focus is not None:
+        older = [b for b in fw.age_bands if b not in focus.bands]
+        for part, bands_in in (("focus", focus.bands), ("older", older)):
+            if ("band", part) not in {k[0] for k in counts}:
+                continue
+            counts[(("band", part), "cases")] = int(cases["age_band"].isin(bands_in).sum())
+            groups.append(Group(tuple(("age", b) for b in bands_in), (("band", part), "cases")))
+            for k in RESULT_COUNTS:
+                groups.append(Group(tuple((("band", b), k) for b in bands_in), (("band", part), k)))
+        by_criterion = age_bands.focus_by_criterion(cases, fw)
+        complete = not cases["age_band"].isna().any()
+        for _, r in by_criterion.iterrows():
+            rows = {p: ("fc", r["id"], p) for p in ("focus", "older")}
+            for p, rk in rows.items():
+                counts[(rk, "yes")], counts[(rk, "answered")] = int(r[f"{p}_yes"]), int(r[f"{p}_answered"])
+                counts[(rk, "not_yes")] = int(r[f"{p}_answered"] - r[f"{p}_yes"])
+                groups.append(Group(((rk, "yes"), (rk, "not_yes")), (rk, "answered")))
+            if complete:
+                for k in ("yes", "answered"):
+                    groups.append(Group(tuple((rk, k) for rk in rows.values()), (("c", r["id"]), k)))
+
+    change = compare.change_since_previous(cases, fw)
+    if change is not None:
+        rounds = compare.rounds_table(cases, fw)
+        shown_rounds = [change["previous_round"].iloc[0], change["latest_round"].iloc[0]]
+        for _, rr in rounds.iterrows():
+            counts[("rnd", rr["round"])] = int(rr["cases"])
+        if int(rounds["cases"].sum()) == len(cases):
+            groups.append(Group(tuple(("rnd", r) for r in rounds["round"]), "cases"))
+        for _, r in change.iterrows():
+            for when, label in zip(("previous", "latest"), shown_rounds, strict=True):
+                rk = ("rnd", label, r["id"])
+                counts[(rk, "yes")], counts[(rk, "answered")] = int(r[f"{when}_yes"]), int(r[f"{when}_answered"])
+                counts[(rk, "not_yes")] = int(r[f"{when}_answered"] - r[f"{when}_yes"])
+                groups.append(Group(((rk, "yes"), (rk, "not_yes")), (rk, "answered")))
+
+    pairs = moderation.matched(cases, result.data.moderation)
+    if not pairs.empty:
+        counts[("mod", "cases")] = len(pairs)
+        for cid, r in moderation.agreement(pairs, fw).iterrows():
+            rk = ("mod", cid)
+            counts[(rk, "pairs")], counts[(rk, "agreed")] = int(r["pairs"]), int(r["agreed"])
+            counts[(rk, "disagreed")] = int(r["pairs"] - r["agreed"])
+            groups.append(Group(((rk, "agreed"), (rk, "disagreed")), (rk, "pairs")))
     return counts, groups
 
 
@@ -185,6 +272,17 @@ def published_profile(result: AreaResult) -> dict[str, dict[str, Any]]:
     return out
 
 
+def file_accounting(result: AreaResult) -> dict[str, dict[str, int]]:
+    """For each input file, this area's rows read, scored and excluded (read = scored + excluded)."""
+    cases = result.data.cases
+    out = {}
+    for name in sorted(set(cases["file"])):
+        mine = cases[cases["file"] == name]
+        scored = int((mine["status"] == "scored").sum())
+        out[name] = {"rows_read": len(mine), "cases_scored": scored, "cases_excluded": len(mine) - scored}
+    return out
+
+
 def summary_dict(result: AreaResult) -> dict[str, Any]:
     """The area's summary.json: counts, exclusions, problems and results, all JSON-ready.
 
@@ -202,6 +300,8 @@ def summary_dict(result: AreaResult) -> dict[str, Any]:
         "cases_scored": result.show("cases", result.cases_scored),
         "cases_excluded": result.show("excluded", result.cases_excluded),
     }
+    if not result.publish:
+        out["files"] = file_accounting(result)
     if result.publish:
         out["suppression"] = {"threshold": result.threshold, "symbol": SUPPRESSED}
         out["excluded"] = []
@@ -215,6 +315,41 @@ def summary_dict(result: AreaResult) -> dict[str, Any]:
     out["criteria"] = {cid: _result_dict(result, ("c", cid), row) for cid, row in result.criteria.iterrows()}
     out["themes"] = {tid: _result_dict(result, ("t", tid), row) for tid, row in result.themes.iterrows()}
     out["sample"] = published_profile(result)
+    out["findings"] = findings_summary(result)
+    out["moderation"] = moderation_summary(result)
+    return out
+
+
+def findings_summary(result: AreaResult) -> dict[str, dict[str, str]]:
+    """Each criterion's and theme's finding category (strength, improvement, priority, too_small)."""
+    from audit.findings import assess
+
+    found = assess(result.criteria, result.themes, result.framework)
+    return {
+        "criteria": {f.id: f.category for f in found if f.level == "criterion"},
+        "themes": {f.id: f.category for f in found if f.level == "theme"},
+    }
+
+
+def moderation_summary(result: AreaResult) -> dict[str, Any]:
+    """Agreement between first and second auditors: ``{"cases", "criteria": {ID: {"pairs", ...}}}``.
+
+    In publish mode a suppressed count shows as ``[c]``, and so do the
+    agreement and kappa built from it.
+    """
+    from audit import moderation
+
+    summary = moderation.moderation_summary(result.cases, result.data.moderation, result.framework)
+    if not result.publish:
+        return summary
+    out: dict[str, Any] = {"cases": result.show(("mod", "cases"), summary["cases"]), "criteria": {}}
+    for cid, item in summary["criteria"].items():
+        hide = any((("mod", cid), k) in result.hidden for k in ("pairs", "agreed"))
+        out["criteria"][cid] = {
+            "pairs": result.show((("mod", cid), "pairs"), item["pairs"]),
+            "agreement_pct": SUPPRESSED if hide else item["agreement_pct"],
+            "kappa": SUPPRESSED if hide else item["kappa"],
+        }
     return out
 
 

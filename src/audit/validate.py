@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from audit.errors import AuditError, LayoutError, Problem, WorkbookError
 from audit.framework import Framework, load_framework
 from audit.load import (
     CASES_SHEET,
+    MODERATION_SHEET,
     Layout,
     SheetGrid,
     cell_ref,
@@ -154,18 +155,23 @@ def load_audit(
     the rest are still read; without it the first such error is raised. With
     ``scan`` every cell is searched for likely personal identifiers, which are
     reported as warnings (never with the value) and listed in ``identifiers``.
+    A ``Moderation`` sheet, where a workbook has one, is validated like the Cases
+    sheet and kept apart in ``moderation``.
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
     records: list[dict[str, Any]] = []
+    second: list[dict[str, Any]] = []  # moderation rows
     problems: list[Problem] = []
     files: dict[str, str] = {}
     failed: dict[str, AuditError] = {}
     identifiers: list[Problem] = []
     for path in workbook_files(inputs):
         try:
-            grids, read_problems = read_sheets(path, password=password, limits=limits)
+            grids, read_problems = read_sheets(
+                path, (CASES_SHEET, MODERATION_SHEET), password=password, limits=limits
+            )
             grid = grids[CASES_SHEET]
             layout = find_layout(grid, fw)
         except (WorkbookError, LayoutError) as exc:
@@ -181,10 +187,24 @@ def load_audit(
         problems.extend(row_problems)
         if scan:
             identifiers.extend(identifier_problems(grid, layout))
-    problems.extend(_finalise(records, fw))
+        if MODERATION_SHEET in grids:
+            mod_grid = grids[MODERATION_SHEET]
+            mod_layout, mod_rows, mod_problems = validate_moderation(mod_grid, fw)
+            second.extend(mod_rows)
+            problems.extend(mod_problems)
+            if scan and mod_layout is not None:
+                identifiers.extend(identifier_problems(mod_grid, mod_layout))
+    spelling: dict[str, str] = {}
+    problems.extend(_finalise(records, fw, spelling))
+    moderation = None
+    if second:
+        problems.extend(
+            replace(p, message=p.message.replace("row excluded:", "moderation row left out:", 1))
+            for p in _finalise(second, fw, spelling)
+        )
+        moderation = cases_frame(second, fw)
     problems.extend(identifiers)
-    cases = pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns)) if records else empty_cases(fw)
-    return AuditData(fw, cases, problems, files, failed, identifiers)
+    return AuditData(fw, cases_frame(records, fw), problems, files, failed, identifiers, moderation)
 
 
 def identifier_problems(grid: SheetGrid, layout: Layout) -> list[Problem]:
@@ -413,8 +433,10 @@ def _agencies(value: Any, col: int | None, fw: Framework, report: Any) -> tuple[
     return tuple(found)
 
 
-def validate_moderation(grid: SheetGrid, fw: Framework) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """A Moderation sheet's rows, checked like the Cases sheet's.
+def validate_moderation(
+    grid: SheetGrid, fw: Framework
+) -> tuple[Layout | None, list[dict[str, Any]], list[Problem]]:
+    """A Moderation sheet's layout, rows and problems, checked like the Cases sheet's.
 
     A moderation sheet without a usable header is reported as a problem rather
     than failing the workbook, since the cases themselves can still be scored.
@@ -422,13 +444,15 @@ def validate_moderation(grid: SheetGrid, fw: Framework) -> tuple[list[dict[str, 
     try:
         layout = find_layout(grid, fw)
     except LayoutError as exc:
-        return [], [Problem(grid.name, grid.sheet, None, f"the moderation sheet was not read: {exc}")]
+        return None, [], [Problem(grid.name, grid.sheet, None, f"the moderation sheet was not read: {exc}")]
     rows, row_problems = validate_sheet(grid, layout, fw)
-    return rows, [*layout.problems, *row_problems]
+    return layout, rows, [*layout.problems, *row_problems]
 
 
 def cases_frame(records: list[dict[str, Any]], fw: Framework) -> pd.DataFrame:
     """Validated records as a cases frame with the standard columns (empty when there are none)."""
     if not records:
         return empty_cases(fw)
-    return pd.DataFrame.from_records(records, columns=list(empty_cases(fw).columns))
+    # object columns throughout: pandas would otherwise infer string columns and turn None into NaN
+    columns = list(empty_cases(fw).columns)
+    return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns})
