@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 OUT ?= reports
 WORKERS ?= 2
 
-.PHONY: setup reports test lint notebooks-test sample-data benchmark clean
+.PHONY: setup reports test lint notebooks-test sample-data benchmark clean system-deps browser-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,9 +24,39 @@ reports: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-test: setup lint
+test: setup lint system-deps browser-deps
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax -p no:randomly notebooks
+
+# What the PDF and the browser checks need from Debian: Pango and fonts (WeasyPrint), chromium,
+# node and npm (playwright-core, axe-core), poppler-utils (PDF pages as PNG). Installed only where
+# missing and only as root; otherwise the tests that need them skip and say why.
+CHROMIUM ?= /usr/bin/chromium
+system-deps:
+	@missing=""; \
+	ldconfig -p 2>/dev/null | grep -q 'libpango-1\.0\.so' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1\.0\.so' || missing="$$missing libpangoft2-1.0-0"; \
+	dpkg -s fonts-liberation >/dev/null 2>&1 || missing="$$missing fonts-liberation"; \
+	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "apt-get install$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }; } || \
+	  echo "could not install$$missing: the tests that need them will skip"; \
+	else echo "not installed:$$missing (needs root and apt-get): the tests that need them will skip"; fi
+
+# playwright-core and axe-core, pinned in package-lock.json; playwright-core never downloads a browser.
+node_modules/.package-lock.json: package.json package-lock.json | system-deps
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not installed: the browser checks will skip"; fi
+
+browser-deps: system-deps node_modules/.package-lock.json
 
 sample-data: setup
 	$(BIN)/audit sample sample_data

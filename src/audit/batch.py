@@ -29,6 +29,7 @@ class BatchOptions:
     publish: bool = False
     threshold: int = DEFAULT_THRESHOLD
     allow_identifiers: bool = False
+    pdf: bool = False
 
 
 @dataclass
@@ -38,6 +39,7 @@ class AreaOutcome:
     error: str | None = None
     cases_scored: int | str = 0
     key_results: dict[str, float | str | None] = field(default_factory=dict)
+    pdf: bool = False
 
     @property
     def ok(self) -> bool:
@@ -51,6 +53,7 @@ class BatchOutcome:
     failed_files: dict[str, str]
     unassigned_rows: int
     publish: bool = False
+    pdf: bool = False
     index: Path | None = None
 
     @property
@@ -84,7 +87,8 @@ def _report_one(data: AuditData, area: str, sources: list[str], out_dir: Path, o
             for c in data.framework.criteria
             if c.key
         }
-        make_report(result, sources, out_dir, opts.criteria)
+        paths = make_report(result, sources, out_dir, opts.criteria, pdf=opts.pdf, index_href="../index.html")
+        outcome.pdf = "pdf" in paths
     except AuditError as exc:
         outcome.error = str(exc)
     except Exception as exc:  # one area's failure must not stop the batch
@@ -111,8 +115,14 @@ def run_batch(
 
     started = dt.datetime.now(dt.UTC)
     opts = options or BatchOptions()
-    out_dir = Path(out_dir)
-    files = [str(p) for p in workbook_files(inputs)]
+    if opts.pdf:
+        from audit.pdf import pdf_available
+
+        if why := pdf_available():
+            raise AuditError(f"--pdf: cannot make PDFs here: {why}")
+    # Absolute paths before any thread starts, so nothing depends on the working directory.
+    out_dir = Path(out_dir).resolve()
+    files = [str(p.resolve()) for p in workbook_files(inputs)]
     data = load_audit(files, opts.criteria, password=password)
     slugs: dict[str, str] = {}
     for area in data.areas:
@@ -131,7 +141,7 @@ def run_batch(
     order = {a: i for i, a in enumerate(data.areas)}
     outcomes.sort(key=lambda o: order[o.area])
     failed_files = {k: str(v) for k, v in data.failed.items()}
-    batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish)
+    batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
     batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
     params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
     results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in outcomes}
@@ -151,6 +161,6 @@ def index_html(batch: BatchOutcome, fw: Framework) -> str:
     """The batch's front page: every area with its key results and a link, and what failed."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR / "report"), autoescape=select_autoescape())
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR / "report"), autoescape=select_autoescape(["html", "j2"]))
     key_labels = [c.label for c in fw.criteria if c.key]
     return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())

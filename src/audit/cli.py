@@ -189,6 +189,7 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 @password_option
 @limits_options
 @publish_options
+@click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")
 @_friendly
 def report(
     files: tuple[str, ...],
@@ -198,6 +199,7 @@ def report(
     password_env: str | None,
     publish: bool,
     threshold: int,
+    pdf: bool,
 ) -> None:
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     from audit.load import workbook_files
@@ -208,7 +210,13 @@ def report(
     sources = [str(p) for p in workbook_files(files)]
     data = load_audit(sources, criteria, password=_password(password_env))
     result = analyse_area(data, area, publish=publish, threshold=threshold)
-    paths = make_report(result, [s for s in sources if Path(s).name in data.files], Path(out_dir), criteria)
+    paths = make_report(
+        result,
+        [str(Path(s).resolve()) for s in sources if Path(s).name in data.files],
+        Path(out_dir).resolve(),
+        criteria,
+        pdf=pdf,
+    )
     click.echo(f"{result.area}: {paths['html']}")
 
 
@@ -220,6 +228,7 @@ def report(
 @password_option
 @limits_options
 @publish_options
+@click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")
 @click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_friendly
@@ -231,6 +240,7 @@ def batch(
     password_env: str | None,
     publish: bool,
     threshold: int,
+    pdf: bool,
     allow_identifiers: bool,
     quiet: bool,
 ) -> None:
@@ -241,7 +251,7 @@ def batch(
     """
     from audit.batch import BatchOptions, run_batch
 
-    options = BatchOptions(criteria, publish, threshold, allow_identifiers)
+    options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf)
     outcome = run_batch(
         list(inputs), out_dir, options, workers=workers, progress=not quiet, password=_password(password_env)
     )

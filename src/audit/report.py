@@ -79,9 +79,11 @@ class ReportMeta:
     title: str
     masthead: str
     footer: str
+    description: str = ""
+    index_href: str | None = None
 
 
-def report_meta(result: AreaResult, date: dt.date | None = None) -> ReportMeta:
+def report_meta(result: AreaResult, date: dt.date | None = None, index_href: str | None = None) -> ReportMeta:
     fw = result.framework
     date = date or dt.date.today()
     inputs = ", ".join(f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(result.data.files.items()))
@@ -94,6 +96,8 @@ def report_meta(result: AreaResult, date: dt.date | None = None) -> ReportMeta:
         title=f"{result.area}: case-file audit report - {fw.title}",
         masthead="Multi-agency case-file audit",
         footer=f"{mode} Framework {fw.id} version {fw.version}. Inputs: {inputs}. Made {date:%-d %B %Y}.",
+        description=f"Findings of a multi-agency case-file audit in {result.area}: {fw.title}.",
+        index_href=index_href,
     )
 
 
@@ -114,11 +118,17 @@ def notebook_to_html(nb: Any, meta: ReportMeta) -> str:
         enabled=True,
     )
     body, _ = exporter.from_notebook_node(nb, resources={"report": meta.__dict__})
-    return body
+    from audit.html_page import finish_page
+
+    return finish_page(body)
 
 
 def execute_notebook(parameters: dict[str, Any], output: Path, notebook: Path = AREA_NOTEBOOK) -> Any:
-    """Run the notebook with papermill; the executed copy is kept at ``output`` even when a cell fails."""
+    """Run the notebook with papermill; the executed copy is kept at ``output`` even when a cell fails.
+
+    No ``cwd``: papermill would change the whole process's working directory, which
+    races with other threads of a batch. The parameters hold absolute paths instead.
+    """
     import papermill as pm
 
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +137,6 @@ def execute_notebook(parameters: dict[str, Any], output: Path, notebook: Path = 
             str(notebook),
             str(output),
             parameters=parameters,
-            cwd=str(notebook.parent),
             progress_bar=False,
             kernel_name="python3",
         )
@@ -155,12 +164,20 @@ def make_report(
     sources: list[str],
     out_dir: Path,
     criteria: str | None = None,
+    *,
+    pdf: bool = False,
+    index_href: str | None = None,
 ) -> dict[str, Path]:
-    """Everything for one area: data files, the executed notebook (restricted) and report.html."""
+    """Everything for one area: data files, executed notebook (restricted), report.html, and report.pdf if asked."""
     public, restricted = area_dirs(out_dir, result.slug)
     paths = write_area_data(result, out_dir)
     executed = restricted / "report.ipynb"
     nb = execute_notebook(report_parameters(result, sources, criteria), executed)
     paths["notebook"] = executed
-    paths["html"] = write_atomic(public / "report.html", notebook_to_html(nb, report_meta(result)))
+    html = notebook_to_html(nb, report_meta(result, index_href=index_href))
+    paths["html"] = write_atomic(public / "report.html", html)
+    if pdf:
+        from audit.pdf import html_to_pdf
+
+        paths["pdf"] = html_to_pdf(html, public / "report.pdf")
     return paths
