@@ -19,6 +19,7 @@ matplotlib.use("Agg")  # reports are drawn off-screen, in a kernel or in a batch
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from audit.framework import Framework  # noqa: E402
 from audit.summarise import AreaResult  # noqa: E402
 
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
@@ -174,3 +175,153 @@ def grades_chart(result: AreaResult) -> Chart:
         )
     )
     return Chart(png, alt, f"Figure: cases by grade, {result.area}. The data is in the table below.")
+
+
+def _text_colour(rgba: tuple[float, float, float, float]) -> str:
+    """Black or white, whichever reads better on a cell colour (by relative luminance)."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgba[:3])
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return TEXT if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+def sharing_heatmap(result: AreaResult) -> Chart:
+    """Who shared information with whom, and how well: % Yes per sharing pair as a heatmap.
+
+    Rows are the agency sharing, columns the agency receiving. The colour map
+    (cividis) is sequential and readable with colour-blindness; every cell also
+    carries its value in words, so colour is never the only sign.
+    """
+    from audit.agencies import sharing_results
+
+    fw = result.framework
+    sharing = sharing_results(result.cases, fw)
+    if sharing.empty:  # the framework tags no criterion with who shares with whom
+        fig, ax = plt.subplots(figsize=(4, 0.6))
+        ax.axis("off")
+        ax.text(0, 0.5, "No information-sharing criteria in this framework", fontsize=9, color=TEXT)
+        return Chart(_render(fig), "No information-sharing criteria in this framework.", "")
+    givers = [a for a in fw.agencies if a in set(sharing["from"])]
+    receivers = [a for a in fw.agencies if a in set(sharing["to"])]
+    cmap = matplotlib.colormaps["cividis"]
+    fig, ax = plt.subplots(figsize=(1.6 * len(receivers) + 2.6, 0.75 * len(givers) + 1.4))
+    cells: dict[tuple[str, str], tuple[str, float | None]] = {}
+    for _, r in sharing.iterrows():
+        if result.rate_hidden(("share", r["from"], r["to"])):
+            cells[(r["from"], r["to"])] = ("[c]", None)
+        elif r["answered"]:
+            cells[(r["from"], r["to"])] = (f"{r['pct_yes']:.0f}%\nof {int(r['answered'])} answers", float(r["pct_yes"]))
+        else:
+            cells[(r["from"], r["to"])] = ("no answers", None)
+    for i, giver in enumerate(givers):
+        for j, receiver in enumerate(receivers):
+            text, value = cells.get((giver, receiver), ("", None))
+            colour = cmap(value / 100) if value is not None else (0.95, 0.95, 0.95, 1.0)
+            ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=2))
+            ax.text(
+                j + 0.5,
+                i + 0.5,
+                text or "not\ncovered",
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color=_text_colour(colour) if value is not None else "#505a5f",
+            )
+    ax.set_xlim(0, len(receivers))
+    ax.set_ylim(len(givers), 0)
+    ax.set_xticks(
+        [j + 0.5 for j in range(len(receivers))], [fw.agencies[a] for a in receivers], rotation=20, ha="right"
+    )
+    ax.set_yticks([i + 0.5 for i in range(len(givers))], [fw.agencies[a] for a in givers])
+    ax.set_xlabel("Receiving agency")
+    ax.set_ylabel("Sharing agency")
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    bar = fig.colorbar(
+        plt.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 100), cmap=cmap), ax=ax, fraction=0.04, pad=0.02
+    )
+    bar.set_label("% of answers Yes", color=TEXT)
+    bar.outline.set_visible(False)
+    ax.set_title("Information shared, by sharing and receiving agency", loc="left", fontsize=11, color=TEXT)
+    ax.tick_params(colors=TEXT, labelsize=9)
+    png = _render(fig)
+    rated = [(v, f"{fw.agencies[a]} to {fw.agencies[b]}") for (a, b), (_, v) in cells.items() if v is not None]
+    if rated:
+        (hi, hi_name), (lo, lo_name) = max(rated), min(rated)
+        extremes = f"Best: {hi_name} at {hi:.0f}% Yes. Weakest: {lo_name} at {lo:.0f}% Yes."
+    else:
+        extremes = "No pair has a result that can be shown."
+    alt = (
+        f"Heatmap of information sharing between agencies in {result.area}: rows are the agency sharing, "
+        f"columns the agency receiving, and each of {len(cells)} cells gives the percentage of answers Yes "
+        f"to the criteria about that pair. {extremes}"
+    )
+    return Chart(
+        png, alt, f"Figure: information shared between agencies, {result.area}. The data is in the table below."
+    )
+
+
+def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[str, str]] | None = None) -> Chart:
+    """Every area's % Yes on each criterion as a dot, with all areas pooled as a bar: the spread at a glance.
+
+    ``results`` is compare.area_results; ``hidden`` holds (area, criterion ID)
+    pairs whose rate may not be published, which are left off the chart.
+    """
+    hidden = hidden or set()
+    crit = results[(results["level"] == "criterion") & (results["answered"] > 0)]
+    names = [f"{c.id} {c.label}" + (" (key)" if c.key else "") for c in fw.criteria]
+    n = len(names)
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * n + 1.3))
+    y = {c.id: n - 1 - i for i, c in enumerate(fw.criteria)}
+    pooled = {}
+    for c in fw.criteria:
+        mine = crit[crit["id"] == c.id]
+        yes, answered = int(mine["yes"].sum()), int(mine["answered"].sum())
+        if answered:
+            pooled[c.id] = yes / answered * 100
+            ax.barh(y[c.id], pooled[c.id], color=GRID, height=0.55, zorder=1)
+    shown = crit[[(a, i) not in hidden for a, i in zip(crit["area"], crit["id"], strict=True)]]
+    ax.scatter(
+        shown["pct_yes"].astype(float),
+        [y[i] for i in shown["id"]],
+        color=DARK_BLUE,
+        edgecolor="white",
+        s=36,
+        zorder=3,
+        label="One area",
+    )
+    from matplotlib.patches import Patch
+
+    handles = [
+        ax.collections[0],
+        Patch(facecolor=GRID, label="All areas together"),
+    ]
+    ax.set_yticks(list(reversed(range(n))), names)
+    ax.set_xlim(-2, 102)
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("Cases answered Yes: each area (dot) and all areas together (bar)")
+    ax.grid(axis="x", color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    ax.legend(handles=handles, frameon=False, fontsize=9, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2)
+    ax.set_title("Cases answered Yes, by criterion and area", loc="left", fontsize=11, color=TEXT, pad=24)
+    _style(ax)
+    png = _render(fig)
+    if pooled:
+        low_id = min(pooled, key=pooled.get)
+        high_id = max(pooled, key=pooled.get)
+        main = (
+            f"Lowest across all areas: {fw.criterion(low_id).label} at {pooled[low_id]:.0f}%. "
+            f"Highest: {fw.criterion(high_id).label} at {pooled[high_id]:.0f}%."
+        )
+    else:
+        main = "No criterion had an answer."
+    areas = len(set(results["area"]))
+    alt = (
+        f"Dot plot of the percentage of cases answered Yes on each of {n} criteria in each of {areas} areas, "
+        f"with a bar for all areas together. {main}"
+    )
+    return Chart(png, alt, "Figure: cases answered Yes by criterion and area. The data is in the tables below.")

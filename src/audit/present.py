@@ -473,18 +473,23 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
                 if r["lowest"] is not None and r["lowest"] == r["lowest"] and r["areas"] > 1
                 else ""
             )
-            out["Compared with other areas"] = "" if hidden or r["vs_rest"] is None else r["vs_rest"].capitalize()
+            out["Compared with other areas"] = "" if hidden else _word(r["vs_rest"])
         if national is not None:
             figure = r.get("national")
             out["National"] = "" if figure is None or figure != figure else f"{figure:.0f}%"
             vs = r.get("vs_national")
-            out["Compared with national"] = "" if hidden or not isinstance(vs, str) else vs.capitalize()
+            out["Compared with national"] = "" if hidden else _word(vs)
         rows.append(out)
     frame = pd.DataFrame(rows)
     parts.append(
         table(frame, f"{result.area} beside other areas, % Yes (95% interval)", [c for c in frame.columns[1:]])
     )
     return Fragment("".join(parts))
+
+
+def _word(value: object) -> str:
+    """A label such as "above" as a table shows it ("Above"); blank when missing (None or NaN)."""
+    return value.capitalize() if isinstance(value, str) else ""
 
 
 def _hidden_row(result: AreaResult, r: pd.Series) -> bool:
@@ -765,7 +770,7 @@ def change_over_time(result: AreaResult) -> Fragment:
                 "Change (95% interval)": ""
                 if hidden or r["change"] is None or r["change"] != r["change"]
                 else f"{r['change']:+.0f} points ({r['change_low']:+.0f} to {r['change_high']:+.0f})",
-                "Direction": "" if hidden or r["direction"] is None else r["direction"].capitalize(),
+                "Direction": "" if hidden else _word(r["direction"]),
             }
         )
     parts.append(

@@ -1,0 +1,102 @@
+"""The national summary: all areas side by side, the weakest criteria everywhere, the spread between areas."""
+
+from __future__ import annotations
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint, proportions_chisquare
+
+from audit import charts, national
+from audit.compare import area_results
+from audit.findings import PRIORITY, classify
+from audit.settings import finding_rules
+from audit.validate import load_audit
+from tests.conftest import SAMPLE_DATA, case_row
+
+
+@pytest.fixture(scope="module")
+def data(framework):
+    return load_audit(SAMPLE_DATA, framework, scan=False)
+
+
+@pytest.fixture(scope="module")
+def results(data):
+    return area_results(data)
+
+
+@pytest.fixture(scope="module")
+def table(results, framework):
+    return national.national_table(results, framework)
+
+
+def test_pooled_results_and_spread(results, table):
+    v1 = table.set_index("id").loc["V1"]
+    per_area = results[(results["level"] == "criterion") & (results["id"] == "V1")]
+    yes, n = int(per_area["yes"].sum()), int(per_area["answered"].sum())
+    assert (v1["yes"], v1["answered"]) == (yes, n)
+    low, high = proportion_confint(yes, n, method="wilson")
+    assert (v1["ci_low"], v1["ci_high"]) == pytest.approx((low * 100, high * 100))
+    assert v1["lowest"] == pytest.approx(per_area["pct_yes"].min())
+    assert v1["highest"] == pytest.approx(per_area["pct_yes"].max())
+    assert v1["spread"] == pytest.approx(v1["highest"] - v1["lowest"]) and v1["areas"] == 6
+    assert v1["p_spread"] == pytest.approx(proportions_chisquare(per_area["yes"], per_area["answered"])[1])
+
+
+def test_areas_findings_counted(results, table, framework):
+    rules = finding_rules(framework)
+    v1 = results[(results["level"] == "criterion") & (results["id"] == "V1")]
+    expected = sum(
+        classify(int(r["answered"]), r["pct_yes"], r["ci_low"], r["ci_high"], True, rules)[0] == PRIORITY
+        for _, r in v1.iterrows()
+    )
+    assert table.set_index("id").loc["V1", PRIORITY] == expected
+
+
+def test_weakest_everywhere_and_widest_spread(table):
+    weak = national.weakest_everywhere(table, 3)
+    crit = table[table["level"] == "criterion"]
+    assert weak.iloc[0]["pct_yes"] == pytest.approx(crit["pct_yes"].min())
+    assert list(weak["pct_yes"]) == sorted(weak["pct_yes"])
+    wide = national.widest_spread(table, 2)
+    assert wide.iloc[0]["spread"] == pytest.approx(crit["spread"].max())
+
+
+def test_key_messages_read_like_a_thematic_report(table, framework, data):
+    messages = national.key_messages(table, framework, len(data.areas), len(data.scored))
+    assert messages[0] == f"Across 6 areas, {len(data.scored)} children's cases were audited against 17 criteria."
+    weakest = national.weakest_everywhere(table, 1).iloc[0]
+    phrase = finding_rules(framework).phrases[weakest["id"]]
+    assert any(phrase in m and "no area did better than" in m for m in messages)
+    assert any(m.startswith("Areas differed most on") for m in messages)
+
+
+def test_one_area_reads_in_the_singular(make_workbook, framework):
+    data = load_audit(make_workbook([case_row(framework, f"C{i}") for i in range(3)]), framework, scan=False)
+    results = area_results(data)
+    messages = national.key_messages(national.national_table(results, framework), framework, 1, 3)
+    assert messages[0].startswith("Across 1 area, 3 children's cases")
+
+
+def test_grid_and_overview(results, framework, data):
+    grid = national.area_grid(results, framework)
+    assert list(grid.columns) == data.areas and len(grid) == len(framework.criteria)
+    overview = national.areas_overview(results, data.scored.groupby("area").size(), framework)
+    assert overview["cases"].sum() == len(data.scored)
+    assert (overview[["strength", "improvement", "priority", "too_small"]].sum(axis=1) == 17).all()
+
+
+def test_publish_leaves_out_rates_built_on_small_counts(results, framework):
+    hidden = national.hidden_rates(results, 5)
+    for _, r in results.iterrows():
+        small = 0 < r["yes"] <= 5 or 0 < r["answered"] - r["yes"] <= 5
+        assert ((r["area"], r["id"]) in hidden) == small
+    fragment = national.grid_fragment(results, framework, "criterion", publish=True, threshold=5)
+    assert "[c]" in fragment
+    full = national.grid_fragment(results, framework, "criterion")
+    assert "[c]" not in full
+
+
+def test_spread_chart_alt_text(results, framework):
+    chart = charts.area_spread_chart(results, framework)
+    assert chart.png.startswith(b"\x89PNG")
+    assert chart.alt.startswith("Dot plot of the percentage of cases answered Yes on each of 17 criteria in each of 6")
+    assert "Lowest across all areas: Child's voice recorded" in chart.alt
