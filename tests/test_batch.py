@@ -108,3 +108,22 @@ def test_unreadable_file_named_in_index_and_exit_status(make_workbook, framework
     result = CliRunner().invoke(main, ["batch", str(tmp_path), "--out", str(out), "--quiet"])
     assert result.exit_code == 1
     assert "broken.xlsx could not be read" in (out / "index.html").read_text()
+
+
+def test_national_summary_beside_the_area_reports(sample_batch):
+    out, _ = sample_batch
+    page = (out / "national" / "report.html").read_text()
+    assert '<html lang="en-GB">' in page and "National summary" in page
+    for name in SAMPLE_AREAS.values():
+        assert name in page
+    assert 'href="national/report.html"' in (out / "index.html").read_text()
+    assert (out / "restricted" / "national" / "report.ipynb").is_file()
+
+
+def test_bad_national_figures_file_stops_before_any_report(tmp_path, make_workbook, framework):
+    bad = tmp_path / "national.yml"
+    bad.write_text("V1: lots\n")
+    path = make_workbook([case_row(framework, "C1")])
+    result = CliRunner().invoke(main, ["batch", str(path), "--out", str(tmp_path / "o"), "--national", str(bad)])
+    assert result.exit_code == 1 and "national.yml" in result.output
+    assert not (tmp_path / "o").exists()

@@ -16,7 +16,7 @@ from typing import Any
 from audit.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.errors import AuditError
 from audit.framework import TEMPLATES_DIR, Framework
-from audit.report import make_report, write_atomic
+from audit.report import make_national_summary, make_report, write_atomic
 from audit.summarise import analyse_area, slugify
 from audit.validate import AuditData, load_audit
 
@@ -30,6 +30,7 @@ class BatchOptions:
     threshold: int = DEFAULT_THRESHOLD
     allow_identifiers: bool = False
     pdf: bool = False
+    national: str | None = None  # a file of national figures to compare each area with
 
 
 @dataclass
@@ -54,11 +55,13 @@ class BatchOutcome:
     unassigned_rows: int
     publish: bool = False
     pdf: bool = False
+    national: bool = False
+    national_error: str | None = None
     index: Path | None = None
 
     @property
     def ok(self) -> bool:
-        return all(a.ok for a in self.areas) and not self.failed_files
+        return all(a.ok for a in self.areas) and not self.failed_files and not self.national_error
 
 
 def refuse_identifiers(data: AuditData) -> None:
@@ -87,7 +90,9 @@ def _report_one(data: AuditData, area: str, sources: list[str], out_dir: Path, o
             for c in data.framework.criteria
             if c.key
         }
-        paths = make_report(result, sources, out_dir, opts.criteria, pdf=opts.pdf, index_href="../index.html")
+        paths = make_report(
+            result, sources, out_dir, opts.criteria, pdf=opts.pdf, index_href="../index.html", national=opts.national
+        )
         outcome.pdf = "pdf" in paths
     except AuditError as exc:
         outcome.error = str(exc)
@@ -115,6 +120,11 @@ def run_batch(
 
     started = dt.datetime.now(dt.UTC)
     opts = options or BatchOptions()
+    if opts.national:
+        from audit.compare import read_national
+        from audit.framework import load_framework
+
+        read_national(opts.national, load_framework(opts.criteria))  # a bad file stops the run before it starts
     if opts.pdf:
         from audit.pdf import pdf_available
 
@@ -142,10 +152,25 @@ def run_batch(
     outcomes.sort(key=lambda o: order[o.area])
     failed_files = {k: str(v) for k, v in data.failed.items()}
     batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
+    if sources and any(a.ok for a in outcomes):
+        try:
+            make_national_summary(
+                sources,
+                out_dir,
+                data.framework,
+                opts.criteria,
+                publish=opts.publish,
+                threshold=opts.threshold,
+                pdf=opts.pdf,
+            )
+            batch.national = True
+        except AuditError as exc:
+            batch.national_error = str(exc)
     batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
     params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
     results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in outcomes}
     results.update({name: f"not read: {why}" for name, why in failed_files.items()})
+    results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
     manifest = build_manifest(data.files, data.framework, params, started, results)
     write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return batch

@@ -190,6 +190,12 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 @limits_options
 @publish_options
 @click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")
+@click.option(
+    "--national",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML or JSON of national % Yes per criterion ID, to compare each area with.",
+)
 @_friendly
 def report(
     files: tuple[str, ...],
@@ -200,6 +206,7 @@ def report(
     publish: bool,
     threshold: int,
     pdf: bool,
+    national: str | None,
 ) -> None:
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     from audit.load import workbook_files
@@ -210,12 +217,17 @@ def report(
     sources = [str(p) for p in workbook_files(files)]
     data = load_audit(sources, criteria, password=_password(password_env))
     result = analyse_area(data, area, publish=publish, threshold=threshold)
+    if national:
+        from audit.compare import read_national
+
+        read_national(national, data.framework)
     paths = make_report(
         result,
         [str(Path(s).resolve()) for s in sources if Path(s).name in data.files],
         Path(out_dir).resolve(),
         criteria,
         pdf=pdf,
+        national=national,
     )
     click.echo(f"{result.area}: {paths['html']}")
 
@@ -229,6 +241,12 @@ def report(
 @limits_options
 @publish_options
 @click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")
+@click.option(
+    "--national",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML or JSON of national % Yes per criterion ID, to compare each area with.",
+)
 @click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_friendly
@@ -241,6 +259,7 @@ def batch(
     publish: bool,
     threshold: int,
     pdf: bool,
+    national: str | None,
     allow_identifiers: bool,
     quiet: bool,
 ) -> None:
@@ -251,7 +270,7 @@ def batch(
     """
     from audit.batch import BatchOptions, run_batch
 
-    options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf)
+    options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf, national)
     outcome = run_batch(
         list(inputs), out_dir, options, workers=workers, progress=not quiet, password=_password(password_env)
     )
@@ -259,6 +278,8 @@ def batch(
         click.echo(f"{a.area}: {'ok' if a.ok else 'FAILED: ' + (a.error or '')}")
     for name, why in outcome.failed_files.items():
         click.echo(f"{name}: not read: {why}")
+    if outcome.national_error:
+        click.echo(f"national summary: FAILED: {outcome.national_error}")
     click.echo(f"index: {outcome.index}")
     if not outcome.ok:
         sys.exit(1)

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import ReportError
-from audit.framework import TEMPLATES_DIR
+from audit.framework import TEMPLATES_DIR, Framework
 from audit.summarise import AreaResult, summary_dict
 
 NOTEBOOKS_DIR = TEMPLATES_DIR.parent / "notebooks"
 AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_report.ipynb"
+NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national_summary.ipynb"
 REPORT_TEMPLATE = TEMPLATES_DIR / "report" / "area_report.html.j2"
 
 
@@ -148,7 +149,9 @@ def execute_notebook(parameters: dict[str, Any], output: Path, notebook: Path = 
         ) from None
 
 
-def report_parameters(result: AreaResult, sources: list[str], criteria: str | None) -> dict[str, Any]:
+def report_parameters(
+    result: AreaResult, sources: list[str], criteria: str | None, national: str | None = None
+) -> dict[str, Any]:
     """The notebook's parameters for one area: absolute paths, so it runs from anywhere."""
     return {
         "source": [str(Path(s).resolve()) for s in sources],
@@ -156,7 +159,44 @@ def report_parameters(result: AreaResult, sources: list[str], criteria: str | No
         "criteria": str(Path(criteria).resolve()) if criteria else None,
         "publish": result.publish,
         "threshold": result.threshold,
+        "national": str(Path(national).resolve()) if national else None,
     }
+
+
+def make_national_summary(
+    sources: list[str],
+    out_dir: Path,
+    framework: Framework,
+    criteria: str | None = None,
+    *,
+    publish: bool = False,
+    threshold: int = 5,
+    pdf: bool = False,
+) -> dict[str, Path]:
+    """All areas side by side: OUT/national/report.html, its executed notebook in restricted/."""
+    public, restricted = area_dirs(out_dir, "national")
+    params = {
+        "source": [str(Path(s).resolve()) for s in sources],
+        "criteria": str(Path(criteria).resolve()) if criteria else None,
+        "publish": publish,
+        "threshold": threshold,
+    }
+    nb = execute_notebook(params, restricted / "report.ipynb", NATIONAL_NOTEBOOK)
+    mode = f"Published version: counts from 1 to {threshold} suppressed." if publish else "Full version."
+    meta = ReportMeta(
+        title=f"National summary - {framework.title}",
+        masthead="Multi-agency case-file audit",
+        footer=f"{mode} Framework {framework.id} version {framework.version}. Made {dt.date.today():%-d %B %Y}.",
+        description=f"Every area's case-file audit results side by side: {framework.title}.",
+        index_href="../index.html",
+    )
+    html = notebook_to_html(nb, meta)
+    paths = {"notebook": restricted / "report.ipynb", "html": write_atomic(public / "report.html", html)}
+    if pdf:
+        from audit.pdf import html_to_pdf
+
+        paths["pdf"] = html_to_pdf(html, public / "report.pdf")
+    return paths
 
 
 def make_report(
@@ -167,12 +207,13 @@ def make_report(
     *,
     pdf: bool = False,
     index_href: str | None = None,
+    national: str | None = None,
 ) -> dict[str, Path]:
     """Everything for one area: data files, executed notebook (restricted), report.html, and report.pdf if asked."""
     public, restricted = area_dirs(out_dir, result.slug)
     paths = write_area_data(result, out_dir)
     executed = restricted / "report.ipynb"
-    nb = execute_notebook(report_parameters(result, sources, criteria), executed)
+    nb = execute_notebook(report_parameters(result, sources, criteria, national), executed)
     paths["notebook"] = executed
     html = notebook_to_html(nb, report_meta(result, index_href=index_href))
     paths["html"] = write_atomic(public / "report.html", html)
