@@ -11,37 +11,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from audit.framework import Framework
-from audit.score import RESULT_COLUMNS
-from audit.statistics import percentage, wilson_interval
-from audit.validate import INVALID
-
-
-def answer_counts(cases: pd.DataFrame, ids: Iterable[str]) -> dict[str, int]:
-    """Answers of each kind to the criteria ``ids`` over ``cases``, counted as score.py counts them."""
-    values = cases[list(ids)].to_numpy(dtype=object).ravel().tolist() if len(cases) else []
-    return {
-        "yes": values.count("Yes"),
-        "partly": values.count("Partly"),
-        "no": values.count("No"),
-        "na": values.count("N/A"),
-        "missing": sum(v is None or (isinstance(v, float) and v != v) for v in values),
-        "invalid": values.count(INVALID),
-    }
-
-
-def result_from_counts(counts: dict[str, int], fw: Framework) -> dict[str, float | int | None]:
-    """Counts with answered, % Yes, its Wilson interval and the mean points."""
-    answered = counts["yes"] + counts["partly"] + counts["no"]
-    low, high = wilson_interval(counts["yes"], answered)
-    points = sum(counts[k] * (fw.points[a] or 0.0) for k, a in (("yes", "Yes"), ("partly", "Partly"), ("no", "No")))
-    return {
-        **counts,
-        "answered": answered,
-        "pct_yes": percentage(counts["yes"], answered),
-        "ci_low": low,
-        "ci_high": high,
-        "score": points / answered if answered else None,
-    }
+from audit.score import RESULT_COLUMNS, answer_counts, result_from_counts
 
 
 def group_results(

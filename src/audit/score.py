@@ -6,6 +6,8 @@ blank and invalid answers are left out of every rate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from audit.framework import Framework
@@ -27,8 +29,9 @@ RESULT_COLUMNS = (
 )
 
 
-def _counts(answers: pd.Series) -> dict[str, int]:
-    values = answers.tolist()
+def answer_counts(cases: pd.DataFrame, ids: Iterable[str]) -> dict[str, int]:
+    """Answers of each kind to the criteria ``ids`` over ``cases``, counted as score.py counts them."""
+    values = cases[list(ids)].to_numpy(dtype=object).ravel().tolist() if len(cases) else []
     return {
         "yes": values.count("Yes"),
         "partly": values.count("Partly"),
@@ -39,10 +42,11 @@ def _counts(answers: pd.Series) -> dict[str, int]:
     }
 
 
-def _result(counts: dict[str, int], fw: Framework) -> dict[str, float | int | None]:
+def result_from_counts(counts: dict[str, int], fw: Framework) -> dict[str, float | int | None]:
+    """Counts with answered, % Yes, its Wilson interval and the mean points."""
     answered = counts["yes"] + counts["partly"] + counts["no"]
     low, high = wilson_interval(counts["yes"], answered)
-    points = counts["yes"] * fw.points["Yes"] + counts["partly"] * fw.points["Partly"] + counts["no"] * fw.points["No"]
+    points = sum(counts[k] * (fw.points[a] or 0.0) for k, a in (("yes", "Yes"), ("partly", "Partly"), ("no", "No")))
     return {
         **counts,
         "answered": answered,
@@ -55,7 +59,7 @@ def _result(counts: dict[str, int], fw: Framework) -> dict[str, float | int | No
 
 def score_criteria(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """One row per criterion (index: criterion ID), in framework order."""
-    rows = {c.id: _result(_counts(scored[c.id]), fw) for c in fw.criteria}
+    rows = {c.id: result_from_counts(answer_counts(scored, [c.id]), fw) for c in fw.criteria}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
 
 
@@ -65,7 +69,7 @@ def score_themes(criteria: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     for theme in fw.themes:
         ids = [c.id for c in fw.criteria_in(theme.id)]
         counts = {k: int(criteria.loc[ids, k].sum()) for k in ("yes", "partly", "no", "na", "missing", "invalid")}
-        rows[theme.id] = _result(counts, fw)
+        rows[theme.id] = result_from_counts(counts, fw)
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
 
 
