@@ -127,3 +127,15 @@ def test_bad_national_figures_file_stops_before_any_report(tmp_path, make_workbo
     result = CliRunner().invoke(main, ["batch", str(path), "--out", str(tmp_path / "o"), "--national", str(bad)])
     assert result.exit_code == 1 and "national.yml" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_batch_fast_path_matches_a_plain_papermill_report(sample_batch, tmp_path):
+    """The batch's warm kernels and prepared data give the report that papermill with a fresh kernel gives."""
+    out, _ = sample_batch
+    result = CliRunner().invoke(main, ["report", str(SAMPLE_DATA), "--area", "Fennistow Bay", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    def page(path):  # the breadcrumb back to the batch's index is the one intended difference
+        text = re.sub(r'<nav aria-label="Breadcrumb".*?</nav>', "", path.read_text(), flags=re.S)
+        return re.sub(r">\s+<", "><", text)
+
+    assert page(out / "fennistow-bay" / "report.html") == page(tmp_path / "fennistow-bay" / "report.html")

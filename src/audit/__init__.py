@@ -3,7 +3,7 @@
 from audit.errors import AuditError, FrameworkError, LayoutError, Problem, ReportError, WorkbookError
 from audit.framework import Framework, load_framework
 from audit.summarise import AreaResult, analyse_area, summary_dict
-from audit.validate import AuditData, load_audit
+from audit.validate import AuditData, load_audit, open_audit
 
 __all__ = [
     "AreaResult",
@@ -18,5 +18,6 @@ __all__ = [
     "analyse_area",
     "load_audit",
     "load_framework",
+    "open_audit",
     "summary_dict",
 ]

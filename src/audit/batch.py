@@ -6,8 +6,11 @@ on its own, so one area that fails never stops the others.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,7 +21,7 @@ from audit.errors import AuditError
 from audit.framework import TEMPLATES_DIR, Framework
 from audit.report import make_national_summary, make_report, write_atomic
 from audit.summarise import analyse_area, slugify
-from audit.validate import AuditData, load_audit
+from audit.validate import PREPARED_SUFFIX, AuditData, load_audit, save_prepared
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ def refuse_identifiers(data: AuditData) -> None:
     )
 
 
-def _report_one(data: AuditData, area: str, sources: list[str], out_dir: Path, opts: BatchOptions) -> AreaOutcome:
+def _report_one(
+    data: AuditData, area: str, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
+) -> AreaOutcome:
     outcome = AreaOutcome(area, slugify(area))
     try:
         if not opts.allow_identifiers:
@@ -91,7 +96,15 @@ def _report_one(data: AuditData, area: str, sources: list[str], out_dir: Path, o
             if c.key
         }
         paths = make_report(
-            result, sources, out_dir, opts.criteria, pdf=opts.pdf, index_href="../index.html", national=opts.national
+            result,
+            sources,
+            out_dir,
+            opts.criteria,
+            pdf=opts.pdf,
+            index_href="../index.html",
+            national=opts.national,
+            prepared=prepared,
+            runner=runner,
         )
         outcome.pdf = "pdf" in paths
     except AuditError as exc:
@@ -141,31 +154,38 @@ def run_batch(
             raise AuditError(f"areas {other!r} and {area!r} would share the folder {slugify(area)!r}; rename one")
     sources = [f for f in files if Path(f).name in data.files]
     outcomes: list[AreaOutcome] = []
-    bar = _progress(len(data.areas), progress)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(_report_one, data, a, sources, out_dir, opts) for a in data.areas]
-        for fut in as_completed(futures):
-            outcomes.append(fut.result())
-            bar.update(1)
-    bar.close()
-    order = {a: i for i, a in enumerate(data.areas)}
-    outcomes.sort(key=lambda o: order[o.area])
     failed_files = {k: str(v) for k, v in data.failed.items()}
     batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
-    if sources and any(a.ok for a in outcomes):
-        try:
-            make_national_summary(
-                sources,
-                out_dir,
-                data.framework,
-                opts.criteria,
-                publish=opts.publish,
-                threshold=opts.threshold,
-                pdf=opts.pdf,
-            )
-            batch.national = True
-        except AuditError as exc:
-            batch.national_error = str(exc)
+    # The workbooks are read and validated once, here; every kernel loads this copy instead,
+    # and warm kernels (reset between areas) spare each report a kernel start and its imports.
+    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(data.areas)) as runner:
+        prepared = save_prepared(data, Path(tmp) / f"batch{PREPARED_SUFFIX}")
+        bar = _progress(len(data.areas) + 1, progress)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(_report_one, data, a, sources, out_dir, opts, runner, prepared) for a in data.areas]
+            for fut in as_completed(futures):
+                outcomes.append(fut.result())
+                bar.update(1)
+        order = {a: i for i, a in enumerate(data.areas)}
+        outcomes.sort(key=lambda o: order[o.area])
+        if sources and any(a.ok for a in outcomes):
+            try:
+                make_national_summary(
+                    sources,
+                    out_dir,
+                    data.framework,
+                    opts.criteria,
+                    publish=opts.publish,
+                    threshold=opts.threshold,
+                    pdf=opts.pdf,
+                    prepared=prepared,
+                    runner=runner,
+                )
+                batch.national = True
+            except AuditError as exc:
+                batch.national_error = str(exc)
+        bar.update(1)
+        bar.close()
     batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
     params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
     results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in outcomes}
@@ -174,6 +194,18 @@ def run_batch(
     manifest = build_manifest(data.files, data.framework, params, started, results)
     write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return batch
+
+
+@contextlib.contextmanager
+def _kernels(workers: int, areas: int) -> Iterator[Any]:
+    """A pool of warm kernels, one per worker (none needed when there is nothing to report)."""
+    if not areas:
+        yield None
+        return
+    from audit.engine import KernelPool
+
+    with KernelPool(max(1, min(workers, areas))) as pool:
+        yield pool
 
 
 def _progress(total: int, enabled: bool) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -212,7 +213,7 @@ def report(
     from audit.load import workbook_files
     from audit.report import make_report
     from audit.summarise import analyse_area
-    from audit.validate import load_audit
+    from audit.validate import PREPARED_SUFFIX, load_audit, save_prepared
 
     sources = [str(p) for p in workbook_files(files)]
     data = load_audit(sources, criteria, password=_password(password_env))
@@ -221,14 +222,17 @@ def report(
         from audit.compare import read_national
 
         read_national(national, data.framework)
-    paths = make_report(
-        result,
-        [str(Path(s).resolve()) for s in sources if Path(s).name in data.files],
-        Path(out_dir).resolve(),
-        criteria,
-        pdf=pdf,
-        national=national,
-    )
+    with tempfile.TemporaryDirectory(prefix="audit-report-") as tmp:
+        prepared = save_prepared(data, Path(tmp) / f"report{PREPARED_SUFFIX}")  # the kernel reads this, not the files
+        paths = make_report(
+            result,
+            [str(Path(s).resolve()) for s in sources if Path(s).name in data.files],
+            Path(out_dir).resolve(),
+            criteria,
+            pdf=pdf,
+            national=national,
+            prepared=prepared,
+        )
     click.echo(f"{result.area}: {paths['html']}")
 
 

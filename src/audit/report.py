@@ -124,36 +124,57 @@ def notebook_to_html(nb: Any, meta: ReportMeta) -> str:
     return finish_page(body)
 
 
-def execute_notebook(parameters: dict[str, Any], output: Path, notebook: Path = AREA_NOTEBOOK) -> Any:
-    """Run the notebook with papermill; the executed copy is kept at ``output`` even when a cell fails.
+def execute_notebook(
+    parameters: dict[str, Any], output: Path, notebook: Path = AREA_NOTEBOOK, runner: Any = None
+) -> Any:
+    """Run the notebook; the executed copy is kept at ``output`` even when a cell fails.
 
-    No ``cwd``: papermill would change the whole process's working directory, which
-    races with other threads of a batch. The parameters hold absolute paths instead.
+    ``runner`` is a warm :class:`audit.engine.KernelPool` in a batch; without one,
+    papermill starts a fresh kernel. No ``cwd`` for papermill: it would change the
+    whole process's working directory, which races with a batch's other threads,
+    so the parameters hold absolute paths instead.
     """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if runner is not None:
+        from audit.engine import NotebookCellError
+
+        try:
+            return runner.execute(notebook, parameters, output)
+        except NotebookCellError as exc:
+            _keep_error(output, exc.traceback)
+            raise ReportError(
+                f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
+                f"error are kept in {output.parent}"
+            ) from None
     import papermill as pm
 
-    output.parent.mkdir(parents=True, exist_ok=True)
     try:
         return pm.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            progress_bar=False,
-            kernel_name="python3",
+            str(notebook), str(output), parameters=parameters, progress_bar=False, kernel_name="python3"
         )
     except pm.PapermillExecutionError as exc:
-        (output.parent / "error.txt").write_text("\n".join(exc.traceback) + "\n", encoding="utf-8")
+        _keep_error(output, exc.traceback)
         raise ReportError(
             f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
             f"error are kept in {output.parent}"
         ) from None
 
 
+def _keep_error(output: Path, lines: list[str]) -> None:
+    """The traceback of a failed notebook, for its maintainers: restricted, never published."""
+    (output.parent / "error.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def report_parameters(
-    result: AreaResult, sources: list[str], criteria: str | None, national: str | None = None
+    result: AreaResult,
+    sources: list[str],
+    criteria: str | None,
+    national: str | None = None,
+    prepared: Path | None = None,
 ) -> dict[str, Any]:
     """The notebook's parameters for one area: absolute paths, so it runs from anywhere."""
     return {
+        "prepared": str(prepared) if prepared else None,
         "source": [str(Path(s).resolve()) for s in sources],
         "area": result.area,
         "criteria": str(Path(criteria).resolve()) if criteria else None,
@@ -172,6 +193,8 @@ def make_national_summary(
     publish: bool = False,
     threshold: int = 5,
     pdf: bool = False,
+    prepared: Path | None = None,
+    runner: Any = None,
 ) -> dict[str, Path]:
     """All areas side by side: OUT/national/report.html, its executed notebook in restricted/."""
     public, restricted = area_dirs(out_dir, "national")
@@ -180,8 +203,9 @@ def make_national_summary(
         "criteria": str(Path(criteria).resolve()) if criteria else None,
         "publish": publish,
         "threshold": threshold,
+        "prepared": str(prepared) if prepared else None,
     }
-    nb = execute_notebook(params, restricted / "report.ipynb", NATIONAL_NOTEBOOK)
+    nb = execute_notebook(params, restricted / "report.ipynb", NATIONAL_NOTEBOOK, runner)
     mode = f"Published version: counts from 1 to {threshold} suppressed." if publish else "Full version."
     meta = ReportMeta(
         title=f"National summary - {framework.title}",
@@ -208,12 +232,14 @@ def make_report(
     pdf: bool = False,
     index_href: str | None = None,
     national: str | None = None,
+    prepared: Path | None = None,
+    runner: Any = None,
 ) -> dict[str, Path]:
     """Everything for one area: data files, executed notebook (restricted), report.html, and report.pdf if asked."""
     public, restricted = area_dirs(out_dir, result.slug)
     paths = write_area_data(result, out_dir)
     executed = restricted / "report.ipynb"
-    nb = execute_notebook(report_parameters(result, sources, criteria, national), executed)
+    nb = execute_notebook(report_parameters(result, sources, criteria, national, prepared), executed, runner=runner)
     paths["notebook"] = executed
     html = notebook_to_html(nb, report_meta(result, index_href=index_href))
     paths["html"] = write_atomic(public / "report.html", html)

@@ -169,9 +169,7 @@ def load_audit(
     identifiers: list[Problem] = []
     for path in workbook_files(inputs):
         try:
-            grids, read_problems = read_sheets(
-                path, (CASES_SHEET, MODERATION_SHEET), password=password, limits=limits
-            )
+            grids, read_problems = read_sheets(path, (CASES_SHEET, MODERATION_SHEET), password=password, limits=limits)
             grid = grids[CASES_SHEET]
             layout = find_layout(grid, fw)
         except (WorkbookError, LayoutError) as exc:
@@ -433,9 +431,7 @@ def _agencies(value: Any, col: int | None, fw: Framework, report: Any) -> tuple[
     return tuple(found)
 
 
-def validate_moderation(
-    grid: SheetGrid, fw: Framework
-) -> tuple[Layout | None, list[dict[str, Any]], list[Problem]]:
+def validate_moderation(grid: SheetGrid, fw: Framework) -> tuple[Layout | None, list[dict[str, Any]], list[Problem]]:
     """A Moderation sheet's layout, rows and problems, checked like the Cases sheet's.
 
     A moderation sheet without a usable header is reported as a problem rather
@@ -456,3 +452,40 @@ def cases_frame(records: list[dict[str, Any]], fw: Framework) -> pd.DataFrame:
     # object columns throughout: pandas would otherwise infer string columns and turn None into NaN
     columns = list(empty_cases(fw).columns)
     return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns})
+
+
+PREPARED_SUFFIX = ".audit.pickle"
+
+
+def save_prepared(data: AuditData, path: Path) -> Path:
+    """Keep validated data for the report kernels of one batch, so no kernel reads the workbooks again.
+
+    A pickle, because it is written and read by this toolkit within one run, in a
+    folder the batch made for itself; it is never read from a user's input.
+    """
+    import pickle
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def open_audit(
+    source: str | Path | Iterable[str | Path],
+    criteria: str | Path | None = None,
+    prepared: str | Path | None = None,
+) -> AuditData:
+    """The data a report notebook works from: the batch's prepared copy if given, else the workbooks read afresh."""
+    if prepared is None:
+        return load_audit(source, criteria, scan=False)
+    import pickle
+
+    path = Path(prepared)
+    if not path.name.endswith(PREPARED_SUFFIX):
+        raise AuditError(f"{path.name}: not a prepared data file (expected a name ending {PREPARED_SUFFIX})")
+    with open(path, "rb") as fh:
+        data = pickle.load(fh)
+    if not isinstance(data, AuditData):
+        raise AuditError(f"{path.name}: does not hold prepared audit data")
+    return data

@@ -1,0 +1,712 @@
+"""Benchmark for issue 6: national batch reports measured against the usual way, in one run.
+
+    .venv/bin/python benchmarks/run.py [--areas 153] [--subset 6] [--workers 2] [--quick]
+
+It writes a synthetic national data set (``audit.sample.generate_national``) to
+``benchmarks/out/data/`` as one workbook and as one workbook per area, then times,
+on this machine and in this run:
+
+- the usual way: a shell loop of the ``papermill`` and ``jupyter nbconvert --to html
+  --no-input`` commands, over ``--subset`` areas, scaled per report;
+- papermill called in this process with a fresh kernel per report (plus HTML), same subset;
+- ``audit.engine.KernelPool`` with one warm kernel (plus HTML), same subset;
+- the floor: the notebook's code cells run directly in this process, with no kernel;
+- ``audit batch --workers N`` over every area, as a subprocess: whatever it does today;
+- a KernelPool of N kernels driving ``audit.batch.run_batch`` over every area (the target);
+- peak memory of both batches; reading and scoring a 10,000-case workbook against
+  ``pandas.read_excel(engine="openpyxl")``; ``audit --help`` wall time.
+
+Seconds per report and ratios are printed and written to ``benchmarks/out/results.json``.
+``--quick`` shrinks everything for a smoke run of a minute or two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+BIN = Path(sys.executable).parent
+NOTEBOOK = ROOT / "notebooks" / "area_report.ipynb"
+SEED = 2025
+
+TARGETS = {
+    "batch_vs_shell_loop": 10.0,  # at least this many times faster per report
+    "batch_vs_fresh_papermill": 3.0,
+    "one_worker_vs_floor": 1.5,  # at most this many times the floor
+    "batch_wall_seconds": 180.0,  # every area with HTML, on 2 cores
+    "peak_memory_mb": 1536.0,
+    "load_vs_read_excel": 4.0,  # at least this many times faster
+    "help_seconds": 0.5,
+}
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so stdout holds only the results table."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def timer(into: list[float]) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        into.append(time.perf_counter() - start)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram_gb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kb = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
+        ram_gb = round(kb / 1024 / 1024, 1)
+    versions = {}
+    for pkg in ("papermill", "nbclient", "nbconvert", "jupyter_client", "ipykernel", "matplotlib", "pandas"):
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            versions[pkg] = version(pkg)
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": ram_gb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": os.getloadavg(),
+        "versions": versions,
+    }
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+def area_name(i: int) -> str:
+    return f"Area {i:03d} (synthetic)"
+
+
+def make_data(n_areas: int, cases: int, out: Path) -> dict[str, Any]:
+    """The national data set as one workbook and as one workbook per area; reused when already written."""
+    from audit.framework import load_framework
+    from audit.sample import generate_national, slug, write_workbook
+
+    data_dir = out / "data" / f"national-{n_areas}x{cases}-seed{SEED}"
+    workbook = data_dir / "national.xlsx"
+    per_area = data_dir / "areas"
+    stamp = data_dir / "complete"
+    areas = [area_name(i) for i in range(1, n_areas + 1)]
+    if not stamp.exists():
+        log(f"writing {n_areas} areas x {cases} cases to {data_dir}")
+        fw = load_framework()
+        frame = generate_national(fw, n_areas=n_areas, cases_per_area=cases, seed=SEED)
+        write_workbook(workbook, frame, fw)
+        for area in areas:
+            write_workbook(per_area / f"{slug(area)}.xlsx", frame[frame["Area"] == area], fw)
+        stamp.write_text("ok\n")
+    return {
+        "workbook": workbook,
+        "per_area": {a: per_area / f"{slug(a)}.xlsx" for a in areas},
+        "areas": areas,
+        "dir": data_dir,
+    }
+
+
+def subset(areas: list[str], n: int) -> list[str]:
+    """``n`` areas spread evenly through the list."""
+    n = max(1, min(n, len(areas)))
+    step = len(areas) / n
+    return [areas[int(i * step)] for i in range(n)]
+
+
+def report_params(area: str, source: Path) -> dict[str, Any]:
+    """The parameters `audit batch` gives the notebook for one area (others keep their defaults)."""
+    return {"source": [str(source)], "area": area, "criteria": None}
+
+
+# --- the ways of making one report ---------------------------------------------------------------
+
+_EXPORTERS = threading.local()
+
+
+def to_html(nb: Any) -> str:
+    """The executed notebook as HTML without code, as ``jupyter nbconvert --to html --no-input``."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = _EXPORTERS.html = HTMLExporter(exclude_input=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def warm_up() -> None:
+    """Import the Jupyter libraries and build the HTML exporter off the clock, for every in-process method."""
+    import nbformat
+
+    from audit.engine import import_jupyter_quietly
+
+    import_jupyter_quietly()
+    to_html(nbformat.v4.new_notebook())
+
+
+def shell_loop(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
+    """The usual way: one `papermill` then one `jupyter nbconvert` command per area, from a shell loop."""
+    work.mkdir(parents=True, exist_ok=True)
+    lines = ["set -e"]
+    for i, area in enumerate(areas):
+        nb_out = work / f"area-{i}.ipynb"
+        lines.append(
+            " ".join(
+                [
+                    shlex.quote(str(BIN / "papermill")),
+                    shlex.quote(str(NOTEBOOK)),
+                    shlex.quote(str(nb_out)),
+                    "-r source",
+                    shlex.quote(str(source)),
+                    "-r area",
+                    shlex.quote(area),
+                    "--cwd",
+                    shlex.quote(str(NOTEBOOK.parent)),
+                    "-k python3 --no-progress-bar",
+                ]
+            )
+        )
+        lines.append(
+            f"{shlex.quote(str(BIN / 'jupyter'))} nbconvert --to html --no-input {shlex.quote(str(nb_out))}"
+            f" --output-dir {shlex.quote(str(work))}"
+        )
+    script = work / "loop.sh"
+    script.write_text("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    subprocess.run(["bash", str(script)], check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    return {"reports": len(areas), "wall_s": wall, "per_report_s": wall / len(areas)}
+
+
+def fresh_papermill(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
+    """papermill in this process: a new kernel for every report, then the HTML."""
+    from audit.engine import import_jupyter_quietly
+
+    import_jupyter_quietly()
+    import papermill as pm
+
+    work.mkdir(parents=True, exist_ok=True)
+    runs: list[float] = []
+    for i, area in enumerate(areas):
+        with timer(runs):
+            nb = pm.execute_notebook(
+                str(NOTEBOOK),
+                str(work / f"area-{i}.ipynb"),
+                parameters=report_params(area, source),
+                cwd=str(NOTEBOOK.parent),
+                progress_bar=False,
+                kernel_name="python3",
+            )
+            to_html(nb)
+    return {"reports": len(areas), "per_report_s": median(runs), "runs_s": runs}
+
+
+def pool_one_worker(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
+    """One warm kernel: each report executed by the pool, then exported to HTML here.
+
+    One report is run first, off the clock, as the floor runs one first: both then
+    measure the steady state a batch of 153 areas is made of.
+    """
+    from audit.engine import KernelPool
+
+    execute: list[float] = []
+    html: list[float] = []
+    start = time.perf_counter()
+    with KernelPool(1) as pool:
+        started = time.perf_counter() - start
+        pool.execute(NOTEBOOK, report_params(areas[0], source))  # first draw etc., off the clock as for the floor
+        for i, area in enumerate(areas):
+            with timer(execute):
+                nb = pool.execute(NOTEBOOK, report_params(area, source), work / f"area-{i}.ipynb")
+            with timer(html):
+                to_html(nb)
+    per = [e + h for e, h in zip(execute, html, strict=True)]
+    return {
+        "reports": len(areas),
+        "start_s": started,
+        "per_report_s": median(per),
+        "execute_s": median(execute),
+        "html_s": median(html),
+        "runs_s": per,
+    }
+
+
+def run_cells(nb: Any, parameters: dict[str, Any], namespace: dict[str, Any]) -> None:
+    """Run a notebook's code cells in ``namespace`` as a kernel would, rendering each cell's result."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, "<cell>", "exec"), namespace)  # noqa: S102  # the project's own notebook
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)  # noqa: S307
+            if value is not None:
+                render = getattr(value, "_repr_html_", None)
+                render() if callable(render) else repr(value)
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(parameters)  # where papermill injects its cell
+
+
+def floor(areas: list[str], source: Path) -> dict[str, Any]:
+    """The report's own work with no kernel: the notebook's cells run directly in this process."""
+    import nbformat
+
+    from audit.validate import load_audit
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cwd = os.getcwd()
+    runs: list[float] = []
+    os.chdir(NOTEBOOK.parent)
+    try:
+        run_cells(nb, report_params(areas[0], source), {"__name__": "__main__"})  # imports, off the clock
+        for area in areas:
+            with timer(runs):
+                run_cells(nb, report_params(area, source), {"__name__": "__main__"})
+    finally:
+        os.chdir(cwd)
+    loads: list[float] = []
+    for _ in range(3):
+        with timer(loads):
+            load_audit([str(source)], None, scan=False)
+    return {
+        "reports": len(areas),
+        "per_report_s": median(runs),
+        "runs_s": runs,
+        "load_source_s": min(loads),
+    }
+
+
+def loading_share(data: dict[str, Any], area: str) -> dict[str, Any]:
+    """How long the notebook's ``load_audit(source)`` takes for each way of giving it the data."""
+    import pickle
+
+    from audit.validate import load_audit
+
+    def best(func: Callable[[], Any], n: int = 3) -> float:
+        times: list[float] = []
+        for _ in range(n):
+            with timer(times):
+                func()
+        return min(times)
+
+    whole = load_audit([str(data["workbook"])], None, scan=False)
+    folder = sorted(str(p) for p in data["per_area"].values())
+    out = {
+        "national_workbook_s": best(lambda: load_audit([str(data["workbook"])], None, scan=False)),
+        "folder_of_area_workbooks_s": best(lambda: load_audit(folder, None, scan=False), 1),
+        "own_area_workbook_s": best(lambda: load_audit([str(data["per_area"][area])], None, scan=False)),
+        "own_area_slice_s": best(lambda: whole.for_area(area)),
+    }
+    with contextlib.suppress(ImportError, AttributeError):
+        from audit.compare import area_results  # the notebook compares each area with all the others
+
+        out["area_comparison_s"] = best(lambda: area_results(whole))
+    try:
+        blob = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # AuditData may one day hold something that does not pickle
+        log(f"validated data does not pickle: {exc}")
+    else:
+        out["pickled_validated_data_s"] = best(lambda: pickle.loads(blob))
+        out["pickle_mb"] = round(len(blob) / 1e6, 1)
+    return out
+
+
+# --- whole batches, in a child process so their memory is their own -----------------------------
+
+
+def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd``; wall time, the largest single process (rusage) and the peak of the whole tree."""
+    import psutil
+
+    wrapper = (
+        "import resource, subprocess, sys, json; "
+        "rc = subprocess.run(sys.argv[1:]).returncode; "
+        "print(json.dumps({'rc': rc, 'maxrss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
+    )
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", wrapper, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(proc.pid)
+        while not done.is_set():
+            total = 0
+            with contextlib.suppress(psutil.Error):
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+            peak = max(peak, total)
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    lines = out.decode().strip().splitlines()
+    info = json.loads(lines[-1]) if lines else {"rc": proc.returncode, "maxrss_kb": 0}
+    if info["rc"] != 0:
+        log(f"command failed ({info['rc']}): {' '.join(cmd)}\n{err.decode()[-3000:]}")
+    return {
+        "ok": info["rc"] == 0,
+        "wall_s": wall,
+        "largest_process_mb": round(info["maxrss_kb"] / 1024, 1),
+        "peak_tree_mb": round(peak / 1024 / 1024, 1),
+        "stdout_tail": "\n".join(lines[-4:-1]),
+    }
+
+
+def audit_batch(source: Path, out: Path, workers: int, n_areas: int) -> dict[str, Any]:
+    """`audit batch` as a user runs it, doing whatever it does today."""
+    shutil.rmtree(out, ignore_errors=True)
+    res = measured([str(BIN / "audit"), "batch", str(source), "--out", str(out), "--workers", str(workers), "--quiet"])
+    res.update(reports=n_areas, workers=workers, per_report_s=res["wall_s"] / n_areas)
+    return res
+
+
+def pool_batch(source: Path, out: Path, workers: int, n_areas: int) -> dict[str, Any]:
+    """``audit.batch.run_batch`` with its papermill call swapped for a KernelPool, as a subprocess."""
+    shutil.rmtree(out, ignore_errors=True)
+    res = measured(
+        [sys.executable, __file__, "_pool-batch", str(source), str(out), str(workers)],
+    )
+    res.update(reports=n_areas, workers=workers, per_report_s=res["wall_s"] / n_areas)
+    return res
+
+
+def batch_uses_engine() -> bool:
+    """Whether `audit batch` itself runs notebooks on KernelPool (then the driver below is not needed)."""
+    import inspect
+
+    from audit import batch, report
+
+    return any("KernelPool" in inspect.getsource(module) for module in (batch, report))
+
+
+def _pool_batch_main(source: str, out: str, workers: int) -> int:
+    """Child process: run the batch through a pool of warm kernels (what batch.py will do)."""
+    from audit.engine import KernelPool, import_jupyter_quietly
+
+    import_jupyter_quietly()
+    from audit import batch, report
+
+    with KernelPool(workers) as pool:
+
+        def execute_notebook(
+            parameters: dict[str, Any], output: Path, notebook: Path = report.AREA_NOTEBOOK, **_: Any
+        ) -> Any:
+            return pool.execute(notebook, parameters, output)
+
+        report.execute_notebook = execute_notebook  # type: ignore[assignment]
+        outcome = batch.run_batch([source], out, workers=workers, progress=False)
+    failed = [a.area for a in outcome.areas if not a.ok]
+    print(f"{len(outcome.areas)} areas, {len(failed)} failed {failed[:3]}")
+    return 0 if not failed else 1
+
+
+# --- loading at scale, and the command line ------------------------------------------------------
+
+
+def loading_at_scale(cases: int, out: Path) -> dict[str, Any]:
+    """Read, validate and score a large workbook against pandas + openpyxl only reading it."""
+    import pandas as pd
+
+    from audit.framework import load_framework
+    from audit.sample import generate_national, write_workbook
+    from audit.score import score_criteria
+    from audit.summarise import analyse_area
+    from audit.validate import load_audit
+
+    per_area = 100
+    n_areas = max(1, cases // per_area)
+    path = out / "data" / f"large-{n_areas * per_area}-seed{SEED}.xlsx"
+    fw = load_framework()
+    if not path.exists():
+        log(f"writing a {n_areas * per_area}-case workbook")
+        write_workbook(path, generate_national(fw, n_areas=n_areas, cases_per_area=per_area, seed=SEED), fw)
+    read_excel: list[float] = []
+    load: list[float] = []
+    load_all: list[float] = []
+    score_all: list[float] = []
+    per_area_s: list[float] = []
+    for _ in range(2):
+        with timer(read_excel):
+            pd.read_excel(path, sheet_name="Cases", engine="openpyxl", header=2)
+        with timer(load):
+            data = load_audit(path, fw)
+        with timer(score_all):
+            score_criteria(data.scored, fw)
+        with timer(per_area_s):
+            for area in data.areas:
+                analyse_area(data, area)
+        with timer(load_all):
+            load_audit(path, fw, scan=False)
+    ours = min(load) + min(score_all)
+    return {
+        "cases": len(data.cases),
+        "areas": len(data.areas),
+        "read_excel_openpyxl_s": min(read_excel),
+        "load_audit_s": min(load),
+        "load_audit_no_scan_s": min(load_all),
+        "score_criteria_all_s": min(score_all),
+        "analyse_area_each_s": min(per_area_s),
+        "load_and_score_s": ours,
+        "load_and_analyse_each_s": min(load) + min(per_area_s),
+        "speedup_vs_read_excel": min(read_excel) / ours,
+        "speedup_with_analyse_each": min(read_excel) / (min(load) + min(per_area_s)),
+    }
+
+
+def help_time() -> dict[str, Any]:
+    times: list[float] = []
+    for _ in range(5):
+        with timer(times):
+            subprocess.run([str(BIN / "audit"), "--help"], check=True, capture_output=True)
+    return {"best_s": min(times), "median_s": median(times)}
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """Each method's seconds per report beside the shell loop, fresh-kernel papermill and the floor."""
+    m = results["methods"]
+    shell = m.get("shell_loop", {}).get("per_report_s")
+    fresh = m.get("fresh_papermill", {}).get("per_report_s")
+    fl = m.get("floor", {}).get("per_report_s")
+    out = {}
+    for name, r in m.items():
+        per = r.get("per_report_s")
+        if not per:
+            continue
+        out[name] = {
+            "per_report_s": per,
+            "x_faster_than_shell_loop": shell / per if shell else None,
+            "x_faster_than_fresh_papermill": fresh / per if fresh else None,
+            "x_floor": per / fl if fl else None,
+        }
+    return out
+
+
+def checks(results: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets, each with the figure it is judged on."""
+    m, r = results["methods"], results["ratios"]
+    out: dict[str, Any] = {}
+
+    def add(name: str, value: float | None, target: float, higher_is_better: bool) -> None:
+        if value is None:
+            return
+        ok = value >= target if higher_is_better else value <= target
+        out[name] = {"value": round(value, 3), "target": target, "met": ok}
+
+    for batch in ("audit_batch", "pool_batch"):
+        if batch in r:
+            add(f"{batch}: x faster than shell loop", r[batch]["x_faster_than_shell_loop"], 10.0, True)
+            add(f"{batch}: x faster than fresh papermill", r[batch]["x_faster_than_fresh_papermill"], 3.0, True)
+            add(f"{batch}: wall seconds, all areas", m[batch]["wall_s"], TARGETS["batch_wall_seconds"], False)
+            add(f"{batch}: peak memory MB", m[batch]["peak_tree_mb"], TARGETS["peak_memory_mb"], False)
+    if "pool_1_worker" in m and "floor" in m:
+        add(
+            "pool 1 worker (execute only) x floor",
+            m["pool_1_worker"]["execute_s"] / m["floor"]["per_report_s"],
+            TARGETS["one_worker_vs_floor"],
+            False,
+        )
+        add(
+            "pool 1 worker (execute + HTML) x floor",
+            r["pool_1_worker"]["x_floor"],
+            TARGETS["one_worker_vs_floor"],
+            False,
+        )
+    if "load_at_scale" in results:
+        add(
+            "load+score x faster than read_excel(openpyxl)",
+            results["load_at_scale"]["speedup_vs_read_excel"],
+            TARGETS["load_vs_read_excel"],
+            True,
+        )
+    if "help" in results:
+        add("audit --help seconds (best of 5)", results["help"]["best_s"], TARGETS["help_seconds"], False)
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = ["method                      s/report   vs shell   vs fresh   x floor   note"]
+    notes = {
+        "shell_loop": "papermill + nbconvert commands",
+        "fresh_papermill": "in-process, new kernel each",
+        "pool_1_worker": "KernelPool(1) + HTML",
+        "floor": "cells run in-process, no HTML",
+        "audit_batch": "audit batch (today), all areas",
+        "pool_batch": "run_batch + KernelPool, all areas",
+    }
+    for name, r in results["ratios"].items():
+
+        def f(v: float | None, fmt: str = "{:8.2f}") -> str:
+            return fmt.format(v) if v is not None else "       -"
+
+        rows.append(
+            f"{name:26s} {r['per_report_s']:9.3f} {f(r['x_faster_than_shell_loop'])}x "
+            f"{f(r['x_faster_than_fresh_papermill'])}x {f(r['x_floor'])}x   {notes.get(name, '')}"
+        )
+    m = results["methods"]
+    if "pool_1_worker" in m:
+        p = m["pool_1_worker"]
+        rows.append(
+            f"  pool 1 worker: execute {p['execute_s']:.3f} s + HTML {p['html_s']:.3f} s; start {p['start_s']:.1f} s"
+        )
+    for b in ("audit_batch", "pool_batch"):
+        if b in m:
+            x = m[b]
+            rows.append(
+                f"  {b}: {x['reports']} areas in {x['wall_s']:.1f} s with {x['workers']} workers; peak memory "
+                f"{x['peak_tree_mb']:.0f} MB (whole tree), largest process {x['largest_process_mb']:.0f} MB"
+            )
+    if "loading" in results:
+        ld = results["loading"]
+        rows.append(
+            "  notebook's load_audit(source): national workbook {national_workbook_s:.3f} s, folder of area "
+            "workbooks {folder_of_area_workbooks_s:.3f} s, own area's workbook {own_area_workbook_s:.3f} s, "
+            "pickled validated data {pickled:.3f} s; compare.area_results {comparison:.3f} s".format(
+                pickled=ld.get("pickled_validated_data_s", -1), comparison=ld.get("area_comparison_s", -1), **ld
+            )
+        )
+    if "load_at_scale" in results:
+        s = results["load_at_scale"]
+        rows.append(
+            f"  {s['cases']} cases: read_excel(openpyxl) {s['read_excel_openpyxl_s']:.2f} s; load_audit "
+            f"{s['load_audit_s']:.2f} s + score_criteria {s['score_criteria_all_s']:.2f} s = "
+            f"{s['speedup_vs_read_excel']:.1f}x faster; with analyse_area for each of {s['areas']} areas "
+            f"{s['speedup_with_analyse_each']:.1f}x"
+        )
+    if "help" in results:
+        rows.append(f"  audit --help: {results['help']['best_s']:.3f} s (best of 5)")
+    rows.append("")
+    rows.append("targets:")
+    for name, c in results["checks"].items():
+        rows.append(f"  [{'met' if c['met'] else 'NOT MET'}] {name}: {c['value']} (target {c['target']})")
+    return "\n".join(rows)
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_pool-batch":
+        return _pool_batch_main(argv[1], argv[2], int(argv[3]))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--areas", type=int, default=153, help="areas in the national data set")
+    parser.add_argument("--cases", type=int, default=30, help="cases per area")
+    parser.add_argument("--subset", type=int, default=6, help="areas for the per-report methods")
+    parser.add_argument("--workers", type=int, default=2, help="workers for the two batches")
+    parser.add_argument("--large", type=int, default=10_000, help="cases in the loading-at-scale workbook")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 4 areas, 1 in the subset, 1,000 cases")
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        metavar="PART",
+        choices=["shell", "fresh", "pool", "floor", "batch", "pool-batch", "load", "help"],
+        help="parts to leave out",
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.areas, args.subset, args.large = min(args.areas, 4), min(args.subset, 1), min(args.large, 1_000)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "issue": 6,
+        "machine": machine(),
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "methods": {},
+    }
+    data = make_data(args.areas, args.cases, out)
+    areas = subset(data["areas"], args.subset)
+    source = data["workbook"]
+    runs = out / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    warm_up()
+    m = results["methods"]
+    if "shell" not in args.skip:
+        log(f"shell loop over {len(areas)} areas")
+        m["shell_loop"] = shell_loop(areas, source, runs / "shell")
+    if "fresh" not in args.skip:
+        log("papermill in-process, fresh kernels")
+        m["fresh_papermill"] = fresh_papermill(areas, source, runs / "fresh")
+    if "pool" not in args.skip:
+        log("KernelPool, one worker")
+        m["pool_1_worker"] = pool_one_worker(areas, source, runs / "pool")
+    if "floor" not in args.skip:
+        log("floor: the notebook's cells in this process")
+        m["floor"] = floor(areas, source)
+        results["loading"] = loading_share(data, areas[0])
+    if "batch" not in args.skip:
+        log(f"audit batch --workers {args.workers} over {args.areas} areas")
+        m["audit_batch"] = audit_batch(source, runs / "audit-batch", args.workers, args.areas)
+    if "pool-batch" not in args.skip and batch_uses_engine():
+        results["notes"] = ["audit batch already runs its notebooks on audit.engine.KernelPool: no separate driver"]
+    elif "pool-batch" not in args.skip:
+        log(f"run_batch + KernelPool({args.workers}) over {args.areas} areas")
+        m["pool_batch"] = pool_batch(source, runs / "pool-batch", args.workers, args.areas)
+    if "load" not in args.skip:
+        log(f"loading at scale: {args.large} cases")
+        results["load_at_scale"] = loading_at_scale(args.large, out)
+    if "help" not in args.skip:
+        results["help"] = help_time()
+    results["ratios"] = ratios(results)
+    results["checks"] = checks(results)
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results["benchmark_process_maxrss_mb"] = round(own / 1024, 1)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(table(results))
+    print(f"\nwritten: {out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

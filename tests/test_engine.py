@@ -1,0 +1,234 @@
+"""The warm-kernel engine: the same notebook as plain papermill, nothing carried between runs, failures kept.
+
+One pool of one kernel serves the whole module, so runs follow each other on
+the same warm kernel, as they do in a batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from audit.engine import KernelPool, NotebookCellError, normalise_for_comparison
+from audit.errors import ReportError
+from audit.report import AREA_NOTEBOOK
+from tests.conftest import SAMPLE_DATA
+
+AREAS = ("Amberlow Vale", "Fennistow Bay")
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[KernelPool]:
+    with KernelPool(1, cell_timeout=120) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def light_pool() -> Iterator[KernelPool]:
+    """A kernel with nothing preloaded, quick to replace, for the tests that kill kernels."""
+    with KernelPool(1, cell_timeout=120, preload=()) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("engine")
+
+
+def area_params(area: str) -> dict[str, Any]:
+    return {"source": str(SAMPLE_DATA.resolve()), "area": area, "criteria": None}
+
+
+def papermill_fresh(notebook: Path, parameters: dict[str, Any], output: Path) -> Any:
+    """Plain papermill with a fresh kernel, as `audit report` ran it before the engine."""
+    import papermill as pm
+
+    return pm.execute_notebook(
+        str(notebook),
+        str(output),
+        parameters=parameters,
+        cwd=str(notebook.parent),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+
+
+def write_nb(path: Path, *sources: str, parameters: str | None = None) -> Path:
+    """A small notebook of code cells, with a tagged parameters cell first if given."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    if parameters is not None:
+        cell = nbformat.v4.new_code_cell(parameters)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+    nb.cells.extend(nbformat.v4.new_code_cell(s) for s in sources)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def outputs_text(nb: Any) -> list[str]:
+    """Each code cell's text/plain result or stream text, for readable assertions."""
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif "data" in out:
+                parts.append(out.data.get("text/plain", ""))
+        texts.append("".join(parts))
+    return texts
+
+
+@pytest.fixture(scope="module")
+def pool_runs(pool: KernelPool, out_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each sample area reported on the warm kernel in the order A, B, B, A."""
+    runs: dict[str, list[dict[str, Any]]] = {a: [] for a in AREAS}
+    for i, area in enumerate((*AREAS, *reversed(AREAS))):
+        output = out_dir / f"pool-{i}.ipynb"
+        nb = pool.execute(AREA_NOTEBOOK, area_params(area), output)
+        runs[area].append(normalise_for_comparison(nb))
+        assert normalise_for_comparison(nbformat.read(output, as_version=4)) == runs[area][-1]
+    return runs
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_pool_report_equals_plain_papermill(area, pool_runs, out_dir):
+    fresh = papermill_fresh(AREA_NOTEBOOK, area_params(area), out_dir / f"papermill-{area}.ipynb")
+    expected = normalise_for_comparison(fresh)
+    assert pool_runs[area][0] == expected
+    cells = expected["cells"]
+    counts = [c["execution_count"] for c in cells if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1))
+    html = "".join(o["data"].get("text/html", "") for c in cells for o in c.get("outputs", []) if "data" in o)
+    assert html.count("data:image/png;base64,") >= 1  # the charts, byte for byte the same in both
+    assert expected["metadata"]["papermill"]["parameters"]["area"] == area
+
+
+def test_area_order_does_not_change_a_report(pool_runs):
+    for area in AREAS:
+        first, second = pool_runs[area]
+        assert first == second, f"{area} differs when run after the other area"
+
+
+def test_nothing_leaks_from_one_notebook_to_the_next(pool, tmp_path):
+    (tmp_path / "helper.py").write_text("STATE = []\n")
+    dirty = write_nb(
+        tmp_path / "dirty.ipynb",
+        "leaked = 42\nimport helper; helper.STATE.append(1)",
+        "import os; os.environ['AUDIT_LEAK'] = '1'; os.chdir('/')",
+        "import matplotlib as mpl, matplotlib.pyplot as plt, numpy as np, pandas as pd, warnings\n"
+        "mpl.rcParams['lines.linewidth'] = 9; plt.figure(); pd.set_option('display.max_rows', 3)\n"
+        "np.set_printoptions(precision=1); warnings.simplefilter('error')",
+    )
+    check = write_nb(
+        tmp_path / "check.ipynb",
+        "print('leaked' in globals(), 'helper' in globals())",
+        f"import helper, os; print(helper.STATE, os.environ.get('AUDIT_LEAK'), os.getcwd() == {str(tmp_path)!r})",
+        "import matplotlib as mpl, matplotlib.pyplot as plt, numpy as np, pandas as pd, warnings\n"
+        "print(mpl.rcParams['lines.linewidth'], plt.get_fignums(), pd.get_option('display.max_rows'),\n"
+        "      np.get_printoptions()['precision'], ('error', None, Warning, None, 0) in warnings.filters)",
+        "len(In)",
+    )
+    pool.execute(dirty, {})
+    nb = pool.execute(check, {})
+    assert outputs_text(nb) == [
+        "False False\n",
+        "[] None True\n",
+        "1.5 [] 60 8 False\n",
+        "5",
+    ]
+    assert [c.execution_count for c in nb.cells] == [1, 2, 3, 4]
+
+
+def test_failing_cell_is_kept_and_named_like_papermill(pool, tmp_path):
+    failing = write_nb(
+        tmp_path / "failing.ipynb",
+        "x = 1",
+        "raise ValueError('no such area')",
+        "y = 2",
+        parameters="area = 'x'",
+    )
+    output = tmp_path / "restricted" / "failing.ipynb"
+    with pytest.raises(NotebookCellError) as caught:
+        pool.execute(failing, {"area": "Elderwyke Downs"}, output)
+    error = caught.value
+    assert isinstance(error, ReportError)
+    assert (error.exec_count, error.ename, error.evalue) == (4, "ValueError", "no such area")
+    assert "at cell 4 (ValueError)" in str(error) and str(output) in str(error)
+    assert "no such area" not in str(error)  # an error's text may quote a workbook cell
+    assert any("no such area" in line for line in error.traceback)
+
+    kept = nbformat.read(output, as_version=4)
+    errors = [o for c in kept.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [e.evalue for e in errors] == ["no such area"]
+    with pytest.raises(Exception, match="no such area"):
+        papermill_fresh(failing, {"area": "Elderwyke Downs"}, tmp_path / "papermill-failing.ipynb")
+    expected = nbformat.read(tmp_path / "papermill-failing.ipynb", as_version=4)
+    assert normalise_for_comparison(kept) == normalise_for_comparison(expected)
+
+    ok = write_nb(tmp_path / "ok.ipynb", "'still working'")
+    assert outputs_text(pool.execute(ok, {})) == ["'still working'"]
+
+
+def test_dead_kernel_is_replaced(light_pool, tmp_path):
+    pool = light_pool
+    restarts = pool.restarts
+    dying = write_nb(tmp_path / "dying.ipynb", "1 + 1", "import os; os._exit(1)", "'never'")
+    output = tmp_path / "dying-out.ipynb"
+    with pytest.raises(NotebookCellError) as caught:
+        pool.execute(dying, {}, output)
+    assert caught.value.ename == "DeadKernelError"
+    assert caught.value.cell_index == 1
+    kept = nbformat.read(output, as_version=4)
+    assert "papermill-error-cell-tag" in kept.cells[0].metadata.tags  # marked as papermill marks errors
+    (died,) = [c for c in kept.cells if "_exit" in c.source]
+    assert died.metadata.papermill.status == "failed"
+    assert pool.restarts == restarts + 1
+    ok = write_nb(tmp_path / "ok.ipynb", "'after a death'")
+    assert outputs_text(pool.execute(ok, {})) == ["'after a death'"]
+
+
+def test_cell_timeout_replaces_the_kernel(light_pool, tmp_path):
+    pool = light_pool
+    restarts = pool.restarts
+    slow = write_nb(tmp_path / "slow.ipynb", "import time; time.sleep(60)")
+    pool.cell_timeout = 1
+    try:
+        with pytest.raises(NotebookCellError) as caught:
+            pool.execute(slow, {})
+    finally:
+        pool.cell_timeout = 120
+    assert caught.value.ename == "CellTimeoutError"
+    assert pool.restarts == restarts + 1
+    assert outputs_text(pool.execute(write_nb(tmp_path / "ok.ipynb", "'after a timeout'"), {})) == ["'after a timeout'"]
+
+
+def test_two_kernels_serve_threads_at_once(tmp_path):
+    nb_path = write_nb(tmp_path / "echo.ipynb", "import os\nprint(n, os.getpid())", parameters="n = 0")
+    results: dict[int, list[str]] = {}
+
+    def run(n: int) -> None:
+        results[n] = outputs_text(pool2.execute(nb_path, {"n": n}))
+
+    with KernelPool(2, preload=()) as pool2:
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(results) == [0, 1, 2, 3]
+    pids = set()
+    for n, texts in results.items():
+        number, pid = texts[-1].split()
+        assert int(number) == n
+        pids.add(pid)
+    assert len(pids) == 2
