@@ -109,3 +109,17 @@ def test_password_env_must_be_set(run, make_workbook, framework):
     result = run("validate", str(make_workbook([case_row(framework, "C1")])), "--password-env", "NO_SUCH_VAR_X")
     assert result.exit_code == 2
     assert "NO_SUCH_VAR_X" in result.output
+
+
+def test_help_imports_no_heavy_library():
+    """`audit --help` stays quick because the command line loads pandas and friends only in commands."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from audit.cli import main; "
+        "CliRunner().invoke(main, ['--help']); "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'papermill', 'nbconvert', 'statsmodels') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
