@@ -321,9 +321,14 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
 
 
 def grid_fragment(
-    results: pd.DataFrame, fw: Framework, level: str = "criterion", publish: bool = False, threshold: int = 5
+    results: pd.DataFrame,
+    fw: Framework,
+    level: str = "criterion",
+    publish: bool = False,
+    threshold: int = 5,
+    chart_html: str = "",
 ) -> Fragment:
-    """Every area side by side: % Yes per criterion (or theme) and area."""
+    """Every area side by side: % Yes per criterion (or theme) and area, after the chart of it if given."""
     labels = {iid: label for lv, iid, label in items(fw) if lv == level}
     sub = results[results["level"] == level]
     areas = list(dict.fromkeys(results["area"]))
@@ -339,6 +344,7 @@ def grid_fragment(
     what = "criterion" if level == "criterion" else "theme"
     return Fragment(
         f"<h2>Every area side by side, by {what}</h2>"
+        + chart_html
         + table(frame, f"% Yes by {what} and area", list(frame.columns[1:]))
     )
 
