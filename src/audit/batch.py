@@ -159,6 +159,9 @@ def run_batch(
     # The workbooks are read and validated once, here; every kernel loads this copy instead,
     # and warm kernels (reset between areas) spare each report a kernel start and its imports.
     with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(data.areas)) as runner:
+        from audit.compare import area_results
+
+        area_results(data)  # every report compares its area with all of them: count that once, here
         prepared = save_prepared(data, Path(tmp) / f"batch{PREPARED_SUFFIX}")
         bar = _progress(len(data.areas) + 1, progress)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

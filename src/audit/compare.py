@@ -78,8 +78,16 @@ def area_results(data: AuditData) -> pd.DataFrame:
 
     Counted in one pass over all areas rather than area by area, so a national
     batch of 150 areas takes a fraction of a second; tests check it against
-    analyse_area.
+    analyse_area. The result is kept on ``data``, so a batch computes it once and
+    every report kernel, given the batch's prepared copy, finds it there.
     """
+    cached = data.derived.get("area_results")
+    if cached is None:
+        cached = data.derived["area_results"] = _area_results(data)
+    return cached.copy()
+
+
+def _area_results(data: AuditData) -> pd.DataFrame:
     fw = data.framework
     columns = ["area", "level", "id", "label", *RESULT_KEYS]
     scored = data.scored

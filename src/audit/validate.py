@@ -77,6 +77,7 @@ class AuditData:
     failed: dict[str, AuditError] = field(default_factory=dict)
     identifiers: list[Problem] = field(default_factory=list)
     moderation: pd.DataFrame | None = None
+    derived: dict[str, Any] = field(default_factory=dict)  # results worked out from all of it, kept for reuse
 
     @property
     def scored(self) -> pd.DataFrame:
