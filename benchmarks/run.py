@@ -10,7 +10,8 @@ on this machine and in this run:
   --no-input`` commands, over ``--subset`` areas, scaled per report;
 - papermill called in this process with a fresh kernel per report (plus HTML), same subset;
 - ``audit.engine.KernelPool`` with one warm kernel (plus HTML), same subset;
-- the floor: the notebook's code cells run directly in this process, with no kernel;
+- the floor: the notebook's code cells run directly in this process, with no kernel,
+  alternating with the pool's reports so both see the same machine load;
 - ``audit batch --workers N`` over every area, as a subprocess: whatever it does today;
 - a KernelPool of N kernels driving ``audit.batch.run_batch`` over every area (the target);
 - peak memory of both batches; reading and scoring a 10,000-case workbook against
@@ -149,9 +150,33 @@ def subset(areas: list[str], n: int) -> list[str]:
     return [areas[int(i * step)] for i in range(n)]
 
 
-def report_params(area: str, source: Path) -> dict[str, Any]:
+def report_params(area: str, source: Path, prepared: Path | None = None) -> dict[str, Any]:
     """The parameters `audit batch` gives the notebook for one area (others keep their defaults)."""
-    return {"source": [str(source)], "area": area, "criteria": None}
+    params: dict[str, Any] = {"source": [str(source)], "area": area, "criteria": None}
+    if prepared is not None:
+        params["prepared"] = str(prepared)
+    return params
+
+
+def make_prepared(source: Path, out: Path) -> Path | None:
+    """The validated data as `audit batch` hands it to its notebooks, when the notebook takes it.
+
+    With a ``prepared`` parameter the notebook loads the batch's copy instead of
+    reading every workbook again; the kernel-based methods and the floor then get
+    the same input as the batch. ``None`` when this version of the notebook or
+    toolkit has no such thing.
+    """
+    import nbformat
+
+    from audit import validate
+
+    save = getattr(validate, "save_prepared", None)
+    suffix = getattr(validate, "PREPARED_SUFFIX", None)
+    params = nbformat.read(NOTEBOOK, as_version=4).cells
+    takes_it = any("parameters" in c.metadata.get("tags", []) and "prepared" in c.source for c in params)
+    if save is None or suffix is None or not takes_it:
+        return None
+    return save(validate.load_audit([str(source)], None), out / f"prepared{suffix}")
 
 
 # --- the ways of making one report ---------------------------------------------------------------
@@ -214,7 +239,7 @@ def shell_loop(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
     return {"reports": len(areas), "wall_s": wall, "per_report_s": wall / len(areas)}
 
 
-def fresh_papermill(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
+def fresh_papermill(areas: list[str], source: Path, work: Path, prepared: Path | None) -> dict[str, Any]:
     """papermill in this process: a new kernel for every report, then the HTML."""
     from audit.engine import import_jupyter_quietly
 
@@ -228,7 +253,7 @@ def fresh_papermill(areas: list[str], source: Path, work: Path) -> dict[str, Any
             nb = pm.execute_notebook(
                 str(NOTEBOOK),
                 str(work / f"area-{i}.ipynb"),
-                parameters=report_params(area, source),
+                parameters=report_params(area, source, prepared),
                 cwd=str(NOTEBOOK.parent),
                 progress_bar=False,
                 kernel_name="python3",
@@ -237,11 +262,18 @@ def fresh_papermill(areas: list[str], source: Path, work: Path) -> dict[str, Any
     return {"reports": len(areas), "per_report_s": median(runs), "runs_s": runs}
 
 
-def pool_one_worker(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
+def pool_one_worker(
+    areas: list[str],
+    source: Path,
+    work: Path,
+    prepared: Path | None,
+    between: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """One warm kernel: each report executed by the pool, then exported to HTML here.
 
     One report is run first, off the clock, as the floor runs one first: both then
-    measure the steady state a batch of 153 areas is made of.
+    measure the steady state a batch of 153 areas is made of. ``between`` runs after
+    each report, off the clock: the floor, so that both see the same machine load.
     """
     from audit.engine import KernelPool
 
@@ -250,12 +282,14 @@ def pool_one_worker(areas: list[str], source: Path, work: Path) -> dict[str, Any
     start = time.perf_counter()
     with KernelPool(1) as pool:
         started = time.perf_counter() - start
-        pool.execute(NOTEBOOK, report_params(areas[0], source))  # first draw etc., off the clock as for the floor
+        pool.execute(NOTEBOOK, report_params(areas[0], source, prepared))  # off the clock, as for the floor
         for i, area in enumerate(areas):
             with timer(execute):
-                nb = pool.execute(NOTEBOOK, report_params(area, source), work / f"area-{i}.ipynb")
+                nb = pool.execute(NOTEBOOK, report_params(area, source, prepared), work / f"area-{i}.ipynb")
             with timer(html):
                 to_html(nb)
+            if between is not None:
+                between(area)
     per = [e + h for e, h in zip(execute, html, strict=True)]
     return {
         "reports": len(areas),
@@ -284,33 +318,52 @@ def run_cells(nb: Any, parameters: dict[str, Any], namespace: dict[str, Any]) ->
             namespace.update(parameters)  # where papermill injects its cell
 
 
-def floor(areas: list[str], source: Path) -> dict[str, Any]:
-    """The report's own work with no kernel: the notebook's cells run directly in this process."""
-    import nbformat
+class Floor:
+    """The report's own work with no kernel: the notebook's cells run directly in this process.
 
-    from audit.validate import load_audit
+    Run with the same input as the batch gives its kernels (the prepared data when
+    the notebook takes it), and once more reading the workbook, as a user's run would.
+    """
 
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    cwd = os.getcwd()
-    runs: list[float] = []
-    os.chdir(NOTEBOOK.parent)
-    try:
-        run_cells(nb, report_params(areas[0], source), {"__name__": "__main__"})  # imports, off the clock
-        for area in areas:
-            with timer(runs):
-                run_cells(nb, report_params(area, source), {"__name__": "__main__"})
-    finally:
-        os.chdir(cwd)
-    loads: list[float] = []
-    for _ in range(3):
-        with timer(loads):
-            load_audit([str(source)], None, scan=False)
-    return {
-        "reports": len(areas),
-        "per_report_s": median(runs),
-        "runs_s": runs,
-        "load_source_s": min(loads),
-    }
+    def __init__(self, source: Path, prepared: Path | None, first_area: str) -> None:
+        import nbformat
+
+        self.source, self.prepared = source, prepared
+        self.nb = nbformat.read(NOTEBOOK, as_version=4)
+        self.runs: list[float] = []
+        self.rereading: list[float] = []
+        self._cells(first_area, prepared)  # imports and first drawing, off the clock
+
+    def _cells(self, area: str, prepared: Path | None) -> None:
+        cwd = os.getcwd()
+        os.chdir(NOTEBOOK.parent)
+        try:
+            run_cells(self.nb, report_params(area, self.source, prepared), {"__name__": "__main__"})
+        finally:
+            os.chdir(cwd)
+
+    def run(self, area: str) -> None:
+        with timer(self.runs):
+            self._cells(area, self.prepared)
+        if self.prepared is not None:
+            with timer(self.rereading):
+                self._cells(area, None)
+
+    def result(self) -> dict[str, Any]:
+        from audit.validate import load_audit
+
+        loads: list[float] = []
+        for _ in range(3):
+            with timer(loads):
+                load_audit([str(self.source)], None, scan=False)
+        return {
+            "reports": len(self.runs),
+            "prepared_data": self.prepared is not None,
+            "per_report_s": median(self.runs),
+            "runs_s": self.runs,
+            "per_report_reading_workbook_s": median(self.rereading) if self.rereading else median(self.runs),
+            "load_source_s": min(loads),
+        }
 
 
 def loading_share(data: dict[str, Any], area: str) -> dict[str, Any]:
@@ -358,7 +411,8 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any
     wrapper = (
         "import resource, subprocess, sys, json; "
         "rc = subprocess.run(sys.argv[1:]).returncode; "
-        "print(json.dumps({'rc': rc, 'maxrss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
+        "ru = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(json.dumps({'rc': rc, 'maxrss_kb': ru.ru_maxrss, 'cpu_s': ru.ru_utime + ru.ru_stime}))"
     )
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -393,6 +447,7 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any
         "ok": info["rc"] == 0,
         "wall_s": wall,
         "largest_process_mb": round(info["maxrss_kb"] / 1024, 1),
+        "cpu_s": round(info.get("cpu_s", 0.0), 1),  # user + system, the command and its kernels
         "peak_tree_mb": round(peak / 1024 / 1024, 1),
         "stdout_tail": "\n".join(lines[-4:-1]),
     }
@@ -402,7 +457,12 @@ def audit_batch(source: Path, out: Path, workers: int, n_areas: int) -> dict[str
     """`audit batch` as a user runs it, doing whatever it does today."""
     shutil.rmtree(out, ignore_errors=True)
     res = measured([str(BIN / "audit"), "batch", str(source), "--out", str(out), "--workers", str(workers), "--quiet"])
-    res.update(reports=n_areas, workers=workers, per_report_s=res["wall_s"] / n_areas)
+    res.update(
+        reports=n_areas,
+        workers=workers,
+        per_report_s=res["wall_s"] / n_areas,
+        cpu_per_report_s=res["cpu_s"] / n_areas,
+    )
     return res
 
 
@@ -601,9 +661,18 @@ def table(results: dict[str, Any]) -> str:
         if b in m:
             x = m[b]
             rows.append(
-                f"  {b}: {x['reports']} areas in {x['wall_s']:.1f} s with {x['workers']} workers; peak memory "
+                f"  {b}: {x['reports']} areas in {x['wall_s']:.1f} s with {x['workers']} workers, "
+                f"{x['cpu_s']:.0f} CPU-s ({x['cpu_s'] / x['reports']:.2f} a report); peak memory "
                 f"{x['peak_tree_mb']:.0f} MB (whole tree), largest process {x['largest_process_mb']:.0f} MB"
             )
+    if "floor" in m and m["floor"].get("prepared_data"):
+        f = m["floor"]
+        rows.append(
+            f"  floor with the batch's prepared data {f['per_report_s']:.3f} s; reading the workbook in each "
+            f"report instead {f['per_report_reading_workbook_s']:.3f} s"
+        )
+    for note in results.get("notes", []):
+        rows.append(f"  note: {note}")
     if "loading" in results:
         ld = results["loading"]
         rows.append(
@@ -671,18 +740,25 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(runs, ignore_errors=True)
     warm_up()
     m = results["methods"]
+    prepared = make_prepared(source, runs)
+    results["settings"]["prepared_data"] = prepared is not None
     if "shell" not in args.skip:
         log(f"shell loop over {len(areas)} areas")
         m["shell_loop"] = shell_loop(areas, source, runs / "shell")
     if "fresh" not in args.skip:
         log("papermill in-process, fresh kernels")
-        m["fresh_papermill"] = fresh_papermill(areas, source, runs / "fresh")
+        m["fresh_papermill"] = fresh_papermill(areas, source, runs / "fresh", prepared)
+    fl = Floor(source, prepared, areas[0]) if "floor" not in args.skip else None
     if "pool" not in args.skip:
-        log("KernelPool, one worker")
-        m["pool_1_worker"] = pool_one_worker(areas, source, runs / "pool")
-    if "floor" not in args.skip:
+        log("KernelPool, one worker" + (", each report followed by the floor" if fl else ""))
+        between = fl.run if fl else None
+        m["pool_1_worker"] = pool_one_worker(areas, source, runs / "pool", prepared, between)
+    elif fl is not None:
         log("floor: the notebook's cells in this process")
-        m["floor"] = floor(areas, source)
+        for area in areas:
+            fl.run(area)
+    if fl is not None:
+        m["floor"] = fl.result()
         results["loading"] = loading_share(data, areas[0])
     if "batch" not in args.skip:
         log(f"audit batch --workers {args.workers} over {args.areas} areas")
