@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -57,7 +58,10 @@ def test_report_html_is_a_report_not_a_notebook_dump(sample_batch):
     for found in images:
         src = found[0] or found[3]
         alt = found[1] or found[2]
-        assert src.startswith("data:image/png;base64,")
+        assert src.startswith("data:image/svg+xml;base64,")
+        svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+        # The chart draws only from itself (the heatmap's colour bar is an inline PNG): nothing fetched, no script.
+        assert not re.search(r"""href=["'](?!#|data:image/png;base64,)|<script""", svg)
         assert len(alt) > 40
     for heading in ("Summary", "The sample", "Results by theme", "Results by criterion", "Case grades",
                     "Data quality", "About this report"):

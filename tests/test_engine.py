@@ -109,7 +109,7 @@ def test_pool_report_equals_plain_papermill(area, pool_runs, out_dir):
     counts = [c["execution_count"] for c in cells if c["cell_type"] == "code"]
     assert counts == list(range(1, len(counts) + 1))
     html = "".join(o["data"].get("text/html", "") for c in cells for o in c.get("outputs", []) if "data" in o)
-    assert html.count("data:image/png;base64,") >= 1  # the charts, byte for byte the same in both
+    assert html.count("data:image/svg+xml;base64,") >= 1  # the charts, byte for byte the same in both
     assert expected["metadata"]["papermill"]["parameters"]["area"] == area
 
 

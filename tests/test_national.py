@@ -97,6 +97,6 @@ def test_publish_leaves_out_rates_built_on_small_counts(results, framework):
 
 def test_spread_chart_alt_text(results, framework):
     chart = charts.area_spread_chart(results, framework)
-    assert chart.png.startswith(b"\x89PNG")
+    assert chart.svg.lstrip().startswith(b"<?xml")
     assert chart.alt.startswith("Dot plot of the percentage of cases answered Yes on each of 17 criteria in each of 6")
     assert "Lowest across all areas: Child's voice recorded" in chart.alt

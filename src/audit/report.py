@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -102,23 +103,39 @@ def report_meta(result: AreaResult, date: dt.date | None = None, index_href: str
     )
 
 
+_EXPORTERS = threading.local()
+
+
+def _html_exporter() -> Any:
+    """This thread's HTML exporter, made once: its template is compiled once, not once per report.
+
+    One per thread because a batch exports from several threads at once, and an
+    exporter keeps per-export state; nbconvert's own command reuses one the same way.
+    """
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(
+            template_file=REPORT_TEMPLATE.name,
+            extra_template_paths=[str(REPORT_TEMPLATE.parent)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            optimistic_validation=True,  # validate the notebook once, after all preprocessors, not after each
+        )
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={"notebook-only", "parameters", "injected-parameters"}),
+            enabled=True,
+        )
+        _EXPORTERS.html = exporter
+    return exporter
+
+
 def notebook_to_html(nb: Any, meta: ReportMeta) -> str:
     """An executed report notebook as one HTML page: outputs and prose, no code."""
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    exporter = HTMLExporter(
-        template_file=REPORT_TEMPLATE.name,
-        extra_template_paths=[str(REPORT_TEMPLATE.parent)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={"notebook-only", "parameters", "injected-parameters"}),
-        enabled=True,
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"report": meta.__dict__})
+    body, _ = _html_exporter().from_notebook_node(nb, resources={"report": meta.__dict__})
     from audit.html_page import finish_page
 
     return finish_page(body)
