@@ -6,6 +6,9 @@ the same warm kernel, as they do in a batch.
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,3 +235,33 @@ def test_two_kernels_serve_threads_at_once(tmp_path):
         assert int(number) == n
         pids.add(pid)
     assert len(pids) == 2
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows has no Unix sockets; kernels keep TCP there")
+def test_kernels_listen_only_in_a_private_folder(light_pool, capfd):
+    kernel = light_pool._kernels[0]
+    km = kernel.km
+    assert km.transport == "ipc"  # no TCP port on localhost for another local user to reach
+    folder = Path(km.ip).parent
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert any(p.is_socket() for p in folder.iterdir())
+    kernel.call(kernel.restart)  # a replaced kernel cleans up after itself and gets a folder of its own
+    assert not folder.exists()
+    assert Path(kernel.km.ip).parent.is_dir()
+    assert "without encryption" not in capfd.readouterr().err
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows has no Unix sockets; kernels keep TCP there")
+def test_plain_papermill_run_uses_the_private_manager_and_leaves_no_folder(tmp_path, capfd):
+    from audit.report import execute_notebook
+
+    notebook = tmp_path / "tiny.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("x")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebook)
+    before = set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
+    executed = execute_notebook({"x": 2}, tmp_path / "out.ipynb", notebook)
+    assert executed.cells[-1].outputs[0]["data"]["text/plain"] == "2"
+    assert set(Path(tempfile.gettempdir()).glob("audit-kernel-*")) == before
+    assert "without encryption" not in capfd.readouterr().err

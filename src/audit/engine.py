@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import importlib
 import logging
 import os
@@ -259,6 +260,50 @@ def _reseed() -> None:
         sys.modules["numpy"].random.seed()
 
 
+# --- where kernels listen ------------------------------------------------------------------------
+
+
+@functools.cache
+def private_kernel_manager() -> type:
+    """A kernel manager whose kernels listen on Unix sockets in a folder only this user can open.
+
+    Jupyter's default is TCP on localhost, where any local user can reach the
+    kernel's ports (its messages are signed, not encrypted) and ipykernel warns
+    about it at every start. A report's kernel holds case data, so on systems
+    with Unix sockets it gets a private folder (mode 700) for them, removed when
+    the kernel is cleaned up. Windows keeps TCP. Works for papermill too, as its
+    ``kernel_manager_class``.
+    """
+    import shutil
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class PrivateKernelManager(AsyncKernelManager):
+        _socket_dir: str | None = None
+
+        @default("transport")
+        def _private_transport(self) -> str:
+            return "tcp" if os.name == "nt" else "ipc"
+
+        @default("ip")
+        def _private_ip(self) -> str:
+            if self.transport != "ipc":
+                return super()._ip_default()
+            self._socket_dir = tempfile.mkdtemp(prefix="audit-kernel-")  # short: socket paths are limited to ~100
+            return os.path.join(self._socket_dir, "k")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and self._socket_dir:
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+                self._socket_dir = None
+
+        cleanup_resources = _async_cleanup_resources
+
+    return PrivateKernelManager
+
+
 # --- one kernel and its home thread --------------------------------------------------------------
 
 
@@ -289,10 +334,9 @@ class _Kernel:
 
     def start(self) -> None:
         """Start the kernel process, connect to it and import the preloaded modules."""
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        self.km = private_kernel_manager()(kernel_name=self.kernel_name)
         # As nbclient starts kernels for papermill: an in-memory IPython history.
         run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=self.cwd)
         self.kc = self.km.client()

@@ -165,9 +165,16 @@ def execute_notebook(
             ) from None
     import papermill as pm
 
+    from audit.engine import private_kernel_manager
+
     try:
         return pm.execute_notebook(
-            str(notebook), str(output), parameters=parameters, progress_bar=False, kernel_name="python3"
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            progress_bar=False,
+            kernel_name="python3",
+            kernel_manager_class=private_kernel_manager(),
         )
     except pm.PapermillExecutionError as exc:
         _keep_error(output, exc.traceback)
