@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -265,3 +267,26 @@ def test_plain_papermill_run_uses_the_private_manager_and_leaves_no_folder(tmp_p
     assert executed.cells[-1].outputs[0]["data"]["text/plain"] == "2"
     assert set(Path(tempfile.gettempdir()).glob("audit-kernel-*")) == before
     assert "without encryption" not in capfd.readouterr().err
+
+
+def test_report_notebook_runs_under_the_plain_papermill_command(tmp_path):
+    """The commands a user would type, outside the toolkit: papermill, then nbconvert to HTML."""
+    bin_dir = Path(sys.executable).parent
+    out = tmp_path / "fennistow.ipynb"
+    run = subprocess.run(
+        [str(bin_dir / "papermill"), str(AREA_NOTEBOOK), str(out), "-p", "source", str(SAMPLE_DATA.resolve()),
+         "-p", "area", "Fennistow Bay", "--cwd", str(AREA_NOTEBOOK.parent), "--no-progress-bar"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "Fennistow Bay" in html and html.count("data:image/svg+xml;base64,") == 4
+    run = subprocess.run(
+        [str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Fennistow Bay" in out.with_suffix(".html").read_text(encoding="utf-8")
