@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from audit.errors import AuditError
-from audit.framework import Framework
+from audit.framework import SAFE_LOADER, Framework
 from audit.score import score_criteria, score_themes
 from audit.settings import round_gap_days
 from audit.statistics import percentage, wilson_interval
@@ -146,7 +146,7 @@ def read_national(path: str | Path, fw: Framework) -> NationalFigures:
 
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))  # YAML reads JSON too
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # YAML reads JSON too
     except OSError as exc:
         raise AuditError(f"{path}: cannot read the national figures ({exc.strerror})") from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:

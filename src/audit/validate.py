@@ -222,6 +222,12 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
     records: list[dict[str, Any]] = []
     f = layout.fields
     default_area = grid.file.stem if "area" not in f else None
+    criterion_ids = fw.criterion_ids
+    # Auditors write the same few spellings thousands of times: each is folded and looked up once.
+    answers: dict[str, str | None] = {}
+    agencies: dict[str, str | None] = {}
+    age_bands = _lookup(fw.age_bands, normalise=lambda v: _DASHES.sub("-", v))
+    grades = _lookup(fw.grades)
     for r in range(layout.header_row + 1, len(grid.rows)):
         row = grid.rows[r]
         if all(is_blank(v) for v in row):
@@ -250,21 +256,14 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
             "case_id": case_id,
             "area": area,
             "audit_date": _date(get(f.get("audit_date")), f.get("audit_date"), report),
-            "age_band": _choice(
-                get(f.get("age_band")),
-                f.get("age_band"),
-                fw.age_bands,
-                "an age band",
-                report,
-                normalise=lambda v: _DASHES.sub("-", v),
-            ),
-            "agencies": _agencies(get(f.get("agencies")), f.get("agencies"), fw, report),
-            "overall_grade": _choice(get(f.get("overall_grade")), f.get("overall_grade"), fw.grades, "a grade", report),
+            "age_band": _choice(get(f.get("age_band")), f.get("age_band"), age_bands, "an age band", report),
+            "agencies": _agencies(get(f.get("agencies")), f.get("agencies"), fw, report, agencies),
+            "overall_grade": _choice(get(f.get("overall_grade")), f.get("overall_grade"), grades, "a grade", report),
             "audit_round": _text_id(get(f.get("audit_round"))) if "audit_round" in f else None,
         }
         for cid, col in layout.criteria.items():
-            rec[cid] = _answer(get(col), col, cid, fw, report)
-        for cid in fw.criterion_ids:
+            rec[cid] = _answer(get(col), col, cid, fw, report, answers)
+        for cid in criterion_ids:
             rec.setdefault(cid, None)
         rec["free_text"] = {h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))}
         rec["status"], rec["reason"], rec["reason_cell"] = SCORED, None, None
@@ -357,10 +356,12 @@ def _describe(value: Any) -> str:
     return "text that is not one of them"
 
 
-def _answer(value: Any, col: int, cid: str, fw: Framework, report: Any) -> str | None:
+def _answer(value: Any, col: int, cid: str, fw: Framework, report: Any, seen: dict[str, str | None]) -> str | None:
     if is_blank(value):
         return None
-    canon = fw.normalise_answer(value) if isinstance(value, str) else None
+    canon = None
+    if isinstance(value, str):
+        canon = seen[value] if value in seen else seen.setdefault(value, fw.normalise_answer(value))
     if canon is None:
         report(
             col,
@@ -371,18 +372,32 @@ def _answer(value: Any, col: int, cid: str, fw: Framework, report: Any) -> str |
     return canon
 
 
-def _choice(
-    value: Any, col: int | None, allowed: tuple[str, ...], what: str, report: Any, normalise: Any = None
-) -> str | None:
+@dataclass
+class _Lookup:
+    """The allowed values of a column, by the folded spellings that mean them."""
+
+    allowed: tuple[str, ...]
+    by_fold: dict[str, str]
+    normalise: Any = None
+    seen: dict[str, str | None] = field(default_factory=dict)  # each spelling met, folded once
+
+    def find(self, text: str) -> str | None:
+        if text not in self.seen:
+            value = self.normalise(text.strip()) if self.normalise else text.strip()
+            self.seen[text] = self.by_fold.get(fold(value))
+        return self.seen[text]
+
+
+def _lookup(allowed: tuple[str, ...], normalise: Any = None) -> _Lookup:
+    return _Lookup(allowed, {fold(a): a for a in allowed}, normalise)
+
+
+def _choice(value: Any, col: int | None, lookup: _Lookup, what: str, report: Any) -> str | None:
     if col is None or is_blank(value):
         return None
-    text = str(value).strip()
-    if normalise:
-        text = normalise(text)
-    lookup = {fold(a): a for a in allowed}
-    hit = lookup.get(fold(text)) if isinstance(value, str) else None
+    hit = lookup.find(value) if isinstance(value, str) else None
     if hit is None:
-        report(col, f"expected {what}: one of {', '.join(allowed)}; found {_describe(value)}", "warning")
+        report(col, f"expected {what}: one of {', '.join(lookup.allowed)}; found {_describe(value)}", "warning")
     return hit
 
 
@@ -409,7 +424,7 @@ def _date(value: Any, col: int | None, report: Any) -> dt.date | None:
     return None
 
 
-def _agencies(value: Any, col: int | None, fw: Framework, report: Any) -> tuple[str, ...]:
+def _agencies(value: Any, col: int | None, fw: Framework, report: Any, seen: dict[str, str | None]) -> tuple[str, ...]:
     if col is None or is_blank(value):
         return ()
     found: list[str] = []
@@ -417,7 +432,7 @@ def _agencies(value: Any, col: int | None, fw: Framework, report: Any) -> tuple[
     for part in _AGENCY_SPLIT.split(str(value)):
         if not part.strip():
             continue
-        aid = fw.agency_id(part)
+        aid = seen[part] if part in seen else seen.setdefault(part, fw.agency_id(part))
         if aid is None:
             unknown += 1
         elif aid not in found:
