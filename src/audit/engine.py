@@ -41,8 +41,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Imported once in every kernel: what the area report needs, so no report pays for them.
-# audit.charts comes before anything that imports pyplot: it picks the Agg backend first, as the
-# notebook does in a fresh kernel, so ipykernel's inline backend is never set up.
+# The charts draw on bare matplotlib Figures, never pyplot, so no backend (inline or other) is set up.
 DEFAULT_PRELOAD = (
     "audit.charts",
     "pandas",
