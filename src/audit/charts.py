@@ -39,7 +39,7 @@ TEXT = "#0b0c0c"
 GRID = "#b1b4b6"
 
 # Font sizes in points, and the gaps matplotlib leaves around text (its defaults, in points).
-TICK_PT, LABEL_PT, TITLE_PT = 9, 10, 11
+TICK_PT, LABEL_PT, TITLE_PT = 10, 11, 12  # on screen about 13, 15 and 16 px: no smaller than the old PNG charts
 TICK_GAP = 3.5 + 3.5  # tick length + tick label pad
 LABEL_PAD, TITLE_PAD = 4, 6
 LINE = 1.2  # line height as a multiple of the font size
@@ -152,7 +152,7 @@ def _render(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-PLOT_WIDTH = 5.8  # inches: the plotting area of a bar chart, whatever its labels
+PLOT_WIDTH = 5.4  # inches: the plotting area of a bar chart, whatever its labels
 TOP = EDGE + _lines(TITLE_PT) + TITLE_PAD / 72  # a title above the plot
 UNDER_TICKS = TICK_GAP / 72 + _lines(TICK_PT) + LABEL_PAD / 72  # from the plot to its x-axis label
 X_AXIS = EDGE + UNDER_TICKS + _lines(LABEL_PT)  # tick labels and axis label
@@ -167,7 +167,7 @@ def _rate_chart(labels: list[str], table: pd.DataFrame, title: str, hidden: list
     table = table.copy()
     table.loc[hidden, ["pct_yes", "ci_low", "ci_high"]] = None
     left = EDGE + _width(labels, TICK_PT) + TICK_GAP / 72
-    fig, ax = _figure(PLOT_WIDTH, 0.33 * n + 0.3, left, EDGE + 0.05, TOP, X_AXIS)
+    fig, ax = _figure(PLOT_WIDTH, 0.36 * n + 0.3, left, EDGE + 0.05, TOP, X_AXIS)
     y = list(range(n))[::-1]
     pct = table["pct_yes"].astype(float).fillna(0).tolist()
     low = table["ci_low"].astype(float).tolist()
@@ -301,7 +301,7 @@ def _text_colour(rgba: tuple[float, float, float, float]) -> str:
     return TEXT if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
 
 
-CELL_PT = 8.5
+CELL_PT = 9.5
 X_TILT = 20  # degrees: receiving agencies' names lean so long ones fit under narrow columns
 COLOURBAR_W, COLOURBAR_GAP = 0.15, 0.15  # inches
 
@@ -421,7 +421,7 @@ def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[st
     n = len(names)
     left = EDGE + _width(names, TICK_PT) + TICK_GAP / 72
     legend_gap = LEGEND_ROW + 0.1
-    fig, ax = _figure(PLOT_WIDTH, 0.33 * n + 0.3, left, EDGE + 0.05, TOP + legend_gap, X_AXIS)
+    fig, ax = _figure(PLOT_WIDTH, 0.36 * n + 0.3, left, EDGE + 0.05, TOP + legend_gap, X_AXIS)
     y = {c.id: n - 1 - i for i, c in enumerate(fw.criteria)}
     pooled = {}
     for c in fw.criteria:
