@@ -69,6 +69,17 @@ def publish_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """What `report` and `batch` add to each report: a PDF beside the HTML, national figures to compare with."""
+    func = click.option(
+        "--national",
+        type=click.Path(dir_okay=False, exists=True),
+        default=None,
+        help="YAML or JSON of national % Yes per criterion ID, to compare each area with.",
+    )(func)
+    return click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")(func)
+
+
 def _set_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """Caps travel as environment variables so that report kernels apply them too."""
     if value is not None:
@@ -190,13 +201,7 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 @password_option
 @limits_options
 @publish_options
-@click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")
-@click.option(
-    "--national",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="YAML or JSON of national % Yes per criterion ID, to compare each area with.",
-)
+@report_options
 @_friendly
 def report(
     files: tuple[str, ...],
@@ -244,13 +249,7 @@ def report(
 @password_option
 @limits_options
 @publish_options
-@click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")
-@click.option(
-    "--national",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="YAML or JSON of national % Yes per criterion ID, to compare each area with.",
-)
+@report_options
 @click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_friendly
