@@ -645,20 +645,9 @@ def write_notebook(nb: NotebookNode, path: Path) -> Path:
     """Write a notebook as papermill does (``nbformat.writes``), via a temporary file and a rename."""
     import nbformat
 
-    text = nbformat.writes(nb)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from audit.report import write_atomic  # imported here, not at the top: report.py uses this module
+
+    return write_atomic(path, nbformat.writes(nb))
 
 
 # --- comparing executed notebooks ----------------------------------------------------------------
