@@ -20,7 +20,7 @@ from audit.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.errors import AuditError
 from audit.framework import TEMPLATES_DIR, Framework
 from audit.report import make_national_summary, make_report, write_atomic
-from audit.summarise import analyse_area, slugify
+from audit.summarise import AreaResult, analyse_area
 from audit.validate import PREPARED_SUFFIX, AuditData, load_audit, save_prepared
 
 
@@ -61,10 +61,13 @@ class BatchOutcome:
     national: bool = False
     national_error: str | None = None
     index: Path | None = None
+    write_errors: list[str] = field(default_factory=list)  # run-level files that could not be written
+    unassigned_cells: list[str] = field(default_factory=list)  # where the rows that name no area are
 
     @property
     def ok(self) -> bool:
-        return all(a.ok for a in self.areas) and not self.failed_files and not self.national_error
+        run_ok = not self.failed_files and not self.national_error and not self.write_errors
+        return run_ok and all(a.ok for a in self.areas)
 
 
 def refuse_identifiers(data: AuditData) -> None:
@@ -81,18 +84,30 @@ def refuse_identifiers(data: AuditData) -> None:
     )
 
 
-def _report_one(
-    data: AuditData, area: str, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
-) -> AreaOutcome:
-    outcome = AreaOutcome(area, slugify(area))
+def _check_area(data: AuditData, area: str, opts: BatchOptions) -> tuple[AreaResult | None, str | None, str | None]:
+    """Before any report runs: an area's result, or why it is left out (message, and its kind for summaries)."""
     try:
         if not opts.allow_identifiers:
             refuse_identifiers(data.for_area(area))
-        result = analyse_area(data, area, publish=opts.publish, threshold=opts.threshold)
+    except AuditError as exc:
+        return None, str(exc), "refused: cells that look like personal data"
+    try:
+        return analyse_area(data, area, publish=opts.publish, threshold=opts.threshold), None, None
+    except AuditError as exc:
+        return None, str(exc), "failed: its data could not be analysed"
+    except Exception as exc:  # one area's failure must not stop the batch
+        return None, f"{type(exc).__name__}: {exc}", "failed: its data could not be analysed"
+
+
+def _report_one(
+    result: AreaResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
+) -> AreaOutcome:
+    outcome = AreaOutcome(result.area, result.slug)
+    try:
         outcome.cases_scored = result.show("cases", result.cases_scored)
         outcome.key_results = {
             c.label: SUPPRESSED if result.rate_hidden(("c", c.id)) else result.criteria.loc[c.id, "pct_yes"]
-            for c in data.framework.criteria
+            for c in result.framework.criteria
             if c.key
         }
         paths = make_report(
@@ -109,9 +124,18 @@ def _report_one(
         outcome.pdf = "pdf" in paths
     except AuditError as exc:
         outcome.error = str(exc)
+    except OSError as exc:  # a full disk or a read-only folder: this area's outputs, named
+        outcome.error = _write_failure(exc)
     except Exception as exc:  # one area's failure must not stop the batch
         outcome.error = f"{type(exc).__name__}: {exc}"
     return outcome
+
+
+def _write_failure(exc: OSError) -> str:
+    from audit.names import safe_text
+
+    where = f" {safe_text(exc.filename, 240)}" if exc.filename else ""
+    return f"could not write{where}: {exc.strerror or exc}"
 
 
 def run_batch(
@@ -126,10 +150,12 @@ def run_batch(
     """Report every area found in ``inputs`` under ``out_dir``; write ``index.html`` and ``manifest.json``.
 
     An area whose workbook holds likely personal identifiers is not reported
-    unless ``options.allow_identifiers``; the other areas still are.
+    unless ``options.allow_identifiers``; the other areas still are. An area that is
+    refused or fails is left out of every all-area figure: the other areas'
+    comparisons and the national summary, which lists it as not included.
     """
-    from audit.load import workbook_files
-    from audit.manifest import build_manifest
+    from audit.manifest import build_manifest, input_records
+    from audit.outputs import RunMode, claim_output
 
     started = dt.datetime.now(dt.UTC)
     opts = options or BatchOptions()
@@ -144,34 +170,66 @@ def run_batch(
         if why := pdf_available():
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
     # Absolute paths before any thread starts, so nothing depends on the working directory.
-    out_dir = Path(out_dir).resolve()
-    files = [str(p.resolve()) for p in workbook_files(inputs)]
-    data = load_audit(files, opts.criteria, password=password)
-    slugs: dict[str, str] = {}
+    data = load_audit([Path(i).resolve() for i in inputs], opts.criteria, password=password)
+    with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True) as out_dir:
+        batch = _run_areas(data, out_dir, opts, workers, progress)
+        params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
+        results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
+        results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
+        results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
+        try:
+            batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
+        except OSError as exc:
+            batch.write_errors.append(f"index.html: {_write_failure(exc)}")
+        manifest = build_manifest(input_records(data), data.framework, params, started, results)
+        try:
+            write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        except OSError as exc:
+            batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
+    return batch
+
+
+def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool) -> BatchOutcome:
+    results: dict[str, AreaResult] = {}
+    refused: dict[str, AreaOutcome] = {}
+    left_out: dict[str, str] = {}
+    slugs = data.slugs
     for area in data.areas:
-        other = slugs.setdefault(slugify(area), area)
-        if other != area:
-            raise AuditError(f"areas {other!r} and {area!r} would share the folder {slugify(area)!r}; rename one")
-    sources = [f for f in files if Path(f).name in data.files]
-    outcomes: list[AreaOutcome] = []
+        result, error, kind = _check_area(data, area, opts)
+        if result is None:
+            refused[area] = AreaOutcome(area, slugs[area], error=error)
+            left_out[area] = kind or "failed"
+        else:
+            results[area] = result
+    usable = data.without_areas(left_out)
+    sources = list(data.paths.values())
+    outcomes: list[AreaOutcome] = list(refused.values())
     failed_files = {k: str(v) for k, v in data.failed.items()}
     batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
+    rows = data.unassigned
+    batch.unassigned_cells = [
+        f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
+    ]
     # The workbooks are read and validated once, here; every kernel loads this copy instead,
     # and warm kernels (reset between areas) spare each report a kernel start and its imports.
-    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(data.areas)) as runner:
+    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(results)) as runner:
         from audit.compare import area_results
 
-        area_results(data)  # every report compares its area with all of them: count that once, here
-        prepared = save_prepared(data, Path(tmp) / f"batch{PREPARED_SUFFIX}")
-        bar = _progress(len(data.areas) + 1, progress)
+        area_results(usable)  # every report compares its area with all of them: count that once, here
+        prepared = save_prepared(usable, Path(tmp) / f"batch{PREPARED_SUFFIX}")
+        bar = _progress(len(results) + 1, progress)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [pool.submit(_report_one, data, a, sources, out_dir, opts, runner, prepared) for a in data.areas]
+            futures = [pool.submit(_report_one, r, sources, out_dir, opts, runner, prepared) for r in results.values()]
             for fut in as_completed(futures):
                 outcomes.append(fut.result())
                 bar.update(1)
         order = {a: i for i, a in enumerate(data.areas)}
         outcomes.sort(key=lambda o: order[o.area])
+        failed_reports = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
         if sources and any(a.ok for a in outcomes):
+            national_data = usable.without_areas({a: k for a, k in failed_reports.items() if a not in left_out})
+            if national_data is not usable:
+                prepared = save_prepared(national_data, Path(tmp) / f"national{PREPARED_SUFFIX}")
             try:
                 make_national_summary(
                     sources,
@@ -187,15 +245,10 @@ def run_batch(
                 batch.national = True
             except AuditError as exc:
                 batch.national_error = str(exc)
+            except OSError as exc:
+                batch.national_error = _write_failure(exc)
         bar.update(1)
         bar.close()
-    batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
-    params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
-    results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in outcomes}
-    results.update({name: f"not read: {why}" for name, why in failed_files.items()})
-    results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
-    manifest = build_manifest(data.files, data.framework, params, started, results)
-    write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return batch
 
 

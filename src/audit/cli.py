@@ -15,6 +15,30 @@ import click
 CRITERIA_HELP = "Criteria framework YAML (default: templates/criteria/jtai_domestic_abuse.yml)."
 
 
+class Stopped(KeyboardInterrupt):
+    """A stop asked for by a signal: unwinds like Ctrl-C, so every temporary copy of case data is removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on(signum: int, _frame: Any) -> None:
+    raise Stopped(signum)
+
+
+def _handle_stop_signals() -> None:
+    """SIGTERM (timeout, systemd, CI cancelling a job) and SIGHUP (a closed terminal) stop a run as Ctrl-C does."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop_on)
+
+
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the toolkit's errors into one clear line and its exit status, never a traceback."""
 
@@ -22,6 +46,7 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from audit.errors import AuditError
 
+        _handle_stop_signals()
         try:
             return func(*args, **kwargs)
         except AuditError as exc:
@@ -29,9 +54,9 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(exc.exit_code)
         except click.ClickException:
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("stopped", err=True)
-            sys.exit(130)
+            sys.exit(128 + exc.signum if isinstance(exc, Stopped) else 130)
         except Exception as exc:  # a bug, not bad input: still one line, with a way to see more
             if os.environ.get("AUDIT_DEBUG"):
                 raise
@@ -82,6 +107,10 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _set_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """Caps travel as environment variables so that report kernels apply them too."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter("give a number of megabytes, such as 50", ctx=ctx, param=param)
     if value is not None:
         os.environ["AUDIT_MAX_FILE_MB" if param.name == "max_file_mb" else "AUDIT_MAX_EXPANDED_MB"] = str(value)
     return value
@@ -153,6 +182,42 @@ def validate(files: tuple[str, ...], criteria: str | None, password_env: str | N
         sys.exit(1)
 
 
+def _stop_on_unread(data: Any) -> None:
+    """Inputs that could not be read stop `score` and `report`: nothing is written from the rest.
+
+    Each is named once, with its reason; exit 2 when any could not be read as a workbook.
+    """
+    if not data.failed:
+        return
+    for label, exc in data.failed.items():
+        click.echo(_failure_line(label, exc), err=True)
+    click.echo(
+        f"nothing written: {len(data.failed)} input(s) could not be used; mend or leave them out and run again",
+        err=True,
+    )
+    sys.exit(max(exc.exit_code for exc in data.failed.values()))
+
+
+def _failure_line(label: str, exc: Exception) -> str:
+    """One line per failed input, naming it once."""
+    text = str(exc)
+    return text if text.startswith(label) else f"{label}: {text}"
+
+
+def _account_unassigned(data: Any) -> None:
+    """Rows that name no area belong to no area's outputs: say so, by cell, so none is lost silently."""
+    rows = data.unassigned
+    if len(rows):
+        where = zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
+        cells = ", ".join(f"{f} {s}!{c}" for f, s, c in where)
+        click.echo(f"{len(rows)} row(s) name no area, so they are in no area's results: {cells}", err=True)
+
+
+replace_option = click.option(
+    "--replace", is_flag=True, help="Remove the outputs of an earlier run in another mode from OUT first."
+)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
@@ -160,24 +225,41 @@ def validate(files: tuple[str, ...], criteria: str | None, password_env: str | N
 @password_option
 @limits_options
 @publish_options
+@replace_option
 @_friendly
 def score(
-    files: tuple[str, ...], out_dir: str, criteria: str | None, password_env: str | None, publish: bool, threshold: int
+    files: tuple[str, ...],
+    out_dir: str,
+    criteria: str | None,
+    password_env: str | None,
+    publish: bool,
+    threshold: int,
+    replace: bool,
 ) -> None:
     """Score every area: OUT/<area>/summary.json; the scored workbook in OUT/restricted/<area>/."""
+    import datetime as dt
+
+    from audit.manifest import write_run_manifest
+    from audit.outputs import RunMode, claim_output
     from audit.report import write_area_data
     from audit.summarise import analyse_area
     from audit.validate import load_audit
 
+    started = dt.datetime.now(dt.UTC)
     data = load_audit(list(files), criteria, password=_password(password_env))
-    for name, exc in data.failed.items():
-        click.echo(f"{name}: {exc}", err=True)
-    for area in data.areas:
-        result = analyse_area(data, area, publish=publish, threshold=threshold)
-        paths = write_area_data(result, Path(out_dir))
-        click.echo(f"{area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}")
-    if data.failed:
-        sys.exit(max(exc.exit_code for exc in data.failed.values()))
+    _stop_on_unread(data)
+    _account_unassigned(data)
+    with claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as out:
+        outcomes = {}
+        for area in data.areas:
+            result = analyse_area(data, area, publish=publish, threshold=threshold)
+            paths = write_area_data(result, out)
+            outcomes[area] = "ok"
+            click.echo(
+                f"{result.area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}"
+            )
+        params = {"command": "score", "publish": publish, "threshold": threshold}
+        write_run_manifest(out, data, params, started, outcomes)
 
 
 @main.command()
@@ -195,17 +277,18 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--area", required=True, help="The area to report on.")
+@click.option("--area", default=None, help="The area to report on (needed when the inputs hold more than one).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @criteria_option
 @password_option
 @limits_options
 @publish_options
 @report_options
+@replace_option
 @_friendly
 def report(
     files: tuple[str, ...],
-    area: str,
+    area: str | None,
     out_dir: str,
     criteria: str | None,
     password_env: str | None,
@@ -213,32 +296,38 @@ def report(
     threshold: int,
     pdf: bool,
     national: str | None,
+    replace: bool,
 ) -> None:
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
-    from audit.load import workbook_files
+    import datetime as dt
+
+    from audit.manifest import write_run_manifest
+    from audit.outputs import RunMode, claim_output
     from audit.report import make_report
     from audit.summarise import analyse_area
     from audit.validate import PREPARED_SUFFIX, load_audit, save_prepared
 
-    sources = [str(p) for p in workbook_files(files)]
-    data = load_audit(sources, criteria, password=_password(password_env))
-    result = analyse_area(data, area, publish=publish, threshold=threshold)
+    started = dt.datetime.now(dt.UTC)
     if national:
         from audit.compare import read_national
+        from audit.framework import load_framework
 
-        read_national(national, data.framework)
-    with tempfile.TemporaryDirectory(prefix="audit-report-") as tmp:
+        read_national(national, load_framework(criteria))  # a bad file stops the run before anything is read
+    data = load_audit(list(files), criteria, password=_password(password_env))
+    _stop_on_unread(data)
+    _account_unassigned(data)
+    result = analyse_area(data, area, publish=publish, threshold=threshold)
+    with (
+        claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as out,
+        tempfile.TemporaryDirectory(prefix="audit-report-") as tmp,
+    ):
         prepared = save_prepared(data, Path(tmp) / f"report{PREPARED_SUFFIX}")  # the kernel reads this, not the files
         paths = make_report(
-            result,
-            [str(Path(s).resolve()) for s in sources if Path(s).name in data.files],
-            Path(out_dir).resolve(),
-            criteria,
-            pdf=pdf,
-            national=national,
-            prepared=prepared,
+            result, list(data.paths.values()), out, criteria, pdf=pdf, national=national, prepared=prepared
         )
-    click.echo(f"{result.area}: {paths['html']}")
+        params = {"command": "report", "area": result.area, "publish": publish, "threshold": threshold, "pdf": pdf}
+        write_run_manifest(out, data, params, started, {result.area: "ok"})
+    click.echo(f"{result.area}: {paths['html']}" + (f" and {paths['pdf']}" if "pdf" in paths else ""))
 
 
 @main.command()
@@ -283,7 +372,13 @@ def batch(
         click.echo(f"{name}: not read: {why}")
     if outcome.national_error:
         click.echo(f"national summary: FAILED: {outcome.national_error}")
-    click.echo(f"index: {outcome.index}")
+    if outcome.unassigned_cells:
+        cells = ", ".join(outcome.unassigned_cells)
+        click.echo(f"{len(outcome.unassigned_cells)} row(s) name no area, so they are in no report: {cells}", err=True)
+    for problem in outcome.write_errors:
+        click.echo(f"not written: {problem}", err=True)
+    if outcome.index:
+        click.echo(f"index: {outcome.index}")
     if not outcome.ok:
         sys.exit(1)
 

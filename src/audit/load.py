@@ -72,10 +72,15 @@ class SheetGrid:
     rows: list[list[Any]]
     sha256: str
     hidden: bool = False
+    label: str | None = None  # how the file is named in messages: printable, and distinct among the inputs
 
     @property
     def name(self) -> str:
-        return self.file.name
+        if self.label is None:
+            from audit.names import display_name
+
+            return display_name(self.file)
+        return self.label
 
     def value(self, row: int, col: int) -> Any:
         r = self.rows[row] if row < len(self.rows) else []
@@ -93,34 +98,59 @@ class Layout:
     problems: list[Problem] = field(default_factory=list)
 
 
-def workbook_files(inputs: Iterable[str | Path]) -> list[Path]:
-    """Expand folders to the workbooks inside them (sorted), skipping Excel lock files."""
+def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], dict[Path, WorkbookError]]:
+    """Every command's one way from its arguments to workbook files, and the arguments that give none.
+
+    A folder, whatever its name, stands for the workbook files directly inside it
+    (sorted; Excel's ``~$`` lock files and subfolders are skipped). A folder with none
+    is a problem of its own, never an abort. Any other path is kept as given: the safety
+    check names it if it is missing, a folder in disguise, a pipe, or not a workbook.
+    """
+    from audit.names import display_name
+
     files: list[Path] = []
+    empty: dict[Path, WorkbookError] = {}
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$")
-            )
+            try:
+                found = sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$") and not p.is_dir()
+                )
+            except OSError as exc:
+                empty[path] = WorkbookError(f"{display_name(path)}: the folder cannot be read ({exc.strerror})")
+                continue
             if not found:
-                raise WorkbookError(f"{path}: the folder holds no .xlsx workbooks")
+                empty[path] = WorkbookError(f"{display_name(path)}: the folder holds no .xlsx workbooks")
             files.extend(found)
         else:
             files.append(path)
+    return list(dict.fromkeys(files)), empty
+
+
+def workbook_files(inputs: Iterable[str | Path]) -> list[Path]:
+    """The workbook files the inputs stand for (see :func:`expand_inputs`); a folder with none is an error."""
+    files, empty = expand_inputs(inputs)
+    if empty:
+        raise next(iter(empty.values()))
     return files
 
 
-def read_file_bytes(path: Path, password: str | None = None, limits: Any = None) -> bytes:
+def read_file_bytes(path: Path, password: str | None = None, limits: Any = None, label: str | None = None) -> bytes:
     """The workbook's bytes once it has passed the safety checks (decrypted if need be)."""
+    from audit.names import display_name
     from audit.safety import Limits, check_workbook_file
 
-    decrypted = check_workbook_file(path, limits or Limits.from_env(), password=password)
+    label = label or display_name(path)
+    decrypted = check_workbook_file(path, limits or Limits.from_env(), password=password, label=label)
     if decrypted is not None:
         return decrypted
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise WorkbookError(f"{path.name}: cannot read the file ({exc.strerror})") from None
+        raise WorkbookError(f"{label}: cannot read the file ({exc.strerror})") from None
 
 
 def read_sheets(
@@ -130,6 +160,7 @@ def read_sheets(
     required: str | None = CASES_SHEET,
     password: str | None = None,
     limits: Any = None,
+    label: str | None = None,
 ) -> tuple[dict[str, SheetGrid], list[Problem]]:
     """Read the named sheets (matched without regard to case) of one workbook.
 
@@ -138,14 +169,17 @@ def read_sheets(
     """
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+    from audit.names import display_name, safe_text
+
     path = Path(path)
-    data = read_file_bytes(path, password, limits)
+    label = label or display_name(path)
+    data = read_file_bytes(path, password, limits, label)
     digest = hashlib.sha256(data).hexdigest()
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         metadata = {fold(m.name): m for m in book.sheets_metadata}
     except Exception as exc:  # calamine raises its own types, and plain ones for odd files
-        raise WorkbookError(f"{path.name}: cannot be read as an Excel workbook ({_short(exc)})") from None
+        raise WorkbookError(f"{label}: cannot be read as an Excel workbook ({_short(exc)})") from None
 
     grids: dict[str, SheetGrid] = {}
     problems: list[Problem] = []
@@ -153,40 +187,41 @@ def read_sheets(
         meta = metadata.get(fold(wanted))
         if meta is None:
             if required and fold(wanted) == fold(required):
-                have = ", ".join(repr(m.name) for m in book.sheets_metadata) or "none"
+                have = ", ".join(repr(safe_text(m.name)) for m in book.sheets_metadata) or "none"
                 raise LayoutError(
-                    f"{path.name}: no sheet named {wanted!r}; the workbook has: {have}. "
+                    f"{label}: no sheet named {wanted!r}; the workbook has: {have}. "
                     f"Put the case rows on a sheet called {wanted!r}."
                 )
             continue
         try:
             rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
         except Exception as exc:
-            raise WorkbookError(f"{path.name}: sheet {meta.name!r} cannot be read ({_short(exc)})") from None
+            raise WorkbookError(f"{label}: sheet {safe_text(meta.name)!r} cannot be read ({_short(exc)})") from None
         hidden = meta.visible != SheetVisibleEnum.Visible
         if hidden:
             problems.append(
                 Problem(
-                    path.name,
-                    meta.name,
+                    label,
+                    safe_text(meta.name),
                     None,
                     "the sheet is hidden in Excel; it was read all the same",
                     "warning",
                 )
             )
-        grids[wanted] = SheetGrid(path, meta.name, rows, digest, hidden)
-        problems.extend(_formula_problems(path.name, data, meta.name))
+        grids[wanted] = SheetGrid(path, safe_text(meta.name), rows, digest, hidden, label)
+        problems.extend(_formula_problems(label, data, meta.name))
     return grids, problems
 
 
 def _formula_problems(file: str, data: bytes, sheet: str) -> list[Problem]:
     """Formula cells saved without a result would otherwise read as blank."""
+    from audit.names import safe_text
     from audit.safety import find_formulas_without_values
 
     return [
         Problem(
             file,
-            sheet,
+            safe_text(sheet),
             ref,
             "formula with no stored result (the workbook was never recalculated); "
             "open and save it in Excel, or type the value",

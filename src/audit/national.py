@@ -373,3 +373,14 @@ def overview_fragment(
         "<h2>The areas</h2><p>Each area's cases scored, its results on the key criteria, and how many criteria "
         "were strengths or areas for priority action.</p>" + table(frame, "Areas at a glance", list(frame.columns[1:]))
     )
+
+
+def left_out_fragment(left_out: dict[str, str]) -> Fragment:
+    """Areas in none of the figures above, each with the kind of reason (never a value from its cells)."""
+    if not left_out:
+        return Fragment("")
+    items = "".join(f"<li>{esc(area)}: {esc(why)}</li>" for area, why in left_out.items())
+    return Fragment(
+        f"<h2>Areas not included</h2><p>{_areas(len(left_out)).capitalize()} of the batch "
+        f"{'is' if len(left_out) == 1 else 'are'} in none of this summary's figures:</p><ul>{items}</ul>"
+    )

@@ -100,8 +100,10 @@ class Limits:
             if value:
                 try:
                     mb = float(value)
+                    if not 0 < mb < 1e9:  # also refuses inf and nan
+                        raise ValueError
                 except ValueError:
-                    raise WorkbookError(f"{var} should be a number of megabytes, not {_clean(value, 20)!r}") from None
+                    raise WorkbookError(f"{var} should be a number of megabytes, such as 50") from None
                 limits = replace(limits, **{attr: int(mb * _MB)})
         return limits
 
@@ -649,6 +651,7 @@ def check_workbook_file(
     path: str | os.PathLike[str],
     limits: Limits = Limits(),
     password: str | None = None,
+    label: str | None = None,
 ) -> bytes | None:
     """Check an untrusted .xlsx before any parser opens it; raise WorkbookError if unsafe or unreadable.
 
@@ -658,8 +661,10 @@ def check_workbook_file(
     them (e.g. via ``io.BytesIO``) instead of the path. A password given for a file
     that is not encrypted is ignored. The password never appears in any message.
     """
+    from audit.names import safe_text
+
     p = Path(path)
-    label = str(path)
+    label = label or safe_text(str(path), 240)  # the path as given, but never raw bytes or control codes
     size = _check_file_basics(p, label, limits)
     try:
         with p.open("rb") as fh:

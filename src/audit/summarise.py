@@ -42,7 +42,8 @@ class AreaResult:
 
     @property
     def slug(self) -> str:
-        return slugify(self.area)
+        """The area's folder: distinct among the run's areas and never a reserved name."""
+        return self.data.slugs.get(self.area) or slugify(self.area)
 
     @property
     def rows_read(self) -> int:

@@ -27,12 +27,13 @@ from audit.load import (
     Layout,
     SheetGrid,
     cell_ref,
+    expand_inputs,
     find_layout,
     fold,
     is_blank,
     read_sheets,
-    workbook_files,
 )
+from audit.names import display_name, unique_labels
 
 INVALID = "Invalid"
 SCORED = "scored"
@@ -78,6 +79,16 @@ class AuditData:
     identifiers: list[Problem] = field(default_factory=list)
     moderation: pd.DataFrame | None = None
     derived: dict[str, Any] = field(default_factory=dict)  # results worked out from all of it, kept for reuse
+    paths: dict[str, str] = field(default_factory=dict)  # file label -> absolute path, for every file read
+    run_areas: tuple[str, ...] = ()  # every area of the run, kept in an area's slice so folder names agree
+    left_out: dict[str, str] = field(default_factory=dict)  # area -> why it is in no all-area figure (no values)
+
+    @property
+    def slugs(self) -> dict[str, str]:
+        """Each area's folder name, worked out over every area of the run (see :func:`audit.names.area_slugs`)."""
+        from audit.names import area_slugs
+
+        return area_slugs(self.run_areas or self.areas)
 
     @property
     def scored(self) -> pd.DataFrame:
@@ -124,6 +135,33 @@ class AuditData:
             None
             if self.moderation is None
             else self.moderation[self.moderation["area"] == matches[0]].reset_index(drop=True),
+            paths={f: p for f, p in self.paths.items() if f in files},
+            run_areas=self.run_areas or tuple(self.areas),
+        )
+
+    def without_areas(self, left_out: dict[str, str]) -> AuditData:
+        """The data less some areas (refused or failed), which then count in no all-area comparison.
+
+        ``left_out`` maps each area to the kind of reason, never a value from its cells.
+        """
+        if not left_out:
+            return self
+        keep = ~self.cases["area"].isin(list(left_out))
+        files = set(self.cases.loc[keep, "file"])
+        moderation = self.moderation
+        if moderation is not None:
+            moderation = moderation[~moderation["area"].isin(list(left_out))].reset_index(drop=True)
+        return AuditData(
+            self.framework,
+            self.cases[keep].reset_index(drop=True),
+            [p for p in self.problems if p.area not in left_out],
+            {f: h for f, h in self.files.items() if f in files},
+            dict(self.failed),
+            [p for p in self.identifiers if p.file in files],
+            moderation,
+            paths={f: p for f, p in self.paths.items() if f in files},
+            run_areas=self.run_areas or tuple(self.areas),
+            left_out={**self.left_out, **left_out},
         )
 
     def exclusions(self) -> list[dict[str, Any]]:
@@ -168,17 +206,28 @@ def load_audit(
     files: dict[str, str] = {}
     failed: dict[str, AuditError] = {}
     identifiers: list[Problem] = []
-    for path in workbook_files(inputs):
+    paths: dict[str, str] = {}
+    found, empty = expand_inputs(inputs)
+    for folder, exc in empty.items():
+        if not keep_going:
+            raise exc
+        failed[display_name(folder)] = exc
+    labels = unique_labels(found)
+    for path in found:
+        label = labels[path]
         try:
-            grids, read_problems = read_sheets(path, (CASES_SHEET, MODERATION_SHEET), password=password, limits=limits)
+            grids, read_problems = read_sheets(
+                path, (CASES_SHEET, MODERATION_SHEET), password=password, limits=limits, label=label
+            )
             grid = grids[CASES_SHEET]
             layout = find_layout(grid, fw)
         except (WorkbookError, LayoutError) as exc:
             if not keep_going:
                 raise
-            failed[path.name] = exc
+            failed[label] = exc
             continue
-        files[path.name] = grid.sha256
+        files[label] = grid.sha256
+        paths[label] = str(path.resolve())
         problems.extend(read_problems)
         rows, row_problems = validate_sheet(grid, layout, fw)
         records.extend(rows)
@@ -203,7 +252,7 @@ def load_audit(
         )
         moderation = cases_frame(second, fw)
     problems.extend(identifiers)
-    return AuditData(fw, cases_frame(records, fw), problems, files, failed, identifiers, moderation)
+    return AuditData(fw, cases_frame(records, fw), problems, files, failed, identifiers, moderation, paths=paths)
 
 
 def identifier_problems(grid: SheetGrid, layout: Layout) -> list[Problem]:
