@@ -71,6 +71,7 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
         for row in rows:
             ws.append(row)
         path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         wb.save(path)
         return path
 

@@ -171,7 +171,8 @@ def run_batch(
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
     # Absolute paths before any thread starts, so nothing depends on the working directory.
     data = load_audit([Path(i).resolve() for i in inputs], opts.criteria, password=password)
-    with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True) as out_dir:
+    with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True) as claim:
+        out_dir = claim.path
         batch = _run_areas(data, out_dir, opts, workers, progress)
         params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
         results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
@@ -186,6 +187,7 @@ def run_batch(
             write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
         except OSError as exc:
             batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
+    batch.write_errors.extend(claim.problems)
     return batch
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,25 @@ def _stop_on(signum: int, _frame: Any) -> None:
     raise Stopped(signum)
 
 
-def _handle_stop_signals() -> None:
-    """SIGTERM (timeout, systemd, CI cancelling a job) and SIGHUP (a closed terminal) stop a run as Ctrl-C does."""
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGTERM (timeout, systemd, CI cancelling a job) and SIGHUP (a closed terminal) stop a run as Ctrl-C does.
+
+    The handlers are the command's own: whatever was there before is put back afterwards.
+    """
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _stop_on)
+    before = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                before[name] = signal.signal(getattr(signal, name), _stop_on)
+    try:
+        yield
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), signal.SIG_DFL if handler is None else handler)
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,14 +56,20 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from audit.errors import AuditError
 
-        _handle_stop_signals()
         try:
-            return func(*args, **kwargs)
+            with _stop_signals():
+                return func(*args, **kwargs)
         except AuditError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException:
             raise
+        except OSError as exc:  # a full disk, a read-only folder: say what could not be done, and where
+            from audit.names import safe_text
+
+            where = f"{safe_text(exc.filename, 240)}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
         except KeyboardInterrupt as exc:
             click.echo("stopped", err=True)
             sys.exit(128 + exc.signum if isinstance(exc, Stopped) else 130)
@@ -213,6 +229,13 @@ def _account_unassigned(data: Any) -> None:
         click.echo(f"{len(rows)} row(s) name no area, so they are in no area's results: {cells}", err=True)
 
 
+def _stop_on_unrecorded(claim: Any) -> None:
+    for problem in claim.problems:
+        click.echo(f"error: {problem}", err=True)
+    if claim.problems:
+        sys.exit(1)
+
+
 replace_option = click.option(
     "--replace", is_flag=True, help="Remove the outputs of an earlier run in another mode from OUT first."
 )
@@ -249,7 +272,8 @@ def score(
     data = load_audit(list(files), criteria, password=_password(password_env))
     _stop_on_unread(data)
     _account_unassigned(data)
-    with claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as out:
+    with claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as claim:
+        out = claim.path
         outcomes = {}
         for area in data.areas:
             result = analyse_area(data, area, publish=publish, threshold=threshold)
@@ -260,6 +284,7 @@ def score(
             )
         params = {"command": "score", "publish": publish, "threshold": threshold}
         write_run_manifest(out, data, params, started, outcomes)
+    _stop_on_unrecorded(claim)
 
 
 @main.command()
@@ -318,9 +343,10 @@ def report(
     _account_unassigned(data)
     result = analyse_area(data, area, publish=publish, threshold=threshold)
     with (
-        claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as out,
+        claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as claim,
         tempfile.TemporaryDirectory(prefix="audit-report-") as tmp,
     ):
+        out = claim.path
         prepared = save_prepared(data, Path(tmp) / f"report{PREPARED_SUFFIX}")  # the kernel reads this, not the files
         paths = make_report(
             result, list(data.paths.values()), out, criteria, pdf=pdf, national=national, prepared=prepared
@@ -328,6 +354,7 @@ def report(
         params = {"command": "report", "area": result.area, "publish": publish, "threshold": threshold, "pdf": pdf}
         write_run_manifest(out, data, params, started, {result.area: "ok"})
     click.echo(f"{result.area}: {paths['html']}" + (f" and {paths['pdf']}" if "pdf" in paths else ""))
+    _stop_on_unrecorded(claim)
 
 
 @main.command()

@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit.errors import AuditError
@@ -161,12 +161,24 @@ def _remove(out_dir: Path, files: list[str]) -> None:
 def _write_record(out_dir: Path, record: dict) -> None:
     from audit.report import write_atomic
 
-    write_atomic(out_dir / MARKER, json.dumps(record, indent=2) + "\n")
+    try:
+        write_atomic(out_dir / MARKER, json.dumps(record, indent=2) + "\n")
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise OutputFolderError(f"--out {_shown(out_dir)}: cannot record the run there ({why})") from None
+
+
+@dataclass
+class Claim:
+    """A run's hold on OUT: the folder, and what could not be recorded when the run ended."""
+
+    path: Path
+    problems: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
-def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace: bool = False) -> Iterator[Path]:
-    """Make OUT ready for one run and hold it for the run's length; yields OUT as an absolute path.
+def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace: bool = False) -> Iterator[Claim]:
+    """Make OUT ready for one run and hold it for the run's length; yields the claim, with OUT as an absolute path.
 
     ``whole_run`` (a batch) replaces the previous run's files. Otherwise the run adds to
     a folder of the same mode, and a folder of another mode is refused unless ``replace``.
@@ -195,5 +207,9 @@ def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace
             else:
                 kept = _previous_files(out_dir, record)
         _write_record(out_dir, {"status": "running", "mode": mode.as_dict(), "files": kept})
-        yield out_dir
-        _write_record(out_dir, {"status": "complete", "mode": mode.as_dict(), "files": _files_under(out_dir)})
+        claim = Claim(out_dir)
+        yield claim
+        try:
+            _write_record(out_dir, {"status": "complete", "mode": mode.as_dict(), "files": _files_under(out_dir)})
+        except OutputFolderError as exc:  # the record stays "running", which the next run reads safely
+            claim.problems.append(str(exc))

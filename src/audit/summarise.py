@@ -93,12 +93,37 @@ def analyse_area(
             raise AuditError(f"choose an area: the data holds {len(data.areas)} ({', '.join(data.areas)})")
         area = data.areas[0]
     data = data.for_area(area)
+    if publish:
+        data = _published_rounds(data)
     fw = data.framework
     scored = data.scored
     criteria = score_criteria(scored, fw)
     themes = score_themes(criteria, fw)
     cases = pd.concat([scored, grade_cases(scored, fw)], axis=1).reset_index(drop=True)
     return AreaResult(data.areas[0], fw, data, criteria, themes, cases, publish, threshold)
+
+
+def _published_rounds(data: AuditData) -> AuditData:
+    """Audit round labels are typed by auditors, so free text: published as Round 1, Round 2, ... in date order."""
+    from dataclasses import replace as replace_
+
+    from audit.compare import round_order
+    from audit.load import fold
+
+    labels = data.cases["audit_round"]
+    if not labels.notna().any():
+        return data
+    order = round_order(data.cases, labels.where(labels.notna(), None).astype(object))
+    names = {fold(label): f"Round {i}" for i, label in enumerate(order, 1)}
+
+    def relabel(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame["audit_round"] = frame["audit_round"].map(lambda v: names.get(fold(v)) if isinstance(v, str) else None)
+        frame["audit_round"] = frame["audit_round"].astype(object)
+        return frame
+
+    moderation = None if data.moderation is None else relabel(data.moderation)
+    return replace_(data, cases=relabel(data.cases), moderation=moderation)
 
 
 COUNT_KEYS = ("yes", "partly", "no", "na", "missing", "invalid", "answered")

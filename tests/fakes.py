@@ -1,0 +1,40 @@
+"""A stand-in for the warm-kernel pool, for batch tests whose subject is not the notebooks.
+
+It runs no kernel: each "executed" notebook is one markdown cell naming the area, written
+where the pool would write it, so a batch's files, folders and messages can be tested in
+a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+
+class FakeRunner:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def execute(self, notebook: Path, parameters: dict[str, Any], output: Path) -> Any:
+        self.calls.append(dict(parameters))
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"Report for {parameters.get('area', 'every area')}"))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(output))
+        return nb
+
+
+def use_fake_runner(monkeypatch: Any) -> FakeRunner:
+    """Make `audit batch` (in this process) use a FakeRunner instead of kernels."""
+    runner = FakeRunner()
+
+    @contextlib.contextmanager
+    def kernels(workers: int, areas: int) -> Iterator[FakeRunner]:
+        yield runner
+
+    monkeypatch.setattr("audit.batch._kernels", kernels)
+    return runner

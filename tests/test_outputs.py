@@ -1,0 +1,155 @@
+"""One output folder, one run: no outputs of an earlier run mixed with a new one's, and one run at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from audit.cli import main
+from audit.outputs import LOCK, MARKER
+from tests.conftest import case_row
+from tests.fakes import use_fake_runner
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result
+
+
+@pytest.fixture
+def fake_runner(monkeypatch):
+    return use_fake_runner(monkeypatch)
+
+
+def rows(fw, area, n, start=1):
+    return [case_row(fw, f"{area[:1]}{i}", area) for i in range(start, start + n)]
+
+
+def public_files(out):
+    return sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and "restricted" not in p.relative_to(out).parts and p.name not in (MARKER, LOCK)
+    )
+
+
+def test_publish_after_full_leaves_no_full_output_of_a_refused_area(make_workbook, framework, tmp_path, fake_runner):
+    clean = make_workbook(rows(framework, "North", 6), name="north.xlsx")
+    risky_rows = rows(framework, "South", 6)
+    risky_rows[0][5] = "Good"
+    leaky = make_workbook(risky_rows + [case_row(framework, "S99", "South", V1="Yes")], name="south.xlsx")
+    out = tmp_path / "out"
+    assert run("batch", clean, leaky, "--out", out, "--quiet", "--allow-identifiers").exit_code == 0
+    assert (out / "south" / "summary.json").exists()
+
+    # Now a cell in South's workbook looks like an NHS number, so a publishing run refuses South.
+    import openpyxl
+
+    wb = openpyxl.load_workbook(leaky)
+    wb["Cases"]["A3"] = "943 476 5919"
+    wb.save(leaky)
+    result = run("batch", clean, leaky, "--out", out, "--quiet", "--publish")
+    assert "South: FAILED" in result.output
+    for rel in public_files(out):
+        if rel.endswith(".json"):
+            assert json.loads((out / rel).read_text()).get("mode") != "full", rel
+    assert not (out / "south").exists()
+    assert (out / "north" / "summary.json").exists()
+
+
+def test_score_refuses_a_folder_of_another_mode_unless_told_to_replace(make_workbook, framework, tmp_path):
+    path = make_workbook(rows(framework, "North", 6))
+    out = tmp_path / "out"
+    assert run("score", path, "--out", out).exit_code == 0
+    refused = run("score", path, "--out", out, "--publish")
+    assert refused.exit_code == 2
+    assert "holds full outputs" in refused.output and "--replace" in refused.output
+    assert json.loads((out / "north" / "summary.json").read_text())["mode"] == "full"
+    replaced = run("score", path, "--out", out, "--publish", "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert json.loads((out / "north" / "summary.json").read_text())["mode"] == "published"
+
+
+def test_score_then_report_in_the_same_mode_add_to_one_folder(make_workbook, framework, tmp_path, monkeypatch):
+    monkeypatch.setattr("audit.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
+    path = make_workbook(rows(framework, "North", 3) + rows(framework, "South", 3, start=10))
+    out = tmp_path / "out"
+    assert run("score", path, "--out", out).exit_code == 0
+    assert run("report", path, "--area", "North", "--out", out).exit_code == 0
+    assert (out / "south" / "summary.json").exists() and (out / "north" / "report.html").exists()
+    record = json.loads((out / MARKER).read_text())
+    assert record["status"] == "complete"
+    assert "south/summary.json" in record["files"] and "north/report.html" in record["files"]
+
+
+def test_a_batch_removes_what_the_previous_run_wrote_and_nothing_else(make_workbook, framework, tmp_path, fake_runner):
+    out = tmp_path / "out"
+    first = make_workbook(rows(framework, "North", 3) + rows(framework, "South", 3, start=10), name="a.xlsx")
+    assert run("batch", first, "--out", out, "--quiet").exit_code == 0
+    (out / "notes.md").write_text("the team's own notes")
+    second = make_workbook(rows(framework, "North", 3), name="b.xlsx")
+    assert run("batch", second, "--out", out, "--quiet").exit_code == 0
+    assert not (out / "south").exists() and not (out / "restricted" / "south").exists()
+    assert (out / "notes.md").read_text() == "the team's own notes"
+
+
+def test_a_folder_of_outputs_with_no_record_is_refused(make_workbook, framework, tmp_path, fake_runner):
+    out = tmp_path / "out"
+    (out / "old-area").mkdir(parents=True)
+    (out / "old-area" / "report.html").write_text("<p>an older run's report</p>")
+    result = run("batch", make_workbook(rows(framework, "North", 3)), "--out", out, "--quiet")
+    assert result.exit_code == 2
+    assert "no record of the run that made them" in result.output
+    assert (out / "old-area" / "report.html").exists()
+
+
+def test_a_folder_with_other_files_only_is_used(make_workbook, framework, tmp_path, fake_runner):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "README.txt").write_text("outputs go here")
+    assert run("batch", make_workbook(rows(framework, "North", 3)), "--out", out, "--quiet").exit_code == 0
+
+
+def test_two_runs_cannot_write_into_one_folder_at_once(make_workbook, framework, tmp_path, fake_runner):
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another run holds OUT
+        for command in ("batch", "score"):
+            result = run(command, make_workbook(rows(framework, "North", 3)), "--out", out)
+            assert result.exit_code == 2
+            assert "another audit run is writing there" in result.output
+    finally:
+        os.close(fd)
+    assert not (out / "north").exists()
+
+
+def test_round_labels_are_published_as_round_numbers_in_date_order(make_workbook, framework, tmp_path):
+    from tests.conftest import header_for
+
+    header = header_for(framework, ("Audit round",))
+    data = []
+    for i in range(12):
+        label = "Round B - child Tom Jones DOB 3 May 2016" if i < 6 else "Spring review, Mrs Smith's team"
+        date = dt.date(2024, 3, 1) if i < 6 else dt.date(2025, 4, 1)
+        row = case_row(framework, f"C{i}", "North")
+        row[2] = date
+        data.append(row[:6] + [label] + row[6:])
+    path = make_workbook(data, header=header)
+    from audit import present
+    from audit.summarise import analyse_area
+    from audit.validate import load_audit
+
+    loaded = load_audit(path)
+    published = str(present.change_over_time(analyse_area(loaded, "North", publish=True)))
+    assert "Tom Jones" not in published and "Smith" not in published
+    assert "The latest round (Round 2)" in published and "Round 1" in published
+    full = str(present.change_over_time(analyse_area(loaded, "North")))
+    assert "Spring review" in full  # the full version, for the partnership, keeps the auditors' labels
