@@ -1,0 +1,51 @@
+"""A batch stopped by SIGTERM or SIGHUP (timeout, systemd, a cancelled CI job, a closed terminal) leaves no case data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_DATA
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "audit"), "batch", str(SAMPLE_DATA), "--out", str(tmp_path / "out"), "--quiet"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        started = _wait_for(lambda: any(tmp.glob("audit-batch-*/*.pickle")), 120)
+        assert started, "the batch never wrote its prepared data"
+        proc.send_signal(signum)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    text = output.decode("utf-8", "replace")
+    assert proc.returncode == 128 + signum, text
+    assert "Traceback" not in text
+    assert "stopped" in text
+    left = [p for p in tmp.rglob("*")]
+    assert not left, f"left behind: {[str(Path(p).relative_to(tmp)) for p in left]}"
