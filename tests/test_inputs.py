@@ -271,3 +271,13 @@ def test_out_on_a_read_only_mount_is_a_clear_error(make_workbook, framework):
     result = run("score", make_workbook(rows(framework, "North", 1)), "--out", readonly)
     assert result.exit_code == 2, result.output
     assert "cannot make the output folder" in result.output
+
+
+@pytest.mark.parametrize("area", ["../../escape", "/etc/passwd", "..", "a/../../b", "C:\\temp\\x", "~root"])
+def test_no_area_name_writes_outside_out(area, make_workbook, framework, tmp_path):
+    out = tmp_path / "deep" / "out"
+    result = run("score", make_workbook(rows(framework, area, 2)), "--out", out)
+    assert result.exit_code == 0, result.output
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".json", ".xlsx") and "out" in p.parts]
+    assert written and all(out in p.parents for p in written)
+    assert not any(p.is_file() for p in (tmp_path / "deep").iterdir())

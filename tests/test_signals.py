@@ -1,4 +1,4 @@
-"""A batch stopped by SIGTERM or SIGHUP (timeout, systemd, a cancelled CI job, a closed terminal) leaves no case data."""
+"""A batch stopped by SIGTERM, SIGHUP or Ctrl-C (timeout, systemd, a cancelled CI job) leaves no case data."""
 
 from __future__ import annotations
 
@@ -23,13 +23,15 @@ def _wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "SIGINT"]
+)
 def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "audit"), "batch", str(SAMPLE_DATA), "--out", str(tmp_path / "out"), "--quiet"],
+        [str(Path(sys.executable).parent / "audit"), "batch", str(SAMPLE_DATA), "--out", str(tmp_path), "--quiet"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -44,7 +46,7 @@ def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     text = output.decode("utf-8", "replace")
-    assert proc.returncode == 128 + signum, text
+    assert proc.returncode == (130 if signum == signal.SIGINT else 128 + signum), text
     assert "Traceback" not in text
     assert "stopped" in text
     left = [p for p in tmp.rglob("*")]
