@@ -106,6 +106,13 @@ def limits_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+share_group_option = click.option(
+    "--share-group",
+    metavar="GROUP",
+    default=None,
+    help="Let this Unix group read OUT/restricted/ (folders 0750, files 0640); otherwise only you can (0700, 0600).",
+)
+
 password_option = click.option(
     "--password-env",
     metavar="VAR",
@@ -160,21 +167,30 @@ def validate(files: tuple[str, ...], criteria: str | None, password_env: str | N
 @password_option
 @limits_options
 @publish_options
+@share_group_option
 @_friendly
 def score(
-    files: tuple[str, ...], out_dir: str, criteria: str | None, password_env: str | None, publish: bool, threshold: int
+    files: tuple[str, ...],
+    out_dir: str,
+    criteria: str | None,
+    password_env: str | None,
+    publish: bool,
+    threshold: int,
+    share_group: str | None,
 ) -> None:
     """Score every area: OUT/<area>/summary.json; the scored workbook in OUT/restricted/<area>/."""
     from audit.report import write_area_data
+    from audit.restricted import share_with
     from audit.summarise import analyse_area
     from audit.validate import load_audit
 
+    access = share_with(share_group)
     data = load_audit(list(files), criteria, password=_password(password_env))
     for name, exc in data.failed.items():
         click.echo(f"{name}: {exc}", err=True)
     for area in data.areas:
         result = analyse_area(data, area, publish=publish, threshold=threshold)
-        paths = write_area_data(result, Path(out_dir))
+        paths = write_area_data(result, Path(out_dir), access)
         click.echo(f"{area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}")
     if data.failed:
         sys.exit(max(exc.exit_code for exc in data.failed.values()))
@@ -202,6 +218,7 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 @limits_options
 @publish_options
 @report_options
+@share_group_option
 @_friendly
 def report(
     files: tuple[str, ...],
@@ -213,13 +230,16 @@ def report(
     threshold: int,
     pdf: bool,
     national: str | None,
+    share_group: str | None,
 ) -> None:
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     from audit.load import workbook_files
     from audit.report import make_report
+    from audit.restricted import share_with
     from audit.summarise import analyse_area
     from audit.validate import PREPARED_SUFFIX, load_audit, save_prepared
 
+    access = share_with(share_group)
     sources = [str(p) for p in workbook_files(files)]
     data = load_audit(sources, criteria, password=_password(password_env))
     result = analyse_area(data, area, publish=publish, threshold=threshold)
@@ -237,6 +257,7 @@ def report(
             pdf=pdf,
             national=national,
             prepared=prepared,
+            access=access,
         )
     click.echo(f"{result.area}: {paths['html']}")
 
@@ -252,6 +273,7 @@ def report(
 @report_options
 @click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@share_group_option
 @_friendly
 def batch(
     inputs: tuple[str, ...],
@@ -265,6 +287,7 @@ def batch(
     national: str | None,
     allow_identifiers: bool,
     quiet: bool,
+    share_group: str | None,
 ) -> None:
     """Report every area in the workbooks (files or folders) and write OUT/index.html.
 
@@ -273,7 +296,7 @@ def batch(
     """
     from audit.batch import BatchOptions, run_batch
 
-    options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf, national)
+    options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf, national, share_group=share_group)
     outcome = run_batch(
         list(inputs), out_dir, options, workers=workers, progress=not quiet, password=_password(password_env)
     )
