@@ -6,7 +6,6 @@ Each command runs under umask 022, the usual default, which would leave folders
 
 from __future__ import annotations
 
-import grp
 import os
 import stat
 import tempfile
@@ -22,7 +21,7 @@ from audit.cli import main
 from audit.validate import PREPARED_SUFFIX
 from tests.conftest import case_row
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="Unix permissions")
+grp = pytest.importorskip("grp", reason="Unix permissions and groups")
 
 
 @pytest.fixture(autouse=True)
@@ -265,3 +264,15 @@ def test_share_group_refuses_a_group_that_does_not_exist(workbook, tmp_path):
     result = run("score", str(workbook), "--out", str(tmp_path / "out"), "--share-group", "no-such-audit-group")
     assert result.exit_code == 2
     assert result.output == "error: --share-group: there is no group called 'no-such-audit-group'\n"
+
+
+def test_an_executed_notebook_written_elsewhere_is_owner_only_and_its_folder_left_alone(tmp_path):
+    import nbformat
+
+    from audit.engine import write_notebook
+
+    folder = tmp_path / "elsewhere"
+    folder.mkdir(mode=0o755)
+    written = write_notebook(nbformat.v4.new_notebook(), folder / "executed.ipynb")
+    assert_ordinary(written, 0o600)  # it holds case data wherever it goes
+    assert_ordinary(folder, 0o755)  # but the folder is the user's, not the toolkit's

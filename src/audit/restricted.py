@@ -81,13 +81,13 @@ def share_with(group: str | None) -> Access:
     return Access(group, gid)
 
 
-def _restricted_from(path: Path) -> int:
-    """Where the restricted folders of ``path`` start: its last ``restricted`` part, else its own last part."""
+def _restricted_from(path: Path) -> int | None:
+    """Where the restricted folders of ``path`` start: the index of its last ``restricted`` part, if any."""
     parts = path.parts
     for i in range(len(parts) - 1, -1, -1):
         if parts[i] == RESTRICTED:
             return i
-    return len(parts) - 1
+    return None
 
 
 def make_folder(path: Path, access: Access = OWNER_ONLY) -> Path:
@@ -95,16 +95,17 @@ def make_folder(path: Path, access: Access = OWNER_ONLY) -> Path:
 
     The folder named ``restricted`` and those under it are restricted; folders
     above it (``OUT`` itself) are made as any other, since what they hold may be
-    circulated. For a path with no ``restricted`` folder in it (a temporary one),
-    the folder itself is restricted. An existing restricted folder that this user
-    owns is given ``access`` too, so a folder left by an earlier run, or made
-    before ``--share-group`` was used, ends up as asked.
+    circulated. An existing restricted folder that this user owns is given
+    ``access`` too, so a folder left by an earlier run, or made before
+    ``--share-group`` was used, ends up as asked. In a path with no ``restricted``
+    folder (beside a notebook written elsewhere, or in a temporary folder), the
+    missing folders are made with ``access`` and existing ones are left alone.
     """
     path = Path(path)
     first = _restricted_from(path)
     for i in range(1, len(path.parts) + 1):
         folder = Path(*path.parts[:i])
-        if i - 1 < first:
+        if first is not None and i - 1 < first:
             if not folder.is_dir():
                 folder.mkdir(exist_ok=True)
             continue
@@ -113,8 +114,8 @@ def make_folder(path: Path, access: Access = OWNER_ONLY) -> Path:
         except FileExistsError:
             if not folder.is_dir():
                 raise
-            if folder.stat().st_uid != os.geteuid():
-                continue  # not ours to change; the system decides who may read it
+            if first is None or folder.stat().st_uid != os.geteuid():
+                continue  # not a restricted folder, or not ours to change
         _set_access(folder, None, access, access.folder_mode)
     return path
 
