@@ -19,12 +19,13 @@ class FakeRunner:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    def execute(self, notebook: Path, parameters: dict[str, Any], output: Path) -> Any:
+    def execute(self, notebook: Path, parameters: dict[str, Any], output: Path, access: Any = None) -> Any:
+        from audit.engine import write_notebook
+
         self.calls.append(dict(parameters))
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_markdown_cell(f"Report for {parameters.get('area', 'every area')}"))
-        output.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, str(output))
+        write_notebook(nb, output)  # as the pool writes it: owner-only
         return nb
 
 

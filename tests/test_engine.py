@@ -245,8 +245,10 @@ def test_kernels_listen_only_in_a_private_folder(light_pool, capfd):
     km = kernel.km
     assert km.transport == "ipc"  # no TCP port on localhost for another local user to reach
     folder = Path(km.ip).parent
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert any(p.is_socket() for p in folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) & 0o777 == 0o700  # jupyter_client adds the sticky bit
+    assert Path(km.connection_file).parent == folder  # the key that signs messages is there too
+    sockets = [p for p in folder.iterdir() if p.is_socket()]
+    assert sockets and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in sockets)
     kernel.call(kernel.restart)  # a replaced kernel cleans up after itself and gets a folder of its own
     assert not folder.exists()
     assert Path(kernel.km.ip).parent.is_dir()

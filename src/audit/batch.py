@@ -20,6 +20,7 @@ from audit.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.errors import AuditError
 from audit.framework import TEMPLATES_DIR, Framework
 from audit.report import make_national_summary, make_report, write_atomic
+from audit.restricted import Access, share_with
 from audit.summarise import AreaResult, analyse_area
 from audit.validate import PREPARED_SUFFIX, AuditData, load_audit, save_prepared
 
@@ -34,6 +35,12 @@ class BatchOptions:
     allow_identifiers: bool = False
     pdf: bool = False
     national: str | None = None  # a file of national figures to compare each area with
+    share_group: str | None = None  # a Unix group that may read the restricted outputs
+
+    @property
+    def access(self) -> Access:
+        """Who may read the restricted outputs: the owner, or also ``share_group``."""
+        return share_with(self.share_group)
 
 
 @dataclass
@@ -120,6 +127,7 @@ def _report_one(
             national=opts.national,
             prepared=prepared,
             runner=runner,
+            access=opts.access,
         )
         outcome.pdf = "pdf" in paths
     except AuditError as exc:
@@ -159,6 +167,7 @@ def run_batch(
 
     started = dt.datetime.now(dt.UTC)
     opts = options or BatchOptions()
+    share_with(opts.share_group)  # a group the user is not in stops the run before it starts
     if opts.national:
         from audit.compare import read_national
         from audit.framework import load_framework
@@ -243,6 +252,7 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
                     pdf=opts.pdf,
                     prepared=prepared,
                     runner=runner,
+                    access=opts.access,
                 )
                 batch.national = True
             except AuditError as exc:

@@ -151,6 +151,13 @@ def limits_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+share_group_option = click.option(
+    "--share-group",
+    metavar="GROUP",
+    default=None,
+    help="Let this Unix group read OUT/restricted/ (folders 0750, files 0640); otherwise only you can (0700, 0600).",
+)
+
 password_option = click.option(
     "--password-env",
     metavar="VAR",
@@ -249,6 +256,7 @@ replace_option = click.option(
 @limits_options
 @publish_options
 @replace_option
+@share_group_option
 @_friendly
 def score(
     files: tuple[str, ...],
@@ -258,6 +266,7 @@ def score(
     publish: bool,
     threshold: int,
     replace: bool,
+    share_group: str | None,
 ) -> None:
     """Score every area: OUT/<area>/summary.json; the scored workbook in OUT/restricted/<area>/."""
     import datetime as dt
@@ -265,10 +274,12 @@ def score(
     from audit.manifest import write_run_manifest
     from audit.outputs import RunMode, claim_output
     from audit.report import write_area_data
+    from audit.restricted import share_with
     from audit.summarise import analyse_area
     from audit.validate import load_audit
 
     started = dt.datetime.now(dt.UTC)
+    access = share_with(share_group)
     data = load_audit(list(files), criteria, password=_password(password_env))
     _stop_on_unread(data)
     _account_unassigned(data)
@@ -277,7 +288,7 @@ def score(
         outcomes = {}
         for area in data.areas:
             result = analyse_area(data, area, publish=publish, threshold=threshold)
-            paths = write_area_data(result, out)
+            paths = write_area_data(result, out, access)
             outcomes[area] = "ok"
             click.echo(
                 f"{result.area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}"
@@ -310,6 +321,7 @@ def template(path: str, criteria: str | None, rows: int) -> None:
 @publish_options
 @report_options
 @replace_option
+@share_group_option
 @_friendly
 def report(
     files: tuple[str, ...],
@@ -322,6 +334,7 @@ def report(
     pdf: bool,
     national: str | None,
     replace: bool,
+    share_group: str | None,
 ) -> None:
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     import datetime as dt
@@ -329,10 +342,12 @@ def report(
     from audit.manifest import write_run_manifest
     from audit.outputs import RunMode, claim_output
     from audit.report import make_report
+    from audit.restricted import share_with
     from audit.summarise import analyse_area
     from audit.validate import PREPARED_SUFFIX, load_audit, save_prepared
 
     started = dt.datetime.now(dt.UTC)
+    access = share_with(share_group)
     if national:
         from audit.compare import read_national
         from audit.framework import load_framework
@@ -349,7 +364,14 @@ def report(
         out = claim.path
         prepared = save_prepared(data, Path(tmp) / f"report{PREPARED_SUFFIX}")  # the kernel reads this, not the files
         paths = make_report(
-            result, list(data.paths.values()), out, criteria, pdf=pdf, national=national, prepared=prepared
+            result,
+            list(data.paths.values()),
+            out,
+            criteria,
+            pdf=pdf,
+            national=national,
+            prepared=prepared,
+            access=access,
         )
         params = {"command": "report", "area": result.area, "publish": publish, "threshold": threshold, "pdf": pdf}
         write_run_manifest(out, data, params, started, {result.area: "ok"})
@@ -368,6 +390,7 @@ def report(
 @report_options
 @click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@share_group_option
 @_friendly
 def batch(
     inputs: tuple[str, ...],
@@ -381,6 +404,7 @@ def batch(
     national: str | None,
     allow_identifiers: bool,
     quiet: bool,
+    share_group: str | None,
 ) -> None:
     """Report every area in the workbooks (files or folders) and write OUT/index.html.
 
@@ -389,7 +413,7 @@ def batch(
     """
     from audit.batch import BatchOptions, run_batch
 
-    options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf, national)
+    options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf, national, share_group=share_group)
     outcome = run_batch(
         list(inputs), out_dir, options, workers=workers, progress=not quiet, password=_password(password_env)
     )

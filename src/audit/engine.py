@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from audit.errors import ReportError
+from audit.restricted import OWNER_ONLY, Access, write_file
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -269,9 +270,11 @@ def private_kernel_manager() -> type:
     Jupyter's default is TCP on localhost, where any local user can reach the
     kernel's ports (its messages are signed, not encrypted) and ipykernel warns
     about it at every start. A report's kernel holds case data, so on systems
-    with Unix sockets it gets a private folder (mode 700) for them, removed when
-    the kernel is cleaned up. Windows keeps TCP. Works for papermill too, as its
-    ``kernel_manager_class``.
+    with Unix sockets it gets a private folder (mode 700) for them and for its
+    connection file (which holds the key that signs its messages), removed when
+    the kernel is cleaned up. The kernel runs with umask 077, so its sockets and
+    anything else it makes are the user's alone. Windows keeps TCP. Works for
+    papermill too, as its ``kernel_manager_class``.
     """
     import shutil
 
@@ -285,12 +288,27 @@ def private_kernel_manager() -> type:
         def _private_transport(self) -> str:
             return "tcp" if os.name == "nt" else "ipc"
 
+        def _private_dir(self) -> str:
+            if self._socket_dir is None:
+                self._socket_dir = tempfile.mkdtemp(prefix="audit-kernel-")  # short: socket paths are limited to ~100
+            return self._socket_dir
+
         @default("ip")
         def _private_ip(self) -> str:
             if self.transport != "ipc":
                 return super()._ip_default()
-            self._socket_dir = tempfile.mkdtemp(prefix="audit-kernel-")  # short: socket paths are limited to ~100
-            return os.path.join(self._socket_dir, "k")
+            return os.path.join(self._private_dir(), "k")
+
+        @default("connection_file")
+        def _private_connection_file(self) -> str:
+            return "" if self.transport != "ipc" else os.path.join(self._private_dir(), "kernel.json")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if os.name == "posix":
+                kw.setdefault("umask", 0o077)  # passed on to Popen: the kernel's sockets are made mode 0700
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+        _launch_kernel = _async_launch_kernel
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
@@ -498,12 +516,14 @@ class KernelPool:
         output_path: str | Path | None = None,
         *,
         cwd: str | Path | None = None,
+        access: Access = OWNER_ONLY,
     ) -> NotebookNode:
         """Run a notebook with ``parameters`` in a warm kernel; write it to ``output_path`` if given.
 
         The working directory is the notebook's folder unless ``cwd`` is given. On
         a failing cell the executed notebook, error included and marked as
         papermill marks it, is still written, and :class:`NotebookCellError` is raised.
+        The written notebook holds case data: it is a restricted file with ``access``.
         """
         notebook_path = Path(notebook_path).resolve()
         output = Path(output_path).resolve() if output_path is not None else None
@@ -511,7 +531,7 @@ class KernelPool:
         nb = self._prepare(notebook_path, dict(parameters), output)
         with self._checkout() as kernel:
             failure = kernel.call(self._run, kernel, nb, workdir)
-        return self._finish(nb, notebook_path, output, failure)
+        return self._finish(nb, notebook_path, output, failure, access)
 
     def _template(self, path: Path) -> NotebookNode:
         """The notebook as papermill loads it, read once per file version and copied per run."""
@@ -596,7 +616,14 @@ class KernelPool:
                 kernel.restart()  # on this thread, before any other notebook is given the kernel
         return failure
 
-    def _finish(self, nb: NotebookNode, path: Path, output: Path | None, failure: BaseException | None) -> NotebookNode:
+    def _finish(
+        self,
+        nb: NotebookNode,
+        path: Path,
+        output: Path | None,
+        failure: BaseException | None,
+        access: Access = OWNER_ONLY,
+    ) -> NotebookNode:
         """Raise papermill's error as a NotebookCellError, after writing the notebook as papermill does."""
         from papermill.exceptions import PapermillExecutionError
         from papermill.execute import raise_for_execution_errors
@@ -610,7 +637,7 @@ class KernelPool:
         if error is None and failure is not None:
             error = _cell_error(path, output, None, None, type(failure).__name__, str(failure))
         if output is not None:
-            write_notebook(nb, output)
+            write_notebook(nb, output, access)
         if error is not None:
             raise error
         return nb
@@ -641,13 +668,14 @@ def _cell_error(
     )
 
 
-def write_notebook(nb: NotebookNode, path: Path) -> Path:
-    """Write a notebook as papermill does (``nbformat.writes``), via a temporary file and a rename."""
+def write_notebook(nb: NotebookNode, path: Path, access: Access = OWNER_ONLY) -> Path:
+    """Write a notebook as papermill does (``nbformat.writes``), via a temporary file and a rename.
+
+    An executed notebook holds case data, so it is a restricted file (see :mod:`audit.restricted`).
+    """
     import nbformat
 
-    from audit.report import write_atomic  # imported here, not at the top: report.py uses this module
-
-    return write_atomic(path, nbformat.writes(nb))
+    return write_file(path, nbformat.writes(nb), access)
 
 
 # --- comparing executed notebooks ----------------------------------------------------------------

@@ -127,7 +127,9 @@ def _files_under(out_dir: Path) -> list[str]:
 
 def _unrecorded_outputs(out_dir: Path) -> bool:
     for child in out_dir.iterdir():
-        if child.name in _OUTPUT_NAMES or child.name in _OUTPUT_FOLDERS:
+        if child.name in _OUTPUT_NAMES:
+            return True
+        if child.name in _OUTPUT_FOLDERS and any(p.is_file() for p in child.rglob("*")):  # empty folders mix nothing
             return True
         if child.is_dir() and not child.is_symlink() and any((child / n).exists() for n in _OUTPUT_NAMES):
             return True

@@ -18,6 +18,7 @@ from typing import Any
 
 from audit.errors import ReportError
 from audit.framework import TEMPLATES_DIR, Framework
+from audit.restricted import OWNER_ONLY, RESTRICTED, Access, make_folder, open_file, write_file
 from audit.summarise import AreaResult, summary_dict
 
 NOTEBOOKS_DIR = TEMPLATES_DIR.parent / "notebooks"
@@ -45,9 +46,6 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     return path
 
 
-RESTRICTED = "restricted"
-
-
 def area_dirs(out_dir: Path, slug: str) -> tuple[Path, Path]:
     """Where an area's outputs go: the folder that may be circulated, and its restricted twin.
 
@@ -57,16 +55,19 @@ def area_dirs(out_dir: Path, slug: str) -> tuple[Path, Path]:
     return out_dir / slug, out_dir / RESTRICTED / slug
 
 
-def write_area_data(result: AreaResult, out_dir: Path) -> dict[str, Path]:
-    """summary.json (as published) beside the report; the full summary and scored workbook in restricted/."""
+def write_area_data(result: AreaResult, out_dir: Path, access: Access = OWNER_ONLY) -> dict[str, Path]:
+    """summary.json (as published) beside the report; the full summary and scored workbook in restricted/.
+
+    ``access`` says who may read the restricted files (see :mod:`audit.restricted`).
+    """
     from audit.scored_workbook import scored_workbook_bytes
 
     public, restricted = area_dirs(out_dir, result.slug)
     full = replace(result, publish=False) if result.publish else result
     paths = {"summary": write_atomic(public / "summary.json", _json(summary_dict(result)))}
     if result.publish:
-        paths["full_summary"] = write_atomic(restricted / "summary.json", _json(summary_dict(full)))
-    paths["workbook"] = write_atomic(restricted / "scored.xlsx", scored_workbook_bytes(full))
+        paths["full_summary"] = write_file(restricted / "summary.json", _json(summary_dict(full)), access)
+    paths["workbook"] = write_file(restricted / "scored.xlsx", scored_workbook_bytes(full), access)
     return paths
 
 
@@ -147,23 +148,28 @@ def notebook_to_html(nb: Any, meta: ReportMeta) -> str:
 
 
 def execute_notebook(
-    parameters: dict[str, Any], output: Path, notebook: Path = AREA_NOTEBOOK, runner: Any = None
+    parameters: dict[str, Any],
+    output: Path,
+    notebook: Path = AREA_NOTEBOOK,
+    runner: Any = None,
+    access: Access = OWNER_ONLY,
 ) -> Any:
     """Run the notebook; the executed copy is kept at ``output`` even when a cell fails.
 
     ``runner`` is a warm :class:`audit.engine.KernelPool` in a batch; without one,
     papermill starts a fresh kernel. No ``cwd`` for papermill: it would change the
     whole process's working directory, which races with a batch's other threads,
-    so the parameters hold absolute paths instead.
+    so the parameters hold absolute paths instead. The executed notebook and any
+    error.txt are restricted files with ``access``.
     """
-    output.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(output.parent, access)
     if runner is not None:
         from audit.engine import NotebookCellError
 
         try:
-            return runner.execute(notebook, parameters, output)
+            return runner.execute(notebook, parameters, output, access=access)
         except NotebookCellError as exc:
-            _keep_error(output, exc.traceback)
+            _keep_error(output, exc.traceback, access)
             raise ReportError(
                 f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
                 f"error are kept in {output.parent}"
@@ -172,6 +178,8 @@ def execute_notebook(
 
     from audit.engine import private_kernel_manager
 
+    with open_file(output, access):
+        pass  # papermill writes the notebook in place, cell by cell: into a file made restricted from the start
     try:
         return pm.execute_notebook(
             str(notebook),
@@ -182,16 +190,16 @@ def execute_notebook(
             kernel_manager_class=private_kernel_manager(),
         )
     except pm.PapermillExecutionError as exc:
-        _keep_error(output, exc.traceback)
+        _keep_error(output, exc.traceback, access)
         raise ReportError(
             f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
             f"error are kept in {output.parent}"
         ) from None
 
 
-def _keep_error(output: Path, lines: list[str]) -> None:
+def _keep_error(output: Path, lines: list[str], access: Access = OWNER_ONLY) -> None:
     """The traceback of a failed notebook, for its maintainers: restricted, never published."""
-    (output.parent / "error.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_file(output.parent / "error.txt", "\n".join(lines) + "\n", access)
 
 
 def report_parameters(
@@ -224,6 +232,7 @@ def make_national_summary(
     pdf: bool = False,
     prepared: Path | None = None,
     runner: Any = None,
+    access: Access = OWNER_ONLY,
 ) -> dict[str, Path]:
     """All areas side by side: OUT/national/report.html, its executed notebook in restricted/."""
     public, restricted = area_dirs(out_dir, "national")
@@ -234,7 +243,7 @@ def make_national_summary(
         "threshold": threshold,
         "prepared": str(prepared) if prepared else None,
     }
-    nb = execute_notebook(params, restricted / "report.ipynb", NATIONAL_NOTEBOOK, runner)
+    nb = execute_notebook(params, restricted / "report.ipynb", NATIONAL_NOTEBOOK, runner, access)
     mode = f"Published version: counts from 1 to {threshold} suppressed." if publish else "Full version."
     meta = ReportMeta(
         title=f"National summary - {framework.title}",
@@ -263,12 +272,14 @@ def make_report(
     national: str | None = None,
     prepared: Path | None = None,
     runner: Any = None,
+    access: Access = OWNER_ONLY,
 ) -> dict[str, Path]:
     """Everything for one area: data files, executed notebook (restricted), report.html, and report.pdf if asked."""
     public, restricted = area_dirs(out_dir, result.slug)
-    paths = write_area_data(result, out_dir)
+    paths = write_area_data(result, out_dir, access)
     executed = restricted / "report.ipynb"
-    nb = execute_notebook(report_parameters(result, sources, criteria, national, prepared), executed, runner=runner)
+    params = report_parameters(result, sources, criteria, national, prepared)
+    nb = execute_notebook(params, executed, runner=runner, access=access)
     paths["notebook"] = executed
     html = notebook_to_html(nb, report_meta(result, index_href=index_href))
     paths["html"] = write_atomic(public / "report.html", html)

@@ -526,12 +526,14 @@ def save_prepared(data: AuditData, path: Path) -> Path:
     """Keep validated data for the report kernels of one batch, so no kernel reads the workbooks again.
 
     A pickle, because it is written and read by this toolkit within one run, in a
-    folder the batch made for itself; it is never read from a user's input.
+    folder the batch made for itself; it is never read from a user's input. It
+    holds every case, so it is readable by its owner only (mode 0600 from the start).
     """
     import pickle
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
+    from audit.restricted import open_file
+
+    with open_file(path) as fh:
         pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
