@@ -129,9 +129,13 @@ def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None
         return None
     if (yes1 + yes2) <= 0 or (yes1 + yes2) >= (n1 + n2):  # every answer the same: no difference to find
         return 1.0
+    import warnings
+
     from statsmodels.stats.proportion import test_proportions_2indep
 
-    p = float(test_proportions_2indep(yes1, n1, yes2, n2, method="score").pvalue)
+    with warnings.catch_warnings():  # statsmodels also works out a ratio, which divides by zero at 0% (unused here)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(test_proportions_2indep(yes1, n1, yes2, n2, method="score").pvalue)
     return 1.0 if p != p else p
 
 
