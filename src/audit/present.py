@@ -477,8 +477,12 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
         "run.</p>"
     )
     if others:
-        above = [r["label"] for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(result, r)]
-        below = [r["label"] for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(result, r)]
+        above = [
+            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(result, r)
+        ]
+        below = [
+            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(result, r)
+        ]
         made = bench.attrs["comparisons_rest"]
         parts.append(
             f"<p>{made} criteria and themes were compared with the other areas, and Holm's method was used to "
@@ -521,6 +525,13 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
         table(frame, f"{result.area} beside other areas, % Yes (95% interval)", [c for c in frame.columns[1:]])
     )
     return Fragment("".join(parts))
+
+
+def _versus(result: AreaResult, r: pd.Series) -> str:
+    """A result named in a comparison, with the counts it rests on: "V1 ... (Yes in 6 of 30, against 90 of 150)"."""
+    rest_ok = not result.publish or _publishable(r["rest_yes"], r["rest_answered"], result.threshold)
+    rest = f"{r['rest_yes']} of {r['rest_answered']}" if rest_ok else SUPPRESSED
+    return f"{r['label']} (Yes in {r['yes']} of {r['answered']} answers, against {rest} in the other areas)"
 
 
 def _word(value: object) -> str:
@@ -647,7 +658,11 @@ def age_bands(result: AreaResult) -> Fragment:
             else (f"{r['gap']:+.0f} points ({r['gap_low']:+.0f} to {r['gap_high']:+.0f})")
         )
         if not hidden and r["direction"] in (UP, DOWN):
-            clearer.append(f"{r['label']} ({'better' if r['direction'] == UP else 'worse'} for the younger group)")
+            clearer.append(
+                f"{r['label']} ({'better' if r['direction'] == UP else 'worse'} for the younger group: Yes in "
+                f"{r['focus_yes']} of {r['focus_answered']} answers, against {r['older_yes']} of "
+                f"{r['older_answered']} for older children)"
+            )
         crows.append(
             {
                 "Criterion": r["label"] + (" (key)" if r["key"] else ""),
@@ -658,21 +673,26 @@ def age_bands(result: AreaResult) -> Fragment:
         )
     minimum, made = finding_rules(fw).min_answered, by_criterion.attrs["comparisons"]
     few = len(by_criterion) - made
-    parts.append(
-        f"<h3>{esc(focus.label)} beside older children</h3><p>"
-        f"{made} of the {len(by_criterion)} criteria had {minimum} or more answers in both groups and were "
-        "compared"
-        + (f" (the other {few} had too few answers to compare)" if few else "")
-        + ". With several comparisons some differences arise by chance, so Holm's method was used for the "
-        f"{made} comparisons: a difference is clear only where it survives that correction and its 95% interval "
-        "excludes zero. "
-        + (
-            f"The difference is clear for {esc(_join(clearer))}."
-            if clearer
-            else "No criterion shows a clear difference between the two groups."
+    if made:
+        text = (
+            f"{made} of the {len(by_criterion)} criteria had {minimum} or more answers in both groups and were "
+            "compared"
+            + (f" (the other {few} had too few answers to compare)" if few else "")
+            + ". With several comparisons some differences arise by chance, so Holm's method was used for the "
+            f"{made} comparisons: a difference is clear only where it survives that correction and its 95% "
+            "interval excludes zero. "
+            + (
+                f"The difference is clear for {esc(_join(clearer))}."
+                if clearer
+                else "No criterion shows a clear difference between the two groups."
+            )
         )
-        + "</p>"
-    )
+    else:
+        text = (
+            f"No criterion had {minimum} or more answers in both groups, so the groups are not compared: there "
+            "are too few answers to call any difference clear."
+        )
+    parts.append(f"<h3>{esc(focus.label)} beside older children</h3><p>{text}</p>")
     frame = pd.DataFrame(crows)
     parts.append(table(frame, f"% Yes by criterion and age group, {result.area}", list(frame.columns[1:])))
     return Fragment("".join(parts))
@@ -729,7 +749,7 @@ def moderation(result: AreaResult) -> Fragment:
     parts.append(
         "<p>"
         + (
-            f"Auditors disagreed most on {esc(_join(flagged))}."
+            f"Flagged for disagreement between auditors: {esc(_join(flagged))}."
             if flagged
             else "No criterion was flagged."
             if shown
@@ -818,7 +838,10 @@ def change_over_time(result: AreaResult) -> Fragment:
         if r["level"] == "theme":
             hidden = hidden or result.rate_hidden(("t", r["id"]))
         if not hidden and r["direction"] in (UP, DOWN):
-            moved.append(f"{r['label']} ({'up' if r['direction'] == UP else 'down'})")
+            moved.append(
+                f"{r['label']} ({'up' if r['direction'] == UP else 'down'}: Yes in {r['previous_yes']} of "
+                f"{r['previous_answered']} answers, then {r['latest_yes']} of {r['latest_answered']})"
+            )
         rows.append(
             {
                 "Criterion or theme": r["label"],
@@ -834,9 +857,11 @@ def change_over_time(result: AreaResult) -> Fragment:
                 "Direction": "" if hidden else _word(r["direction"]),
             }
         )
-    parts.append(
-        "<p>" + (f"Clear changes: {esc(_join(moved))}." if moved else "No criterion or theme changed clearly.") + "</p>"
-    )
+    if not made:
+        summary = f"No criterion or theme had {minimum} or more answers in both rounds, so none is called a change."
+    else:
+        summary = f"Clear changes: {esc(_join(moved))}." if moved else "No criterion or theme changed clearly."
+    parts.append(f"<p>{summary}</p>")
     frame = pd.DataFrame(rows)
     parts.append(table(frame, f"% Yes by audit round, {result.area}", list(frame.columns[1:4])))
     return Fragment("".join(parts))
