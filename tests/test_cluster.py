@@ -173,3 +173,15 @@ def test_agency_rates_pool_with_the_case_as_the_cluster(generated, framework):
             continue
         assert row["n_eff"] == pytest.approx(n_eff)
         assert (row["ci_low"], row["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_published_summary_hides_a_small_number_of_cases(make_workbook, small_framework):
+    from tests.conftest import header_for
+
+    others = [[f"C{i}", "N/A", "N/A", "Yes" if i % 2 else "No"] for i in range(2, 14)]
+    rows = _small_rows([["C1", "Yes", "Yes", "Yes"], *others])
+    path = make_workbook(rows, header=header_for(small_framework), fw=small_framework)
+    data = load_audit(path, small_framework, scan=False)
+    themes = summary_dict(analyse_area(data, publish=True))["themes"]
+    assert themes["first"]["cases"] == "[c]" and themes["first"]["n_eff"] == "[c]"  # 1 case
+    assert themes["second"]["cases"] == 13 and themes["second"]["n_eff"] == 13

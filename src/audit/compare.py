@@ -166,22 +166,22 @@ def rate_columns(frame: pd.DataFrame, clustered: Any) -> tuple[list[float | None
     return pct, low, high, n_eff
 
 
-def pooled(rows: pd.DataFrame, clustered: bool) -> dict[str, Any]:
-    """Several areas' rows for one criterion or theme pooled: counts, % Yes, interval and effective n."""
-    if not {"cases", "sum_yy", "sum_xy", "sum_xx"} <= set(rows.columns):  # counts only: answers taken one by one
-        clustered = False
+SUM_KEYS = ("yes", "answered", "cases", "sum_yy", "sum_xy", "sum_xx")
+
+
+def pooled_by_item(rows: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Rows of area_results pooled per (level, id): counts, % Yes, interval and effective n, in one pass.
+
+    A theme of several criteria pools with the case as the cluster (its per-case sums add
+    up across areas); a criterion's answers are one per case.
+    """
+    if not set(SUM_KEYS) <= set(rows.columns):  # counts only: answers taken one by one
         rows = rows.assign(cases=rows["answered"], sum_yy=rows["yes"], sum_xy=rows["yes"], sum_xx=rows["answered"])
-    sums = {k: float(rows[k].sum()) for k in ("yes", "answered", "cases", "sum_yy", "sum_xy", "sum_xx")}
-    one = pd.DataFrame([sums])
-    pct, low, high, n_eff = rate_columns(one, [clustered])
-    return {
-        "yes": int(sums["yes"]),
-        "answered": int(sums["answered"]),
-        "pct_yes": pct[0],
-        "ci_low": low[0],
-        "ci_high": high[0],
-        "n_eff": n_eff[0],
-    }
+    sums = rows.groupby(["level", "id"])[list(SUM_KEYS)].sum()
+    themes = _clustered_ids(fw)
+    clustered = [level == "theme" and iid in themes for level, iid in sums.index]
+    sums["pct_yes"], sums["ci_low"], sums["ci_high"], sums["n_eff"] = rate_columns(sums, clustered)
+    return sums
 
 
 def position(low: float | None, high: float | None, figure: float | None) -> str | None:
@@ -277,19 +277,16 @@ def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: Nationa
     if mine.empty:
         raise AuditError(f"no results for area {area!r}")
     minimum = finding_rules(fw).min_answered
-    clustered = _clustered_ids(fw)
-    rest_rows = results[results["area"] != area]
-    rest = {key: group for key, group in rest_rows.groupby(["level", "id"])}
+    rest = pooled_by_item(results[results["area"] != area], fw)
     ranges = spread(results)
     rated = results[results["answered"] > 0]
     rates = {key: group["pct_yes"].astype(float) for key, group in rated.groupby(["level", "id"])}
     rows = []
     for level, iid, label in items(fw):
         r = mine.loc[(level, iid)]
-        group = rest.get((level, iid))
         other = (
-            pooled(group, level == "theme" and iid in clustered)
-            if group is not None
+            rest.loc[(level, iid)]
+            if (level, iid) in rest.index
             else {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None}
         )
         low, high, pct = _float(r["ci_low"]), _float(r["ci_high"]), _float(r["pct_yes"])
@@ -305,11 +302,11 @@ def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: Nationa
             "ci_low": low,
             "ci_high": high,
             "n_eff": _float(r["n_eff"]) if "n_eff" in r else float(r["answered"]),
-            "rest_yes": other["yes"],
-            "rest_answered": other["answered"],
-            "rest_pct": other["pct_yes"],
-            "rest_low": other["ci_low"],
-            "rest_high": other["ci_high"],
+            "rest_yes": int(other["yes"]),
+            "rest_answered": int(other["answered"]),
+            "rest_pct": _float(other["pct_yes"]),
+            "rest_low": _float(other["ci_low"]),
+            "rest_high": _float(other["ci_high"]),
             "areas": len(area_rates),
             **{k: None if spread_row is None else _float(spread_row[k]) for k in ("lowest", "median", "highest")},
             "rank": int((area_rates > pct).sum()) + 1 if pct is not None else None,

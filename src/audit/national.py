@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit.compare import items, pooled, spread
+from audit.compare import items, pooled_by_item, spread
 from audit.disclosure import SUPPRESSED
 from audit.findings import CATEGORY_ORDER, PRIORITY, STRENGTH, classify
 from audit.framework import Framework
@@ -90,12 +90,12 @@ def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     found = area_findings(results, fw)
     counts = found.groupby(["level", "id"])["category"].value_counts().unstack(fill_value=0)
     key = {c.id for c in fw.criteria if c.key}
-    clustered = {t.id for t in fw.themes if len(fw.criteria_in(t.id)) > 1}
+    totals = pooled_by_item(results, fw)
+    empty = {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None, "n_eff": None}
     rows = []
     for level, iid, label in items(fw):
-        mine = results[(results["level"] == level) & (results["id"] == iid)]
-        total = pooled(mine, level == "theme" and iid in clustered)
-        yes, n, low, high = total["yes"], total["answered"], total["ci_low"], total["ci_high"]
+        total = totals.loc[(level, iid)] if (level, iid) in totals.index else empty
+        yes, n, low, high = int(total["yes"]), int(total["answered"]), _float(total["ci_low"]), _float(total["ci_high"])
         r = ranges.loc[(level, iid)] if (level, iid) in ranges.index else None
         lowest = None if r is None else _float(r["lowest"])
         highest = None if r is None else _float(r["highest"])
@@ -106,10 +106,10 @@ def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
             "key": level == "criterion" and iid in key,
             "yes": yes,
             "answered": n,
-            "pct_yes": total["pct_yes"],
+            "pct_yes": _float(total["pct_yes"]),
             "ci_low": low,
             "ci_high": high,
-            "n_eff": total["n_eff"],
+            "n_eff": _float(total["n_eff"]),
             "areas": 0 if r is None else int(r["areas"]),
             "lowest": lowest,
             "median": None if r is None else _float(r["median"]),

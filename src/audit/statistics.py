@@ -99,9 +99,17 @@ def adjust_holm(p_values: list[float | None], alpha: float = 0.05) -> list[bool 
     out: list[bool | None] = [None] * len(p_values)
     if not present:
         return out
+    import gc
+
     from statsmodels.stats.multitest import multipletests
 
-    reject = multipletests([float(p_values[i]) for i in present], alpha=alpha, method="holm")[0]  # type: ignore[arg-type]
+    # statsmodels' Holm branch ends with gc.collect(), a full pass over every object alive: in a
+    # report kernel that costs a tenth of a second a call. Frozen objects are left out of it.
+    gc.freeze()
+    try:
+        reject = multipletests([float(p_values[i]) for i in present], alpha=alpha, method="holm")[0]  # type: ignore[arg-type]
+    finally:
+        gc.unfreeze()
     for i, r in zip(present, reject, strict=True):
         out[i] = bool(r)
     return out
@@ -118,9 +126,8 @@ def one_sample_p(pct: float | None, n: float, figure: float | None) -> float | N
     p, p0 = pct / 100, figure / 100
     if p0 <= 0 or p0 >= 1:  # a fixed figure of 0% or 100%: any other rate differs from it
         return 1.0 if abs(p - p0) < 1e-12 else 0.0
-    from statsmodels.stats.proportion import proportions_ztest
-
-    return float(proportions_ztest(p * n, n, value=p0, prop_var=p0)[1])
+    z = (p - p0) / math.sqrt(p0 * (1 - p0) / n)
+    return math.erfc(abs(z) / math.sqrt(2))  # two-sided normal tail, as statsmodels' proportions_ztest
 
 
 def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None:
