@@ -320,7 +320,11 @@ def sharing_heatmap(result: AreaResult) -> Chart:
 
     Rows are the agency sharing, columns the agency receiving. The colour map
     (cividis) is sequential and readable with colour-blindness; every cell also
-    carries its value in words, so colour is never the only sign.
+    carries its value and its number of answers in words, so colour is never the
+    only sign. A cell with fewer than the framework's ``min_answered`` answers is
+    too few to conclude on: it is drawn grey and hatched, not shaded, with a
+    legend saying so, and the alt text names a best and weakest pair only from
+    the cells with enough answers.
     """
     from audit.agencies import sharing_results
 
