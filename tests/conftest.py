@@ -109,3 +109,15 @@ def small_framework(tmp_path: Path) -> Framework:
     path = tmp_path / "small.yml"
     path.write_text(SMALL_YAML, encoding="utf-8")
     return load_framework(path)
+
+
+@pytest.fixture(scope="session")
+def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """`audit batch` over the sample data, run once for every test that reads its reports."""
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    out = tmp_path_factory.mktemp("reports")
+    result = CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet"])
+    return out, result

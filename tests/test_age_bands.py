@@ -64,3 +64,22 @@ def test_no_focus_bands_in_the_framework(tmp_path: Path, make_workbook):
 def test_age_section_names_clear_differences(result):
     fragment = present.age_bands(result)
     assert "beside older children" in fragment and "V1 Child" in fragment and "worse for the younger group" in fragment
+    assert "Yes in 2 of 10 answers, against 8 of 8 for older children" in fragment
+    assert "Holm's method was used for the 17 comparisons" in fragment
+
+
+def test_a_difference_must_survive_holm(make_workbook, framework):
+    """V1 differs with p about 0.01 alone, but not after allowing for 17 comparisons; 2 children are too few."""
+    rows = [_row(framework, f"U{i}", "3-7", V1="Yes" if i < 4 else "No") for i in range(12)]
+    rows += [_row(framework, f"O{i}", "13-17", V1="Yes" if i < 10 else "No") for i in range(12)]
+    result = analyse_area(load_audit(make_workbook(rows), framework, scan=False))
+    v1 = focus_by_criterion(result.cases, framework).set_index("id").loc["V1"]
+    assert v1["gap_high"] < 0 and v1["p_value"] < 0.05  # clear on its own
+    assert v1["direction"] == "no clear change"  # but not after Holm over 17 criteria
+    assert "No criterion shows a clear difference" in present.age_bands(result)
+    few = [_row(framework, f"U{i}", "3-7", V1="No") for i in range(10)]
+    few += [_row(framework, f"O{i}", "13-17", V1="Yes") for i in range(2)]
+    result = analyse_area(load_audit(make_workbook(few, name="few.xlsx"), framework, scan=False))
+    table = focus_by_criterion(result.cases, framework)
+    assert set(table["direction"]) == {"too few answers"} and table.attrs["comparisons"] == 0
+    assert "so the groups are not compared" in present.age_bands(result)

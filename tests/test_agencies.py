@@ -19,6 +19,20 @@ def _row(fw, cid, agencies, **answers):
 
 
 @pytest.fixture
+def figures_of(monkeypatch):
+    """The figures chart functions draw, kept for a look at their patches."""
+    drawn = []
+    render = charts._render
+
+    def keep(fig):
+        drawn.append(fig)
+        return render(fig)
+
+    monkeypatch.setattr(charts, "_render", keep)
+    return drawn
+
+
+@pytest.fixture
 def result(make_workbook, framework):
     rows = [
         _row(framework, "C1", "Police, Schools", I3="Yes", S2="Yes", I2="Yes"),  # police and education
@@ -72,9 +86,38 @@ def test_sharing_results_and_matrix(result, framework):
 def test_heatmap_alt_text_and_publish_mode(result):
     chart = charts.sharing_heatmap(result)
     assert chart.svg.lstrip().startswith(b"<?xml")
-    assert chart.alt.startswith("Heatmap of information sharing") and "Best:" in chart.alt
+    assert chart.alt.startswith("Heatmap of information sharing")
+    # Every pair rests on fewer than 5 answers: none is named best or weakest, and the alt text says why.
+    assert "Too few pairs had 5 or more answers to name the best and weakest." in chart.alt
+    assert "drawn grey and hatched, not shaded" in chart.alt and "best was" not in chart.alt
     published = charts.sharing_heatmap(analyse_area(result.data, publish=True))
-    assert "No pair has a result that can be shown" in published.alt  # every pair rests on 1 to 5 answers
+    assert "Too few pairs" in published.alt  # every pair rests on 1 to 5 answers: hidden
+    assert b"[c]" in published.svg
+
+
+def test_heatmap_cells_show_their_n_and_small_ones_are_hatched(make_workbook, framework, figures_of):
+    """Police to education has 12 answers and is shaded; a pair with 1 to 4 is grey and hatched, never shaded."""
+    rows = [
+        _row(framework, f"P{i}", "Police, Schools, Health", I3="Yes" if i % 3 else "No", S2="Yes") for i in range(6)
+    ]
+    rows += [_row(framework, "H1", "Health, Children's social care", I5="Yes", S1="N/A", S3="N/A")]
+    rows += [_row(framework, "H2", "Health, Children's social care", I5="No", S1="Yes", S3="N/A")]
+    result = analyse_area(load_audit(make_workbook(rows), framework, scan=False))
+    chart = charts.sharing_heatmap(result)
+    svg = chart.svg.decode()
+    assert "of 12 answers" in svg and "of 3 answers" in svg
+    ax = figures_of[-1].axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert (
+        len(hatched) == sum(0 < n < 5 for n in sharing_results(result.cases, framework)["answered"])
+        and len(hatched) >= 1
+    )
+    assert all(p.get_facecolor()[:3] == pytest.approx((0xF3 / 255, 0xF2 / 255, 0xF1 / 255)) for p in hatched)
+    assert "Fewer than 5 answers: too few to shade" in svg  # the legend
+    assert "the best was Police to Education and early years" in chart.alt
+    assert "Health to Children" not in chart.alt.split("answers.")[-1]  # never named best or weakest
+    fragment = present.agencies(result, chart.html())
+    assert "Too few answers to conclude on (fewer than 5)" in fragment
 
 
 def test_agencies_section(result):

@@ -6,9 +6,7 @@ import base64
 import html
 import json
 import re
-from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from audit import batch as batch_module
@@ -23,13 +21,6 @@ SAMPLE_AREAS = {
     "elderwyke-downs": "Elderwyke Downs",
     "fennistow-bay": "Fennistow Bay",
 }
-
-
-@pytest.fixture(scope="session")
-def sample_batch(tmp_path_factory) -> tuple[Path, object]:
-    out = tmp_path_factory.mktemp("reports")
-    result = CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet"])
-    return out, result
 
 
 def test_batch_reports_every_sample_area(sample_batch):

@@ -217,7 +217,10 @@ def test_change_over_time_section(make_workbook, framework):
     data = load_audit(make_workbook(_round_rows(framework, before + after, True), header=header), framework, scan=False)
     fragment = present.change_over_time(analyse_area(data))
     assert "Rounds come from the Audit round column" in fragment
-    assert "Clear changes: V1 Child's voice recorded (up)" in html.unescape(fragment)
+    assert "Clear changes: V1 Child's voice recorded (up: Yes in 3 of 15 answers, then 13 of 15)" in html.unescape(
+        fragment
+    )
+    assert "survives Holm's correction for the 21 comparisons" in html.unescape(fragment)
     assert '<th scope="col" class="num">Round A</th>' in fragment and "+67 points" in fragment
     single = present.change_over_time(analyse_area(load_audit(make_workbook([case_row(framework, "C1")]), framework)))
     assert "no earlier round to compare with" in single and "gap of more than 90 days" in single

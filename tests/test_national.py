@@ -65,8 +65,26 @@ def test_key_messages_read_like_a_thematic_report(table, framework, data):
     assert messages[0] == f"Across 6 areas, {len(data.scored)} children's cases were audited against 17 criteria."
     weakest = national.weakest_everywhere(table, 1).iloc[0]
     phrase = finding_rules(framework).phrases[weakest["id"]]
-    assert any(phrase in m and "no area did better than" in m for m in messages)
-    assert any(m.startswith("Areas differed most on") for m in messages)
+    assert any(phrase in m and "no area with 5 or more answers did better than" in m for m in messages)
+    assert any(m.startswith("Among the 6 areas with 5 or more answers, areas differed most on") for m in messages)
+
+
+def test_national_claims_rest_on_enough_answers(make_workbook, framework):
+    """A criterion answered 3 times in all is never named weakest; an area of 2 answers never sets the range."""
+    rows = [case_row(framework, f"A{i}", "Ashby", V1="N/A", P2="Yes" if i % 2 else "No") for i in range(10)]
+    rows += [case_row(framework, f"B{i}", "Bowfell", V1="No" if i < 3 else "N/A", P2="Yes") for i in range(8)]
+    rows += [case_row(framework, f"C{i}", "Cray", V1="N/A", P2="N/A" if i else "No") for i in range(6)]
+    data = load_audit(make_workbook(rows), framework, scan=False)
+    table = national.national_table(area_results(data), framework)
+    by_id = table.set_index("id")
+    assert by_id.loc["V1", "answered"] == 3 and by_id.loc["V1", "pct_yes"] == 0
+    assert "V1" not in set(national.weakest_everywhere(table, 17)["id"])
+    # Cray answered P2 once (0%): it is left out of the range, which runs over Ashby and Bowfell only.
+    assert (by_id.loc["P2", "areas"], by_id.loc["P2", "lowest"]) == (2, 50)
+    messages = " ".join(national.key_messages(table, framework, 3, len(rows)))
+    assert "Practice was weak almost everywhere on \u201cChild's voice" not in messages
+    assert "Spread beyond chance" in national.national_fragment(table)
+    assert "Holm's correction" in national.national_fragment(table)
 
 
 def test_one_area_reads_in_the_singular(make_workbook, framework):

@@ -3,18 +3,21 @@
 The focus bands are set in the framework file (``age_focus``). Each band's
 result pools every answer to every criterion for its cases; per criterion, the
 focus group is set beside older children with a Newcombe interval for the
-difference, so a gap is called only where that interval excludes zero.
+difference. A gap is called only where both groups have at least the
+framework's ``min_answered`` answers, that interval excludes zero and the score
+test's p-value survives Holm's correction over the criteria compared.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from audit.compare import DOWN, NO_CLEAR_CHANGE, UP, difference_interval
+from audit.compare import difference_interval, directions
 from audit.framework import Framework
 from audit.groups import group_results
 from audit.score import score_criteria
-from audit.settings import age_focus
+from audit.settings import age_focus, finding_rules
+from audit.statistics import two_sample_p
 
 NOT_RECORDED = "Not recorded"
 
@@ -48,7 +51,9 @@ def focus_by_criterion(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | Non
     """Per criterion: the focus group beside older children, and the gap (focus minus older) with its interval.
 
     None when the framework names no focus bands. ``direction`` is "up" where the
-    focus group does better, "down" where it does worse, else "no clear change".
+    focus group does clearly better, "down" where it does clearly worse, "too few
+    answers" where either group has fewer than ``min_answered``, else "no clear
+    change". The number of comparisons made is ``frame.attrs["comparisons"]``.
     """
     focus = age_focus(fw)
     if focus is None:
@@ -59,10 +64,8 @@ def focus_by_criterion(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | Non
     rows = []
     for c in fw.criteria:
         y, o = young.loc[c.id], old.loc[c.id]
-        gap, low, high = difference_interval(int(y["yes"]), int(y["answered"]), int(o["yes"]), int(o["answered"]))
-        direction = None
-        if low is not None and high is not None:
-            direction = UP if low > 0 else DOWN if high < 0 else NO_CLEAR_CHANGE
+        counts = (int(y["yes"]), int(y["answered"]), int(o["yes"]), int(o["answered"]))
+        gap, low, high = difference_interval(*counts)
         rows.append(
             {
                 "id": c.id,
@@ -81,7 +84,12 @@ def focus_by_criterion(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | Non
                 "gap": gap,
                 "gap_low": low,
                 "gap_high": high,
-                "direction": direction,
+                "p_value": two_sample_p(*counts),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["diff_low"], frame["diff_high"] = frame["gap_low"], frame["gap_high"]
+    frame["direction"], made = directions(frame, "focus", "older", finding_rules(fw).min_answered)
+    frame = frame.drop(columns=["diff_low", "diff_high"])
+    frame.attrs["comparisons"] = made
+    return frame

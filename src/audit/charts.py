@@ -32,6 +32,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.textpath import text_to_path
 
 from audit.framework import Framework
+from audit.settings import finding_rules
 from audit.summarise import AreaResult
 
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
@@ -193,16 +194,22 @@ def _rate_chart(labels: list[str], table: pd.DataFrame, title: str, hidden: list
     return _render(fig)
 
 
-def _extremes(names: list[str], table: pd.DataFrame, hidden: list[bool]) -> str:
+def _extremes(names: list[str], table: pd.DataFrame, hidden: list[bool], minimum: int) -> str:
+    """The highest and lowest bars in words, named only from those with at least ``minimum`` answers."""
+    if not (table["answered"] > 0).any():
+        return "No criterion had an answer."
     rated = [
         (p, name)
-        for p, name, hide in zip(table["pct_yes"], names, hidden, strict=True)
-        if p is not None and p == p and not hide
+        for p, name, hide, n in zip(table["pct_yes"], names, hidden, table["answered"], strict=True)
+        if p is not None and p == p and not hide and n >= max(1, minimum)
     ]
-    if not rated:
-        return "No criterion had an answer."
+    if len(rated) < 2:
+        return f"Too few bars rest on {minimum} or more answers to name the highest and lowest."
     hi, lo = max(rated), min(rated)
-    return f"Highest: {hi[1]} at {hi[0]:.0f}%. Lowest: {lo[1]} at {lo[0]:.0f}%."
+    return (
+        f"Of the {len(rated)} with {minimum} or more answers, highest: {hi[1]} at {hi[0]:.0f}%. "
+        f"Lowest: {lo[1]} at {lo[0]:.0f}%."
+    )
 
 
 @_drawn
@@ -214,7 +221,7 @@ def criteria_chart(result: AreaResult) -> Chart:
     svg = _rate_chart(names, table, "Cases answered Yes, by criterion", hidden)
     alt = (
         f"Horizontal bar chart of the percentage of cases in {result.area} answered Yes for each of "
-        f"{len(names)} criteria, with 95% intervals. " + _extremes(names, table, hidden)
+        f"{len(names)} criteria, with 95% intervals. " + _extremes(names, table, hidden, finding_rules(fw).min_answered)
     )
     return Chart(svg, alt, f"Figure: cases answered Yes by criterion, {result.area}. The data is in the table below.")
 
@@ -228,7 +235,7 @@ def themes_chart(result: AreaResult) -> Chart:
     svg = _rate_chart(names, table, "Answers of Yes, by theme", hidden)
     alt = (
         f"Horizontal bar chart of the percentage of answers that were Yes in each of {len(names)} themes in "
-        f"{result.area}, with 95% intervals. " + _extremes(names, table, hidden)
+        f"{result.area}, with 95% intervals. " + _extremes(names, table, hidden, finding_rules(fw).min_answered)
     )
     return Chart(svg, alt, f"Figure: answers of Yes by theme, {result.area}. The data is in the table below.")
 
@@ -302,6 +309,7 @@ def _text_colour(rgba: tuple[float, float, float, float]) -> str:
 
 
 CELL_PT = 9.5
+FEW_FILL, FEW_HATCH = "#f3f2f1", "#b1b4b6"  # cells with too few answers: light grey, hatched
 X_TILT = 20  # degrees: receiving agencies' names lean so long ones fit under narrow columns
 COLOURBAR_W, COLOURBAR_GAP = 0.15, 0.15  # inches
 
@@ -312,7 +320,11 @@ def sharing_heatmap(result: AreaResult) -> Chart:
 
     Rows are the agency sharing, columns the agency receiving. The colour map
     (cividis) is sequential and readable with colour-blindness; every cell also
-    carries its value in words, so colour is never the only sign.
+    carries its value and its number of answers in words, so colour is never the
+    only sign. A cell with fewer than the framework's ``min_answered`` answers is
+    too few to conclude on: it is drawn grey and hatched, not shaded, with a
+    legend saying so, and the alt text names a best and weakest pair only from
+    the cells with enough answers.
     """
     from audit.agencies import sharing_results
 
@@ -326,23 +338,30 @@ def sharing_heatmap(result: AreaResult) -> Chart:
         return Chart(_render(fig), "No information-sharing criteria in this framework.", "")
     givers = [a for a in fw.agencies if a in set(sharing["from"])]
     receivers = [a for a in fw.agencies if a in set(sharing["to"])]
+    minimum = finding_rules(fw).min_answered
     cmap = matplotlib.colormaps["cividis"]
-    cells: dict[tuple[str, str], tuple[str, float | None]] = {}
+    # Each cell: its words (always with its number of answers), its colour value, and whether it has too few.
+    cells: dict[tuple[str, str], tuple[str, float | None, bool]] = {}
     for pair, answered, pct in zip(
         zip(sharing["from"], sharing["to"], strict=True), sharing["answered"], sharing["pct_yes"], strict=True
     ):
+        n = int(answered)
         if result.rate_hidden(("share", *pair)):
-            cells[pair] = ("[c]", None)
-        elif answered:
-            cells[pair] = (f"{pct:.0f}%\nof {int(answered)} answers", float(pct))
+            cells[pair] = ("[c]", None, False)
+        elif n >= minimum:
+            cells[pair] = (f"{pct:.0f}%\nof {n} answers", float(pct), False)
+        elif n:
+            cells[pair] = (f"{pct:.0f}%\nof {n} answer{'s' if n > 1 else ''}", None, True)
         else:
-            cells[pair] = ("no answers", None)
+            cells[pair] = ("no answers\n(0)", None, False)
+    few = sum(small for _, _, small in cells.values())
+    note = f"Fewer than {minimum} answers: too few to shade"
 
     # Sizes, in inches, from the labels: columns fit their cells' words, and the tilted names
     # of receiving agencies fit below the plot and, for the first column, to its left.
     giver_names = [fw.agencies[a] for a in givers]
     receiver_names = [fw.agencies[a] for a in receivers]
-    col_w = max(1.3, _width([t for t, _ in cells.values()] + ["not\ncovered"], CELL_PT) + 0.2)
+    col_w = max(1.3, _width([t for t, _, _ in cells.values()] + ["not\ncovered"], CELL_PT) + 0.2)
     row_h = max(0.6, _lines(CELL_PT, 2) + 0.2)
     tilt = math.radians(X_TILT)
     name_w = [_width([name], TICK_PT) for name in receiver_names]
@@ -353,14 +372,25 @@ def sharing_heatmap(result: AreaResult) -> Chart:
     bar_labels = COLOURBAR_GAP + COLOURBAR_W + TICK_GAP / 72 + _width(["100"], TICK_PT) + LABEL_PAD / 72
     plot_w = col_w * len(receivers)
     title = "Information shared, by sharing and receiving agency"
-    right = max(EDGE + bar_labels + _lines(LABEL_PT), EDGE + _width([title], TITLE_PT) - plot_w)
-    fig, ax = _figure(plot_w, row_h * len(givers), left, right, TOP, bottom)
+    # The legend for cells with too few answers sits between the title and the plot, when there are any.
+    legend_w = 2.0 * TICK_PT / 72 + 0.8 * TICK_PT / 72 + _width([note], TICK_PT) + 0.2 if few else 0.0
+    legend_gap = LEGEND_ROW + 0.1 if few else 0.0
+    right = max(
+        EDGE + bar_labels + _lines(LABEL_PT),
+        EDGE + _width([title], TITLE_PT) - plot_w,
+        EDGE + legend_w - plot_w,
+    )
+    fig, ax = _figure(plot_w, row_h * len(givers), left, right, TOP + legend_gap, bottom)
 
     for i, giver in enumerate(givers):
         for j, receiver in enumerate(receivers):
-            text, value = cells.get((giver, receiver), ("", None))
+            text, value, small = cells.get((giver, receiver), ("", None, False))
             colour = cmap(value / 100) if value is not None else (0.95, 0.95, 0.95, 1.0)
-            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=2))
+            if small:
+                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=FEW_FILL, edgecolor=FEW_HATCH, hatch="///", lw=0))
+                ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="white", linewidth=2))
+            else:
+                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=2))
             ax.text(
                 j + 0.5,
                 i + 0.5,
@@ -368,7 +398,8 @@ def sharing_heatmap(result: AreaResult) -> Chart:
                 ha="center",
                 va="center",
                 fontsize=CELL_PT,
-                color=_text_colour(colour) if value is not None else "#505a5f",
+                color=_text_colour(colour) if value is not None else TEXT if small else "#505a5f",
+                bbox={"facecolor": FEW_FILL, "edgecolor": "none", "pad": 1.5} if small else None,
             )
     ax.set_xlim(0, len(receivers))
     ax.set_ylim(len(givers), 0)
@@ -387,18 +418,30 @@ def sharing_heatmap(result: AreaResult) -> Chart:
     bar.set_label("% of answers Yes", color=TEXT, fontsize=LABEL_PT)
     bar.ax.tick_params(colors=TEXT, labelsize=TICK_PT)
     bar.outline.set_visible(False)
-    _title(ax, title)
+    if few:
+        handle = Patch(facecolor=FEW_FILL, edgecolor=FEW_HATCH, hatch="///", label=note)
+        ax.legend(handles=[handle], frameon=False, fontsize=TICK_PT, loc="lower left", bbox_to_anchor=(0, 1.0))
+    _title(ax, title, TITLE_PAD + legend_gap * 72)
     svg = _render(fig)
-    rated = [(v, f"{fw.agencies[a]} to {fw.agencies[b]}") for (a, b), (_, v) in cells.items() if v is not None]
-    if rated:
+    rated = [(v, f"{fw.agencies[a]} to {fw.agencies[b]}") for (a, b), (_, v, _) in cells.items() if v is not None]
+    if len(rated) >= 2:
         (hi, hi_name), (lo, lo_name) = max(rated), min(rated)
-        extremes = f"Best: {hi_name} at {hi:.0f}% Yes. Weakest: {lo_name} at {lo:.0f}% Yes."
+        extremes = (
+            f"Of the {len(rated)} cells with {minimum} or more answers, the best was {hi_name} at {hi:.0f}% Yes "
+            f"and the weakest {lo_name} at {lo:.0f}% Yes."
+        )
     else:
-        extremes = "No pair has a result that can be shown."
+        extremes = f"Too few pairs had {minimum} or more answers to name the best and weakest."
+    small_text = (
+        f" {few} {'cell has' if few == 1 else 'cells have'} fewer than {minimum} answers, too few to conclude on: "
+        "they are drawn grey and hatched, not shaded, with their figures written in."
+        if few
+        else ""
+    )
     alt = (
         f"Heatmap of information sharing between agencies in {result.area}: rows are the agency sharing, "
         f"columns the agency receiving, and each of {len(cells)} cells gives the percentage of answers Yes "
-        f"to the criteria about that pair. {extremes}"
+        f"to the criteria about that pair and the number of answers.{small_text} {extremes}"
     )
     return Chart(
         svg, alt, f"Figure: information shared between agencies, {result.area}. The data is in the table below."
@@ -453,13 +496,17 @@ def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[st
     _title(ax, "Cases answered Yes, by criterion and area", pad)
     _style(ax)
     svg = _render(fig)
-    if pooled:
-        low_id = min(pooled, key=pooled.get)
-        high_id = max(pooled, key=pooled.get)
+    minimum = finding_rules(fw).min_answered
+    named = {cid: pct for cid, pct in pooled.items() if int(crit[crit["id"] == cid]["answered"].sum()) >= minimum}
+    if len(named) >= 2:
+        low_id = min(named, key=named.get)
+        high_id = max(named, key=named.get)
         main = (
-            f"Lowest across all areas: {fw.criterion(low_id).label} at {pooled[low_id]:.0f}%. "
-            f"Highest: {fw.criterion(high_id).label} at {pooled[high_id]:.0f}%."
+            f"Lowest across all areas: {fw.criterion(low_id).label} at {named[low_id]:.0f}%. "
+            f"Highest: {fw.criterion(high_id).label} at {named[high_id]:.0f}%."
         )
+    elif pooled:
+        main = f"Too few criteria have {minimum} or more answers across all areas to name the highest and lowest."
     else:
         main = "No criterion had an answer."
     areas = len(set(results["area"]))

@@ -1,14 +1,20 @@
 """Comparisons: an area beside the other areas in the batch, beside a national figure, and over time.
 
-Benchmarks mark a result "above" or "below" only where the area's 95% Wilson
-interval lies wholly above or wholly below the figure it is compared with (the
-other areas pooled, or a national figure the user gives); otherwise "similar".
-The pooled figure of the other areas is treated as fixed, which is fair when
-they hold several times the area's cases; with few areas, read marks with care.
+Benchmarks mark a result "above" or "below" only where the area's rate differs
+from the figure it is compared with (the other areas pooled, or a national
+figure the user gives) by the score test that Wilson's interval inverts, still
+at the 5% level after Holm's correction for every comparison in the section;
+otherwise "similar". A comparison is made only where the area and the other
+areas each have at least the framework's ``min_answered`` answers ("too few
+answers" otherwise). The pooled figure of the other areas is treated as fixed,
+which is fair when they hold several times the area's cases.
 
 Change over time compares an area's latest audit round with the one before,
 per criterion and theme, with a Newcombe (hybrid Wilson score) interval for the
-difference: a change is "up" or "down" only where that interval excludes zero.
+difference: a change is "up" or "down" only where both rounds have enough
+answers, that interval excludes zero and the score test's p-value survives
+Holm's correction over the section's comparisons. A theme's rates and tests
+use its effective number of answers (the case as the cluster).
 Rounds come from an ``Audit round`` column when the workbook has one; otherwise
 audit dates are sorted and a new round starts after a gap of more than
 ``rounds.gap_days`` days (framework file), so a few weeks' audit is one round
@@ -28,13 +34,16 @@ import pandas as pd
 from audit.errors import AuditError
 from audit.framework import SAFE_LOADER, Framework
 from audit.score import score_criteria, score_themes
-from audit.settings import round_gap_days
-from audit.statistics import percentage, wilson_interval
+from audit.settings import finding_rules, round_gap_days
+from audit.statistics import clear_after_holm, cluster_interval, one_sample_p, two_sample_p
 from audit.validate import AuditData
 
 RESULT_KEYS = ("yes", "partly", "no", "answered", "pct_yes", "ci_low", "ci_high")
+#: Per-case sums kept with each area's result so that areas can be pooled with the case as the cluster.
+CLUSTER_KEYS = ("cases", "n_eff", "sum_yy", "sum_xy", "sum_xx")
 ABOVE, BELOW, SIMILAR = "above", "below", "similar"
 UP, DOWN, NO_CLEAR_CHANGE = "up", "down", "no clear change"
+TOO_FEW = "too few answers"
 
 
 def _float(value: Any) -> float | None:
@@ -89,12 +98,13 @@ def area_results(data: AuditData) -> pd.DataFrame:
 
 def _area_results(data: AuditData) -> pd.DataFrame:
     fw = data.framework
-    columns = ["area", "level", "id", "label", *RESULT_KEYS]
+    columns = ["area", "level", "id", "label", *RESULT_KEYS, *CLUSTER_KEYS]
     scored = data.scored
     if scored.empty:
         return pd.DataFrame(columns=columns)
     ids = list(fw.criterion_ids)
-    long = scored[["area", *ids]].melt(id_vars="area", var_name="id", value_name="answer")
+    wide = scored[["area", *ids]].reset_index(drop=True).rename_axis("case").reset_index()
+    long = wide.melt(id_vars=["area", "case"], var_name="id", value_name="answer")
     long = long[long["answer"].isin(["Yes", "Partly", "No"])]
     counts = pd.crosstab([long["area"], long["id"]], long["answer"])
     counts = counts.reindex(columns=["Yes", "Partly", "No"], fill_value=0)
@@ -105,9 +115,26 @@ def _area_results(data: AuditData) -> pd.DataFrame:
     theme_of = {c.id: c.theme for c in fw.criteria}
     themes = counts.assign(id=counts["id"].map(theme_of)).groupby(["area", "id"], sort=False)[["yes", "partly", "no"]]
     themes = themes.sum().reset_index().assign(level="theme")
+    # Each case's Yes (y) and answered (x) per theme, summed per area as cluster_interval takes them.
+    per_case = long.assign(theme=long["id"].map(theme_of), y=long["answer"].eq("Yes").astype(float), x=1.0)
+    per_case = per_case.groupby(["area", "theme", "case"], sort=False)[["y", "x"]].sum()
+    per_case = per_case.assign(yy=per_case["y"] ** 2, xy=per_case["x"] * per_case["y"], xx=per_case["x"] ** 2)
+    sums = per_case.groupby(["area", "theme"]).agg(
+        cases=("x", "size"), sum_yy=("yy", "sum"), sum_xy=("xy", "sum"), sum_xx=("xx", "sum")
+    )
+    themes = themes.join(sums, on=["area", "id"])
     frame = pd.concat([counts, themes], ignore_index=True)
     frame["answered"] = frame["yes"] + frame["partly"] + frame["no"]
-    frame["pct_yes"], frame["ci_low"], frame["ci_high"] = _wilson_columns(frame["yes"], frame["answered"])
+    crit = frame["level"] == "criterion"
+    # One answer per case: a criterion's sums are its counts.
+    frame.loc[crit, "cases"] = frame.loc[crit, "answered"]
+    frame.loc[crit, "sum_yy"] = frame.loc[crit, "sum_xy"] = frame.loc[crit, "yes"]
+    frame.loc[crit, "sum_xx"] = frame.loc[crit, "answered"]
+    frame[["cases", "sum_yy", "sum_xy", "sum_xx"]] = frame[["cases", "sum_yy", "sum_xy", "sum_xx"]].fillna(0)
+    frame["cases"] = frame["cases"].astype(int)
+    pooled_ids = {t.id for t in fw.themes if len(fw.criteria_in(t.id)) > 1}
+    clustered = (frame["level"] == "theme") & frame["id"].isin(pooled_ids)
+    frame["pct_yes"], frame["ci_low"], frame["ci_high"], frame["n_eff"] = rate_columns(frame, clustered)
     order = {(level, iid): i for i, (level, iid, _) in enumerate(items(fw))}
     labels = {(level, iid): label for level, iid, label in items(fw)}
     frame["label"] = [labels[k] for k in zip(frame["level"], frame["id"], strict=True)]
@@ -116,6 +143,45 @@ def _area_results(data: AuditData) -> pd.DataFrame:
         (area_order[a], order[(lv, i)]) for a, lv, i in zip(frame["area"], frame["level"], frame["id"], strict=True)
     ]
     return frame.sort_values("_sort").drop(columns="_sort").reset_index(drop=True)[columns]
+
+
+def rate_columns(frame: pd.DataFrame, clustered: Any) -> tuple[list[float | None], ...]:
+    """% Yes, interval and effective n for rows holding counts and per-case sums (as area_results has them).
+
+    Rows where ``clustered`` is True pool several answers per case and get the
+    case-as-cluster interval; the others (one answer per case) get Wilson's on their answers.
+    """
+    import numpy as np
+
+    pct, low, high = _wilson_columns(frame["yes"], frame["answered"])
+    n_eff: list[float | None] = [float(n) if n else None for n in frame["answered"]]
+    mask = np.asarray(clustered, dtype=bool) & (frame["answered"].to_numpy() > 0)
+    if mask.any():
+        sub = frame[mask]
+        _, ne, lo, hi = cluster_interval(
+            sub["cases"], sub["yes"], sub["answered"], sub["sum_yy"], sub["sum_xy"], sub["sum_xx"]
+        )
+        for j, i in enumerate(mask.nonzero()[0]):
+            low[i], high[i], n_eff[i] = float(lo[j]), float(hi[j]), float(ne[j])
+    return pct, low, high, n_eff
+
+
+SUM_KEYS = ("yes", "answered", "cases", "sum_yy", "sum_xy", "sum_xx")
+
+
+def pooled_by_item(rows: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Rows of area_results pooled per (level, id): counts, % Yes, interval and effective n, in one pass.
+
+    A theme of several criteria pools with the case as the cluster (its per-case sums add
+    up across areas); a criterion's answers are one per case.
+    """
+    if not set(SUM_KEYS) <= set(rows.columns):  # counts only: answers taken one by one
+        rows = rows.assign(cases=rows["answered"], sum_yy=rows["yes"], sum_xy=rows["yes"], sum_xx=rows["answered"])
+    sums = rows.groupby(["level", "id"])[list(SUM_KEYS)].sum()
+    themes = _clustered_ids(fw)
+    clustered = [level == "theme" and iid in themes for level, iid in sums.index]
+    sums["pct_yes"], sums["ci_low"], sums["ci_high"], sums["n_eff"] = rate_columns(sums, clustered)
+    return sums
 
 
 def position(low: float | None, high: float | None, figure: float | None) -> str | None:
@@ -166,11 +232,35 @@ def read_national(path: str | Path, fw: Framework) -> NationalFigures:
     return NationalFigures(figures, source)
 
 
-def spread(results: pd.DataFrame) -> pd.DataFrame:
-    """Per (level, id): how many areas answered, and the lowest, median and highest area % Yes."""
-    rated = results[results["answered"] > 0].assign(pct=lambda f: f["pct_yes"].astype(float))
+def spread(results: pd.DataFrame, min_answered: int = 1) -> pd.DataFrame:
+    """Per (level, id): areas with at least ``min_answered`` answers, and their lowest, median and highest % Yes."""
+    rated = results[results["answered"] >= max(1, min_answered)].assign(pct=lambda f: f["pct_yes"].astype(float))
     out = rated.groupby(["level", "id"])["pct"].agg(areas="count", lowest="min", median="median", highest="max")
     return out
+
+
+def _clustered_ids(fw: Framework) -> set[str]:
+    """Themes pooling two or more criteria: their rates have several answers per case."""
+    return {t.id for t in fw.themes if len(fw.criteria_in(t.id)) > 1}
+
+
+def _calls(
+    pcts: list[float | None], n_effs: list[float | None], figures: list[float | None], enough: list[bool]
+) -> tuple[list[str | None], int]:
+    """ "above", "below", "similar" or "too few answers" for each rate against its figure, Holm over the made ones."""
+    p_values = [one_sample_p(p, n or 0, f) for p, n, f in zip(pcts, n_effs, figures, strict=True)]
+    clear, made = clear_after_holm(p_values, enough)
+    out: list[str | None] = []
+    for p, f, ok, c, pv in zip(pcts, figures, enough, clear, p_values, strict=True):
+        if p is None or f is None:
+            out.append(None)
+        elif not ok:
+            out.append(TOO_FEW)
+        elif pv is None:
+            out.append(None)
+        else:
+            out.append((ABOVE if p > f else BELOW) if c else SIMILAR)
+    return out, made
 
 
 def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: NationalFigures | None = None) -> pd.DataFrame:
@@ -180,21 +270,25 @@ def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: Nationa
     rate and interval; the other areas pooled (``rest_*``); the spread of area
     rates (``areas``, ``lowest``, ``median``, ``highest``, ``rank`` with 1 the
     highest); ``vs_rest``; and ``national``/``vs_national`` when figures are given.
+    ``vs_*`` are judged as the module docstring says; the number of comparisons
+    made is in ``frame.attrs["comparisons_rest"]`` and ``["comparisons_national"]``.
     """
     mine = results[results["area"] == area].set_index(["level", "id"])
     if mine.empty:
         raise AuditError(f"no results for area {area!r}")
-    rest = results[results["area"] != area].groupby(["level", "id"])[["yes", "answered"]].sum()
+    minimum = finding_rules(fw).min_answered
+    rest = pooled_by_item(results[results["area"] != area], fw)
     ranges = spread(results)
     rated = results[results["answered"] > 0]
     rates = {key: group["pct_yes"].astype(float) for key, group in rated.groupby(["level", "id"])}
     rows = []
     for level, iid, label in items(fw):
         r = mine.loc[(level, iid)]
-        rest_yes = int(rest.loc[(level, iid), "yes"]) if (level, iid) in rest.index else 0
-        rest_n = int(rest.loc[(level, iid), "answered"]) if (level, iid) in rest.index else 0
-        rest_low, rest_high = wilson_interval(rest_yes, rest_n)
-        rest_pct = percentage(rest_yes, rest_n)
+        other = (
+            rest.loc[(level, iid)]
+            if (level, iid) in rest.index
+            else {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None}
+        )
         low, high, pct = _float(r["ci_low"]), _float(r["ci_high"]), _float(r["pct_yes"])
         spread_row = ranges.loc[(level, iid)] if (level, iid) in ranges.index else None
         area_rates = rates.get((level, iid), pd.Series(dtype=float))
@@ -207,22 +301,34 @@ def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: Nationa
             "pct_yes": pct,
             "ci_low": low,
             "ci_high": high,
-            "rest_yes": rest_yes,
-            "rest_answered": rest_n,
-            "rest_pct": rest_pct,
-            "rest_low": rest_low,
-            "rest_high": rest_high,
+            "n_eff": _float(r["n_eff"]) if "n_eff" in r else float(r["answered"]),
+            "rest_yes": int(other["yes"]),
+            "rest_answered": int(other["answered"]),
+            "rest_pct": _float(other["pct_yes"]),
+            "rest_low": _float(other["ci_low"]),
+            "rest_high": _float(other["ci_high"]),
             "areas": len(area_rates),
             **{k: None if spread_row is None else _float(spread_row[k]) for k in ("lowest", "median", "highest")},
             "rank": int((area_rates > pct).sum()) + 1 if pct is not None else None,
-            "vs_rest": position(low, high, rest_pct),
         }
         if national is not None:
-            figure = national.figures.get(iid)
-            row["national"] = figure
-            row["vs_national"] = position(low, high, figure)
+            row["national"] = national.figures.get(iid)
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    enough = [int(n) >= minimum for n in frame["answered"]]
+    frame["vs_rest"], made = _calls(
+        list(frame["pct_yes"]),
+        list(frame["n_eff"]),
+        list(frame["rest_pct"]),
+        [ok and int(n) >= minimum for ok, n in zip(enough, frame["rest_answered"], strict=True)],
+    )
+    frame.attrs["comparisons_rest"] = made
+    if national is not None:
+        figures = list(frame["national"])
+        frame["vs_national"], made = _calls(list(frame["pct_yes"]), list(frame["n_eff"]), figures, enough)
+        frame.attrs["comparisons_national"] = made
+    frame.attrs["min_answered"] = minimum
+    return frame
 
 
 # Change over time ---------------------------------------------------------------------------------
@@ -292,9 +398,12 @@ def rounds_table(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 
 
 def difference_interval(
-    yes1: int, n1: int, yes2: int, n2: int, alpha: float = 0.05
+    yes1: float, n1: float, yes2: float, n2: float, alpha: float = 0.05
 ) -> tuple[float | None, float | None, float | None]:
-    """Difference in % Yes (first minus second, percentage points) with its Newcombe interval."""
+    """Difference in % Yes (first minus second, percentage points) with its Newcombe interval.
+
+    Counts may be effective rather than whole (a theme's p·n_eff of n_eff).
+    """
     if n1 <= 0 or n2 <= 0:
         return None, None, None
     from statsmodels.stats.proportion import confint_proportions_2indep
@@ -303,28 +412,63 @@ def difference_interval(
     return (yes1 / n1 - yes2 / n2) * 100, float(low) * 100, float(high) * 100
 
 
+def effective(row: pd.Series) -> tuple[float, float]:
+    """(Yes, answered) as a test should count them: p·n_eff of n_eff where the row has an effective n."""
+    n = row.get("n_eff")
+    answered = int(row["answered"])
+    if n is None or n != n or not answered:
+        return float(row["yes"]), float(answered)
+    return float(row["yes"]) / answered * float(n), float(n)
+
+
+def directions(frame: pd.DataFrame, prefix1: str, prefix2: str, minimum: int) -> tuple[list[str | None], int]:
+    """ "up", "down", "no clear change" or "too few answers" per row, Holm over the comparisons made.
+
+    ``frame`` has ``{prefix}_answered`` for both groups, the difference's interval
+    (``low``/``high`` columns named by the caller as ``diff_low``/``diff_high``) and ``p_value``.
+    """
+    enough = [
+        int(a) >= minimum and int(b) >= minimum
+        for a, b in zip(frame[f"{prefix1}_answered"], frame[f"{prefix2}_answered"], strict=True)
+    ]
+    clear, made = clear_after_holm(list(frame["p_value"]), enough)
+    out: list[str | None] = []
+    for ok, c, lo, hi in zip(enough, clear, frame["diff_low"], frame["diff_high"], strict=True):
+        if lo is None or hi is None or lo != lo:
+            out.append(None)
+        elif not ok:
+            out.append(TOO_FEW)
+        elif c and lo > 0:
+            out.append(UP)
+        elif c and hi < 0:
+            out.append(DOWN)
+        else:
+            out.append(NO_CLEAR_CHANGE)
+    return out, made
+
+
 def change_since_previous(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | None:
     """Per criterion and theme: the previous round, the latest, and the change with its interval.
 
     None when the cases hold fewer than two rounds. ``direction`` is "up" or
-    "down" where the interval for the change excludes zero, else "no clear change".
+    "down" where the change is clear (module docstring), "too few answers" where
+    either round has fewer than ``min_answered``, else "no clear change". The
+    number of comparisons made is ``frame.attrs["comparisons"]``.
     """
     rounds = audit_rounds(cases, fw)
     order = round_order(cases, rounds)
     if len(order) < 2:
         return None
     previous, latest = order[-2], order[-1]
-    before = score_criteria(cases[rounds == previous], fw)
-    after = score_criteria(cases[rounds == latest], fw)
-    old = results_long(before, score_themes(before, fw), fw)
-    new = results_long(after, score_themes(after, fw), fw)
+    before_cases, after_cases = cases[rounds == previous], cases[rounds == latest]
+    before, after = score_criteria(before_cases, fw), score_criteria(after_cases, fw)
+    old = _long_with_n(before, score_themes(before_cases, fw), fw)
+    new = _long_with_n(after, score_themes(after_cases, fw), fw)
     rows = []
     for level, iid, label in items(fw):
         o, n = old.loc[(level, iid)], new.loc[(level, iid)]
-        change, low, high = difference_interval(int(n["yes"]), int(n["answered"]), int(o["yes"]), int(o["answered"]))
-        direction = None
-        if low is not None and high is not None:
-            direction = UP if low > 0 else DOWN if high < 0 else NO_CLEAR_CHANGE
+        (ny, nn), (oy, on) = effective(n), effective(o)
+        change, low, high = difference_interval(ny, nn, oy, on)
         rows.append(
             {
                 "level": level,
@@ -341,7 +485,22 @@ def change_since_previous(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | 
                 "change": change,
                 "change_low": low,
                 "change_high": high,
-                "direction": direction,
+                "p_value": two_sample_p(ny, nn, oy, on),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["diff_low"], frame["diff_high"] = frame["change_low"], frame["change_high"]
+    frame["direction"], made = directions(frame, "previous", "latest", finding_rules(fw).min_answered)
+    frame = frame.drop(columns=["diff_low", "diff_high"])
+    frame.attrs["comparisons"] = made
+    return frame
+
+
+def _long_with_n(criteria: pd.DataFrame, themes: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """results_long with each row's effective n (a criterion's is its answered count)."""
+    out = results_long(criteria, themes, fw)
+    out["n_eff"] = [
+        float(themes.loc[iid, "n_eff"]) if level == "theme" else float(criteria.loc[iid, "answered"])
+        for level, iid in out.index
+    ]
+    return out

@@ -1,7 +1,8 @@
 """Results for groups of cases (an agency's, an age band's, an audit round's), pooled over chosen criteria.
 
 The counts and intervals are those of score.py: a group's result over several
-criteria pools every answer to them, as a theme's result does.
+criteria pools every answer to them, as a theme's result does, and its interval
+treats the case as the cluster.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from audit.framework import Framework
-from audit.score import RESULT_COLUMNS, answer_counts, result_from_counts
+from audit.score import POOLED_COLUMNS, RESULT_COLUMNS, answer_counts, pooled_result
 
 
 def group_results(
@@ -28,5 +29,8 @@ def group_results(
     for name, mask in masks.items():
         sub = cases[mask.reindex(cases.index, fill_value=False).astype(bool)]
         ids = list(criteria_for[name]) if criteria_for is not None else list(fw.criterion_ids)
-        rows[name] = {"cases": len(sub), **result_from_counts(answer_counts(sub, ids), fw)}
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["cases", *RESULT_COLUMNS])
+        rows[name] = {"cases": len(sub), **pooled_result(sub, ids, fw)}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["cases", *RESULT_COLUMNS, *POOLED_COLUMNS])
+
+
+__all__ = ["answer_counts", "group_results"]

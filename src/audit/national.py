@@ -6,22 +6,28 @@ areas differed most. The analysis functions return plain frames; the fragment
 functions at the end turn them into the HTML the national summary notebook shows.
 
 Whether areas differ more than chance would explain is judged per criterion by
-a chi-square test of equal proportions across the areas with answers
-(statsmodels ``proportions_chisquare``); with small areas its p-value is only a
-guide, so the report speaks of a spread "beyond chance" only below 0.05.
+a chi-square test of equal proportions across the areas with at least the
+framework's ``min_answered`` answers (statsmodels ``proportions_chisquare``);
+the report speaks of a spread "beyond chance" only where the p-value is below
+0.05 after Holm's correction for every criterion and theme tested.
+
+No sentence names a weakest, strongest or most different result on fewer than
+``min_answered`` answers: the pooled figure needs that many, and the lowest and
+highest areas are taken from the areas that have that many. A theme pools
+several answers per case, so its pooled interval treats the case as the cluster.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from audit.compare import items, spread
+from audit.compare import items, pooled_by_item, spread
 from audit.disclosure import SUPPRESSED
 from audit.findings import CATEGORY_ORDER, PRIORITY, STRENGTH, classify
 from audit.framework import Framework
 from audit.present import Fragment, esc, table
 from audit.settings import finding_rules
-from audit.statistics import percentage, wilson_interval
+from audit.statistics import adjust_holm
 
 SPREAD_P = 0.05
 
@@ -50,12 +56,15 @@ def area_findings(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     return out
 
 
-def heterogeneity(results: pd.DataFrame) -> pd.Series:
-    """Per (level, id): the chi-square p-value for "every area has the same % Yes" (None with under two areas)."""
+def heterogeneity(results: pd.DataFrame, min_answered: int = 1) -> pd.Series:
+    """Per (level, id): the chi-square p-value for "every area has the same % Yes" (None with under two areas).
+
+    Only areas with at least ``min_answered`` answers take part.
+    """
     from statsmodels.stats.proportion import proportions_chisquare
 
     out = {}
-    for key, group in results[results["answered"] > 0].groupby(["level", "id"]):
+    for key, group in results[results["answered"] >= max(1, min_answered)].groupby(["level", "id"]):
         yes, n = group["yes"].to_numpy(), group["answered"].to_numpy()
         if len(group) < 2 or yes.sum() in (0, n.sum()):  # one area, or every answer the same: nothing to test
             out[key] = None
@@ -67,21 +76,26 @@ def heterogeneity(results: pd.DataFrame) -> pd.Series:
 def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """One row per criterion then theme: all areas pooled, the spread between areas and the areas' findings.
 
-    Columns: ``label``, ``key``, pooled ``yes``/``answered``/``pct_yes``/``ci_low``/``ci_high``,
-    ``areas`` (with answers), ``lowest``/``median``/``highest`` area % Yes, ``spread``
-    (highest minus lowest), ``p_spread`` (chi-square), and the number of areas
-    in each finding category (``strength``, ``improvement``, ``priority``, ``too_small``).
+    Columns: ``label``, ``key``, pooled ``yes``/``answered``/``pct_yes``/``ci_low``/``ci_high``
+    (a theme's with the case as the cluster, and its ``n_eff``), ``areas`` (with at least
+    ``min_answered`` answers), their ``lowest``/``median``/``highest`` % Yes, ``spread``
+    (highest minus lowest), ``p_spread`` (chi-square), ``beyond_chance`` (p_spread
+    below 0.05 after Holm's correction over every row tested), and the number of
+    areas in each finding category (``strength``, ``improvement``, ``priority``,
+    ``too_small``). ``attrs["tests"]`` is the number of spreads tested.
     """
-    ranges = spread(results)
-    p_values = heterogeneity(results)
+    minimum = finding_rules(fw).min_answered
+    ranges = spread(results, minimum)
+    p_values = heterogeneity(results, minimum)
     found = area_findings(results, fw)
     counts = found.groupby(["level", "id"])["category"].value_counts().unstack(fill_value=0)
     key = {c.id for c in fw.criteria if c.key}
+    totals = pooled_by_item(results, fw)
+    empty = {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None, "n_eff": None}
     rows = []
     for level, iid, label in items(fw):
-        mine = results[(results["level"] == level) & (results["id"] == iid)]
-        yes, n = int(mine["yes"].sum()), int(mine["answered"].sum())
-        low, high = wilson_interval(yes, n)
+        total = totals.loc[(level, iid)] if (level, iid) in totals.index else empty
+        yes, n, low, high = int(total["yes"]), int(total["answered"]), _float(total["ci_low"]), _float(total["ci_high"])
         r = ranges.loc[(level, iid)] if (level, iid) in ranges.index else None
         lowest = None if r is None else _float(r["lowest"])
         highest = None if r is None else _float(r["highest"])
@@ -92,9 +106,10 @@ def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
             "key": level == "criterion" and iid in key,
             "yes": yes,
             "answered": n,
-            "pct_yes": percentage(yes, n),
+            "pct_yes": _float(total["pct_yes"]),
             "ci_low": low,
             "ci_high": high,
+            "n_eff": _float(total["n_eff"]),
             "areas": 0 if r is None else int(r["areas"]),
             "lowest": lowest,
             "median": None if r is None else _float(r["median"]),
@@ -105,7 +120,12 @@ def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
         for category in CATEGORY_ORDER:
             row[category] = int(counts.loc[(level, iid), category]) if category in counts.columns else 0
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    calls = adjust_holm(list(frame["p_spread"]), SPREAD_P)
+    frame["beyond_chance"] = calls
+    frame.attrs["tests"] = sum(c is not None for c in calls)
+    frame.attrs["min_answered"] = minimum
+    return frame
 
 
 def area_grid(results: pd.DataFrame, fw: Framework, level: str = "criterion") -> pd.DataFrame:
@@ -119,14 +139,22 @@ def area_grid(results: pd.DataFrame, fw: Framework, level: str = "criterion") ->
     return grid
 
 
+def _minimum(table: pd.DataFrame) -> int:
+    return int(table.attrs.get("min_answered", 1))
+
+
+def rated_criteria(table: pd.DataFrame) -> pd.DataFrame:
+    """The criteria whose pooled figure rests on at least ``min_answered`` answers: the only ones named."""
+    return table[(table["level"] == "criterion") & (table["answered"] >= max(1, _minimum(table)))]
+
+
 def weakest_everywhere(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     """The criteria weakest across the country: lowest pooled % Yes, ties broken by the best area's rate."""
-    crit = table[(table["level"] == "criterion") & (table["answered"] > 0)]
-    return crit.sort_values(["pct_yes", "highest"], na_position="last").head(n)
+    return rated_criteria(table).sort_values(["pct_yes", "highest"], na_position="last").head(n)
 
 
 def widest_spread(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-    """The criteria on which areas differ most (largest gap between the lowest and highest area)."""
+    """The criteria on which areas differ most (largest gap between the lowest and highest area with enough answers)."""
     crit = table[(table["level"] == "criterion") & table["spread"].notna() & (table["areas"] > 1)]
     return crit.sort_values("spread", ascending=False).head(n)
 
@@ -167,9 +195,11 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
     criterion reads as what was done: "the child's voice ... was recorded".
     """
     phrases = finding_rules(fw).phrases
+    minimum = _minimum(table)
     crit = table[(table["level"] == "criterion") & (table["answered"] > 0)]
     if crit.empty:
         return ["No case could be scored, so there are no national findings."]
+    rated = rated_criteria(table)
 
     def label(r: pd.Series) -> str:
         return f"\u201c{r['label'].split(' ', 1)[1]}\u201d"
@@ -181,10 +211,20 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
         f"Across {_areas(n_areas)}, {n_cases} children's cases were audited against "
         f"{len(table[table['level'] == 'criterion'])} criteria."
     ]
+    if rated.empty:
+        out.append(
+            f"No criterion had {minimum} or more answers across all areas, too few to name the weakest or strongest."
+        )
+        return out
     for _, r in weakest_everywhere(table).iterrows():
+        best = (
+            f", and no area with {minimum} or more answers did better than {r['highest']:.0f}%"
+            if r["highest"] is not None and r["highest"] == r["highest"]
+            else ""
+        )
         out.append(
             f"Practice was weak almost everywhere on {label(r)}: across all areas {what(r)} in only "
-            f"{r['pct_yes']:.0f}% of cases, and no area did better than {r['highest']:.0f}%."
+            f"{r['pct_yes']:.0f}% of {int(r['answered'])} cases answered{best}."
         )
     priority = crit[crit[PRIORITY] > 0].sort_values(PRIORITY, ascending=False)
     if not priority.empty:
@@ -195,11 +235,11 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
             else f"{int(r[PRIORITY])} of {_areas(int(r['areas']))}"
         )
         out.append(f"{label(r)} was an area for priority action in {where}, more than any other criterion.")
-    strong = crit.sort_values("pct_yes", ascending=False).head(2)
+    strong = rated.sort_values("pct_yes", ascending=False).head(2)
     strengths = int(strong.iloc[0][STRENGTH])
     out.append(
         "Practice was strongest on "
-        + _join([f"{label(r)} ({r['pct_yes']:.0f}% of cases)" for _, r in strong.iterrows()])
+        + _join([f"{label(r)} ({r['pct_yes']:.0f}% of {int(r['answered'])} cases)" for _, r in strong.iterrows()])
         + (
             f"; the first was a strength in {_areas(strengths)}."
             if strengths
@@ -209,15 +249,18 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
     wide = widest_spread(table, 1)
     if not wide.empty:
         r = wide.iloc[0]
-        beyond = r["p_spread"] is not None and r["p_spread"] < SPREAD_P
         out.append(
-            f"Areas differed most on {label(r)}, from {r['lowest']:.0f}% to {r['highest']:.0f}% of cases"
+            f"Among the {int(r['areas'])} areas with {minimum} or more answers, areas differed most on {label(r)}, "
+            f"from {r['lowest']:.0f}% to {r['highest']:.0f}% of cases"
             + (
-                ", a spread beyond what chance would explain."
-                if beyond
+                ", a spread beyond what chance would explain (after allowing for the "
+                f"{int(table.attrs.get('tests', 0))} spreads tested)."
+                if r.get("beyond_chance")
                 else ", though with samples this small the spread could be chance."
             )
         )
+    else:
+        out.append(f"Too few areas had {minimum} or more answers on any criterion to say where areas differed most.")
     return out
 
 
@@ -265,6 +308,7 @@ def messages_fragment(table_: pd.DataFrame, fw: Framework, n_areas: int, n_cases
 
 def national_fragment(table_: pd.DataFrame) -> Fragment:
     """All areas pooled per criterion and theme, with the spread between areas and the areas' findings."""
+    minimum, tests = _minimum(table_), int(table_.attrs.get("tests", 0))
     rows = []
     for _, r in table_.iterrows():
         rows.append(
@@ -276,7 +320,7 @@ def national_fragment(table_: pd.DataFrame) -> Fragment:
                 "Highest area": _rate(r["highest"]),
                 "Areas for priority action": int(r[PRIORITY]),
                 "Strengths": int(r[STRENGTH]),
-                "Spread beyond chance": "" if r["p_spread"] is None else ("Yes" if r["p_spread"] < SPREAD_P else "No"),
+                "Spread beyond chance": "" if r["beyond_chance"] is None else ("Yes" if r["beyond_chance"] else "No"),
             }
         )
     frame = pd.DataFrame(rows)
@@ -284,34 +328,44 @@ def national_fragment(table_: pd.DataFrame) -> Fragment:
         "<h2>Results across all areas</h2>"
         "<p>Each row pools every area's answers, then shows the range of the areas' own results and how many "
         "areas had the criterion as an area for priority action or a strength (by the framework's rules). "
-        "A spread is beyond chance where a chi-square test across the areas gives p below 0.05.</p>"
+        "A theme's interval treats each case as one cluster, since answers within a case are not independent. "
+        f"The lowest, median and highest areas, and the test of the spread, count only areas with {minimum} or "
+        "more answers. A spread is beyond chance where a chi-square test across those areas gives p below 0.05 "
+        f"after Holm's correction for the {tests} spreads tested.</p>"
         + table(frame, "Results across all areas, % Yes", list(frame.columns[1:]))
     )
 
 
 def weakest_fragment(table_: pd.DataFrame) -> Fragment:
     weak, wide = weakest_everywhere(table_), widest_spread(table_)
+    minimum = _minimum(table_)
     parts = ["<h2>Where practice was weakest, and where areas differed most</h2>"]
-    if not weak.empty:
+    if weak.empty:
         parts.append(
-            "<p>The criteria with the lowest share of cases answered Yes across all areas were:</p><ol>"
+            f"<p>No criterion had {minimum} or more answers across all areas, too few to name the weakest.</p>"
+        )
+    else:
+        parts.append(
+            f"<p>Of the criteria with {minimum} or more answers, those with the lowest share of cases answered Yes "
+            "across all areas were:</p><ol>"
             + "".join(
                 f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
-                f"all areas; the best area reached {_rate(r['highest'])}.</li>"
+                f"all areas ({int(r['answered'])} cases answered); the best area with {minimum} or more answers "
+                f"reached {_rate(r['highest'])}.</li>"
                 for _, r in weak.iterrows()
             )
             + "</ol>"
         )
-    if not wide.empty:
+    if wide.empty:
+        parts.append(f"<p>Too few areas had {minimum} or more answers to say where areas differed most.</p>")
+    else:
         parts.append(
-            "<p>The criteria on which areas differed most were:</p><ol>"
+            f"<p>Counting only areas with {minimum} or more answers, the criteria on which areas differed most "
+            f"were (a spread is beyond chance after Holm's correction for the {int(table_.attrs.get('tests', 0))} "
+            "spreads tested):</p><ol>"
             + "".join(
                 f"<li><strong>{esc(r['label'])}</strong>: from {_rate(r['lowest'])} to {_rate(r['highest'])}"
-                + (
-                    " (beyond chance)"
-                    if r["p_spread"] is not None and r["p_spread"] < SPREAD_P
-                    else " (could be chance)"
-                )
+                + (" (beyond chance)" if r["beyond_chance"] else " (could be chance)")
                 + ".</li>"
                 for _, r in wide.iterrows()
             )

@@ -115,14 +115,24 @@ def headline(result: AreaResult) -> Fragment:
     items = [_finding(result, c.id) for c in fw.criteria if c.key]
     if items:
         parts.append("<p>Key criteria:</p><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
-    visible = [cid for cid in crit.index if crit.loc[cid, "answered"] > 0 and not result.rate_hidden(("c", cid))]
-    rated = crit.loc[visible].sort_values("pct_yes")
-    if len(rated) >= 2:
+    minimum = finding_rules(fw).min_answered
+    visible = [
+        cid for cid in crit.index if crit.loc[cid, "answered"] >= max(1, minimum) and not result.rate_hidden(("c", cid))
+    ]
+    rated = crit.loc[visible].sort_values("pct_yes", kind="stable")
+    if len(rated) >= 2 and rated["pct_yes"].iloc[0] < rated["pct_yes"].iloc[-1]:
         low, high = rated.index[0], rated.index[-1]
         parts.append(
-            f"<p>The weakest result was <strong>{esc(fw.criterion(low).label)}</strong> "
-            f"({_pct(rated.loc[low, 'pct_yes'])} Yes); the strongest was "
-            f"<strong>{esc(fw.criterion(high).label)}</strong> ({_pct(rated.loc[high, 'pct_yes'])} Yes).</p>"
+            f"<p>Of the {len(rated)} criteria with {minimum} or more answers, the weakest result was "
+            f"<strong>{esc(fw.criterion(low).label)}</strong> ({_count_rate(result, low)}); the strongest was "
+            f"<strong>{esc(fw.criterion(high).label)}</strong> ({_count_rate(result, high)}).</p>"
+        )
+    elif len(rated) >= 2:
+        parts.append(f"<p>Every criterion with {minimum} or more answers had the same share of Yes answers.</p>")
+    else:
+        parts.append(
+            f"<p>Too few criteria had {minimum} or more answers to name the strongest and weakest results "
+            f"({len(rated)} did).</p>"
         )
     if result.cases_scored < 10:
         parts.append(
@@ -130,6 +140,13 @@ def headline(result: AreaResult) -> Fragment:
             "the intervals are wide, so treat differences between criteria with care.</p>"
         )
     return Fragment("".join(parts))
+
+
+def _count_rate(result: AreaResult, cid: str) -> str:
+    """ "9 of 24 cases, 38% Yes" for a criterion, its counts as published."""
+    r, key = result.criteria.loc[cid], ("c", cid)
+    yes, answered = result.show((key, "yes"), int(r["yes"])), result.show((key, "answered"), int(r["answered"]))
+    return f"Yes in {yes} of {answered} cases, {_pct(r['pct_yes'])}"
 
 
 def _finding(result: AreaResult, cid: str) -> str:
@@ -166,7 +183,8 @@ def sample(result: AreaResult) -> Fragment:
 def themes(result: AreaResult, chart_html: str) -> Fragment:
     return Fragment(
         "<h2>Results by theme</h2><p>Each theme pools every answer to its criteria. "
-        "N/A and blank answers are left out.</p>"
+        "N/A and blank answers are left out. Answers from the same case tend to go together, so a theme's "
+        "interval treats each case, not each answer, as one observation (see About this report).</p>"
         + chart_html
         + table(
             themes_table(result),
@@ -318,8 +336,15 @@ def about(result: AreaResult) -> Fragment:
         "<h2>About this report</h2>"
         f"<p>Criteria: {esc(fw.title)} ({esc(fw.id)}, version {esc(fw.version)}). Answers of Yes, Partly, No "
         "and N/A (with common spellings) are accepted; blank answers are treated as missing, never as No. "
-        "Intervals are 95% Wilson score intervals, which suit small samples. A case-file audit looks at a "
-        "sample of cases, so its results describe that sample, not every child in the area.</p>"
+        "Intervals are 95% Wilson score intervals, which suit small samples. A criterion has one answer per "
+        "case. A theme, an agency's result and an age band's pool several answers from each case, and answers "
+        "within a case are not independent (a well-run case tends to do well on every criterion), so their "
+        "intervals treat the case as the cluster: the spread of the cases' own rates gives an effective number "
+        "of answers, never more than the answers themselves, and the Wilson interval is worked out on that "
+        "number. No result is called the strongest or weakest, and no difference is called clear, on fewer "
+        f"than {finding_rules(fw).min_answered} answers in each group; where a section makes several "
+        "comparisons, Holm's method keeps the chance of any false 'clear' difference at 5%. A case-file audit "
+        "looks at a sample of cases, so its results describe that sample, not every child in the area.</p>"
         f"<p>Input files:</p><ul>{inputs}</ul>"
     )
 
@@ -444,18 +469,33 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
         + (f"the other {len(others)} areas in this run taken together" if others else "")
         + (" and " if others and national else "")
         + (f"the {esc(national.source)}" if national else "")
-        + ". A result is marked above or below only where the area's whole 95% interval lies above or below "
-        "the comparison figure; otherwise it is marked similar. The range runs from the lowest to the highest "
-        "area in the run.</p>"
+        + ". A comparison is made only where both the area and the figure it is set beside rest on "
+        f"{bench.attrs['min_answered']} or more answers (otherwise: too few answers). A result is marked above or "
+        "below only where the difference is clear after Holm's correction for the number of comparisons in the "
+        "section (the test is the one behind the 95% interval, so the interval then lies wholly above or below "
+        "the figure); otherwise it is marked similar. The range runs from the lowest to the highest area in the "
+        "run.</p>"
     )
     if others:
-        above = [r["label"] for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(result, r)]
-        below = [r["label"] for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(result, r)]
+        above = [
+            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(result, r)
+        ]
+        below = [
+            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(result, r)
+        ]
+        made = bench.attrs["comparisons_rest"]
         parts.append(
-            "<p>Compared with the other areas, "
-            + (f"results were higher for {esc(_join(above))}" if above else "no result was clearly higher")
-            + (f", and lower for {esc(_join(below))}." if below else ", and none was clearly lower.")
+            f"<p>{made} criteria and themes were compared with the other areas, and Holm's method was used to "
+            "allow for that many comparisons. "
+            + (f"Results were clearly higher for {esc(_join(above))}" if above else "No result was clearly higher")
+            + (f", and clearly lower for {esc(_join(below))}." if below else ", and none was clearly lower.")
             + "</p>"
+        )
+    if national is not None:
+        made = bench.attrs["comparisons_national"]
+        parts.append(
+            f"<p>{made} criteria and themes were compared with the {esc(national.source)}, with Holm's method "
+            "for that many comparisons.</p>"
         )
     rows = []
     for _, r in bench.iterrows():
@@ -487,6 +527,13 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
     return Fragment("".join(parts))
 
 
+def _versus(result: AreaResult, r: pd.Series) -> str:
+    """A result named in a comparison, with the counts it rests on: "V1 ... (Yes in 6 of 30, against 90 of 150)"."""
+    rest_ok = not result.publish or _publishable(r["rest_yes"], r["rest_answered"], result.threshold)
+    rest = f"{r['rest_yes']} of {r['rest_answered']}" if rest_ok else SUPPRESSED
+    return f"{r['label']} (Yes in {r['yes']} of {r['answered']} answers, against {rest} in the other areas)"
+
+
 def _word(value: object) -> str:
     """A label such as "above" as a table shows it ("Above"); blank when missing (None or NaN)."""
     return value.capitalize() if isinstance(value, str) else ""
@@ -503,6 +550,7 @@ def _join(names: list[str]) -> str:
 def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
     """Results per agency from the criteria each is responsible for, and the information-sharing matrix."""
     fw = result.framework
+    minimum = finding_rules(fw).min_answered
     agency_table = agency_results(result.cases, fw)
     rows = []
     for aid, r in agency_table.iterrows():
@@ -514,6 +562,7 @@ def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
                 "Cases": result.show((key, "cases"), int(r["cases"])),
                 "Answers": result.show((key, "answered"), int(r["answered"])),
                 "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(result, key, int(r["answered"]), minimum),
             }
         )
     none = [label for aid, label in fw.agencies.items() if aid not in agency_table.index]
@@ -521,7 +570,9 @@ def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
         "<h2>Agencies</h2>",
         "<p>Each agency's result pools the answers to the criteria it is responsible for, over the cases it "
         "was involved in (a case that names no agencies counts for all of them). A criterion shared by several "
-        "agencies counts for each, so the results overlap and do not add up.</p>",
+        "agencies counts for each, so the results overlap and do not add up, and agencies are not ranked against "
+        "each other. An agency's answers come several to a case, so its interval treats the case as the "
+        "cluster.</p>",
     ]
     if rows:
         frame = pd.DataFrame(rows)
@@ -535,7 +586,9 @@ def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
         return Fragment("".join(parts))
     parts.append(
         "<p>Criteria about sharing information name the agency that shares and the one that receives. Each pair's "
-        "result pools the answers to its criteria over the cases involving both agencies.</p>"
+        "result pools the answers to its criteria over the cases involving both agencies. Every cell of the "
+        f"heatmap gives its number of answers; a pair with fewer than {minimum} answers is too few to conclude on "
+        "and is drawn grey and hatched rather than shaded.</p>"
     )
     parts.append(heatmap_html)
     srows = []
@@ -548,6 +601,7 @@ def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
                 "Criteria": r["criteria"],
                 "Answers": result.show((key, "answered"), int(r["answered"])),
                 "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(result, key, int(r["answered"]), minimum),
             }
         )
     parts.append(
@@ -558,6 +612,13 @@ def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
         )
     )
     return Fragment("".join(parts))
+
+
+def _few_note(result: AreaResult, key: object, answered: int, minimum: int) -> str:
+    """ "Too few answers ..." for a row resting on fewer than the minimum (blank when its counts are hidden)."""
+    if result.rate_hidden(key) or answered >= minimum:
+        return ""
+    return f"Too few answers to conclude on (fewer than {minimum})"
 
 
 def age_bands(result: AreaResult) -> Fragment:
@@ -575,6 +636,7 @@ def age_bands(result: AreaResult) -> Fragment:
                 "Cases": result.show(cases_cell, int(r["cases"])),
                 "Answers": result.show((key, "answered"), int(r["answered"])),
                 "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(result, key, int(r["answered"]), finding_rules(fw).min_answered),
             }
         )
     parts = [
@@ -596,7 +658,11 @@ def age_bands(result: AreaResult) -> Fragment:
             else (f"{r['gap']:+.0f} points ({r['gap_low']:+.0f} to {r['gap_high']:+.0f})")
         )
         if not hidden and r["direction"] in (UP, DOWN):
-            clearer.append(f"{r['label']} ({'better' if r['direction'] == UP else 'worse'} for the younger group)")
+            clearer.append(
+                f"{r['label']} ({'better' if r['direction'] == UP else 'worse'} for the younger group: Yes in "
+                f"{r['focus_yes']} of {r['focus_answered']} answers, against {r['older_yes']} of "
+                f"{r['older_answered']} for older children)"
+            )
         crows.append(
             {
                 "Criterion": r["label"] + (" (key)" if r["key"] else ""),
@@ -605,16 +671,28 @@ def age_bands(result: AreaResult) -> Fragment:
                 "Difference (95% interval)": gap,
             }
         )
-    parts.append(
-        f"<h3>{esc(focus.label)} beside older children</h3><p>"
-        + (
-            f"The difference is clear (its 95% interval excludes zero) for {esc(_join(clearer))}."
-            if clearer
-            else "No criterion shows a clear difference between the two groups: every difference's 95% interval "
-            "includes zero."
+    minimum, made = finding_rules(fw).min_answered, by_criterion.attrs["comparisons"]
+    few = len(by_criterion) - made
+    if made:
+        text = (
+            f"{made} of the {len(by_criterion)} criteria had {minimum} or more answers in both groups and were "
+            "compared"
+            + (f" (the other {few} had too few answers to compare)" if few else "")
+            + ". With several comparisons some differences arise by chance, so Holm's method was used for the "
+            f"{made} comparisons: a difference is clear only where it survives that correction and its 95% "
+            "interval excludes zero. "
+            + (
+                f"The difference is clear for {esc(_join(clearer))}."
+                if clearer
+                else "No criterion shows a clear difference between the two groups."
+            )
         )
-        + "</p>"
-    )
+    else:
+        text = (
+            f"No criterion had {minimum} or more answers in both groups, so the groups are not compared: there "
+            "are too few answers to call any difference clear."
+        )
+    parts.append(f"<h3>{esc(focus.label)} beside older children</h3><p>{text}</p>")
     frame = pd.DataFrame(crows)
     parts.append(table(frame, f"% Yes by criterion and age group, {result.area}", list(frame.columns[1:])))
     return Fragment("".join(parts))
@@ -671,7 +749,7 @@ def moderation(result: AreaResult) -> Fragment:
     parts.append(
         "<p>"
         + (
-            f"Auditors disagreed most on {esc(_join(flagged))}."
+            f"Flagged for disagreement between auditors: {esc(_join(flagged))}."
             if flagged
             else "No criterion was flagged."
             if shown
@@ -744,10 +822,13 @@ def change_over_time(result: AreaResult) -> Fragment:
             ],
         }
     )
+    minimum, made = finding_rules(fw).min_answered, change.attrs["comparisons"]
     parts.append(
-        f"<p>{esc(rule)} The latest round ({esc(latest)}) is set beside the one before ({esc(previous)}). A change "
-        "is called only where its 95% interval (Newcombe's method) excludes zero. The other sections of this "
-        "report pool every round.</p>"
+        f"<p>{esc(rule)} The latest round ({esc(latest)}) is set beside the one before ({esc(previous)}). "
+        f"{made} of the {len(change)} criteria and themes had {minimum} or more answers in both rounds and were "
+        "compared; the rest have too few answers. A change is called clear only where its 95% interval "
+        f"(Newcombe's method) excludes zero and it survives Holm's correction for the {made} comparisons. "
+        "The other sections of this report pool every round.</p>"
     )
     parts.append(table(rframe, f"Audit rounds, {result.area}", ["Cases"]))
     rows, moved = [], []
@@ -757,7 +838,10 @@ def change_over_time(result: AreaResult) -> Fragment:
         if r["level"] == "theme":
             hidden = hidden or result.rate_hidden(("t", r["id"]))
         if not hidden and r["direction"] in (UP, DOWN):
-            moved.append(f"{r['label']} ({'up' if r['direction'] == UP else 'down'})")
+            moved.append(
+                f"{r['label']} ({'up' if r['direction'] == UP else 'down'}: Yes in {r['previous_yes']} of "
+                f"{r['previous_answered']} answers, then {r['latest_yes']} of {r['latest_answered']})"
+            )
         rows.append(
             {
                 "Criterion or theme": r["label"],
@@ -773,9 +857,11 @@ def change_over_time(result: AreaResult) -> Fragment:
                 "Direction": "" if hidden else _word(r["direction"]),
             }
         )
-    parts.append(
-        "<p>" + (f"Clear changes: {esc(_join(moved))}." if moved else "No criterion or theme changed clearly.") + "</p>"
-    )
+    if not made:
+        summary = f"No criterion or theme had {minimum} or more answers in both rounds, so none is called a change."
+    else:
+        summary = f"Clear changes: {esc(_join(moved))}." if moved else "No criterion or theme changed clearly."
+    parts.append(f"<p>{summary}</p>")
     frame = pd.DataFrame(rows)
     parts.append(table(frame, f"% Yes by audit round, {result.area}", list(frame.columns[1:4])))
     return Fragment("".join(parts))

@@ -2,6 +2,11 @@
 
 Yes = 1, Partly = 0.5, No = 0 (the points live in the framework file); N/A,
 blank and invalid answers are left out of every rate.
+
+A criterion's rate has one answer per case, so its interval is Wilson's on the
+answers. A rate that pools several criteria (a theme, an agency, an age band)
+has several answers from each case, and answers from one case go together: its
+interval treats the case as the cluster (:func:`audit.statistics.cluster_interval`).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from audit.framework import Framework
-from audit.statistics import percentage, wilson_interval
+from audit.statistics import cluster_interval, cluster_sums, percentage, wilson_interval
 from audit.validate import INVALID
 
 RESULT_COLUMNS = (
@@ -27,6 +32,8 @@ RESULT_COLUMNS = (
     "ci_high",
     "score",
 )
+#: What a pooled rate adds: the cases with at least one answer, and the effective number of answers.
+POOLED_COLUMNS = ("cases_answered", "n_eff")
 
 
 def answer_counts(cases: pd.DataFrame, ids: Iterable[str]) -> dict[str, int]:
@@ -57,20 +64,52 @@ def result_from_counts(counts: dict[str, int], fw: Framework) -> dict[str, float
     }
 
 
+def case_counts(cases: pd.DataFrame, ids: Iterable[str]) -> tuple[pd.Series, pd.Series]:
+    """Each case's Yes answers and answers of Yes, Partly or No to the criteria ``ids``."""
+    sub = cases[list(ids)]
+    return sub.eq("Yes").sum(axis=1), sub.isin(["Yes", "Partly", "No"]).sum(axis=1)
+
+
+def pooled_result(cases: pd.DataFrame, ids: Iterable[str], fw: Framework) -> dict[str, float | int | None]:
+    """The result over several criteria: counts as result_from_counts, the interval with the case as the cluster.
+
+    Over one criterion a case gives one answer, so the plain Wilson interval stands
+    (``n_eff`` is then the number answered).
+    """
+    ids = list(ids)
+    out = result_from_counts(answer_counts(cases, ids), fw)
+    yes, answered = case_counts(cases, ids) if len(cases) else (pd.Series(dtype=int), pd.Series(dtype=int))
+    sums = cluster_sums(yes, answered)
+    out["cases_answered"] = int(sums["k"])
+    if len(ids) < 2 or not out["answered"]:
+        out["n_eff"] = float(out["answered"])  # type: ignore[arg-type]
+        return out
+    _, n_eff, low, high = cluster_interval(**sums)
+    out["n_eff"], out["ci_low"], out["ci_high"] = float(n_eff), float(low), float(high)
+    return out
+
+
 def score_criteria(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """One row per criterion (index: criterion ID), in framework order."""
     rows = {c.id: result_from_counts(answer_counts(scored, [c.id]), fw) for c in fw.criteria}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
 
 
-def score_themes(criteria: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    """One row per theme: every answer to the theme's criteria pooled."""
+THEME_COLUMNS = (*RESULT_COLUMNS, "cases", "n_eff")
+
+
+def score_themes(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """One row per theme: every answer to the theme's criteria pooled, the case as the cluster.
+
+    ``cases`` is the number of cases with at least one answer to the theme's
+    criteria and ``n_eff`` the effective number of answers the interval rests on.
+    """
     rows = {}
     for theme in fw.themes:
-        ids = [c.id for c in fw.criteria_in(theme.id)]
-        counts = {k: int(criteria.loc[ids, k].sum()) for k in ("yes", "partly", "no", "na", "missing", "invalid")}
-        rows[theme.id] = result_from_counts(counts, fw)
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
+        r = pooled_result(scored, [c.id for c in fw.criteria_in(theme.id)], fw)
+        r["cases"] = r.pop("cases_answered")
+        rows[theme.id] = r
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(THEME_COLUMNS))
 
 
 def case_points(scored: pd.DataFrame, fw: Framework) -> pd.Series:

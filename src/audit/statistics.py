@@ -7,6 +7,9 @@ Thin wrappers over statsmodels, importing only the submodules needed (the whole
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import numpy as np
 
 
 def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float | None, float | None]:
@@ -32,3 +35,123 @@ def round_or_none(value: float | None, digits: int = 1) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return round(float(value), digits)
+
+
+def cluster_interval(
+    k: Any, sum_y: Any, sum_x: Any, sum_yy: Any, sum_xy: Any, sum_xx: Any, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """% Yes, effective n and a Wilson interval (percentages) for a rate pooling several answers per case.
+
+    Answers from one case are not independent, so the case is the cluster. From
+    each case's Yes count y_i and answered count x_i (given as the sums of y, x,
+    y², xy and x² over the k cases with an answer, so areas can be pooled by
+    adding): p = Σy/Σx, x̄ = Σx/k, the linearised variance of the ratio
+    var = Σ(y_i − p·x_i)² / (k(k−1)·x̄²), and the effective number of answers
+    n_eff = min(Σx, p(1−p)/var) when var > 0, Σx when var = 0, and k when k < 2.
+    The interval is Wilson's on p with n_eff. Works on arrays; NaN where k is 0.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    k, sy, sx = (np.asarray(v, dtype=float) for v in (k, sum_y, sum_x))
+    syy, sxy, sxx = (np.asarray(v, dtype=float) for v in (sum_yy, sum_xy, sum_xx))
+    answered = sx > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(answered, sy / np.where(answered, sx, 1), np.nan)
+        residual = syy - 2 * p * sxy + p * p * sxx  # Σ(y_i − p·x_i)², expanded
+        # Every case at p exactly (all Yes, none Yes, or the same share in each) is no spread at all;
+        # the expansion leaves rounding crumbs there, so they are cleared.
+        residual = np.where((sy == 0) | (sy == sx) | (residual <= 1e-12 * np.maximum(syy, 1)), 0.0, residual)
+        xbar = sx / np.where(k > 0, k, 1)
+        var = residual / np.where(k > 1, k * (k - 1) * xbar * xbar, 1)
+        n_eff = np.where(var > 0, np.minimum(sx, p * (1 - p) / np.where(var > 0, var, 1)), sx)
+    n_eff = np.where(k < 2, k, n_eff)
+    n_eff = np.where(answered, n_eff, np.nan)
+    low = np.full(p.shape, np.nan)
+    high = np.full(p.shape, np.nan)
+    if answered.any():
+        lo, hi = proportion_confint(p[answered] * n_eff[answered], n_eff[answered], alpha=alpha, method="wilson")
+        low[answered], high[answered] = np.asarray(lo) * 100, np.asarray(hi) * 100
+    return p * 100, n_eff, low, high
+
+
+def cluster_sums(yes: Any, answered: Any) -> dict[str, float]:
+    """The sums :func:`cluster_interval` takes, from each case's Yes and answered counts (cases with none dropped)."""
+    y = np.asarray(yes, dtype=float)
+    x = np.asarray(answered, dtype=float)
+    y, x = y[x > 0], x[x > 0]
+    return {
+        "k": float(len(x)),
+        "sum_y": float(y.sum()),
+        "sum_x": float(x.sum()),
+        "sum_yy": float((y * y).sum()),
+        "sum_xy": float((x * y).sum()),
+        "sum_xx": float((x * x).sum()),
+    }
+
+
+def adjust_holm(p_values: list[float | None], alpha: float = 0.05) -> list[bool | None]:
+    """Which of several tests in one section still reject at ``alpha`` after Holm's correction (None stays None).
+
+    Several comparisons in one section throw up "clear" differences by chance;
+    Holm's step-down method keeps the chance of any false one at ``alpha``.
+    """
+    present = [i for i, p in enumerate(p_values) if p is not None and p == p]
+    out: list[bool | None] = [None] * len(p_values)
+    if not present:
+        return out
+    import gc
+
+    from statsmodels.stats.multitest import multipletests
+
+    # statsmodels' Holm branch ends with gc.collect(), a full pass over every object alive: in a
+    # report kernel that costs a tenth of a second a call. Frozen objects are left out of it.
+    gc.freeze()
+    try:
+        reject = multipletests([float(p_values[i]) for i in present], alpha=alpha, method="holm")[0]  # type: ignore[arg-type]
+    finally:
+        gc.unfreeze()
+    for i, r in zip(present, reject, strict=True):
+        out[i] = bool(r)
+    return out
+
+
+def one_sample_p(pct: float | None, n: float, figure: float | None) -> float | None:
+    """Two-sided p-value of the score test that a rate (%, on n answers or n_eff) equals a fixed figure (%).
+
+    The score test is the one Wilson's interval inverts: the p-value is below 0.05
+    exactly when the 95% Wilson interval leaves the figure out.
+    """
+    if pct is None or figure is None or pct != pct or figure != figure or not n or n <= 0:
+        return None
+    p, p0 = pct / 100, figure / 100
+    if p0 <= 0 or p0 >= 1:  # a fixed figure of 0% or 100%: any other rate differs from it
+        return 1.0 if abs(p - p0) < 1e-12 else 0.0
+    z = (p - p0) / math.sqrt(p0 * (1 - p0) / n)
+    return math.erfc(abs(z) / math.sqrt(2))  # two-sided normal tail, as statsmodels' proportions_ztest
+
+
+def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None:
+    """Two-sided p-value of the score test that two rates are equal (counts may be effective, not whole)."""
+    if not n1 or not n2 or n1 <= 0 or n2 <= 0:
+        return None
+    if (yes1 + yes2) <= 0 or (yes1 + yes2) >= (n1 + n2):  # every answer the same: no difference to find
+        return 1.0
+    import warnings
+
+    from statsmodels.stats.proportion import test_proportions_2indep
+
+    with warnings.catch_warnings():  # statsmodels also works out a ratio, which divides by zero at 0% (unused here)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(test_proportions_2indep(yes1, n1, yes2, n2, method="score").pvalue)
+    return 1.0 if p != p else p
+
+
+def clear_after_holm(p_values: list[float | None], enough: list[bool], alpha: float = 0.05) -> tuple[list[bool], int]:
+    """Which comparisons are clear after Holm's correction, and how many comparisons were made.
+
+    A comparison is made only where both sides have enough answers (``enough``)
+    and there is a p-value; Holm's method then runs over those made.
+    """
+    made = [p if ok else None for p, ok in zip(p_values, enough, strict=True)]
+    calls = adjust_holm(made, alpha)
+    return [bool(c) for c in calls], sum(c is not None for c in calls)

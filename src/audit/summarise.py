@@ -98,7 +98,7 @@ def analyse_area(
     fw = data.framework
     scored = data.scored
     criteria = score_criteria(scored, fw)
-    themes = score_themes(criteria, fw)
+    themes = score_themes(scored, fw)
     cases = pd.concat([scored, grade_cases(scored, fw)], axis=1).reset_index(drop=True)
     return AreaResult(data.areas[0], fw, data, criteria, themes, cases, publish, threshold)
 
@@ -261,6 +261,21 @@ def _result_dict(result: AreaResult, key: Any, row: pd.Series) -> dict[str, Any]
     return out
 
 
+def _cluster_dict(result: AreaResult, key: Any, row: pd.Series) -> dict[str, Any]:
+    """A theme's cases with an answer (k) and effective number of answers, which its interval rests on.
+
+    Published only where its rate is, and where neither k nor the cases without
+    an answer to the theme is a small count.
+    """
+    k = int(row["cases"])
+    n_eff = round_or_none(row["n_eff"], 1)
+    if result.publish:
+        small = any(0 < n <= result.threshold for n in (k, result.cases_scored - k))
+        if small or result.rate_hidden(key):
+            return {"cases": SUPPRESSED, "n_eff": SUPPRESSED}
+    return {"cases": k, "n_eff": n_eff}
+
+
 def _counts(values: pd.Series, order: tuple[str, ...] | list[str]) -> dict[str, int]:
     counts = values.value_counts()
     out = {k: int(counts.get(k, 0)) for k in order}
@@ -339,7 +354,10 @@ def summary_dict(result: AreaResult) -> dict[str, Any]:
             for p in result.data.problems
         ]
     out["criteria"] = {cid: _result_dict(result, ("c", cid), row) for cid, row in result.criteria.iterrows()}
-    out["themes"] = {tid: _result_dict(result, ("t", tid), row) for tid, row in result.themes.iterrows()}
+    out["themes"] = {
+        tid: {**_result_dict(result, ("t", tid), row), **_cluster_dict(result, ("t", tid), row)}
+        for tid, row in result.themes.iterrows()
+    }
     out["sample"] = published_profile(result)
     out["findings"] = findings_summary(result)
     out["moderation"] = moderation_summary(result)
