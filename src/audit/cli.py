@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-CRITERIA_HELP = "Criteria framework YAML (default: templates/criteria/jtai_domestic_abuse.yml)."
+CRITERIA_HELP = "Criteria framework YAML (default: the JTAI domestic abuse framework shipped with the toolkit)."
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,7 +121,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path())
 @criteria_option
 @password_option
 @limits_options
@@ -130,8 +130,17 @@ def main() -> None:
 def validate(files: tuple[str, ...], criteria: str | None, password_env: str | None, strict: bool) -> None:
     """Check audit workbooks and list every problem by file, sheet and cell.
 
-    Exit status: 0 clean, 1 problems found, 2 a file could not be read as a workbook.
+    With --criteria and no workbooks, check the criteria framework file alone.
+    Exit status: 0 clean, 1 problems found, 2 a file could not be read as a workbook (or a bad framework).
     """
+    if not files:
+        if criteria is None:
+            raise click.UsageError("give workbooks to check, or --criteria FILE to check a framework file alone")
+        from audit.framework import load_framework
+
+        fw = load_framework(criteria)
+        click.echo(f"{criteria}: a valid criteria framework ({len(fw.criteria)} criteria in {len(fw.themes)} themes)")
+        return
     from audit.validate import load_audit
 
     data = load_audit(list(files), criteria, password=_password(password_env))
