@@ -309,3 +309,15 @@ def sample(out_dir: str, criteria: str | None, seed: int) -> None:
 
     for path in write_sample_data(out_dir, load_framework(criteria), seed=seed):
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace notebooks already in OUT_DIR.")
+@_friendly
+def notebooks(out_dir: str, force: bool) -> None:
+    """Copy the report notebooks to OUT_DIR, to open in JupyterLab (set `source` in each to your workbooks)."""
+    from audit.notebooks_copy import copy_notebooks
+
+    for path in copy_notebooks(Path(out_dir), force=force):
+        click.echo(f"wrote {path}")
