@@ -238,6 +238,16 @@ def test_a_few_aliases_are_still_read():
     assert data == {"base": ["csc", "police"], "other": ["csc", "police"], "merged": {"x": 1, "y": 2}}
 
 
+def test_a_key_written_twice_is_refused_not_silently_overwritten(tmp_path):
+    text = DEFAULT_CRITERIA.read_text(encoding="utf-8") + "\nfindings:\n  strength_lower: 10\n"
+    path = tmp_path / "twice.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FrameworkError, match=r"the key 'findings' appears twice in one mapping \(line \d+\)"):
+        load_framework(path)
+    with pytest.raises(safe_yaml.YamlRefused, match="'V1' appears twice"):
+        safe_yaml.load_yaml('{"V1": 40, "V1": 60}')
+
+
 def test_deep_nesting_and_oversized_files_are_refused():
     with pytest.raises(safe_yaml.YamlRefused, match="nested more than"):
         safe_yaml.load_yaml("[" * 200 + "]" * 200)

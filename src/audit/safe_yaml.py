@@ -11,6 +11,7 @@ YAML reads JSON too, so JSON files take the same path.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -29,19 +30,46 @@ class YamlRefused(ValueError):
     """The text is not YAML or JSON the toolkit will read; the message says why, never quoting the file."""
 
 
-def _expanded_size(text: str) -> None:
-    """Count the nodes the document stands for, aliases expanded, from parser events; refuse past the limits."""
+@dataclass
+class _Open:
+    """A collection still open in the event stream."""
+
+    anchor: str | None
+    size: int = 1  # nodes so far, aliases expanded, itself included
+    mapping: bool = False
+    key_next: bool = True  # in a mapping: whether the next node is a key
+    keys: set[str] = field(default_factory=set)
+
+
+def _check_events(text: str) -> None:
+    """Read the parser's events (which never expand an alias) and refuse past the limits, or a repeated key.
+
+    Counts the nodes the document stands for with every alias expanded; a key
+    written twice in one mapping is refused too, as YAML would silently keep
+    only the last (a second ``findings:`` section, a figure given twice).
+    """
     sizes: dict[str, int] = {}  # anchor -> expanded size of the node it names
-    stack: list[list[Any]] = [[None, 0]]  # [anchor, nodes so far] per open collection; the bottom is the stream
+    stack = [_Open(None, 0)]  # the bottom is the stream
     total = 0
     for event in yaml.parse(text, Loader=SAFE_LOADER):
+        if isinstance(event, yaml.NodeEvent):  # a node starts: in a mapping, keys and values alternate
+            parent = stack[-1]
+            if parent.mapping:
+                if parent.key_next and isinstance(event, yaml.ScalarEvent) and event.value != "<<":
+                    if event.value in parent.keys:
+                        line = event.start_mark.line + 1 if event.start_mark else "?"
+                        key = event.value if len(event.value) <= 40 else event.value[:37] + "..."
+                        raise YamlRefused(f"the key {key!r} appears twice in one mapping (line {line})")
+                    parent.keys.add(event.value)
+                parent.key_next = not parent.key_next
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            stack.append([event.anchor, 1])
+            stack.append(_Open(event.anchor, mapping=isinstance(event, yaml.MappingStartEvent)))
             if len(stack) > MAX_DEPTH:
                 raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep")
             continue
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            anchor, size = stack.pop()
+            closed = stack.pop()
+            anchor, size = closed.anchor, closed.size
         elif isinstance(event, yaml.ScalarEvent):
             anchor, size = event.anchor, 1
         elif isinstance(event, yaml.AliasEvent):
@@ -50,9 +78,9 @@ def _expanded_size(text: str) -> None:
             continue
         if anchor is not None:
             sizes[anchor] = size
-        stack[-1][1] += size
+        stack[-1].size += size
         total += size if isinstance(event, yaml.AliasEvent) else 1
-        if stack[-1][1] > MAX_NODES or total > MAX_NODES:
+        if stack[-1].size > MAX_NODES or total > MAX_NODES:
             raise YamlRefused(
                 f"its aliases expand to more than {MAX_NODES:,} values (a file of this kind holds a few hundred)"
             )
@@ -71,7 +99,7 @@ def load_yaml(raw: bytes | str) -> Any:
         except UnicodeDecodeError as exc:
             raise YamlRefused(f"not UTF-8 text (a byte that is not UTF-8 at position {exc.start})") from None
     try:
-        _expanded_size(raw)
+        _check_events(raw)
         return yaml.load(raw, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
