@@ -179,6 +179,10 @@ RULE_CASES = {
         lambda d: d["answers"]["No"]["accept"].append("P"),
         "answers.No.accept: expected spellings of one answer only; one is also Partly",
     ),
+    "spellings_not_blank": (
+        lambda d: d["answers"]["No"]["accept"].append("  "),
+        "answers.No.accept[3]: expected a spelling, not blank text",
+    ),
     "grade_bands_in_order": (
         lambda d: d["grades"]["bands"].reverse(),
         "grades.bands: expected bands from best to worst",

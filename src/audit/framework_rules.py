@@ -129,6 +129,17 @@ def spellings_name_one_answer(data: dict[str, Any]) -> list[str]:
 
 
 @rule
+def spellings_not_blank(data: dict[str, Any]) -> list[str]:
+    """A blank spelling would make empty cells count as an answer; a blank answer is missing, never scored."""
+    return [
+        f"answers.{canon}.accept[{i}]: expected a spelling, not blank text"
+        for canon, spec in data["answers"].items()
+        for i, spelling in enumerate(spec["accept"])
+        if not fold(spelling)
+    ]
+
+
+@rule
 def grade_bands_in_order(data: dict[str, Any]) -> list[str]:
     mins = [b["min"] for b in data["grades"]["bands"]]
     if mins != sorted(mins, reverse=True) or mins[-1] > 0:
