@@ -8,15 +8,24 @@ STAMP := $(VENV)/.installed-stamp
 OUT ?= reports
 WORKERS ?= 2
 
-.PHONY: setup reports test lint notebooks-test sample-data benchmark clean system-deps browser-deps
+.PHONY: setup lock reports test lint notebooks-test sample-data benchmark clean system-deps browser-deps
 
-$(STAMP): pyproject.toml
+# Exact versions, with their hashes, from requirements.lock (made by `make lock` from pyproject.toml's ranges);
+# then the project itself, editable, with nothing more.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Re-make requirements.lock after changing the dependencies in pyproject.toml; versions already locked are kept
+# unless UPGRADE=1. Then `make setup` and commit both files.
+LOCK_COMMAND = pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 --quiet
+lock:
+	@test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
+	$(BIN)/uv $(LOCK_COMMAND) $(if $(UPGRADE),--upgrade) -o requirements.lock
 
 reports: setup
 	$(BIN)/audit batch sample_data --out $(OUT) --workers $(WORKERS)

@@ -18,8 +18,9 @@ from typing import Any
 
 from audit.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.errors import AuditError
-from audit.framework import TEMPLATES_DIR, Framework
+from audit.framework import Framework
 from audit.report import make_national_summary, make_report, write_atomic
+from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
 from audit.summarise import AreaResult, analyse_area
 from audit.validate import PREPARED_SUFFIX, AuditData, load_audit, save_prepared
@@ -286,6 +287,6 @@ def index_html(batch: BatchOutcome, fw: Framework) -> str:
     """The batch's front page: every area with its key results and a link, and what failed."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR / "report"), autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
     key_labels = [c.label for c in fw.criteria if c.key]
     return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-CRITERIA_HELP = "Criteria framework YAML (default: templates/criteria/jtai_domestic_abuse.yml)."
+CRITERIA_HELP = "Criteria framework YAML (default: the JTAI domestic abuse framework shipped with the toolkit)."
 
 
 class Stopped(KeyboardInterrupt):
@@ -173,7 +173,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path())
 @criteria_option
 @password_option
 @limits_options
@@ -182,8 +182,17 @@ def main() -> None:
 def validate(files: tuple[str, ...], criteria: str | None, password_env: str | None, strict: bool) -> None:
     """Check audit workbooks and list every problem by file, sheet and cell.
 
-    Exit status: 0 clean, 1 problems found, 2 a file could not be read as a workbook.
+    With --criteria and no workbooks, check the criteria framework file alone.
+    Exit status: 0 clean, 1 problems found, 2 a file could not be read as a workbook (or a bad framework).
     """
+    if not files:
+        if criteria is None:
+            raise click.UsageError("give workbooks to check, or --criteria FILE to check a framework file alone")
+        from audit.framework import load_framework
+
+        fw = load_framework(criteria)
+        click.echo(f"{criteria}: a valid criteria framework ({len(fw.criteria)} criteria in {len(fw.themes)} themes)")
+        return
     from audit.validate import load_audit
 
     data = load_audit(list(files), criteria, password=_password(password_env))
@@ -445,4 +454,16 @@ def sample(out_dir: str, criteria: str | None, seed: int) -> None:
     from audit.sample import write_sample_data
 
     for path in write_sample_data(out_dir, load_framework(criteria), seed=seed):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace notebooks already in OUT_DIR.")
+@_friendly
+def notebooks(out_dir: str, force: bool) -> None:
+    """Copy the report notebooks to OUT_DIR, to open in JupyterLab (set `source` in each to your workbooks)."""
+    from audit.notebooks_copy import copy_notebooks
+
+    for path in copy_notebooks(Path(out_dir), force=force):
         click.echo(f"wrote {path}")

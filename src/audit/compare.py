@@ -24,15 +24,15 @@ even when it spans the end of a quarter.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from audit.errors import AuditError
-from audit.framework import SAFE_LOADER, Framework
+from audit.errors import AuditError, SettingsFileError
+from audit.framework import Framework
+from audit.safe_yaml import YamlRefused, load_yaml
 from audit.score import score_criteria, score_themes
 from audit.settings import finding_rules, round_gap_days
 from audit.statistics import clear_after_holm, cluster_interval, one_sample_p, two_sample_p
@@ -208,15 +208,13 @@ def read_national(path: str | Path, fw: Framework) -> NationalFigures:
 
     IDs are criterion or theme IDs (any case); values are percentages from 0 to 100.
     """
-    import yaml
-
     path = Path(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # YAML reads JSON too
+        raw = load_yaml(path.read_bytes())  # YAML reads JSON too
     except OSError as exc:
-        raise AuditError(f"{path}: cannot read the national figures ({exc.strerror})") from None
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise AuditError(f"{path}: national figures are not valid YAML or JSON ({exc})") from None
+        raise SettingsFileError(f"{path}: cannot read the national figures ({exc.strerror})") from None
+    except YamlRefused as exc:
+        raise SettingsFileError(f"{path}: national figures refused: {exc}") from None
     if not isinstance(raw, dict):
         raise AuditError(f"{path}: national figures should map criterion IDs to percentages, such as V1: 41.5")
     source = str(raw.pop("source", "") or "national figure")

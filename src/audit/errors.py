@@ -17,6 +17,12 @@ class FrameworkError(AuditError):
     exit_code = 2
 
 
+class SettingsFileError(AuditError):
+    """A YAML or JSON file the user supplies (national figures) cannot be read at all (exit status 2)."""
+
+    exit_code = 2
+
+
 class WorkbookError(AuditError):
     """A file cannot be read as a workbook at all (exit status 2)."""
 

@@ -1,4 +1,4 @@
-"""The criteria framework: a YAML file in templates/criteria/ read into plain dataclasses.
+"""The criteria framework: a YAML file (the default in audit/data/criteria/) read into plain dataclasses.
 
 Nothing about the audit's questions, answers or grades is hard-coded: another
 JTAI theme is another YAML file passed as ``--criteria``.
@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from audit.errors import FrameworkError
+from audit.framework_rules import fold, rule_problems
+from audit.framework_schema import schema_problems
+from audit.resources import DEFAULT_CRITERIA
+from audit.safe_yaml import SAFE_LOADER, YamlRefused, load_yaml
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-DEFAULT_CRITERIA = TEMPLATES_DIR / "criteria" / "jtai_domestic_abuse.yml"
-#: libyaml's safe loader where PyYAML was built with it (ten times faster), else the pure-Python one:
-#: both build only plain data, never objects.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-CRITERION_ID = re.compile(r"^[A-Za-z]+\d+$")
+__all__ = ["DEFAULT_CRITERIA", "SAFE_LOADER", "Framework", "load_framework"]
+MAX_SHOWN = 20  # problems listed for one file; the rest are counted
 CANONICAL_ANSWERS = ("Yes", "Partly", "No", "N/A")
 
 
@@ -110,133 +106,73 @@ class Framework:
         return self.synonyms.get(_fold(value))
 
 
-def _fold(text: str) -> str:
-    return " ".join(str(text).split()).casefold()
+_fold = fold
 
 
-def _need(data: dict, key: str, where: str, kind: type | tuple[type, ...]) -> Any:
-    if key not in data:
-        raise FrameworkError(f"{where}: missing '{key}'")
-    value = data[key]
-    if not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise FrameworkError(f"{where}: '{key}' should be a {names}, got {value!r}")
-    return value
+def _problems(data: object) -> list[str]:
+    """Every way the parsed file breaks the schema or, once of the schema's shape, the framework rules."""
+    if not isinstance(data, dict):
+        return ["(top level): expected a mapping with 'criteria', 'themes' and 'answers'"]
+    return schema_problems(data) or rule_problems(data)
 
 
 def load_framework(path: str | Path | None = None) -> Framework:
-    """Read and check a criteria framework; the default is the JTAI domestic abuse one."""
+    """Read and check a criteria framework; the default is the JTAI domestic abuse one.
+
+    The whole file is checked here, every section a report will use included, so
+    a bad file is refused at once with each problem's key path (exit status 2).
+    """
     path = Path(path) if path else DEFAULT_CRITERIA
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
         raise FrameworkError(f"{path}: cannot read the criteria file ({exc.strerror})") from None
     try:
-        data = yaml.load(raw_bytes, Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise FrameworkError(f"{path}: expected a mapping with 'criteria', 'themes' and 'answers'")
-    where = str(path)
+        data = load_yaml(raw_bytes)
+    except YamlRefused as exc:
+        raise FrameworkError(f"{path}: {exc}") from None
+    problems = _problems(data)
+    if problems:
+        shown = problems[:MAX_SHOWN]
+        if len(problems) > MAX_SHOWN:
+            shown.append(f"... and {len(problems) - MAX_SHOWN} more")
+        raise FrameworkError(f"{path}: not a valid criteria framework:\n  " + "\n  ".join(shown))
 
-    agencies = {str(k): str(v) for k, v in _need(data, "agencies", where, dict).items()}
-    themes = []
-    for i, t in enumerate(_need(data, "themes", where, list)):
-        tw = f"{where}: themes[{i}]"
-        if not isinstance(t, dict):
-            raise FrameworkError(f"{tw}: expected a mapping")
-        themes.append(
-            Theme(
-                id=str(_need(t, "id", tw, str)),
-                number=int(t.get("number", i + 1)),
-                label=str(_need(t, "label", tw, str)),
-                description=" ".join(str(t.get("description", "")).split()),
-            )
+    agencies = {str(k): str(v) for k, v in data["agencies"].items()}
+    themes = tuple(
+        Theme(
+            id=t["id"],
+            number=int(t.get("number", i + 1)),
+            label=t["label"],
+            description=" ".join(str(t.get("description", "")).split()),
         )
-    theme_ids = {t.id for t in themes}
-    if len(theme_ids) != len(themes):
-        raise FrameworkError(f"{where}: theme IDs must be unique")
-
+        for i, t in enumerate(data["themes"])
+    )
     criteria = []
-    for i, c in enumerate(_need(data, "criteria", where, list)):
-        cw = f"{where}: criteria[{i}]"
-        if not isinstance(c, dict):
-            raise FrameworkError(f"{cw}: expected a mapping")
-        cid = str(_need(c, "id", cw, str))
-        cw = f"{where}: criterion {cid}"
-        if not CRITERION_ID.match(cid):
-            raise FrameworkError(f"{cw}: an ID is letters then digits, such as V1")
-        theme = str(_need(c, "theme", cw, str))
-        if theme not in theme_ids:
-            raise FrameworkError(f"{cw}: theme '{theme}' is not one of {sorted(theme_ids)}")
-        cagencies = tuple(str(a) for a in _need(c, "agencies", cw, list))
+    for c in data["criteria"]:
         shares = c.get("shares") or {}
-        sfrom = tuple(str(a) for a in shares.get("from", []))
-        sto = tuple(str(a) for a in shares.get("to", []))
-        for a in (*cagencies, *sfrom, *sto):
-            if a not in agencies:
-                raise FrameworkError(f"{cw}: agency '{a}' is not one of {sorted(agencies)}")
-        key = c.get("key", False)
-        if not isinstance(key, bool):
-            raise FrameworkError(f"{cw}: 'key' should be true or false")
         criteria.append(
             Criterion(
-                id=cid,
-                label=str(_need(c, "label", cw, str)),
-                question=" ".join(str(_need(c, "question", cw, str)).split()),
-                theme=theme,
-                agencies=cagencies,
-                key=key,
-                shares_from=sfrom,
-                shares_to=sto,
+                id=c["id"],
+                label=c["label"],
+                question=" ".join(c["question"].split()),
+                theme=c["theme"],
+                agencies=tuple(c["agencies"]),
+                key=c.get("key", False),
+                shares_from=tuple(shares.get("from", [])),
+                shares_to=tuple(shares.get("to", [])),
             )
         )
-    if not criteria:
-        raise FrameworkError(f"{where}: the framework has no criteria")
-    ids = [c.id.upper() for c in criteria]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise FrameworkError(f"{where}: criterion IDs must be unique; repeated: {', '.join(dupes)}")
-
-    answers = _need(data, "answers", where, dict)
-    if set(answers) != set(CANONICAL_ANSWERS):
-        raise FrameworkError(f"{where}: 'answers' must define exactly {', '.join(CANONICAL_ANSWERS)}")
     points: dict[str, float | None] = {}
     synonyms: dict[str, str] = {}
-    for canon, spec in answers.items():
-        aw = f"{where}: answers.{canon}"
-        if not isinstance(spec, dict):
-            raise FrameworkError(f"{aw}: expected 'points' and 'accept'")
+    for canon, spec in data["answers"].items():
         p = spec.get("points")
-        if p is not None and not isinstance(p, (int, float)):
-            raise FrameworkError(f"{aw}: 'points' should be a number or null")
         points[canon] = None if p is None else float(p)
-        for spelling in [canon, *_need(spec, "accept", aw, list)]:
-            folded = _fold(spelling)
-            if synonyms.get(folded, canon) != canon:
-                raise FrameworkError(f"{aw}: '{spelling}' is also accepted for {synonyms[folded]}")
-            synonyms[folded] = canon
-
-    grades = _need(data, "grades", where, dict)
-    bands = []
-    for i, b in enumerate(_need(grades, "bands", f"{where}: grades", list)):
-        bw = f"{where}: grades.bands[{i}]"
-        bands.append(GradeBand(str(_need(b, "grade", bw, str)), float(_need(b, "min", bw, (int, float)))))
-    if (
-        [b.min for b in bands] != sorted((b.min for b in bands), reverse=True)
-        or not bands
-        or bands[-1].min > 0
-    ):
-        raise FrameworkError(f"{where}: grade bands go from best to worst, and the last starts at 0")
-    cap = str(grades.get("key_no_cap", bands[-1].grade))
-    if cap not in {b.grade for b in bands}:
-        raise FrameworkError(f"{where}: grades.key_no_cap '{cap}' is not a grade")
-
-    aliases = {}
-    for alias, agency in (data.get("agency_aliases") or {}).items():
-        if str(agency) not in agencies:
-            raise FrameworkError(f"{where}: agency_aliases: '{alias}' points at unknown agency '{agency}'")
-        aliases[_fold(alias)] = str(agency)
+        for spelling in [canon, *spec["accept"]]:
+            synonyms[_fold(spelling)] = canon
+    bands = tuple(GradeBand(b["grade"], float(b["min"])) for b in data["grades"]["bands"])
+    cap = data["grades"].get("key_no_cap", bands[-1].grade)
+    aliases = {_fold(alias): agency for alias, agency in (data.get("agency_aliases") or {}).items()}
     for aid, label in agencies.items():
         aliases[_fold(aid)] = aliases[_fold(aid.replace("_", " "))] = aliases[_fold(label)] = aid
 
@@ -254,12 +190,12 @@ def load_framework(path: str | Path | None = None) -> Framework:
         "grades",
     }
     return Framework(
-        id=str(_need(data, "id", where, str)),
-        title=str(_need(data, "title", where, str)),
-        version=str(_need(data, "version", where, (str, int, float))),
+        id=data["id"],
+        title=data["title"],
+        version=str(data["version"]),
         path=path.resolve(),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
-        themes=tuple(themes),
+        themes=themes,
         criteria=tuple(criteria),
         agencies=agencies,
         points=points,

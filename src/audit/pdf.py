@@ -1,6 +1,6 @@
 """A report's PDF: the same HTML page, laid out on A4 by WeasyPrint.
 
-The page's own print stylesheet (templates/report/report.css, ``@page`` and
+The page's own print stylesheet (audit/data/report/report.css, ``@page`` and
 ``@media print``) sets the paper, margins and "Page X of Y". The PDF is tagged
 (PDF/UA-1: structure tree, alt text for charts, document language and title)
 so screen readers can read it, and WeasyPrint is only allowed ``data:`` and

@@ -1,6 +1,6 @@
 """Reports for one area: run the report notebook, publish it as HTML, write the area's data files.
 
-The notebook (notebooks/area_report.ipynb) is the report's source: papermill
+The notebook (area_report.ipynb, shipped in the package; notebooks/ in a checkout) is the report's source: papermill
 runs it with the area's parameters and nbconvert turns its outputs, never its
 code, into one self-contained HTML file.
 """
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import ReportError
-from audit.framework import TEMPLATES_DIR, Framework
+from audit.framework import Framework
+from audit.resources import NOTEBOOKS_DIR, REPORT_TEMPLATES_DIR
 from audit.restricted import OWNER_ONLY, RESTRICTED, Access, make_folder, open_file, write_file
 from audit.summarise import AreaResult, summary_dict
 
-NOTEBOOKS_DIR = TEMPLATES_DIR.parent / "notebooks"
 AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_report.ipynb"
 NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national_summary.ipynb"
-REPORT_TEMPLATE = TEMPLATES_DIR / "report" / "area_report.html.j2"
+REPORT_TEMPLATE = REPORT_TEMPLATES_DIR / "area_report.html.j2"
 
 
 _UMASK = os.umask(0)

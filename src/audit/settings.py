@@ -3,6 +3,9 @@
 The framework YAML holds them as data (sections ``findings``, ``moderation``,
 ``rounds`` and ``age_focus``), so another framework can set its own without a
 code change. Each section is optional; a missing key takes the default here.
+The sections' types, ranges and references are checked when the file is loaded
+(``framework_schema`` and ``framework_rules``); the checks here guard frameworks
+built in code.
 """
 
 from __future__ import annotations
