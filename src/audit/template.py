@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from audit.framework import CANONICAL_ANSWERS, Framework
 from audit.load import CASES_SHEET, FIELDS
+from audit.xlsx_text import FORMULA_LEADS, put
 
 FIXED_COLUMNS = tuple(FIELDS.values())
 FREE_TEXT_COLUMNS = ("Auditor comments",)
@@ -95,9 +96,9 @@ def write_template(path: str | Path, framework: Framework, rows: int = 40) -> Pa
 
 def write_cases_header(ws: Worksheet, title: str, columns: Sequence[str]) -> None:
     """Title in row 1, row 2 blank, bold wrapped headers in row 3, widths and frozen panes."""
-    ws.cell(TITLE_ROW, 1, title).font = _TITLE_FONT
+    put(ws, TITLE_ROW, 1, title).font = _TITLE_FONT
     for i, name in enumerate(columns, start=1):
-        cell = ws.cell(HEADER_ROW, i, name)
+        cell = put(ws, HEADER_ROW, i, name)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -110,17 +111,35 @@ def write_cases_header(ws: Worksheet, title: str, columns: Sequence[str]) -> Non
 def _list_formula(wb: Workbook, name: str, values: Sequence[str]) -> str:
     """A list validation's formula1: inline if Excel allows it, else a named range on a hidden sheet."""
     inline = ",".join(values)
-    if len(inline) + 2 <= _INLINE_LIST_LIMIT and not any("," in v or '"' in v for v in values):
+    if len(inline) + 2 <= _INLINE_LIST_LIMIT and all(_plain(v) for v in values):
         return f'"{inline}"'
     lists = wb[LISTS_SHEET] if LISTS_SHEET in wb.sheetnames else wb.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
     col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value is not None else 1
     letter = get_column_letter(col)
     for r, v in enumerate(values, start=1):
-        lists.cell(r, col, v)
+        put(lists, r, col, v)
     ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${len(values)}"
     wb.defined_names[name] = DefinedName(name, attr_text=ref)
     return name
+
+
+def _plain(value: str) -> bool:
+    """Framework text safe inside an inline list: no comma or quote to break out of it, nothing odd.
+
+    Anything else goes to the hidden Lists sheet, where it is a cell written as text.
+    """
+    return (
+        value == value.strip()
+        and value.isprintable()
+        and not any(ch in value for ch in ',"')
+        and not value.startswith(FORMULA_LEADS)
+    )
+
+
+def _message(text: str) -> str:
+    """A validation message within Excel's 255-character limit (a longer one makes Excel repair the file)."""
+    return text if len(text) <= _INLINE_LIST_LIMIT else text[: _INLINE_LIST_LIMIT - 3] + "..."
 
 
 def _add_validations(
@@ -160,7 +179,7 @@ def _add_validations(
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="Not an age band",
-            error="Choose one of: " + ", ".join(framework.age_bands),
+            error=_message("Choose one of: " + ", ".join(framework.age_bands)),
         )
         ages.add(span("Age band"))
         ws.add_data_validation(ages)
@@ -171,7 +190,7 @@ def _add_validations(
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Not a grade",
-        error="Choose one of: " + ", ".join(framework.grades),
+        error=_message("Choose one of: " + ", ".join(framework.grades)),
     )
     grades.add(span("Overall grade"))
     ws.add_data_validation(grades)
@@ -193,7 +212,7 @@ def _add_validations(
         allow_blank=True,
         showInputMessage=True,
         promptTitle="Agencies involved",
-        prompt="Separate with commas, e.g. " + ", ".join(list(framework.agencies.values())[:3]),
+        prompt=_message("Separate with commas, e.g. " + ", ".join(list(framework.agencies.values())[:3])),
     )
     agencies.add(span("Agencies involved"))
     ws.add_data_validation(agencies)
@@ -264,7 +283,7 @@ def write_instructions_sheet(wb: Workbook, framework: Framework) -> Worksheet:
     ws = wb.create_sheet(INSTRUCTIONS_SHEET)
     ws.column_dimensions["A"].width = 110
     for r, (text, heading) in enumerate(instructions_lines(framework), start=1):
-        cell = ws.cell(r, 1, text or None)
+        cell = put(ws, r, 1, text or None)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if heading:
             cell.font = _TITLE_FONT if r == 1 else _BOLD
@@ -277,7 +296,7 @@ def write_criteria_sheet(wb: Workbook, framework: Framework) -> Worksheet:
     headers = ("ID", "Criterion", "Theme", "Question", "Agencies", "Key criterion")
     widths = (6, 34, 34, 70, 34, 13)
     for i, (name, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = ws.cell(1, i, name)
+        cell = put(ws, 1, i, name)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -291,7 +310,7 @@ def write_criteria_sheet(wb: Workbook, framework: Framework) -> Worksheet:
             "Yes" if c.key else "No",
         )
         for i, v in enumerate(values, start=1):
-            ws.cell(r, i, v).alignment = _WRAP_TOP
+            put(ws, r, i, v).alignment = _WRAP_TOP
     ws.freeze_panes = "B2"
     return ws
 
