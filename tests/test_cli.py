@@ -124,3 +124,16 @@ def test_help_imports_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_template_refuses_an_existing_file_unless_forced(run, tmp_path):
+    path = tmp_path / "audit.xlsx"
+    path.write_bytes(b"filled in")
+    result = run("template", str(path))
+    assert result.exit_code == 2
+    assert "audit.xlsx: already exists" in result.output and "--force" in result.output
+    assert path.read_bytes() == b"filled in"
+    result = run("template", str(path), "--force")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes()[:2] == b"PK"
+    assert run("template", str(tmp_path / "b.xlsx"), "--rows", "0").exit_code == 2  # a usage error, not a traceback

@@ -183,14 +183,19 @@ def score(
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @criteria_option
-@click.option("--rows", default=40, show_default=True, help="Case rows with dropdowns.")
+@click.option("--rows", default=40, show_default=True, type=click.IntRange(1, 50_000), help="Case rows with dropdowns.")
+@click.option("--force", is_flag=True, help="Replace PATH if it exists (by default an existing file is left alone).")
 @_friendly
-def template(path: str, criteria: str | None, rows: int) -> None:
-    """Write a blank audit workbook for auditors to fill in."""
+def template(path: str, criteria: str | None, rows: int, force: bool) -> None:
+    """Write a blank audit workbook for auditors to fill in.
+
+    An existing PATH (perhaps a filled-in workbook) is refused with exit status 2
+    unless --force is given. The file is written beside PATH and renamed into place.
+    """
     from audit.framework import load_framework
     from audit.template import write_template
 
-    click.echo(f"wrote {write_template(path, load_framework(criteria), rows=rows)}")
+    click.echo(f"wrote {write_template(path, load_framework(criteria), rows=rows, overwrite=force)}")
 
 
 @main.command()

@@ -10,7 +10,10 @@ write and why, so the workbook can be handed out on its own.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +25,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from audit.errors import AuditError
 from audit.framework import CANONICAL_ANSWERS, Framework
 from audit.load import CASES_SHEET, FIELDS
 from audit.xlsx_text import FORMULA_LEADS, put
@@ -64,6 +68,16 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 # Excel limits an inline list (formula1 of a list validation) to 255 characters.
 _INLINE_LIST_LIMIT = 255
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+class OutputExistsError(AuditError):
+    """The file to write exists already and replacing it was not asked for (exit status 2)."""
+
+    exit_code = 2
+
+
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -72,11 +86,16 @@ def case_columns(framework: Framework) -> list[str]:
     return [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *(c.header for c in framework.criteria)]
 
 
-def write_template(path: str | Path, framework: Framework, rows: int = 40) -> Path:
-    """Write a blank audit workbook with ``rows`` empty case rows; return its path."""
+def write_template(path: str | Path, framework: Framework, rows: int = 40, *, overwrite: bool = False) -> Path:
+    """Write a blank audit workbook with ``rows`` empty case rows; return its path.
+
+    An existing file (perhaps a filled-in workbook) is refused unless ``overwrite``.
+    """
     if rows < 1:
         raise ValueError("a template needs at least one case row")
     path = Path(path)
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise _refused(path)
     wb = Workbook()
     ws = wb.active
     ws.title = CASES_SHEET
@@ -90,7 +109,7 @@ def write_template(path: str | Path, framework: Framework, rows: int = 40) -> Pa
     _add_validations(wb, ws, framework, columns, last_row)
     write_instructions_sheet(wb, framework)
     write_criteria_sheet(wb, framework)
-    save_stable(wb, path)
+    save_stable(wb, path, overwrite=overwrite)
     return path
 
 
@@ -315,19 +334,53 @@ def write_criteria_sheet(wb: Workbook, framework: Framework) -> Worksheet:
     return ws
 
 
-def save_stable(wb: Workbook, path: Path) -> None:
-    """Save with fixed timestamps so the same workbook gives the same bytes."""
+def save_stable(wb: Workbook, path: Path, *, overwrite: bool = True) -> None:
+    """Save with fixed timestamps, so the same workbook gives the same bytes, written atomically.
+
+    The file is written beside the target and renamed into place, so a failed run
+    never leaves half a workbook. Without ``overwrite`` an existing file is refused
+    (:class:`OutputExistsError`) and never replaced, even one that appears while writing.
+    """
     wb.properties.created = FIXED_TIMESTAMP
     wb.properties.modified = FIXED_TIMESTAMP
     wb.properties.creator = "audit toolkit"
+    buf = io.BytesIO()
+    wb.save(buf)
+    _write_beside(path, _fix_zip_times(buf.getvalue()), overwrite)
+
+
+def _refused(path: Path) -> OutputExistsError:
+    return OutputExistsError(f"{path.name}: already exists; it was left as it is (use --force to replace it)")
+
+
+def _write_beside(path: Path, data: bytes, overwrite: bool) -> None:
+    """Write to a temporary file in the target's folder, then rename (or, to never replace, hard-link) it."""
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise _refused(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    _fix_zip_times(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        if overwrite:
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)  # fails if the target exists: an atomic "create, never replace"
+        except FileExistsError:
+            raise _refused(path) from None
+        except OSError:  # a file system without hard links: check, then rename
+            if path.exists():
+                raise _refused(path) from None
+            os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
-def _fix_zip_times(path: Path) -> None:
+def _fix_zip_times(xlsx: bytes) -> bytes:
     """Rewrite the zip with fixed times in entries and properties (both default to now)."""
-    with zipfile.ZipFile(path) as src:
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src:
         entries = [(info.filename, src.read(info)) for info in src.infolist()]
     # openpyxl sets the modified time to now while saving, whatever it was before.
     stamp_text = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
@@ -339,9 +392,11 @@ def _fix_zip_times(path: Path) -> None:
         for name, data in entries
     ]
     stamp = FIXED_TIMESTAMP.timetuple()[:6]
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             dst.writestr(info, data)
+    return out.getvalue()
