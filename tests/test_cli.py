@@ -34,7 +34,7 @@ def test_validate_lists_problems_with_cells_and_exits_1(run, make_workbook, fram
     v1 = framework.criterion_ids.index("V1") + 6  # six fixed columns before the criteria
     col = chr(65 + v1)
     assert f"north.xlsx: Cases!{col}2: error: answer to V1 should be Yes, Partly, No or N/A" in result.output
-    assert "north.xlsx: Cases!A2: error: row excluded: Case ID C1 appears 2 times" in result.output
+    assert "north.xlsx: Cases!A2: error: row excluded: the Case ID appears 2 times in Testshire" in result.output
     assert "north.xlsx: Cases!A3: error: row excluded" in result.output
 
 
