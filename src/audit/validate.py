@@ -296,6 +296,8 @@ def _finalise(records: list[dict[str, Any]], fw: Framework, spelling: dict[str, 
 
     A Case ID need only be unique within its audit round, since a later round may
     audit the same case again. ``spelling`` carries area spellings from one sheet to the next.
+    The records keep their private keys (``_id_cell``, ``_area_cell``, ``_blanks``) for the
+    checks in row_checks.py; :func:`cases_frame` keeps only the standard columns.
     """
     problems: list[Problem] = []
 
