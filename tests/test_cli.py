@@ -137,3 +137,5 @@ def test_template_refuses_an_existing_file_unless_forced(run, tmp_path):
     assert result.exit_code == 0, result.output
     assert path.read_bytes()[:2] == b"PK"
     assert run("template", str(tmp_path / "b.xlsx"), "--rows", "0").exit_code == 2  # a usage error, not a traceback
+    below_a_file = run("template", str(path / "c.xlsx"), "--force")
+    assert below_a_file.exit_code == 2 and "c.xlsx: cannot write the file" in below_a_file.output

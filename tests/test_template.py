@@ -178,7 +178,7 @@ def test_written_atomically_beside_the_target(tmp_path: Path, framework: Framewo
 
     target.write_bytes(b"old")
     monkeypatch.setattr(template.os, "replace", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(template.OutputWriteError, match="t.xlsx: cannot write the file .No space left on device."):
         write_template(target, framework, overwrite=True)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]

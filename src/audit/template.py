@@ -78,6 +78,12 @@ class OutputExistsError(AuditError):
     exit_code = 2
 
 
+class OutputWriteError(AuditError):
+    """The workbook could not be written where asked (a missing or read-only folder, a full disk)."""
+
+    exit_code = 2
+
+
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -355,6 +361,13 @@ def _refused(path: Path) -> OutputExistsError:
 
 def _write_beside(path: Path, data: bytes, overwrite: bool) -> None:
     """Write to a temporary file in the target's folder, then rename (or, to never replace, hard-link) it."""
+    try:
+        _place(path, data, overwrite)
+    except OSError as exc:
+        raise OutputWriteError(f"{path.name}: cannot write the file ({exc.strerror or type(exc).__name__})") from None
+
+
+def _place(path: Path, data: bytes, overwrite: bool) -> None:
     if not overwrite and (path.exists() or path.is_symlink()):
         raise _refused(path)
     path.parent.mkdir(parents=True, exist_ok=True)
