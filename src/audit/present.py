@@ -296,7 +296,7 @@ def data_quality(result: AreaResult) -> Fragment:
             ]
         )
         parts.append(table(frame, f"Rows left out, {result.area}"))
-    from audit.row_checks import blank_subject
+    from audit.row_checks import BLANK_FIELDS, blank_subject
 
     # Blank cells are counted per column rather than listed one by one: there may be hundreds.
     blanks: dict[tuple[str | None, str], list[str]] = {}
@@ -310,6 +310,7 @@ def data_quality(result: AreaResult) -> Fragment:
     if blanks:
         n_blank = sum(len(cells) for cells in blanks.values())
         labels = {c.id: c.header for c in result.framework.criteria}
+        order = {s: i for i, s in enumerate([*BLANK_FIELDS.values(), *labels])}
         frame = pd.DataFrame(
             [
                 {
@@ -318,7 +319,9 @@ def data_quality(result: AreaResult) -> Fragment:
                     "Blank cells": len(cells),
                     "Cells": ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else ""),
                 }
-                for (sheet, subject), cells in blanks.items()
+                for (sheet, subject), cells in sorted(
+                    blanks.items(), key=lambda kv: (kv[0][0] != "Cases", order.get(kv[0][1], len(order)))
+                )
             ]
         )
         parts.append(
