@@ -185,6 +185,7 @@ def test_one_row_area_among_big_areas_flagged(make_workbook, framework):
         ("Area 1", "Area 2"),
         ("Bury", "Burt"),
         ("Amberlow Vale", "Brackenholt Moor", "Cindersey Fen"),
+        ("Hollowmere Vale", "Hollowmere Dale"),  # close, but each a full sample: two real areas
     ],
 )
 def test_genuinely_different_names_not_flagged(make_workbook, framework, names):

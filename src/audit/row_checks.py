@@ -31,6 +31,10 @@ MAX_EDIT_SHARE = 0.2
 # An area with this many rows or fewer, in a workbook whose other areas have at least MANY rows (median), is odd.
 FEW = 2
 MANY = 10
+# Two real areas can have names two letters apart (Herefordshire, Hertfordshire), but each then has a full
+# sample; a mistyped name has a few rows beside many. So a close name is odd only with FEW rows or fewer,
+# or at most 1/LOPSIDED of the other's.
+LOPSIDED = 4
 # Words that tell real areas apart (North/South Tyneside, East/West Sussex): a difference in them is no typo.
 DISTINGUISHING_WORDS = frozenset(
     (
@@ -107,9 +111,9 @@ def _rows(n: int) -> str:
 def area_name_problems(records: Sequence[dict[str, Any]]) -> list[Problem]:
     """Warnings for areas that look like a mistyped name of another area.
 
-    An area is odd when its name is within a couple of edits of another area's
-    name in the same run (the one with fewer rows is the odd one), or when it has
-    one or two rows in a workbook whose other areas have many. Each warning names
+    An area is odd when its name is within a couple of edits of the name of an
+    area in the same run with many more rows, or when it has one or two rows in a
+    workbook whose other areas have many. Each warning names
     both areas and lists the Area cells of the odd rows, one warning per sheet.
     """
     by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -118,8 +122,9 @@ def area_name_problems(records: Sequence[dict[str, Any]]) -> list[Problem]:
             by_area[rec["area"]].append(rec)
     odd: dict[str, str] = {}  # odd area -> the sentence that says why
     for a, b in combinations(by_area, 2):
-        if _similar(a, b):
-            small, big = (b, a) if len(by_area[b]) <= len(by_area[a]) else (a, b)
+        small, big = (b, a) if len(by_area[b]) <= len(by_area[a]) else (a, b)
+        n_small, n_big = len(by_area[small]), len(by_area[big])
+        if (n_small <= FEW or n_small * LOPSIDED <= n_big) and _similar(a, b):
             odd.setdefault(
                 small,
                 f"the area name {small!r} ({_rows(len(by_area[small]))}) is very like {big!r} "
