@@ -34,7 +34,7 @@ def test_validate_lists_problems_with_cells_and_exits_1(run, make_workbook, fram
     v1 = framework.criterion_ids.index("V1") + 6  # six fixed columns before the criteria
     col = chr(65 + v1)
     assert f"north.xlsx: Cases!{col}2: error: answer to V1 should be Yes, Partly, No or N/A" in result.output
-    assert "north.xlsx: Cases!A2: error: row excluded: Case ID C1 appears 2 times" in result.output
+    assert "north.xlsx: Cases!A2: error: row excluded: the Case ID appears 2 times in Testshire" in result.output
     assert "north.xlsx: Cases!A3: error: row excluded" in result.output
 
 
@@ -124,3 +124,18 @@ def test_help_imports_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_template_refuses_an_existing_file_unless_forced(run, tmp_path):
+    path = tmp_path / "audit.xlsx"
+    path.write_bytes(b"filled in")
+    result = run("template", str(path))
+    assert result.exit_code == 2
+    assert "audit.xlsx: already exists" in result.output and "--force" in result.output
+    assert path.read_bytes() == b"filled in"
+    result = run("template", str(path), "--force")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes()[:2] == b"PK"
+    assert run("template", str(tmp_path / "b.xlsx"), "--rows", "0").exit_code == 2  # a usage error, not a traceback
+    below_a_file = run("template", str(path / "c.xlsx"), "--force")
+    assert below_a_file.exit_code == 2 and "c.xlsx: cannot write the file" in below_a_file.output

@@ -136,3 +136,49 @@ def test_same_input_same_bytes(tmp_path: Path, framework: Framework) -> None:
     a = write_template(tmp_path / "a.xlsx", framework)
     b = write_template(tmp_path / "b.xlsx", framework)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_existing_file_is_refused_and_left_as_it_is(tmp_path: Path, framework: Framework) -> None:
+    from audit.template import OutputExistsError
+
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(b"an auditor's filled-in workbook")
+    with pytest.raises(OutputExistsError, match="filled.xlsx: already exists"):
+        write_template(filled, framework)
+    assert filled.read_bytes() == b"an auditor's filled-in workbook"
+    assert write_template(filled, framework, overwrite=True) == filled
+    assert openpyxl.load_workbook(filled)["Cases"]["A3"].value == "Case ID"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["filled.xlsx"]  # no temporary file left
+
+
+def test_written_atomically_beside_the_target(tmp_path: Path, framework: Framework, monkeypatch) -> None:
+    """The workbook goes to a temporary file in the same folder and is renamed into place; a failure
+    while writing leaves the old file whole and no temporary file behind."""
+    import os
+
+    import audit.template as template
+
+    target = tmp_path / "t.xlsx"
+    target.write_bytes(b"old")
+    renames = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        renames.append((Path(src).parent, Path(src).name, Path(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(template.os, "replace", spy)
+    write_template(target, framework, overwrite=True)
+    assert len(renames) == 1
+    folder, tmp_name, dst = renames[0]
+    assert folder == tmp_path and dst == target and tmp_name.startswith(".t.xlsx.")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    target.write_bytes(b"old")
+    monkeypatch.setattr(template.os, "replace", fail)
+    with pytest.raises(template.OutputWriteError, match="t.xlsx: cannot write the file .No space left on device."):
+        write_template(target, framework, overwrite=True)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]

@@ -177,13 +177,26 @@ def main() -> None:
 @criteria_option
 @password_option
 @limits_options
-@click.option("--strict", is_flag=True, help="Count warnings as problems too.")
+@click.option("--strict", is_flag=True, help="Count warnings as problems too (exit status 1 if there are any).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per problem (many blank cells of one column grouped); json: a list of every problem.",
+)
 @_friendly
-def validate(files: tuple[str, ...], criteria: str | None, password_env: str | None, strict: bool) -> None:
+def validate(
+    files: tuple[str, ...], criteria: str | None, password_env: str | None, strict: bool, output_format: str
+) -> None:
     """Check audit workbooks and list every problem by file, sheet and cell.
 
     With --criteria and no workbooks, check the criteria framework file alone.
-    Exit status: 0 clean, 1 problems found, 2 a file could not be read as a workbook (or a bad framework).
+    Exit status: 0 clean, 1 problems found (with --strict, warnings too), 2 a file
+    could not be read as a workbook (or a bad framework). With --format json, standard
+    output is a JSON list of every problem ({file, sheet, cell, severity, message, area}),
+    each blank cell included; the totals line goes to standard error in both formats.
     """
     if not files:
         if criteria is None:
@@ -193,13 +206,24 @@ def validate(files: tuple[str, ...], criteria: str | None, password_env: str | N
         fw = load_framework(criteria)
         click.echo(f"{criteria}: a valid criteria framework ({len(fw.criteria)} criteria in {len(fw.themes)} themes)")
         return
+    from audit.row_checks import grouped_lines
     from audit.validate import load_audit
 
     data = load_audit(list(files), criteria, password=_password(password_env))
-    for name, exc in data.failed.items():
-        click.echo(f"{exc}" if str(exc).startswith(name) else f"{name}: {exc}")
-    for p in data.problems:
-        click.echo(str(p))
+    if output_format == "json":
+        import json
+
+        from audit.errors import Problem
+
+        keys = ("file", "sheet", "cell", "severity", "message", "area")  # no case_id: a Case ID is a cell's value
+        unread = [Problem(name, None, None, str(exc)) for name, exc in data.failed.items()]
+        listed = [{k: getattr(p, k) for k in keys} for p in [*unread, *data.problems]]
+        click.echo(json.dumps(listed, indent=1))
+    else:
+        for name, exc in data.failed.items():
+            click.echo(_failure_line(name, exc))
+        for line in grouped_lines(data.problems):
+            click.echo(line)
     counted = data.problems if strict else data.errors
     n_rows = len(data.cases)
     click.echo(
@@ -310,14 +334,19 @@ def score(
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @criteria_option
-@click.option("--rows", default=40, show_default=True, help="Case rows with dropdowns.")
+@click.option("--rows", default=40, show_default=True, type=click.IntRange(1, 50_000), help="Case rows with dropdowns.")
+@click.option("--force", is_flag=True, help="Replace PATH if it exists (by default an existing file is left alone).")
 @_friendly
-def template(path: str, criteria: str | None, rows: int) -> None:
-    """Write a blank audit workbook for auditors to fill in."""
+def template(path: str, criteria: str | None, rows: int, force: bool) -> None:
+    """Write a blank audit workbook for auditors to fill in.
+
+    An existing PATH (perhaps a filled-in workbook) is refused with exit status 2
+    unless --force is given. The file is written beside PATH and renamed into place.
+    """
     from audit.framework import load_framework
     from audit.template import write_template
 
-    click.echo(f"wrote {write_template(path, load_framework(criteria), rows=rows)}")
+    click.echo(f"wrote {write_template(path, load_framework(criteria), rows=rows, overwrite=force)}")
 
 
 @main.command()

@@ -271,17 +271,19 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
         )
     known_ids = {c.id.upper(): c.id for c in framework.criteria}
     _check_single_header_row(grid, header_row, known_ids)
-    by_header = {fold(h): k for k, h in {**FIELDS, **OPTIONAL_FIELDS}.items()}
+    known = {**FIELDS, **OPTIONAL_FIELDS}
+    by_header = {fold(h): k for k, h in known.items()}
     fields: dict[str, int] = {}
     criteria: dict[str, int] = {}
     free_text: dict[str, int] = {}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
 
-    def claim(key: str, col: int, header: str) -> None:
+    def claim(key: str, col: int, what: str) -> None:
+        # ``what`` names the column by the toolkit's own words, never by the header's text
         if key in seen:
             raise LayoutError(
-                f"{grid.name}: {grid.sheet}!{cell_ref(header_row, col)}: the header {header!r} repeats "
+                f"{grid.name}: {grid.sheet}!{cell_ref(header_row, col)}: {what} repeats "
                 f"the column at {cell_ref(header_row, seen[key])}; keep one column for it"
             )
         seen[key] = col
@@ -304,7 +306,7 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
             continue
         key = by_header.get(fold(header))
         if key:
-            claim(key, col, header)
+            claim(key, col, f"the {known[key]!r} header")
             fields[key] = col
             continue
         m = _HEADER_ID.match(header)
@@ -316,15 +318,15 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
                         grid.name,
                         grid.sheet,
                         ref,
-                        f"header {header!r} starts with criterion ID {m.group(1)!r}, which the framework "
-                        f"{framework.id} {framework.version} does not define; the column was not scored",
+                        "the header starts with what looks like a criterion ID, but not one the framework "
+                        f"{framework.id} {framework.version} defines; the column was not scored",
                     )
                 )
                 continue
-            claim(cid, col, header)
+            claim(cid, col, f"the header for criterion {cid}")
             criteria[cid] = col
             continue
-        claim(fold(header), col, header)
+        claim(fold(header), col, "the header")
         free_text[header] = col
 
     for c in framework.criteria:

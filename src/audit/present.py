@@ -314,7 +314,39 @@ def data_quality(result: AreaResult) -> Fragment:
             ]
         )
         parts.append(table(frame, f"Rows left out, {result.area}"))
-    problems = [p for p in data.problems if not p.message.startswith("row excluded")]
+    from audit.row_checks import BLANK_FIELDS, blank_subject
+
+    # Blank cells are counted per column rather than listed one by one: there may be hundreds.
+    blanks: dict[tuple[str | None, str], list[str]] = {}
+    problems = []
+    for p in data.problems:
+        subject = blank_subject(p)
+        if subject is not None:
+            blanks.setdefault((p.sheet, subject), []).append(p.cell or "")
+        elif not p.message.startswith("row excluded"):
+            problems.append(p)
+    if blanks:
+        n_blank = sum(len(cells) for cells in blanks.values())
+        labels = {c.id: c.header for c in result.framework.criteria}
+        order = {s: i for i, s in enumerate([*BLANK_FIELDS.values(), *labels])}
+        frame = pd.DataFrame(
+            [
+                {
+                    "Column": labels.get(subject, subject),
+                    "Sheet": sheet,
+                    "Blank cells": len(cells),
+                    "Cells": ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else ""),
+                }
+                for (sheet, subject), cells in sorted(
+                    blanks.items(), key=lambda kv: (kv[0][0] != "Cases", order.get(kv[0][1], len(order)))
+                )
+            ]
+        )
+        parts.append(
+            f"<p>{n_blank} cells of cases were left blank. A blank answer is counted as missing, not as No; "
+            "auditors should answer N/A where a criterion does not apply.</p>"
+        )
+        parts.append(table(frame, f"Blank cells by column, {result.area}", numeric=["Blank cells"]))
     if problems:
         frame = pd.DataFrame([{"Where": p.where, "Severity": p.severity, "Problem": p.message} for p in problems])
         parts.append(
@@ -322,7 +354,7 @@ def data_quality(result: AreaResult) -> Fragment:
             "scored; the rest of each case is.</p>"
         )
         parts.append(table(frame, f"Problems found in the workbook, {result.area}"))
-    if not ex and not problems:
+    if not ex and not problems and not blanks:
         parts.append("<p>No problems were found.</p>")
     return Fragment("".join(parts))
 

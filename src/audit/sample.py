@@ -32,6 +32,7 @@ from audit.template import (
     write_cases_header,
     write_instructions_sheet,
 )
+from audit.xlsx_text import put
 
 # Six invented areas (none is an English local authority) and their case ID prefixes.
 AREAS: dict[str, str] = {
@@ -396,7 +397,7 @@ def _write_cases_rows(
             r += 1  # one fully blank row, as when an auditor deletes a case's contents
         for j, v in enumerate(row, start=1):
             if v is not None:
-                ws.cell(r, j, v)
+                put(ws, r, j, v)
         ws.cell(r, date_col).number_format = DATE_FORMAT
         r += 1
 

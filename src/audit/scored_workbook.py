@@ -25,6 +25,7 @@ from audit.findings import IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, assess, s
 from audit.moderation import agreement, grade_comparison, matched
 from audit.statistics import round_or_none
 from audit.summarise import AreaResult
+from audit.xlsx_text import append
 
 # Light tints with dark text; the answer or finding is always written in the cell too.
 FILLS = {
@@ -69,12 +70,11 @@ ACTION_COLUMNS = ("Ref", "Priority", "Criterion", "Finding", "Owner", "Action", 
 
 def _table(ws: Worksheet, header: list[str] | tuple[str, ...], rows: list[list[Any]], widths: dict[str, int]) -> int:
     """Write a header row and rows from the sheet's next row; returns the header's row number."""
-    ws.append(list(header))
-    top = ws.max_row
+    top = append(ws, header)
     for cell in ws[top]:
         cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
     for row in rows:
-        ws.append(row)
+        append(ws, row)
     for i, h in enumerate(header, start=1):
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, widths.get(h, 12))
@@ -101,7 +101,7 @@ def _summary(wb: Workbook, result: AreaResult, found: dict[tuple[str, str], Any]
     fw = result.framework
     ws = wb.create_sheet("Summary")
     dates = sorted(d for d in result.cases["audit_date"] if isinstance(d, dt.date))
-    ws.append([f"{result.area}: case-file audit results"])
+    append(ws, [f"{result.area}: case-file audit results"])
     ws["A1"].font = TITLE
     for label, value in (
         ("Framework", f"{fw.title} ({fw.id}, version {fw.version})"),
@@ -111,10 +111,10 @@ def _summary(wb: Workbook, result: AreaResult, found: dict[tuple[str, str], Any]
         ("How to read it", "% Yes is the share answered Yes among Yes, Partly and No, with its 95% Wilson interval."),
         ("Colours", "Answers and findings are tinted (Yes green, Partly yellow, No red); the words say the same."),
     ):
-        ws.append([label, value])
+        append(ws, [label, value])
         ws.cell(ws.max_row, 1).font = BOLD
-    ws.append([])
-    ws.append(["Results by theme"])
+    append(ws, [])
+    append(ws, ["Results by theme"])
     ws.cell(ws.max_row, 1).font = BOLD
     theme_rows = []
     for t in fw.themes:
@@ -125,8 +125,8 @@ def _summary(wb: Workbook, result: AreaResult, found: dict[tuple[str, str], Any]
     widths = {"Criterion": 40, "Finding": 24, "ID": 14}
     top = _table(ws, SUMMARY_COLUMNS, theme_rows, widths)
     _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("theme", t.id)] for t in fw.themes])
-    ws.append([])
-    ws.append(["Results by criterion"])
+    append(ws, [])
+    append(ws, ["Results by criterion"])
     ws.cell(ws.max_row, 1).font = BOLD
     rows = []
     for c in fw.criteria:
@@ -289,7 +289,7 @@ def _moderation(wb: Workbook, result: AreaResult) -> None:
         rows,
         {"Criterion": 40, "Flag": 50},
     )
-    ws.append([])
+    append(ws, [])
     grades = grade_comparison(pairs, fw)
     _table(
         ws,

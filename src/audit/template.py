@@ -10,7 +10,10 @@ write and why, so the workbook can be handed out on its own.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,8 +25,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from audit.errors import AuditError
 from audit.framework import CANONICAL_ANSWERS, Framework
 from audit.load import CASES_SHEET, FIELDS
+from audit.xlsx_text import FORMULA_LEADS, put
 
 FIXED_COLUMNS = tuple(FIELDS.values())
 FREE_TEXT_COLUMNS = ("Auditor comments",)
@@ -63,6 +68,22 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 # Excel limits an inline list (formula1 of a list validation) to 255 characters.
 _INLINE_LIST_LIMIT = 255
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+class OutputExistsError(AuditError):
+    """The file to write exists already and replacing it was not asked for (exit status 2)."""
+
+    exit_code = 2
+
+
+class OutputWriteError(AuditError):
+    """The workbook could not be written where asked (a missing or read-only folder, a full disk)."""
+
+    exit_code = 2
+
+
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -71,11 +92,16 @@ def case_columns(framework: Framework) -> list[str]:
     return [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *(c.header for c in framework.criteria)]
 
 
-def write_template(path: str | Path, framework: Framework, rows: int = 40) -> Path:
-    """Write a blank audit workbook with ``rows`` empty case rows; return its path."""
+def write_template(path: str | Path, framework: Framework, rows: int = 40, *, overwrite: bool = False) -> Path:
+    """Write a blank audit workbook with ``rows`` empty case rows; return its path.
+
+    An existing file (perhaps a filled-in workbook) is refused unless ``overwrite``.
+    """
     if rows < 1:
         raise ValueError("a template needs at least one case row")
     path = Path(path)
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise _refused(path)
     wb = Workbook()
     ws = wb.active
     ws.title = CASES_SHEET
@@ -89,15 +115,15 @@ def write_template(path: str | Path, framework: Framework, rows: int = 40) -> Pa
     _add_validations(wb, ws, framework, columns, last_row)
     write_instructions_sheet(wb, framework)
     write_criteria_sheet(wb, framework)
-    save_stable(wb, path)
+    save_stable(wb, path, overwrite=overwrite)
     return path
 
 
 def write_cases_header(ws: Worksheet, title: str, columns: Sequence[str]) -> None:
     """Title in row 1, row 2 blank, bold wrapped headers in row 3, widths and frozen panes."""
-    ws.cell(TITLE_ROW, 1, title).font = _TITLE_FONT
+    put(ws, TITLE_ROW, 1, title).font = _TITLE_FONT
     for i, name in enumerate(columns, start=1):
-        cell = ws.cell(HEADER_ROW, i, name)
+        cell = put(ws, HEADER_ROW, i, name)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -110,17 +136,35 @@ def write_cases_header(ws: Worksheet, title: str, columns: Sequence[str]) -> Non
 def _list_formula(wb: Workbook, name: str, values: Sequence[str]) -> str:
     """A list validation's formula1: inline if Excel allows it, else a named range on a hidden sheet."""
     inline = ",".join(values)
-    if len(inline) + 2 <= _INLINE_LIST_LIMIT and not any("," in v or '"' in v for v in values):
+    if len(inline) + 2 <= _INLINE_LIST_LIMIT and all(_plain(v) for v in values):
         return f'"{inline}"'
     lists = wb[LISTS_SHEET] if LISTS_SHEET in wb.sheetnames else wb.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
     col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value is not None else 1
     letter = get_column_letter(col)
     for r, v in enumerate(values, start=1):
-        lists.cell(r, col, v)
+        put(lists, r, col, v)
     ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${len(values)}"
     wb.defined_names[name] = DefinedName(name, attr_text=ref)
     return name
+
+
+def _plain(value: str) -> bool:
+    """Framework text safe inside an inline list: no comma or quote to break out of it, nothing odd.
+
+    Anything else goes to the hidden Lists sheet, where it is a cell written as text.
+    """
+    return (
+        value == value.strip()
+        and value.isprintable()
+        and not any(ch in value for ch in ',"')
+        and not value.startswith(FORMULA_LEADS)
+    )
+
+
+def _message(text: str) -> str:
+    """A validation message within Excel's 255-character limit (a longer one makes Excel repair the file)."""
+    return text if len(text) <= _INLINE_LIST_LIMIT else text[: _INLINE_LIST_LIMIT - 3] + "..."
 
 
 def _add_validations(
@@ -160,7 +204,7 @@ def _add_validations(
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="Not an age band",
-            error="Choose one of: " + ", ".join(framework.age_bands),
+            error=_message("Choose one of: " + ", ".join(framework.age_bands)),
         )
         ages.add(span("Age band"))
         ws.add_data_validation(ages)
@@ -171,7 +215,7 @@ def _add_validations(
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Not a grade",
-        error="Choose one of: " + ", ".join(framework.grades),
+        error=_message("Choose one of: " + ", ".join(framework.grades)),
     )
     grades.add(span("Overall grade"))
     ws.add_data_validation(grades)
@@ -193,7 +237,7 @@ def _add_validations(
         allow_blank=True,
         showInputMessage=True,
         promptTitle="Agencies involved",
-        prompt="Separate with commas, e.g. " + ", ".join(list(framework.agencies.values())[:3]),
+        prompt=_message("Separate with commas, e.g. " + ", ".join(list(framework.agencies.values())[:3])),
     )
     agencies.add(span("Agencies involved"))
     ws.add_data_validation(agencies)
@@ -264,7 +308,7 @@ def write_instructions_sheet(wb: Workbook, framework: Framework) -> Worksheet:
     ws = wb.create_sheet(INSTRUCTIONS_SHEET)
     ws.column_dimensions["A"].width = 110
     for r, (text, heading) in enumerate(instructions_lines(framework), start=1):
-        cell = ws.cell(r, 1, text or None)
+        cell = put(ws, r, 1, text or None)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if heading:
             cell.font = _TITLE_FONT if r == 1 else _BOLD
@@ -277,7 +321,7 @@ def write_criteria_sheet(wb: Workbook, framework: Framework) -> Worksheet:
     headers = ("ID", "Criterion", "Theme", "Question", "Agencies", "Key criterion")
     widths = (6, 34, 34, 70, 34, 13)
     for i, (name, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = ws.cell(1, i, name)
+        cell = put(ws, 1, i, name)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -291,24 +335,65 @@ def write_criteria_sheet(wb: Workbook, framework: Framework) -> Worksheet:
             "Yes" if c.key else "No",
         )
         for i, v in enumerate(values, start=1):
-            ws.cell(r, i, v).alignment = _WRAP_TOP
+            put(ws, r, i, v).alignment = _WRAP_TOP
     ws.freeze_panes = "B2"
     return ws
 
 
-def save_stable(wb: Workbook, path: Path) -> None:
-    """Save with fixed timestamps so the same workbook gives the same bytes."""
+def save_stable(wb: Workbook, path: Path, *, overwrite: bool = True) -> None:
+    """Save with fixed timestamps, so the same workbook gives the same bytes, written atomically.
+
+    The file is written beside the target and renamed into place, so a failed run
+    never leaves half a workbook. Without ``overwrite`` an existing file is refused
+    (:class:`OutputExistsError`) and never replaced, even one that appears while writing.
+    """
     wb.properties.created = FIXED_TIMESTAMP
     wb.properties.modified = FIXED_TIMESTAMP
     wb.properties.creator = "audit toolkit"
+    buf = io.BytesIO()
+    wb.save(buf)
+    _write_beside(path, _fix_zip_times(buf.getvalue()), overwrite)
+
+
+def _refused(path: Path) -> OutputExistsError:
+    return OutputExistsError(f"{path.name}: already exists; it was left as it is (use --force to replace it)")
+
+
+def _write_beside(path: Path, data: bytes, overwrite: bool) -> None:
+    """Write to a temporary file in the target's folder, then rename (or, to never replace, hard-link) it."""
+    try:
+        _place(path, data, overwrite)
+    except OSError as exc:
+        raise OutputWriteError(f"{path.name}: cannot write the file ({exc.strerror or type(exc).__name__})") from None
+
+
+def _place(path: Path, data: bytes, overwrite: bool) -> None:
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise _refused(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    _fix_zip_times(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        if overwrite:
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)  # fails if the target exists: an atomic "create, never replace"
+        except FileExistsError:
+            raise _refused(path) from None
+        except OSError:  # a file system without hard links: check, then rename
+            if path.exists():
+                raise _refused(path) from None
+            os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
-def _fix_zip_times(path: Path) -> None:
+def _fix_zip_times(xlsx: bytes) -> bytes:
     """Rewrite the zip with fixed times in entries and properties (both default to now)."""
-    with zipfile.ZipFile(path) as src:
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src:
         entries = [(info.filename, src.read(info)) for info in src.infolist()]
     # openpyxl sets the modified time to now while saving, whatever it was before.
     stamp_text = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
@@ -320,9 +405,11 @@ def _fix_zip_times(path: Path) -> None:
         for name, data in entries
     ]
     stamp = FIXED_TIMESTAMP.timetuple()[:6]
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             dst.writestr(info, data)
+    return out.getvalue()

@@ -34,6 +34,13 @@ from audit.load import (
     read_sheets,
 )
 from audit.names import display_name, unique_labels
+from audit.row_checks import (
+    BLANK_FIELDS,
+    area_name_problems,
+    blank_answer_message,
+    blank_field_message,
+    blank_problems,
+)
 
 INVALID = "Invalid"
 SCORED = "scored"
@@ -244,12 +251,15 @@ def load_audit(
                 identifiers.extend(identifier_problems(mod_grid, mod_layout))
     spelling: dict[str, str] = {}
     problems.extend(_finalise(records, fw, spelling))
+    problems.extend(blank_problems(records, SCORED))
+    problems.extend(area_name_problems(records))
     moderation = None
     if second:
         problems.extend(
             replace(p, message=p.message.replace("row excluded:", "moderation row left out:", 1))
             for p in _finalise(second, fw, spelling)
         )
+        problems.extend(blank_problems(second, SCORED))
         moderation = cases_frame(second, fw)
     problems.extend(identifiers)
     return AuditData(fw, cases_frame(records, fw), problems, files, failed, identifiers, moderation, paths=paths)
@@ -310,8 +320,16 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
             "overall_grade": _choice(get(f.get("overall_grade")), f.get("overall_grade"), grades, "a grade", report),
             "audit_round": _text_id(get(f.get("audit_round"))) if "audit_round" in f else None,
         }
+        blanks: list[tuple[str, str]] = []  # (cell, message): reported later, for rows that are cases
+        for name in BLANK_FIELDS:
+            if name in f and is_blank(get(f[name])):
+                blanks.append((cell_ref(r, f[name]), blank_field_message(name)))
         for cid, col in layout.criteria.items():
-            rec[cid] = _answer(get(col), col, cid, fw, report, answers)
+            value = get(col)
+            if is_blank(value):
+                blanks.append((cell_ref(r, col), blank_answer_message(cid)))
+            rec[cid] = _answer(value, col, cid, fw, report, answers)
+        rec["_blanks"] = blanks
         for cid in criterion_ids:
             rec.setdefault(cid, None)
         rec["free_text"] = {h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))}
@@ -327,6 +345,8 @@ def _finalise(records: list[dict[str, Any]], fw: Framework, spelling: dict[str, 
 
     A Case ID need only be unique within its audit round, since a later round may
     audit the same case again. ``spelling`` carries area spellings from one sheet to the next.
+    The records keep their private keys (``_id_cell``, ``_area_cell``, ``_blanks``) for the
+    checks in row_checks.py; :func:`cases_frame` keeps only the standard columns.
     """
     problems: list[Problem] = []
 
@@ -368,7 +388,7 @@ def _finalise(records: list[dict[str, Any]], fw: Framework, spelling: dict[str, 
             for rec in group:
                 exclude(
                     rec,
-                    f"Case ID {rec['case_id']} appears {len(group)} times in {rec['area']} ({places}); "
+                    f"the Case ID appears {len(group)} times in {rec['area']} ({places}); "
                     "every copy is left out until one is removed",
                     rec["_id_cell"],
                 )
@@ -377,8 +397,6 @@ def _finalise(records: list[dict[str, Any]], fw: Framework, spelling: dict[str, 
     for rec in records:
         if not any(rec[cid] in valid for cid in fw.criterion_ids):
             exclude(rec, "no valid answer to any criterion", rec["_id_cell"])
-    for rec in records:
-        del rec["_id_cell"], rec["_area_cell"]
     return problems
 
 
