@@ -118,20 +118,22 @@ def _fast_reach(chunks: Iterator[bytes]) -> Reach | None:
     """The reach of a plainly written sheet, or None if it is not plain (use the parser)."""
     reach = Reach()
     carry = b""
-    first = True
+    prolog = True  # the XML declaration, the one place "<?" may appear, is still to be passed
     for chunk in chunks:
         buf = carry + chunk
-        if first:
-            first = False
+        if prolog:
             if buf.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in buf[:256]:
                 return None  # UTF-16: only the parser reads it
-            if buf.startswith(b"\xef\xbb\xbf"):
-                buf = buf[3:]
-            if buf.startswith(b"<?xml"):
-                end = buf.find(b"?>")
-                if end < 0:
+            buf = buf.removeprefix(b"\xef\xbb\xbf")
+            unfinished = (len(buf) < 5 and b"<?xml".startswith(buf)) or (buf.startswith(b"<?xml") and b"?>" not in buf)
+            if unfinished:
+                if len(buf) > _MAX_CARRY:
                     return None
-                buf = buf[end + 2 :]
+                carry = buf
+                continue
+            prolog = False
+            if buf.startswith(b"<?xml"):
+                buf = buf[buf.index(b"?>") + 2 :]
         cut = buf.rfind(b"<")
         body, carry = (buf[:cut], buf[cut:]) if cut >= 0 else (buf, b"")
         if len(carry) > _MAX_CARRY or not _fast_chunk(body, reach):
@@ -139,11 +141,6 @@ def _fast_reach(chunks: Iterator[bytes]) -> Reach | None:
     if carry and not _fast_chunk(carry, reach):
         return None
     return reach
-
-
-def _count_tags(body: bytes, start: bytes) -> int:
-    """How many start tags ``start`` (e.g. b"<c") a run holds whose whitespace is all spaces."""
-    return body.count(start + b" ") + body.count(start + b">") + body.count(start + b"/")
 
 
 def _fast_chunk(body: bytes, reach: Reach) -> bool:
