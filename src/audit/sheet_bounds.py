@@ -207,9 +207,7 @@ def _cell_beyond(rows: int, columns: int) -> re.Pattern[bytes]:
     """
     if not rows or not columns:
         return re.compile(b'<c r="')
-    within = _up_to(column_letters(columns).encode(), b"[A-Z]", ord("A")) + _up_to(
-        str(rows).encode(), rb"\d", ord("0")
-    )
+    within = _up_to(column_letters(columns).encode(), b"[A-Z]", ord("A")) + _up_to(str(rows).encode(), rb"\d", ord("0"))
     return re.compile(b'<c r="(?!' + within + b'")')
 
 
