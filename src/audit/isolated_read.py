@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import multiprocessing
 import signal
 import sys
@@ -103,6 +104,9 @@ def _run_child(send: Any, data: bytes, wanted: list[str]) -> None:
     """Child process entry point: read, send the outcome, exit. Ctrl-C is the parent's to handle."""
     from audit.reader_child import read
 
+    # The cells hold no reference cycles, and a collection would touch (and so copy) every
+    # object the forked child shares with its parent.
+    gc.disable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()  # a crash here is reported by the parent, once, without a stack dump
     with contextlib.suppress(ImportError, ValueError, OSError):  # no resource module on Windows
