@@ -352,3 +352,17 @@ def test_limits_that_are_not_finite_are_refused_with_a_message(run, tmp_path, fr
     path = _good(tmp_path / "ok.xlsx", framework)
     result = run("validate", str(path), "--max-file-mb", value)
     assert result.exit_code == 2 and "AUDIT_MAX_FILE_MB should be a positive number of megabytes" in result.output
+
+
+def test_reader_error_in_the_child_is_one_line_without_a_traceback(run, tmp_path, framework, monkeypatch, capfd):
+    from audit import reader_child
+
+    def out_of_memory(data: bytes, wanted: list[str]):
+        raise MemoryError
+
+    path = _good(tmp_path / "heavy.xlsx", framework)
+    monkeypatch.setattr(reader_child, "read", out_of_memory)
+    result = run("validate", str(path))
+    assert result.exit_code == 2
+    assert "heavy.xlsx: cannot be read (MemoryError)" in result.output
+    assert "Traceback" not in capfd.readouterr().err  # nor on the child's own stderr

@@ -115,6 +115,10 @@ def _run_child(send: Any, data: bytes, wanted: list[str]) -> None:
         # A crash must not leave a core file: it would hold the workbook's cells.
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     try:
-        send.send(read(data, wanted))
+        try:
+            outcome = read(data, wanted)
+        except Exception as exc:  # e.g. MemoryError: one line home, no traceback on the console
+            outcome = f"cannot be read ({type(exc).__name__})"
+        send.send(outcome)
     finally:
         send.close()

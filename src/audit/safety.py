@@ -16,7 +16,8 @@ is intact; the declared sizes, compression ratios and part count are under the c
 the zip holds ``[Content_Types].xml`` and ``xl/workbook.xml``; and finally every
 part is expanded in bounded chunks to confirm its data matches its declared size
 and CRC (a tampered header cannot smuggle a bomb past the size check) and that no
-XML part declares a DOCTYPE or entity.
+XML part declares a DOCTYPE or entity; and last, how far each worksheet reaches
+(rows x columns), which readers allocate in full (see :mod:`audit.sheet_bounds`).
 """
 
 from __future__ import annotations
