@@ -207,7 +207,8 @@ def test_batch_reports_good_areas_and_names_every_bad_file(run, tmp_path, framew
     folder = tmp_path / "in"
     folder.mkdir()
     _good(folder / "aaa-good.xlsx", framework, area="Goodshire")
-    bad = [CORPUS[name][0](folder, framework) for name in ("csv renamed", "zip bomb", "encrypted", "two-row header")]
+    names = ("csv renamed", "zip bomb", "encrypted", "two-row header", "cell at XFD1048576", "huge sheet not Cases")
+    bad = [CORPUS[name][0](folder, framework) for name in names]
     for leftover in folder.glob("s*.xlsx"):
         leftover.unlink()
     (folder / "plain.xlsx").unlink(missing_ok=True)

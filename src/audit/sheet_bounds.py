@@ -35,7 +35,7 @@ from audit.sheet_scan import clean, sheet_parts
 
 MAX_COLUMNS_LETTERS = 3  # XFD; longer column references are treated as huge, not parsed
 _HUGE = 10**12  # stands for a row or column reference too long to be genuine
-_CHUNK = 4 * 2**20
+_CHUNK = 2**20
 _MAX_CARRY = 2**20  # an unfinished tag longer than this sends the sheet to the parser
 
 # Where a worksheet's cells live; parts without it are never read as a sheet.
