@@ -69,21 +69,23 @@ def read_cells(data: bytes, wanted: Sequence[str], label: str) -> tuple[list[str
     child.start()
     send.close()
     try:
-        try:
-            outcome = receive.recv()
-        except EOFError:
-            child.join()
-            raise WorkbookError(
-                f"{label}: the spreadsheet reader stopped abnormally on this file ({_how(child.exitcode)}), "
-                "so it was not read. Open it in Excel, save it again as .xlsx and send it again."
-            ) from None
+        outcome = receive.recv()
+    except EOFError:  # the child died before it could answer
+        child.join()
+        raise WorkbookError(
+            f"{label}: the spreadsheet reader stopped abnormally on this file ({_how(child.exitcode)}), "
+            "so it was not read. Open it in Excel, save it again as .xlsx and send it again."
+        ) from None
+    except BaseException:  # Ctrl-C or SIGTERM in the parent: the child goes too, at once
+        child.kill()
+        child.join()
+        raise
     finally:
         receive.close()
-        if child.is_alive() and child.exitcode is None:
-            child.join(timeout=5)
-        if child.is_alive():  # only when the parent is interrupted mid-read
-            child.kill()
-            child.join()
+    child.join(timeout=10)  # it exits as soon as it has answered
+    if child.is_alive():
+        child.kill()
+        child.join()
     if isinstance(outcome, str):
         raise WorkbookError(f"{label}: {outcome}")
     names, sheets = outcome
