@@ -195,3 +195,14 @@ def test_unparseable_sheet_is_refused_by_the_file_check(tmp_path: Path) -> None:
     path = _with_sheet(tmp_path, bad, "broken.xlsx")
     with pytest.raises(WorkbookError, match=r"broken\.xlsx: sheet 'Cases': its XML is malformed"):
         check_workbook_file(path)
+
+
+def test_excel_extension_elements_keep_the_fast_path() -> None:
+    """x14 conditional formatting (x14:cfRule, xm:sqref) is common in Excel files and is not a prefixed cell."""
+    ext = (
+        b'<extLst><ext uri="{78C0D931}"><x14:conditionalFormattings><x14:conditionalFormatting>'
+        b'<x14:cfRule type="dataBar"/><xm:sqref>A1:A9</xm:sqref></x14:conditionalFormatting>'
+        b"</x14:conditionalFormattings></ext></extLst>"
+    )
+    xml = PLAIN.replace(b"</worksheet>", ext + b"</worksheet>")
+    assert fast(xml) == Reach(2, 3)

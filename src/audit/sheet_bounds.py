@@ -47,11 +47,12 @@ _ROW_REF = re.compile(rb'<row r="(\d{1,7})"')
 _ODD_ROW = re.compile(rb'<row(?:[>/]| (?!r="\d{1,7}"))')
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"\s*/>')
 _WHITESPACE_TO_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
-# Bytes that never occur in a plainly written sheet, each of which could hide where a reader
-# puts a cell from the counts below: a cell tag with no attributes, a prefixed cell or row
-# tag, an attribute ending in r with a space before its "=" or no space before it (comments, CDATA and
-# processing instructions need no check: a real tag inside them is counted all the same).
-_NOT_PLAIN = (b"<c>", b"<c/", b":c", b":row", b"r =", b'"r=', b"'r=")
+# Bytes that never occur in a plainly written sheet, each of which could hide where a
+# reader puts a cell from the counts below: a cell tag with no attributes, a prefixed cell
+# or row tag, an attribute ending in r with a space before its "=", or no space before it.
+# (Comments, CDATA and processing instructions need no check: a real tag is counted
+# wherever it is, so anything they hold can only make the reach larger.)
+_NOT_PLAIN = (b"<c>", b"<c/", b":c ", b":c>", b":c/", b":row", b"r =", b'"r=', b"'r=")
 
 
 @dataclass
