@@ -7,6 +7,7 @@ traceback; one bad file in a batch never stops the other areas.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -97,7 +98,57 @@ CORPUS: dict[str, tuple[Callable[[Path, object], Path], int, str]] = {
         1,
         "repeats the column",
     ),
+    # A used range calamine would allocate in full: 17 billion cells (it aborts), or 105 million (4 GB).
+    "cell at XFD1048576": (lambda d, fw: _far_cell(d / "xfd.xlsx", fw, "XFD1048576"), 2, "used range of 17,179"),
+    "cell at CV1048576": (lambda d, fw: _far_cell(d / "cv.xlsx", fw, "CV1048576"), 2, "used range of 104,857,600"),
+    "dimension lying small": (lambda d, fw: _lying_dimension(d / "liar.xlsx", fw), 2, "column CV, a used range"),
+    "rows and cells without r": (lambda d, fw: _rows_without_r(d / "nor.xlsx", fw), 2, "row 1,048,576 and column AD"),
+    "huge sheet not Cases": (
+        lambda d, fw: _far_cell(d / "notes.xlsx", fw, "XFD1048576", sheet="Notes"),
+        2,
+        "sheet 'Notes' reaches row 1,048,576",
+    ),
 }
+
+_SHEET1 = "xl/worksheets/sheet1.xml"
+
+
+def _far_cell(path: Path, fw, ref: str, sheet: str = "Cases") -> Path:
+    """A valid workbook with one text cell at ``ref`` on ``sheet`` (added if it is not Cases)."""
+
+    def build(wb, ws):
+        _rows(ws, _cases_rows(fw))
+        target = ws if sheet == "Cases" else wb.create_sheet(sheet)
+        target[ref] = "x"
+
+    return _sheet(path, fw, build)
+
+
+def _rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> Path:
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(_SHEET1)
+    tmp = path.with_suffix(".tmp")
+    path.rename(tmp)
+    rewrite_member(tmp, path, _SHEET1, change(xml))
+    tmp.unlink()
+    return path
+
+
+def _lying_dimension(path: Path, fw) -> Path:
+    """The cell at CV1048576, while <dimension> claims the sheet ends at Q3."""
+    _far_cell(path, fw, "CV1048576")
+    return _rewrite_sheet(path, lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:Q3"', xml))
+
+
+def _rows_without_r(path: Path, fw) -> Path:
+    """No far reference anywhere: an empty row 1048575, then a row and 30 cells placed only by counting."""
+    cells = b'<c t="inlineStr"><is><t>x</t></is></c>' * 30
+    return _rewrite_sheet(
+        _sheet(path, fw, lambda wb, ws: _rows(ws, _cases_rows(fw))),
+        lambda xml: re.sub(rb'<dimension ref="[^"]*" ?/>', b"", xml).replace(
+            b"</sheetData>", b'<row r="1048575"/><row>' + cells + b"</row></sheetData>"
+        ),
+    )
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -133,7 +184,7 @@ def _two_row(ws, fw) -> None:
 def run():
     def invoke(*args: str, env: dict[str, str] | None = None):
         # The cap options export environment variables; naming them here restores them afterwards.
-        env = {"AUDIT_MAX_FILE_MB": None, "AUDIT_MAX_EXPANDED_MB": None, **(env or {})}
+        env = {"AUDIT_MAX_FILE_MB": None, "AUDIT_MAX_EXPANDED_MB": None, "AUDIT_MAX_SHEET_CELLS": None, **(env or {})}
         result = CliRunner().invoke(main, list(args), env=env)
         assert "Traceback" not in result.output, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
@@ -156,7 +207,8 @@ def test_batch_reports_good_areas_and_names_every_bad_file(run, tmp_path, framew
     folder = tmp_path / "in"
     folder.mkdir()
     _good(folder / "aaa-good.xlsx", framework, area="Goodshire")
-    bad = [CORPUS[name][0](folder, framework) for name in ("csv renamed", "zip bomb", "encrypted", "two-row header")]
+    names = ("csv renamed", "zip bomb", "encrypted", "two-row header", "cell at XFD1048576", "huge sheet not Cases")
+    bad = [CORPUS[name][0](folder, framework) for name in names]
     for leftover in folder.glob("s*.xlsx"):
         leftover.unlink()
     (folder / "plain.xlsx").unlink(missing_ok=True)
@@ -219,3 +271,99 @@ def test_messy_values_are_located(run, tmp_path, framework):
     assert "messy.xlsx: Cases!D3: warning: expected an age band" in out
     assert "messy.xlsx: Cases!A60: error: row excluded: the Case ID is blank" in out
     assert "3 rows: 2 cases scored, 1 excluded" in out
+
+
+# ---------------------------------------------------------------- reader crashes and the cell cap
+
+
+def _abort_on(data_to_crash: bytes | None):
+    """A stand-in for the reader child's read that aborts the process (SIGABRT), as calamine does."""
+    import os
+
+    from audit import reader_child
+
+    real = reader_child.read
+
+    def read(data: bytes, wanted: list[str]):
+        if data_to_crash is None or data == data_to_crash:
+            os.abort()
+        return real(data, wanted)
+
+    return read
+
+
+def test_reader_crash_fails_the_file_with_a_message(run, tmp_path, framework, monkeypatch):
+    from audit import reader_child
+
+    path = _good(tmp_path / "crashes.xlsx", framework)
+    monkeypatch.setattr(reader_child, "read", _abort_on(None))
+    for command in (["validate", str(path)], ["score", str(path), "--out", str(tmp_path / "out")]):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        assert "crashes.xlsx: the spreadsheet reader stopped abnormally on this file (signal SIGABRT)" in result.output
+
+
+def test_batch_reports_other_areas_when_the_reader_crashes_on_one_file(run, tmp_path, framework, monkeypatch):
+    from audit import reader_child
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _good(folder / "aaa-good.xlsx", framework, area="Goodshire")
+    crash = _good(folder / "crash.xlsx", framework, area="Crashshire")
+    monkeypatch.setattr(reader_child, "read", _abort_on(crash.read_bytes()))
+    monkeypatch.setattr(batch_module, "make_report", lambda result, *a, **k: {})
+    out = tmp_path / "out"
+    result = run("batch", str(folder), "--out", str(out), "--quiet")
+    assert result.exit_code == 1, result.output
+    assert "Goodshire: ok" in result.output and "Crashshire" not in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["outputs"]["crash.xlsx"].startswith("not read: crash.xlsx: the spreadsheet reader stopped")
+    assert "crash.xlsx could not be read" in (out / "index.html").read_text()
+
+
+def _allocations_can_fail() -> bool:
+    """Linux refuses a 512 GiB allocation outright unless overcommit is set to 'always' (1)."""
+    try:
+        return Path("/proc/sys/vm/overcommit_memory").read_text().strip() != "1"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _allocations_can_fail(), reason="a huge allocation would not fail fast here")
+def test_real_calamine_abort_is_contained(run, tmp_path, framework):
+    """With the cell cap lifted, calamine itself aborts on XFD1048576; the command still ends cleanly."""
+    path = _far_cell(tmp_path / "xfd.xlsx", framework, "XFD1048576")
+    result = run("validate", str(path), "--max-sheet-cells", "100000000000")
+    assert result.exit_code == 2, result.output
+    assert "xfd.xlsx: the spreadsheet reader stopped abnormally on this file (signal SIGABRT)" in result.output
+
+
+def test_sheet_cell_cap_is_configurable(run, tmp_path, framework):
+    path = _far_cell(tmp_path / "wide.xlsx", framework, "Z2000")  # 26 columns x 2,000 rows = 52,000 cells
+    assert run("validate", str(path)).exit_code == 1  # a stray cell: problems, but read
+    refused = run("validate", str(path), "--max-sheet-cells", "50000")
+    assert refused.exit_code == 2 and "a used range of 52,000 cells, over the limit of 50,000" in refused.output
+    assert run("validate", str(path), "--max-sheet-cells", "52000").exit_code == 1
+    bad = run("validate", str(path), env={"AUDIT_MAX_SHEET_CELLS": "lots"})
+    assert bad.exit_code == 2 and "AUDIT_MAX_SHEET_CELLS should be a positive number of cells" in bad.output
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_limits_that_are_not_finite_are_refused_with_a_message(run, tmp_path, framework, value):
+    path = _good(tmp_path / "ok.xlsx", framework)
+    result = run("validate", str(path), "--max-file-mb", value)
+    assert result.exit_code == 2 and "AUDIT_MAX_FILE_MB should be a positive number of megabytes" in result.output
+
+
+def test_reader_error_in_the_child_is_one_line_without_a_traceback(run, tmp_path, framework, monkeypatch, capfd):
+    from audit import reader_child
+
+    def out_of_memory(data: bytes, wanted: list[str]):
+        raise MemoryError
+
+    path = _good(tmp_path / "heavy.xlsx", framework)
+    monkeypatch.setattr(reader_child, "read", out_of_memory)
+    result = run("validate", str(path))
+    assert result.exit_code == 2
+    assert "heavy.xlsx: cannot be read (MemoryError)" in result.output
+    assert "Traceback" not in capfd.readouterr().err  # nor on the child's own stderr

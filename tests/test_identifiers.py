@@ -81,7 +81,7 @@ def test_nhs_positive(value: object) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["9434765918", "94347659190", "19434765919", "943 476 591", "943/476/5919", 9434765918, 943476591.9],
+    ["9434765918", "94347659190", "19434765919", "943 476 591", "1.943.476.5919", 9434765918, 943476591.9],
 )
 def test_nhs_negative(value: object) -> None:
     assert NHS_NUMBER not in kinds(value)
@@ -397,3 +397,100 @@ def test_large_grid_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert [(f.cell, f.kind) for f in found] == [("K5001", PHONE)]
     assert elapsed < 2.0
+
+
+# ------------------------------------------------- the forms values are pasted in
+
+
+NBSP, NNBSP, FIGURE, THIN = "\u00a0", "\u202f", "\u2007", "\u2009"
+IDEOGRAPHIC, ZWSP, SOFT_HYPHEN = "\u3000", "\u200b", "\u00ad"
+
+
+def full_width(text: str) -> str:
+    """ASCII letters, digits and punctuation as their full-width forms (U+FF01..U+FF5E)."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        (NHS_NUMBER, f"943{NBSP}476{NBSP}5919"),
+        (NHS_NUMBER, f"943{NNBSP}476{NNBSP}5919"),
+        (NHS_NUMBER, f"943{FIGURE}476{THIN}5919"),
+        (NHS_NUMBER, f"NHS{IDEOGRAPHIC}943{IDEOGRAPHIC}476{IDEOGRAPHIC}5919"),
+        (NHS_NUMBER, "943.476.5919"),
+        (NHS_NUMBER, "943/476/5919"),
+        (NHS_NUMBER, "943 / 476 / 5919"),
+        (NHS_NUMBER, "943\u2013476\u20135919"),  # en dashes
+        (NHS_NUMBER, "943  476\t5919"),
+        (NHS_NUMBER, f"943{ZWSP}476{SOFT_HYPHEN}5919"),
+        (NHS_NUMBER, full_width("9434765919")),
+        (NHS_NUMBER, full_width("943 476 5919")),
+        (NHS_NUMBER, "\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669"),  # Arabic-Indic digits
+        (NI_NUMBER, f"QQ{NBSP}12{NBSP}34{NBSP}56{NBSP}C"),
+        (NI_NUMBER, "QQ.12.34.56.C"),
+        (NI_NUMBER, "QQ-12-34-56-C"),
+        (NI_NUMBER, full_width("QQ123456C")),
+        (POSTCODE, f"SW1A{NBSP}1AA"),
+        (POSTCODE, f"SW1A{NNBSP}1AA"),
+        (POSTCODE, "SW1A.1AA"),
+        (POSTCODE, "SW1A/1AA"),
+        (POSTCODE, "SW1A - 1AA"),
+        (POSTCODE, full_width("SW1A 1AA")),
+        (POSTCODE, f"ZZ99{IDEOGRAPHIC}3VZ"),
+        (PHONE, f"07700{NBSP}900123"),
+        (PHONE, "07700.900.123"),
+        (PHONE, full_width("07700 900123")),
+        (PHONE, f"+44{NBSP}7700{NBSP}900123"),
+        (PHONE, "07700\u2011900\u2011123"),  # non-breaking hyphens
+        (EMAIL, "jo.bloggs\uff20example.org"),  # full-width commercial at
+        (EMAIL, full_width("jo.bloggs@example.org")),
+        (EMAIL, "jo.bloggs@example\uff0eorg"),  # full-width full stop
+        (EMAIL, f"jo.bloggs{ZWSP}@example.org"),
+    ],
+)
+def test_identifiers_in_pasted_forms_are_flagged(kind: str, value: str) -> None:
+    assert kind in kinds(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"Yes{NBSP}",
+        f"N/A{NBSP}",
+        f"Partly{NBSP}met",
+        full_width("Yes"),
+        full_width("N/A"),
+        "Partly met",
+        "Not applicable",
+        "15.01.2024",
+        "15/01/2024",
+        f"15{NBSP}Jan{NBSP}2024",
+        full_width("15/01/2024"),
+        "01.02.2024 12.03.2024",
+        "01/02/2024 12/03/2024",
+        "01-02-2024 12-03-2024",
+        "AV-123456",
+        f"AV{NBSP}0001",
+        "13\u201317",  # an age band with an en dash
+        "Score 3.5/10 at 2.30pm",
+        "v1.2.3",
+    ],
+)
+def test_ordinary_answers_in_pasted_forms_are_not_flagged(value: str) -> None:
+    assert kinds(value) == []
+
+
+def test_headers_are_normalised_too() -> None:
+    found = scan_cells("Cases", [[f"Date{NBSP}of{NBSP}birth", full_width("Surname")]], header_row_index=0)
+    assert [f.kind for f in found] == [DOB_COLUMN, NAME_COLUMN]
+
+
+def test_findings_for_pasted_forms_never_hold_the_value() -> None:
+    value = f"NHS 943{NBSP}476{NBSP}5919, {full_width('SW1A 1AA')}, jo\uff20example.org"
+    found = scan_cells("Cases", [[value]])
+    assert {f.kind for f in found} == {NHS_NUMBER, POSTCODE, EMAIL}
+    for f in found:
+        assert f.cell == "A1"
+        for fragment in ("943", "5919", "SW1A", "jo", "example", "\uff20"):
+            assert fragment not in f.detail

@@ -254,7 +254,7 @@ def test_limits_from_the_environment_must_be_finite(make_workbook, framework, mo
     monkeypatch.setenv("AUDIT_MAX_FILE_MB", "nan")
     result = run("validate", make_workbook(rows(framework, "North", 1)))
     assert result.exit_code == 2
-    assert "AUDIT_MAX_FILE_MB should be a number of megabytes" in result.output
+    assert "AUDIT_MAX_FILE_MB should be a positive number of megabytes" in result.output
 
 
 def test_out_below_a_file_is_a_clear_error(make_workbook, framework, tmp_path):

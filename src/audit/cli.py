@@ -121,18 +121,33 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--pdf", is_flag=True, help="Also write report.pdf (tagged, A4) beside report.html.")(func)
 
 
+_LIMIT_VARS = {
+    "max_file_mb": "AUDIT_MAX_FILE_MB",
+    "max_expanded_mb": "AUDIT_MAX_EXPANDED_MB",
+    "max_sheet_cells": "AUDIT_MAX_SHEET_CELLS",
+}
+
+
 def _set_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """Caps travel as environment variables so that report kernels apply them too."""
     import math
 
     if value is not None and not math.isfinite(value):
-        raise click.BadParameter("give a number of megabytes, such as 50", ctx=ctx, param=param)
-    if value is not None:
-        os.environ["AUDIT_MAX_FILE_MB" if param.name == "max_file_mb" else "AUDIT_MAX_EXPANDED_MB"] = str(value)
+        raise click.BadParameter("give a finite positive number, such as 50", ctx=ctx, param=param)
+    if value is not None and param.name is not None:
+        os.environ[_LIMIT_VARS[param.name]] = str(value)
     return value
 
 
 def limits_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--max-sheet-cells",
+        type=click.IntRange(1),
+        default=None,
+        expose_value=False,
+        callback=_set_limit,
+        help="Refuse workbooks with a sheet whose used range (rows x columns) is larger (default 20000000).",
+    )(func)
     func = click.option(
         "--max-expanded-mb",
         type=click.FloatRange(1),

@@ -9,12 +9,20 @@ dates, age bands such as ``0-2`` and ``13-17``, criterion answers and prose.
 
 A :class:`Finding` says where and what kind, never the value itself, so reports and
 logs of findings do not spread the very data they warn about.
+
+Text is normalised before any pattern is tried, since values pasted from case systems,
+letters and phones come in many forms: Unicode NFKC (full-width digits and letters,
+a full-width ``＠``), every Unicode space character (non-breaking, thin, figure, ideographic)
+as one plain space, invisible format characters (zero-width spaces, soft hyphens, direction
+marks) dropped, any dash as ``-`` and any decimal digit as an ASCII one. Numbers may then be
+grouped with spaces, hyphens, dots or slashes.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +37,7 @@ __all__ = [
     "POSTCODE",
     "Finding",
     "nhs_number_valid",
+    "normalise",
     "scan_cells",
 ]
 
@@ -55,23 +64,28 @@ class Finding:
 _A = re.ASCII
 _I = re.ASCII | re.IGNORECASE
 
-# 10 digits, optionally grouped 3-3-4 with spaces or hyphens; not part of a longer number.
-_NHS_RE = re.compile(r"(?<!\d)(?<!\d-)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)(?!-\d)", _A)
+# Between groups of a number or code: nothing, a space, or a hyphen, dot or slash (spaced or not).
+_SEP = r"(?: ?[-./] ?| )?"
+
+# 10 digits, optionally grouped 3-3-4; not part of a longer number.
+_NHS_RE = re.compile(rf"(?<!\d)(?<!\d[-./])(\d{{3}}){_SEP}(\d{{3}}){_SEP}(\d{{4}})(?!\d)(?![-./]\d)", _A)
 
 # Looser than a validator: any two letters, six digits (optionally in pairs), optional A-D suffix.
-_NI_RE = re.compile(r"\b([A-Z]{2})( ?)\d{2} ?\d{2} ?\d{2} ?([A-D]?)\b", _I)
+_NI_RE = re.compile(rf"\b([A-Z]{{2}})({_SEP})(\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{2}}){_SEP}([A-D]?)\b", _I)
 
-# Outward code (A9, A9A, A99, AA9, AA9A, AA99), optional space, inward code (9AA).
-_POSTCODE_RE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d([A-Z]{2}))\b", _I)
+# Outward code (A9, A9A, A99, AA9, AA9A, AA99), optional separator, inward code (9AA).
+_POSTCODE_RE = re.compile(rf"\b([A-Z]{{1,2}}\d[A-Z\d]?){_SEP}(\d([A-Z]{{2}}))\b", _I)
 # Lower-case "1st", "2nd", "10am"-style inward codes are ordinals and times, not postcodes.
 _NOT_INWARD = frozenset({"st", "nd", "rd", "th", "am", "pm"})
 
-# UK numbers: +44 / 0044 (optionally "(0)"), or a leading 0; spaces, hyphens, brackets between digits.
+# UK numbers: +44 / 0044 (optionally "(0)"), or a leading 0; spaces, hyphens, dots, brackets between digits.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)44[ -]?(?:\(0\)[ -]?)?|\(?0)\d(?:[ ()-]{0,2}\d){8,10}(?!\d)",
+    r"(?<![\w+])(?:(?:\+|00)44[ .-]?(?:\(0\)[ .-]?)?|\(?0)\d(?:[ ().-]{0,2}\d){8,10}(?!\d)",
     _A,
 )
 _NON_DIGITS = re.compile(r"\D", _A)
+# Two dates side by side ("01.02.2024 12.03") can read as a phone number: a match holding a date is not one.
+_DATE_IN_NUMBER = re.compile(r"(?<!\d)\d{1,2}([./-])\d{1,2}\1\d{2,4}(?!\d)", _A)
 
 # Starts only where a local part can start, so a long run of letters is scanned once.
 _EMAIL_RE = re.compile(r"(?<![\w.%+'-])[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", _A)
@@ -82,7 +96,19 @@ _SHAPE = bytes(
     ord("9") if chr(b).isdigit() and b < 128 else ord("a") if chr(b).isalpha() and b < 128 else b for b in range(256)
 )
 _SHAPE_DROP = b"-()+"
-_POSTCODE_SHAPE = re.compile(rb"a9[a9]? ?9aa(?!a)")
+# Each pattern's shape, separators included (a superset of what the pattern matches).
+# Literal digits first, so the regex engine can skip ahead to them.
+_NHS_SHAPE = re.compile(rb"999[ ./]{0,3}999[ ./]{0,3}9999(?!9)")
+_NI_DIGITS_SHAPE = re.compile(rb"99[ ./]{0,3}99[ ./]{0,3}99(?!9)")
+_NI_LETTERS_BEFORE = re.compile(rb"(?<![a9_])aa[ ./]{0,3}$")
+_POSTCODE_SHAPE = re.compile(rb"a9[a9]?[ ./]{0,3}9aa(?!a)")
+_PHONE_SHAPE = re.compile(rb"9(?:[ .]{0,2}9){8}")
+
+# Normalisation: invisible format characters, any dash, runs of any Unicode space.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"))
+_SPACE_RUN = re.compile(r"\s+")
+
 
 _CRITERION_HEADER = re.compile(r"^\s*[A-Za-z]+\d+\s")
 _DOB_HEADER = re.compile(
@@ -153,23 +179,38 @@ def _count(n: int, kind: str) -> str:
     return detail if n == 1 else f"{n} values in this cell: {detail}"
 
 
-def _scan_text(text: str) -> tuple[tuple[str, str], ...]:
+def normalise(text: str) -> str:
+    """Text as the patterns expect it: NFKC, one plain space for any run of spaces, no invisible characters.
+
+    Also any dash as ``-`` and any decimal digit (Arabic-Indic, Devanagari, ...) as ASCII.
+    Plain ASCII text with single spaces comes back unchanged, at the cost of two checks.
+    """
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_DASHES)
+        if not text.isascii():
+            text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+        return _SPACE_RUN.sub(" ", text)
+    # ASCII spaces other than " " (tab, newline, ...) are not printable.
+    return _SPACE_RUN.sub(" ", text) if "  " in text or not text.isprintable() else text
+
+
+def _scan_text(raw: str) -> tuple[tuple[str, str], ...]:
     """(kind, detail) pairs for one string value."""
+    text = normalise(raw)
     shape = text.encode("ascii", "replace").translate(_SHAPE, _SHAPE_DROP)
     has_at = "@" in text
     if not has_at and b"9" not in shape:
         return ()
-    compact = shape.replace(b" ", b"")
     out: list[tuple[str, str]] = []
     if has_at:
         n = sum(1 for m in _EMAIL_RE.finditer(text) if _plausible_email(m.group()))
         if n:
             out.append((EMAIL, _count(n, EMAIL)))
-    if b"9999999999" in compact:
+    if _NHS_SHAPE.search(shape):
         n = sum(1 for m in _NHS_RE.finditer(text) if nhs_number_valid("".join(m.groups())))
         if n:
             out.append((NHS_NUMBER, _count(n, NHS_NUMBER)))
-    if b"a999999" in compact:
+    if _ni_shape(shape):
         n = sum(1 for m in _NI_RE.finditer(text) if _plausible_ni(m))
         if n:
             out.append((NI_NUMBER, _count(n, NI_NUMBER)))
@@ -177,17 +218,30 @@ def _scan_text(text: str) -> tuple[tuple[str, str], ...]:
         n = sum(1 for m in _POSTCODE_RE.finditer(text) if m.group(3) not in _NOT_INWARD)
         if n:
             out.append((POSTCODE, _count(n, POSTCODE)))
-    if b"999999999" in compact:
-        n = sum(1 for m in _PHONE_RE.finditer(text) if _uk_phone(m.group()))
+    if _PHONE_SHAPE.search(shape):
+        n = sum(1 for m in _PHONE_RE.finditer(text) if _uk_phone(m.group()) and not _DATE_IN_NUMBER.search(m.group()))
         if n:
             out.append((PHONE, _count(n, PHONE)))
     return tuple(out)
 
 
+def _ni_shape(shape: bytes) -> bool:
+    """Cheap test: two letters (starting a word), then six digits, grouped or not."""
+    for m in _NI_DIGITS_SHAPE.finditer(shape):
+        if _NI_LETTERS_BEFORE.search(shape, max(0, m.start() - 6), m.start()):
+            return True
+    return False
+
+
 def _plausible_ni(match: re.Match[str]) -> bool:
-    """Skip lower-case prose like "on 12 03 24" (a date); keep "QQ 12 34 56", "qq123456", "qq 12 34 56 c"."""
-    letters, space, suffix = match.groups()
-    return not space or letters.isupper() or bool(suffix)
+    """Skip lower-case prose like "on 12 03 24" (a date) and case IDs like "AV-123456".
+
+    Keep "QQ 12 34 56", "qq123456", "qq 12 34 56 c", "QQ-12-34-56-C".
+    """
+    letters, separator, digits, suffix = match.groups()
+    if "-" in separator and digits.isdigit() and not suffix:
+        return False
+    return not separator or letters.isupper() or bool(suffix)
 
 
 def _plausible_email(candidate: str) -> bool:
@@ -267,7 +321,7 @@ def scan_cells(
                 if hits is None:
                     hits = cache[value] = _scan_text(value)
                 if is_header:
-                    kind = _header_kind(value)
+                    kind = _header_kind(normalise(value))
                     if kind is not None:
                         hits = ((kind, _DETAILS[kind]), *hits)
             elif isinstance(value, int | float) and not isinstance(value, bool):

@@ -8,7 +8,6 @@ they are, with no conversion: ``N/A`` stays the text ``N/A`` and a blank cell is
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -166,50 +165,43 @@ def read_sheets(
 
     Returns the grids found and any warnings (a hidden sheet). A missing
     ``required`` sheet is a LayoutError listing the sheets the workbook has.
+    ``label`` names the file in messages (see :func:`audit.names.unique_labels`).
     """
-    from python_calamine import CalamineWorkbook, SheetVisibleEnum
-
+    from audit.isolated_read import read_cells
     from audit.names import display_name, safe_text
 
     path = Path(path)
     label = label or display_name(path)
     data = read_file_bytes(path, password, limits, label)
     digest = hashlib.sha256(data).hexdigest()
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        metadata = {fold(m.name): m for m in book.sheets_metadata}
-    except Exception as exc:  # calamine raises its own types, and plain ones for odd files
-        raise WorkbookError(f"{label}: cannot be read as an Excel workbook ({_short(exc)})") from None
+    # In a child process: a reader crash (an abort in Rust) then fails this file, not the run.
+    names, cells = read_cells(data, [fold(s) for s in sheets], label)
 
     grids: dict[str, SheetGrid] = {}
     problems: list[Problem] = []
     for wanted in sheets:
-        meta = metadata.get(fold(wanted))
-        if meta is None:
+        sheet = cells.get(fold(wanted))
+        if sheet is None:
             if required and fold(wanted) == fold(required):
-                have = ", ".join(repr(safe_text(m.name)) for m in book.sheets_metadata) or "none"
+                have = ", ".join(repr(safe_text(n)) for n in names) or "none"
                 raise LayoutError(
                     f"{label}: no sheet named {wanted!r}; the workbook has: {have}. "
                     f"Put the case rows on a sheet called {wanted!r}."
                 )
             continue
-        try:
-            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise WorkbookError(f"{label}: sheet {safe_text(meta.name)!r} cannot be read ({_short(exc)})") from None
-        hidden = meta.visible != SheetVisibleEnum.Visible
-        if hidden:
+        shown = safe_text(sheet.name)
+        if not sheet.visible:
             problems.append(
                 Problem(
                     label,
-                    safe_text(meta.name),
+                    shown,
                     None,
                     "the sheet is hidden in Excel; it was read all the same",
                     "warning",
                 )
             )
-        grids[wanted] = SheetGrid(path, safe_text(meta.name), rows, digest, hidden, label)
-        problems.extend(_formula_problems(label, data, meta.name))
+        grids[wanted] = SheetGrid(path, shown, sheet.rows, digest, not sheet.visible, label)
+        problems.extend(_formula_problems(label, data, sheet.name))
     return grids, problems
 
 

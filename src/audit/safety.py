@@ -16,16 +16,16 @@ is intact; the declared sizes, compression ratios and part count are under the c
 the zip holds ``[Content_Types].xml`` and ``xl/workbook.xml``; and finally every
 part is expanded in bounded chunks to confirm its data matches its declared size
 and CRC (a tampered header cannot smuggle a bomb past the size check) and that no
-XML part declares a DOCTYPE or entity.
+XML part declares a DOCTYPE or entity; and last, how far each worksheet reaches
+(rows x columns), which readers allocate in full (see :mod:`audit.sheet_bounds`).
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import math
 import os
-import posixpath
-import re
 import stat
 import struct
 import zipfile
@@ -34,12 +34,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from pyexpat import ExpatError, ParserCreate
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
-from audit.errors import LayoutError, WorkbookError
+from audit.errors import WorkbookError
+from audit.sheet_bounds import check_sheet_bounds
+from audit.sheet_scan import clean as _clean
+from audit.sheet_scan import find_formulas_without_values
 
 __all__ = [
     "Limits",
@@ -80,41 +80,46 @@ class Limits:
 
     ``max_member_ratio`` is uncompressed/compressed size per zip part and is applied
     only to parts over 1 MB uncompressed, since small XML parts often compress very well.
+    ``max_sheet_cells`` caps each worksheet's used range (rows x columns from A1), which
+    python-calamine allocates in full: about 40 bytes and 1 microsecond a cell, so the
+    default of 20 million (200,000 rows by 100 columns) costs at most about 800 MB.
     """
 
     max_file_bytes: int = 50 * _MB
     max_expanded_bytes: int = 500 * _MB
     max_member_ratio: float = 200.0
     max_members: int = 10_000
+    max_sheet_cells: int = 20_000_000
 
     @classmethod
     def from_env(cls) -> Limits:
-        """The caps, raised where ``AUDIT_MAX_FILE_MB`` or ``AUDIT_MAX_EXPANDED_MB`` say so.
+        """The caps, changed where ``AUDIT_MAX_FILE_MB``, ``AUDIT_MAX_EXPANDED_MB`` or ``AUDIT_MAX_SHEET_CELLS`` say so.
 
         Environment variables, so that report kernels started by a batch apply the
         same caps as the batch itself.
         """
         limits = cls()
-        for var, attr in (("AUDIT_MAX_FILE_MB", "max_file_bytes"), ("AUDIT_MAX_EXPANDED_MB", "max_expanded_bytes")):
+        for var, attr, unit, what in _ENV_LIMITS:
             value = os.environ.get(var)
             if value:
                 try:
-                    mb = float(value)
-                    if not 0 < mb < 1e9:  # also refuses inf and nan
-                        raise ValueError
+                    number = float(value)
                 except ValueError:
-                    raise WorkbookError(f"{var} should be a number of megabytes, such as 50") from None
-                limits = replace(limits, **{attr: int(mb * _MB)})
+                    number = math.nan
+                if not math.isfinite(number) or number <= 0:
+                    raise WorkbookError(f"{var} should be a positive number of {what}, not {_clean(value, 20)!r}")
+                limits = replace(limits, **{attr: max(1, int(number * unit))})
         return limits
 
 
+_ENV_LIMITS = (
+    ("AUDIT_MAX_FILE_MB", "max_file_bytes", _MB, "megabytes"),
+    ("AUDIT_MAX_EXPANDED_MB", "max_expanded_bytes", _MB, "megabytes"),
+    ("AUDIT_MAX_SHEET_CELLS", "max_sheet_cells", 1, "cells"),
+)
+
+
 # --------------------------------------------------------------------------- helpers
-
-
-def _clean(text: object, limit: int = 120) -> str:
-    """Make attacker-controlled text (part names, library messages) safe to print."""
-    s = "".join(ch if ch.isprintable() else "?" for ch in str(text))
-    return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
 def _mb(n: float) -> str:
@@ -645,6 +650,7 @@ def _check_zip(fp: BinaryIO, size: int, label: str, limits: Limits) -> None:
                     "never need; refusing it (XML entity expansion attack). Ask the sender to save a "
                     "fresh copy from Excel."
                 )
+        check_sheet_bounds(zf, label, limits.max_sheet_cells)
 
 
 def check_workbook_file(
@@ -693,221 +699,3 @@ def check_workbook_file(
     if head.startswith(b"PK"):
         raise _damaged(label, "unexpected zip layout")
     raise _sniff_non_zip(head, label)
-
-
-# ------------------------------------------------------------- formula cells
-
-
-def _local(tag: object) -> str:
-    """An XML tag without its namespace."""
-    s = str(tag)
-    return s.rsplit("}", 1)[-1]
-
-
-def _iterparse(stream: IO[bytes], events: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
-    """defusedxml's streaming parser, refusing any DTD."""
-    return SafeET.iterparse(stream, events=events, forbid_dtd=True)
-
-
-def _read_rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """Relationship Id -> (Type, resolved target part) for a package part."""
-    base = posixpath.dirname(part)
-    rels_name = posixpath.join(base, "_rels", posixpath.basename(part) + ".rels")
-    if rels_name not in zf.NameToInfo:
-        return {}
-    rels: dict[str, tuple[str, str]] = {}
-    with zf.open(rels_name) as fh:
-        for _event, elem in _iterparse(fh, ("end",)):
-            if _local(elem.tag) == "Relationship" and elem.get("TargetMode") != "External":
-                target = elem.get("Target") or ""
-                resolved = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
-                rels[elem.get("Id") or ""] = (elem.get("Type") or "", posixpath.normpath(resolved))
-            elem.clear()
-    return rels
-
-
-def _sheet_part(zf: zipfile.ZipFile, sheet_name: str, label: str) -> str:
-    """Find the zip part holding the named sheet, via the workbook and its relationships."""
-    workbook = "xl/workbook.xml"
-    for rel_type, target in _read_rels(zf, "").values():
-        if rel_type.endswith("/officeDocument"):
-            workbook = target
-    sheets: list[tuple[str, str]] = []
-    with zf.open(workbook) as fh:
-        for _event, elem in _iterparse(fh, ("end",)):
-            if _local(elem.tag) == "sheet":
-                rid = next((v for k, v in elem.attrib.items() if k.startswith("{") and _local(k) == "id"), "")
-                sheets.append((elem.get("name") or "", rid))
-                elem.clear()
-    matches = [rid for name, rid in sheets if name == sheet_name] or [
-        rid for name, rid in sheets if name.casefold() == sheet_name.casefold()
-    ]
-    if not matches:
-        names = ", ".join(_clean(n, 40) for n, _ in sheets) or "none"
-        raise LayoutError(f"{label}: has no sheet named {_clean(sheet_name)!r} (sheets: {names}).")
-    rels = _read_rels(zf, workbook)
-    if matches[0] not in rels or rels[matches[0]][1] not in zf.NameToInfo:
-        raise WorkbookError(f"{label}: sheet {_clean(sheet_name)!r} is listed but its data part is missing. {_RESAVE}")
-    return rels[matches[0]][1]
-
-
-def _column_letters(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _split_ref(ref: str) -> tuple[int, int] | None:
-    """'B4' -> (4, 2); None if malformed."""
-    col = 0
-    i = 0
-    while i < len(ref) and ref[i].isascii() and ref[i].isalpha():
-        col = col * 26 + (ord(ref[i].upper()) - 64)
-        i += 1
-    digits = ref[i:]
-    if i == 0 or not digits.isdigit() or not digits.isascii():
-        return None
-    return int(digits), col
-
-
-# A formula element, or a DTD (so that the parser sees it and refuses the sheet).
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]|<!DOCTYPE|<!ENTITY")
-
-
-def _may_have_formulas(stream: IO[bytes]) -> bool:
-    """Cheap first pass: False only if the sheet's bytes contain no formula element (or DTD).
-
-    Most sheets have no formulas, and a byte search is far faster than parsing.
-    Sheets not in UTF-8 are left to the parser.
-    """
-    tail = b""
-    first = True
-    while chunk := stream.read(_OUT_CHUNK):
-        if first:
-            first = False
-            if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:256]:
-                return True
-        buf = tail + chunk
-        if _FORMULA_TAG.search(buf):
-            return True
-        tail = buf[-256:]
-    return False
-
-
-class _FormulaScanner:
-    """Expat handlers that note formula cells (<c> with an <f>) lacking a cached <v> value.
-
-    Plain expat callbacks are several times faster than ElementTree's iterparse on
-    big sheets; any DOCTYPE or entity declaration is refused, as defusedxml would.
-    """
-
-    def __init__(self) -> None:
-        self.found: list[str] = []
-        self.row = 0
-        self.col = 0
-        self.in_cell = False
-        self.cell_type = ""
-        self.has_formula = False
-        self.has_v = False
-        self.v_text = False
-        self.in_v = False
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = name.rpartition(":")[2]
-        if tag == "c":
-            parsed = _split_ref(attrs.get("r", ""))
-            if parsed is not None:
-                self.row, self.col = parsed
-            else:
-                self.col += 1
-            self.in_cell = True
-            self.cell_type = attrs.get("t", "")
-            self.has_formula = self.has_v = self.v_text = False
-        elif not self.in_cell:
-            if tag == "row":
-                r = attrs.get("r", "")
-                self.row = int(r) if r.isdigit() and r.isascii() else self.row + 1
-                self.col = 0
-        elif tag == "f":
-            self.has_formula = True
-        elif tag == "v":
-            self.has_v = self.in_v = True
-
-    def end(self, name: str) -> None:
-        tag = name.rpartition(":")[2]
-        if tag == "v":
-            self.in_v = False
-        elif tag == "c" and self.in_cell:
-            self.in_cell = False
-            # An empty cached string result (t="str", <v></v>) is still a stored result.
-            if self.has_formula and not (self.v_text or (self.has_v and self.cell_type == "str")):
-                self.found.append(f"{_column_letters(self.col)}{self.row}")
-
-    def text(self, data: str) -> None:
-        if self.in_v and data:
-            self.v_text = True
-
-    @staticmethod
-    def refuse_dtd(*_args: object) -> None:
-        raise _StopParse(doctype=True)
-
-
-def _formula_cells_without_values(stream: IO[bytes]) -> list[str]:
-    """Stream a worksheet's XML through expat and list formula cells with no cached value."""
-    scanner = _FormulaScanner()
-    parser = ParserCreate()
-    parser.buffer_text = True
-    parser.StartElementHandler = scanner.start
-    parser.EndElementHandler = scanner.end
-    parser.CharacterDataHandler = scanner.text
-    parser.StartDoctypeDeclHandler = scanner.refuse_dtd
-    parser.EntityDeclHandler = scanner.refuse_dtd
-    while chunk := stream.read(_READ_CHUNK * 4):
-        parser.Parse(chunk, False)
-    parser.Parse(b"", True)
-    return scanner.found
-
-
-def _open_source(source: str | os.PathLike[str] | bytes) -> BinaryIO:
-    """A binary file object for a path or for in-memory (e.g. decrypted) workbook bytes."""
-    if isinstance(source, bytes | bytearray):
-        return io.BytesIO(source)
-    return open(source, "rb")  # noqa: SIM115 - the caller closes it
-
-
-def find_formulas_without_values(path_or_bytes: str | os.PathLike[str] | bytes, sheet_name: str) -> list[str]:
-    """A1 references of formula cells in ``sheet_name`` that have no stored (cached) result.
-
-    openpyxl and calamine read such cells as blank, which would silently turn an
-    answer into "not answered"; callers report these cells instead. Files written
-    by scripts (or saved without recalculation) have them; Excel itself always
-    stores results. A formula whose stored result is an empty string is not listed.
-    The sheet XML is streamed, so memory stays flat. Run :func:`check_workbook_file`
-    first. Raises WorkbookError if the workbook cannot be read and LayoutError if
-    it has no sheet of that name (matched exactly, else ignoring case).
-    """
-    label = "workbook" if isinstance(path_or_bytes, bytes | bytearray) else str(path_or_bytes)
-    try:
-        with _open_source(path_or_bytes) as fh, zipfile.ZipFile(fh) as zf:
-            part = _sheet_part(zf, sheet_name, label)
-            with zf.open(part) as stream:
-                if not _may_have_formulas(stream):
-                    return []
-            with zf.open(part) as stream:
-                return _formula_cells_without_values(stream)
-    except (LayoutError, WorkbookError):
-        raise
-    except _StopParse:
-        raise WorkbookError(
-            f"{label}: sheet {_clean(sheet_name)!r} contains an XML DOCTYPE/entity declaration, which "
-            "workbooks never need; refusing it (XML entity expansion attack)."
-        ) from None
-    except (DefusedXmlException, SafeET.ParseError, ExpatError) as exc:
-        raise WorkbookError(f"{label}: sheet {_clean(sheet_name)!r} has unreadable XML ({_clean(exc)}).") from None
-    except Exception as exc:
-        raise WorkbookError(
-            f"{label}: cannot be read as a workbook ({_clean(exc) or type(exc).__name__}). {_RESAVE}"
-        ) from None
