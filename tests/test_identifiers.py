@@ -317,6 +317,7 @@ POSITIVES: list[object] = [
     "01632 960001",
     7700900123.0,
     "jo.bloggs@example.org",
+    "DOB 3 May 2016",
     "Seen at ZZ99 3VZ; mum 07700 900999, jo@example.com, NHS 943 476 5919, NI QQ123456C",
 ]
 

@@ -48,7 +48,8 @@ PHONE = "phone number"
 EMAIL = "email address"
 NAME_COLUMN = "name column"
 DOB_COLUMN = "date of birth column"
-KINDS = (NHS_NUMBER, NI_NUMBER, POSTCODE, PHONE, EMAIL, NAME_COLUMN, DOB_COLUMN)
+DOB_TEXT = "date of birth"
+KINDS = (NHS_NUMBER, NI_NUMBER, POSTCODE, PHONE, EMAIL, NAME_COLUMN, DOB_COLUMN, DOB_TEXT)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,14 @@ _DOB_HEADER = re.compile(
     r"\b(?:dob|d\.o\.b|date\s*of\s*birth|birth\s*date|birthdays?|date\s*born)\b",
     _I,
 )
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A date of birth written in a cell's text ("DOB 3 May 2016", "born on 03/05/2016", "date of birth: May 2016").
+_DOB_TEXT = re.compile(
+    r"\b(?:dob|d\.o\.b|date\s*of\s*birth|birth\s*date|born(?:\s+(?:on|in))?)\b\.?[\s:,-]{0,4}"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?[\s./-]{{0,3}}(?:\d{{1,2}}|{_MONTH})[\s./-]{{0,3}}\d{{2,4}}"
+    rf"|{_MONTH}\s+\d{{4}}|(?:19|20)\d{{2}})\b",
+    _I,
+)
 _NAME_HEADER = re.compile(
     r"\b(?:names?|first\s*names?|last\s*names?|forenames?|surnames?|given\s*names?|family\s*names?"
     r"|full\s*names?|mother|father|mum|dad)\b",
@@ -136,6 +145,7 @@ _DETAILS = {
     EMAIL: "looks like an email address",
     NAME_COLUMN: "column header suggests people's names; anonymised workbooks should not have one",
     DOB_COLUMN: "column header suggests dates of birth; record an age band instead",
+    DOB_TEXT: "text gives a date of birth; record an age band instead",
 }
 _NUMERIC_PHONE_DETAIL = "a 10-digit number that looks like a UK phone number stored without its leading 0"
 _NUMERIC_NHS_DETAIL = (
@@ -222,6 +232,8 @@ def _scan_text(raw: str) -> tuple[tuple[str, str], ...]:
         n = sum(1 for m in _PHONE_RE.finditer(text) if _uk_phone(m.group()) and not _DATE_IN_NUMBER.search(m.group()))
         if n:
             out.append((PHONE, _count(n, PHONE)))
+    if ("b" in text or "B" in text) and _DOB_TEXT.search(text):  # every marker of a birth date has a b
+        out.append((DOB_TEXT, _DETAILS[DOB_TEXT]))
     return tuple(out)
 
 
