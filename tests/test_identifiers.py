@@ -365,14 +365,20 @@ def test_never_crashes_and_never_echoes(rows: list[list[object]], header: int | 
             assert value not in f.detail
 
 
-def test_long_hostile_strings_are_fast() -> None:
+# Not speed measurements (those belong in benchmarks/): a catastrophic regular expression takes
+# minutes or hours on these inputs, so a bound of HANG seconds tells a hang from a slow machine.
+HANG = 30.0
+
+
+def test_long_hostile_strings_do_not_hang_the_scan() -> None:
     hostile = ["a" * 32000 + "@", "1" * 32000, "x@" + "a" * 32000, "a1 " * 10000, "0 " * 16000, "QQ" + "1" * 32000]
+    hostile += ["dob " * 8000, "born 1" * 5000, "date of birth " + "1 " * 15000]
     start = time.perf_counter()
     scan_cells("S", [hostile])
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < HANG
 
 
-def test_large_grid_is_fast() -> None:
+def test_large_grid_finds_the_one_seeded_value() -> None:
     rng = random.Random(0)
     answers = ["Yes", "No", "Partly", "N/A", "", "0-2", "3-4", "5-10", "11-12", "13-17"]
     prose = [
@@ -397,7 +403,7 @@ def test_large_grid_is_fast() -> None:
     found = scan_cells("Cases", rows, header_row_index=0)
     elapsed = time.perf_counter() - start
     assert [(f.cell, f.kind) for f in found] == [("K5001", PHONE)]
-    assert elapsed < 2.0
+    assert elapsed < HANG
 
 
 # ------------------------------------------------- the forms values are pasted in
