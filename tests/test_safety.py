@@ -8,7 +8,6 @@ import os
 import random
 import struct
 import tempfile
-import time
 import traceback
 import zipfile
 import zlib
