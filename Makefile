@@ -28,7 +28,7 @@ lock:
 	$(BIN)/uv $(LOCK_COMMAND) $(if $(UPGRADE),--upgrade) -o requirements.lock
 
 reports: setup
-	$(BIN)/audit batch sample_data --out $(OUT) --workers $(WORKERS)
+	$(BIN)/audit batch sample_data --out $(OUT) --workers $(WORKERS) --replace
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -153,3 +153,31 @@ def test_round_labels_are_published_as_round_numbers_in_date_order(make_workbook
     assert "The latest round (Round 2)" in published and "Round 1" in published
     full = str(present.change_over_time(analyse_area(loaded, "North")))
     assert "Spring review" in full  # the full version, for the partnership, keeps the auditors' labels
+
+
+def test_replace_clears_unrecorded_report_outputs_and_keeps_other_files(
+    make_workbook, framework, tmp_path, fake_runner
+):
+    out = tmp_path / "out"
+    (out / "old-area").mkdir(parents=True)
+    (out / "old-area" / "report.html").write_text("<p>an older run's full report</p>")
+    (out / "index.html").write_text("<p>an older index</p>")
+    (out / "notes.md").write_text("the team's own notes")
+    result = run("batch", make_workbook(rows(framework, "North", 3)), "--out", out, "--quiet", "--replace")
+    assert result.exit_code == 0, result.output
+    assert not (out / "old-area").exists()
+    assert "older index" not in (out / "index.html").read_text()
+    assert (out / "notes.md").read_text() == "the team's own notes"
+
+
+def test_a_planted_record_never_removes_anything_outside_out(make_workbook, framework, tmp_path, fake_runner):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("must survive")
+    (out / MARKER).write_text(
+        json.dumps({"status": "complete", "mode": {"publish": False, "threshold": 5},
+                    "files": ["../victim.txt", str(victim), "/etc/hostname"]})
+    )
+    assert run("batch", make_workbook(rows(framework, "North", 3)), "--out", out, "--quiet").exit_code == 0
+    assert victim.read_text() == "must survive"

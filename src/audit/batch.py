@@ -155,6 +155,7 @@ def run_batch(
     workers: int = 1,
     progress: bool = True,
     password: str | None = None,
+    replace: bool = False,
 ) -> BatchOutcome:
     """Report every area found in ``inputs`` under ``out_dir``; write ``index.html`` and ``manifest.json``.
 
@@ -181,7 +182,7 @@ def run_batch(
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
     # Absolute paths before any thread starts, so nothing depends on the working directory.
     data = load_audit([Path(i).resolve() for i in inputs], opts.criteria, password=password)
-    with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True) as claim:
+    with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True, replace=replace) as claim:
         out_dir = claim.path
         batch = _run_areas(data, out_dir, opts, workers, progress)
         params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}

@@ -292,7 +292,9 @@ def _stop_on_unrecorded(claim: Any) -> None:
 
 
 replace_option = click.option(
-    "--replace", is_flag=True, help="Remove the outputs of an earlier run in another mode from OUT first."
+    "--replace",
+    is_flag=True,
+    help="Remove earlier outputs from OUT first: those of a run in another mode, or report outputs no run recorded.",
 )
 
 
@@ -444,6 +446,7 @@ def report(
 @click.option("--allow-identifiers", is_flag=True, help="Report areas even where cells look like personal data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @share_group_option
+@replace_option
 @_friendly
 def batch(
     inputs: tuple[str, ...],
@@ -458,6 +461,7 @@ def batch(
     allow_identifiers: bool,
     quiet: bool,
     share_group: str | None,
+    replace: bool,
 ) -> None:
     """Report every area in the workbooks (files or folders) and write OUT/index.html.
 
@@ -468,7 +472,13 @@ def batch(
 
     options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf, national, share_group=share_group)
     outcome = run_batch(
-        list(inputs), out_dir, options, workers=workers, progress=not quiet, password=_password(password_env)
+        list(inputs),
+        out_dir,
+        options,
+        workers=workers,
+        progress=not quiet,
+        password=_password(password_env),
+        replace=replace,
     )
     for a in outcome.areas:
         click.echo(f"{a.area}: {'ok' if a.ok else 'FAILED: ' + (a.error or '')}")

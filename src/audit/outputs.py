@@ -125,15 +125,19 @@ def _files_under(out_dir: Path) -> list[str]:
     )
 
 
-def _unrecorded_outputs(out_dir: Path) -> bool:
+def _unrecorded_outputs(out_dir: Path) -> list[str]:
+    """Report outputs that no run recorded: the files of the toolkit's own layout, found by their names."""
+    found: list[Path] = []
     for child in out_dir.iterdir():
-        if child.name in _OUTPUT_NAMES:
-            return True
-        if child.name in _OUTPUT_FOLDERS and any(p.is_file() for p in child.rglob("*")):  # empty folders mix nothing
-            return True
-        if child.is_dir() and not child.is_symlink() and any((child / n).exists() for n in _OUTPUT_NAMES):
-            return True
-    return False
+        if child.is_symlink():
+            continue
+        if child.name in _OUTPUT_NAMES and child.is_file():
+            found.append(child)
+        elif child.name in _OUTPUT_FOLDERS and child.is_dir():
+            found.extend(p for p in child.rglob("*") if p.is_file() and not p.is_symlink())
+        elif child.is_dir() and any((child / n).is_file() for n in _OUTPUT_NAMES):
+            found.extend(child / n for n in _OUTPUT_NAMES if (child / n).is_file())
+    return sorted(p.relative_to(out_dir).as_posix() for p in found)
 
 
 def _previous_files(out_dir: Path, record: dict) -> list[str]:
@@ -191,11 +195,14 @@ def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace
         record = _read_record(out_dir)
         kept: list[str] = []
         if record is None:
-            if _unrecorded_outputs(out_dir):
+            unrecorded = _unrecorded_outputs(out_dir)
+            if unrecorded and not replace:
                 raise OutputFolderError(
                     f"--out {_shown(out_dir)}: already holds report outputs with no record of the run that made "
-                    "them, so they could be mixed with this run's; give an empty or new folder"
+                    "them, so they could be mixed with this run's; give an empty or new folder, or pass --replace "
+                    "to remove them first"
                 )
+            _remove(out_dir, unrecorded)
         else:
             same = record.get("mode") == mode.as_dict()
             if whole_run or replace:
