@@ -12,12 +12,12 @@ from audit.compare import (
     NationalFigures,
     benchmark,
     change_since_previous,
-    rounds_table,
     spread,
 )
 from audit.disclosure import SUPPRESSED
 from audit.html_blocks import Fragment, _join, esc, table
 from audit.present_findings import _shown_rate
+from audit.rounds import rounds_table
 from audit.settings import finding_rules, round_gap_days
 from audit.summarise import AreaResult
 
