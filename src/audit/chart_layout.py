@@ -1,0 +1,181 @@
+"""How a chart is measured, laid out and drawn: palette, font sizes, margins, the SVG it becomes.
+
+Each figure is sized around its plot from the measured width of its labels,
+rather than drawn twice to find its edges (``bbox_inches="tight"``): drawing is
+most of a report's time, and a national batch draws hundreds of charts.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
+
+DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
+
+
+TEXT = "#0b0c0c"
+
+
+GRID = "#b1b4b6"
+
+
+# Font sizes in points, and the gaps matplotlib leaves around text (its defaults, in points).
+TICK_PT, LABEL_PT, TITLE_PT = 10, 11, 12  # on screen about 13, 15 and 16 px: no smaller than the old PNG charts
+
+
+TICK_GAP = 3.5 + 3.5  # tick length + tick label pad
+
+
+LABEL_PAD, TITLE_PAD = 4, 6
+
+
+LINE = 1.2  # line height as a multiple of the font size
+
+
+EDGE = 0.1  # inches of white space at every edge
+
+
+# Readers see the SVG's text in their own sans-serif (DejaVu Sans, else Verdana, Arial ...),
+# which may run a little wider than the DejaVu Sans the margins are measured in.
+FONT_SLACK = 1.1
+
+
+#: Settings every chart is drawn with, whatever the notebook or caller has set. Text is kept
+#: as text in the SVG (searchable, sharp, small); the fixed salt makes the SVG's internal IDs,
+#: and so the report, the same on every run; labels are plain text, never TeX.
+RC = {"svg.fonttype": "none", "svg.hashsalt": "audit-charts", "text.parse_math": False}
+
+
+P = ParamSpec("P")
+
+
+R = TypeVar("R")
+
+
+def _drawn(chart: Callable[P, R]) -> Callable[P, R]:
+    """Draw a chart under :data:`RC`, leaving the caller's matplotlib settings as they were."""
+
+    @functools.wraps(chart)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with matplotlib.rc_context(RC):
+            return chart(*args, **kwargs)
+
+    return wrapper
+
+
+@dataclass
+class Chart:
+    """A drawn chart (SVG) with what a screen reader needs to say about it."""
+
+    svg: bytes
+    alt: str
+    caption: str
+
+    def html(self) -> str:
+        data = base64.b64encode(self.svg).decode("ascii")
+        return (
+            f'<figure class="chart"><img src="data:image/svg+xml;base64,{data}" alt="{html.escape(self.alt)}">'
+            f"<figcaption>{html.escape(self.caption)}</figcaption></figure>"
+        )
+
+
+def _width(texts: Iterable[object], size: float) -> float:
+    """The widest of ``texts`` (any may span lines) at ``size`` points, in inches."""
+    return max((_line_width(line, size) for text in texts for line in str(text).split("\n")), default=0.0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_width(line: str, size: float) -> float:
+    # Cached: the same labels come back in every area's charts.
+    w, _, _ = text_to_path.get_text_width_height_descent(line, FontProperties(size=size), ismath=False)
+    return w * FONT_SLACK / 72
+
+
+def _lines(size: float, n: int = 1) -> float:
+    """The height of ``n`` lines of text at ``size`` points, in inches."""
+    return n * size * LINE / 72
+
+
+def _figure(plot_w: float, plot_h: float, left: float, right: float, top: float, bottom: float) -> tuple[Figure, Axes]:
+    """A figure just big enough for a plot of ``plot_w`` x ``plot_h`` inches and its margins (inches).
+
+    A bare Figure, not pyplot's: nothing is registered globally, so no chart
+    is shown twice in a notebook or kept alive after it is drawn.
+    """
+    width, height = left + plot_w + right, bottom + plot_h + top
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes((left / width, bottom / height, plot_w / width, plot_h / height))
+    return fig, ax
+
+
+def _plot_size(ax: Axes) -> tuple[float, float]:
+    """The plot's width and height in inches."""
+    box = ax.get_position()
+    width, height = ax.get_figure().get_size_inches()
+    return box.width * width, box.height * height
+
+
+# Titles and axis labels are placed where the margins were sized for them, so matplotlib
+# need not measure every tick label again at draw time to find room for them.
+def _title(ax: Axes, text: str, pad: float = TITLE_PAD) -> None:
+    ax.set_title(text, loc="left", fontsize=TITLE_PT, color=TEXT, pad=pad, y=1.0)
+
+
+def _xlabel(ax: Axes, text: str, below: float) -> None:
+    """Label the x axis ``below`` inches under the plot."""
+    ax.set_xlabel(text, fontsize=LABEL_PT, color=TEXT)
+    ax.xaxis.set_label_coords(0.5, -below / _plot_size(ax)[1])
+
+
+def _ylabel(ax: Axes, text: str, left_of: float) -> None:
+    """Label the y axis ``left_of`` inches to the left of the plot."""
+    ax.set_ylabel(text, fontsize=LABEL_PT, color=TEXT)
+    ax.yaxis.set_label_coords(-left_of / _plot_size(ax)[0], 0.5)
+
+
+def _style(ax: Axes) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=TEXT, labelsize=TICK_PT)
+    ax.xaxis.label.set_color(TEXT)
+    ax.yaxis.label.set_color(TEXT)
+
+
+def _render(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+PLOT_WIDTH = 5.4  # inches: the plotting area of a bar chart, whatever its labels
+
+
+TOP = EDGE + _lines(TITLE_PT) + TITLE_PAD / 72  # a title above the plot
+
+
+UNDER_TICKS = TICK_GAP / 72 + _lines(TICK_PT) + LABEL_PAD / 72  # from the plot to its x-axis label
+
+
+X_AXIS = EDGE + UNDER_TICKS + _lines(LABEL_PT)  # tick labels and axis label
+
+
+def _text_colour(rgba: tuple[float, float, float, float]) -> str:
+    """Black or white, whichever reads better on a cell colour (by relative luminance)."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgba[:3])
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return TEXT if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
