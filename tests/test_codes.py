@@ -193,3 +193,20 @@ def test_summary_json_problems_carry_their_code(make_workbook, framework):
     assert [(p["where"], p["code"], p["severity"]) for p in problems] == [
         (f"audit.xlsx: Cases!{chr(65 + 6 + framework.criterion_ids.index('V1'))}2", "answer-invalid", "error")
     ]
+
+
+def test_output_folder_refusals_carry_their_code(tmp_path):
+    from audit.outputs import RunMode, claim_output
+
+    a_file = tmp_path / "out"
+    a_file.write_text("not a folder")
+    with pytest.raises(OutputFolderError) as caught, claim_output(a_file, RunMode(False, 5), whole_run=True):
+        pass
+    assert caught.value.code == "output-not-folder"
+
+    unrecorded = tmp_path / "old"
+    unrecorded.mkdir()
+    (unrecorded / "summary.json").write_text("{}")
+    with pytest.raises(OutputFolderError) as caught, claim_output(unrecorded, RunMode(False, 5), whole_run=True):
+        pass
+    assert caught.value.code == "output-unrecorded"
