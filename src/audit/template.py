@@ -167,7 +167,9 @@ def _message(text: str) -> str:
     return text if len(text) <= _INLINE_LIST_LIMIT else text[: _INLINE_LIST_LIMIT - 3] + "..."
 
 
-def _add_validations(wb: Workbook, ws: Worksheet, framework: Framework, columns: Sequence[str], last_row: int) -> None:
+def _add_validations(
+    wb: Workbook, ws: Worksheet, framework: Framework, columns: Sequence[str], last_row: int
+) -> None:
     """Dropdowns on answers, age band and grade; a date check on the audit date."""
 
     def span(first: str, last: str | None = None) -> str:
