@@ -301,6 +301,8 @@ def test_reader_crash_fails_the_file_with_a_message(run, tmp_path, framework, mo
         result = run(*command)
         assert result.exit_code == 2, result.output
         assert "crashes.xlsx: the spreadsheet reader stopped abnormally on this file (signal SIGABRT)" in result.output
+    listed = json.loads(run("validate", "--format", "json", str(path)).stdout)
+    assert [(p["file"], p["code"]) for p in listed] == [("crashes.xlsx", "reader-crashed")]
 
 
 def test_batch_reports_other_areas_when_the_reader_crashes_on_one_file(run, tmp_path, framework, monkeypatch):

@@ -53,6 +53,8 @@ def test_moderation_sheet_is_read_but_never_counted_as_cases(data):
     assert (data.moderation["sheet"] == "Moderation").all()
     left_out = [p for p in data.problems if p.sheet == "Moderation" and "moderation row left out" in p.message]
     assert len(left_out) == 1 and left_out[0].case_id == "C8"
+    assert left_out[0].code == "moderation-row-left-out"
+    assert {p.code for p in data.problems if p.sheet == "Moderation"} == {"moderation-row-left-out"}
     result = analyse_area(data)
     assert result.rows_read == 7 and result.cases_scored == 7
 
@@ -62,6 +64,7 @@ def test_a_moderation_sheet_without_header_is_a_problem_not_a_failure(tmp_path, 
     data = load_audit(path, framework, scan=False)
     assert not data.failed and len(data.scored) == 1
     assert any(p.sheet == "Moderation" and "moderation sheet was not read" in p.message for p in data.problems)
+    assert [p.code for p in data.problems if p.sheet == "Moderation"] == ["moderation-sheet-unread"]
 
 
 def test_pairs_match_case_ids_and_list_the_unmatched(data):

@@ -93,7 +93,10 @@ def test_cli_groups_many_blanks_per_column_and_json_holds_every_cell(make_workbo
     status, listed = _stdout_json(str(path))
     assert status == 0
     assert sorted(p["cell"] for p in listed if "V1" in p["message"]) == sorted(f"{v1}{r}" for r in range(2, 16))
-    assert all(set(p) == {"file", "sheet", "cell", "severity", "message", "area"} for p in listed)
+    assert all(set(p) == {"file", "sheet", "cell", "severity", "code", "message", "area"} for p in listed)
+    codes = {p["cell"]: p["code"] for p in listed}
+    assert {codes[f"{v1}{r}"] for r in range(2, 16)} == {"answer-blank"}
+    assert codes[a1_cell] == "answer-blank"
     assert {(p["file"], p["sheet"], p["severity"], p["area"]) for p in listed} == {
         ("north.xlsx", "Cases", "warning", "Testshire")
     }

@@ -200,8 +200,8 @@ def encrypt(src: Path, dst: Path, password: str = PASSWORD) -> Path:
     return dst
 
 
-def refused(path: Path, *phrases: str, limits: Limits | None = None, password: str | None = None) -> str:
-    """Assert the file is refused with a WorkbookError naming it and containing the phrases."""
+def refused(path: Path, *phrases: str, code: str, limits: Limits | None = None, password: str | None = None) -> str:
+    """Assert the file is refused with a WorkbookError naming it, containing the phrases, with that problem code."""
     with pytest.raises(WorkbookError) as info:
         check_workbook_file(path, limits or Limits(), password)
     message = str(info.value)
@@ -209,6 +209,7 @@ def refused(path: Path, *phrases: str, limits: Limits | None = None, password: s
     for phrase in phrases:
         assert phrase in message, message
     assert info.value.exit_code == 2
+    assert info.value.code == code, message
     return message
 
 
@@ -258,20 +259,20 @@ def test_genuine_workbook_with_real_default_ratio(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    refused(tmp_path / "nope.xlsx", "not found")
+    refused(tmp_path / "nope.xlsx", "not found", code="file-not-found")
 
 
 def test_directory(tmp_path: Path) -> None:
     d = tmp_path / "folder.xlsx"
     d.mkdir()
-    refused(d, "is a folder")
+    refused(d, "is a folder", code="file-is-folder")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_fifo_is_not_opened(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.xlsx"
     os.mkfifo(fifo)
-    refused(fifo, "not a regular file")
+    refused(fifo, "not a regular file", code="file-not-regular")
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read anything")
@@ -279,7 +280,7 @@ def test_unreadable(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "locked.xlsx")
     path.chmod(0)
     try:
-        refused(path, "cannot be read")
+        refused(path, "cannot be read", code="file-unreadable")
     finally:
         path.chmod(0o600)
 
@@ -287,12 +288,12 @@ def test_unreadable(tmp_path: Path) -> None:
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     path.write_bytes(b"")
-    refused(path, "is empty (0 bytes)")
+    refused(path, "is empty (0 bytes)", code="file-empty")
 
 
 def test_over_size_cap(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "large.xlsx")
-    refused(path, "over the", "limit", limits=Limits(max_file_bytes=1000))
+    refused(path, "over the", "limit", limits=Limits(max_file_bytes=1000), code="file-too-large")
 
 
 # ------------------------------------------------------------------- not a zip
@@ -301,34 +302,34 @@ def test_over_size_cap(tmp_path: Path) -> None:
 def test_random_bytes(tmp_path: Path) -> None:
     path = tmp_path / "random.xlsx"
     path.write_bytes(random.Random(1).randbytes(10_000))
-    refused(path, "is not an Excel workbook")
+    refused(path, "is not an Excel workbook", code="file-not-workbook")
 
 
 def test_csv_renamed(tmp_path: Path) -> None:
     path = tmp_path / "cases.xlsx"
     path.write_text("Case ID,Area,V1\nAV-0001,North,Yes\nAV-0002,South,No\n", encoding="utf-8")
-    refused(path, "looks like a CSV/text file", "save it as .xlsx")
+    refused(path, "looks like a CSV/text file", "save it as .xlsx", code="file-not-workbook")
 
 
 def test_text_file_cp1252_and_utf16(tmp_path: Path) -> None:
     latin = tmp_path / "notes.xlsx"
     latin.write_bytes("Auditor notes \u2013 caf\u00e9\r\n".encode("cp1252"))
-    refused(latin, "looks like a CSV/text file")
+    refused(latin, "looks like a CSV/text file", code="file-not-workbook")
     unicode_text = tmp_path / "unicode.xlsx"  # Excel's "Unicode Text" export
     unicode_text.write_bytes("Case ID\tArea\r\nAV-0001\tNorth\r\n".encode("utf-16"))
-    refused(unicode_text, "looks like a CSV/text file")
+    refused(unicode_text, "looks like a CSV/text file", code="file-not-workbook")
 
 
 def test_html_renamed(tmp_path: Path) -> None:
     path = tmp_path / "export.xlsx"
     path.write_text("<html><body><table><tr><td>AV-0001</td></tr></table></body></html>")
-    refused(path, "HTML/XML")
+    refused(path, "HTML/XML", code="file-not-workbook")
 
 
 def test_pdf_renamed(tmp_path: Path) -> None:
     path = tmp_path / "scan.xlsx"
     path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
-    refused(path, "PDF")
+    refused(path, "PDF", code="file-not-workbook")
 
 
 # ----------------------------------------------------------- damaged zips
@@ -338,7 +339,7 @@ def test_truncated_xlsx(tmp_path: Path) -> None:
     whole = make_xlsx(tmp_path / "whole.xlsx").read_bytes()
     path = tmp_path / "truncated.xlsx"
     path.write_bytes(whole[: len(whole) // 2])
-    refused(path, "damaged or incomplete")
+    refused(path, "damaged or incomplete", code="file-damaged")
 
 
 def test_crc_corruption(tmp_path: Path) -> None:
@@ -346,7 +347,7 @@ def test_crc_corruption(tmp_path: Path) -> None:
     name, method, pieces, crc, size = members[0]
     members[0] = (name, method, pieces, crc ^ 0xFFFF, size)
     path = raw_zip(tmp_path / "badcrc.xlsx", members)
-    refused(path, "damaged or incomplete", "CRC")
+    refused(path, "damaged or incomplete", "CRC", code="file-damaged")
 
 
 def test_flipped_compressed_bytes(tmp_path: Path) -> None:
@@ -359,7 +360,7 @@ def test_flipped_compressed_bytes(tmp_path: Path) -> None:
         data[k] ^= 0x55
     members[idx] = (name, method, [bytes(data)], crc, size)
     path = raw_zip(tmp_path / "flipped.xlsx", members)
-    refused(path, "damaged or incomplete")
+    refused(path, "damaged or incomplete", code="file-damaged")
 
 
 def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
@@ -367,7 +368,7 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("readme.txt", "hello")
         zf.writestr("img/a.png", b"\x89PNG....")
-    refused(path, "is a zip file but not an Excel workbook")
+    refused(path, "is a zip file but not an Excel workbook", code="file-not-workbook")
 
 
 def test_word_document_renamed(tmp_path: Path) -> None:
@@ -375,7 +376,7 @@ def test_word_document_renamed(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("word/document.xml", "<document/>")
-    refused(path, "is a zip file but not an Excel workbook", "Word")
+    refused(path, "is a zip file but not an Excel workbook", "Word", code="file-not-workbook")
 
 
 def test_ods_renamed(tmp_path: Path) -> None:
@@ -383,21 +384,21 @@ def test_ods_renamed(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         zf.writestr("content.xml", "<office:document-content/>")
-    refused(path, "OpenDocument spreadsheet")
+    refused(path, "OpenDocument spreadsheet", code="file-ods")
 
 
 def test_empty_zip(tmp_path: Path) -> None:
     path = tmp_path / "emptyzip.xlsx"
     with zipfile.ZipFile(path, "w"):
         pass
-    refused(path, "empty zip")
+    refused(path, "empty zip", code="file-not-workbook")
 
 
 def test_duplicate_member_names(tmp_path: Path) -> None:
     members = workbook_members(make_xlsx(tmp_path / "src.xlsx"))
     members.append(members[-1])
     path = raw_zip(tmp_path / "dupes.xlsx", members)
-    refused(path, "same name")
+    refused(path, "same name", code="zip-part-duplicate")
 
 
 # --------------------------------------------------------------- zip bombs
@@ -413,7 +414,7 @@ def test_zip_bomb_streamed_with_small_cap(tmp_path: Path) -> None:
             for _ in range(30):
                 member.write(b" " * 2**20)
     limits = Limits(max_expanded_bytes=10 * 2**20, max_member_ratio=1e9)
-    refused(path, "possible zip bomb", "expand", limits=limits)
+    refused(path, "possible zip bomb", "expand", limits=limits, code="zip-bomb")
 
 
 def test_zip_bomb_600mb_default_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -430,7 +431,7 @@ def test_zip_bomb_600mb_default_caps(tmp_path: Path, monkeypatch: pytest.MonkeyP
         return real(*args, **kwargs)
 
     monkeypatch.setattr(zlib, "decompressobj", counted)
-    message = refused(path, "possible zip bomb")
+    message = refused(path, "possible zip bomb", code="zip-bomb")
     assert inflaters == []
     assert "sheet1.xml" in message  # the ratio check names the part
 
@@ -439,7 +440,7 @@ def test_zip_bomb_total_only(tmp_path: Path) -> None:
     """Declared total over the expansion cap, with the ratio cap out of the way."""
     path = raw_zip(tmp_path / "wide.xlsx", spaces_bomb_members(20))
     limits = Limits(max_expanded_bytes=5 * 2**20, max_member_ratio=1e9)
-    refused(path, "possible zip bomb", "would expand to", limits=limits)
+    refused(path, "possible zip bomb", "would expand to", limits=limits, code="zip-bomb")
 
 
 def test_too_many_members(tmp_path: Path) -> None:
@@ -449,7 +450,7 @@ def test_too_many_members(tmp_path: Path) -> None:
         zf.writestr("xl/workbook.xml", "<workbook/>")
         for i in range(60):
             zf.writestr(f"xl/media/{i}.bin", b"x")
-    refused(path, "possible zip bomb", "parts", limits=Limits(max_members=50))
+    refused(path, "possible zip bomb", "parts", limits=Limits(max_members=50), code="zip-bomb")
 
 
 def test_size_lie_is_caught_while_expanding(tmp_path: Path) -> None:
@@ -458,7 +459,7 @@ def test_size_lie_is_caught_while_expanding(tmp_path: Path) -> None:
     members = workbook_members(make_xlsx(tmp_path / "src.xlsx"))
     members.append(("xl/worksheets/sheet9.xml", 8, [deflate(real)], zlib.crc32(real[:1000]), 1000))
     path = raw_zip(tmp_path / "liar.xlsx", members)
-    refused(path, "more data than its zip header declares", "possible zip bomb")
+    refused(path, "more data than its zip header declares", "possible zip bomb", code="zip-bomb")
 
 
 # ---------------------------------------------------------------- XML attacks
@@ -488,14 +489,16 @@ def test_openpyxl_uses_defusedxml() -> None:
 def test_billion_laughs_in_workbook_xml(tmp_path: Path) -> None:
     src = make_xlsx(tmp_path / "src.xlsx")
     path = rewrite_member(src, tmp_path / "laughs.xlsx", "xl/workbook.xml", BILLION_LAUGHS)
-    message = refused(path, "contains an XML DOCTYPE/entity declaration", "XML entity expansion attack")
+    message = refused(
+        path, "contains an XML DOCTYPE/entity declaration", "XML entity expansion attack", code="xml-entity"
+    )
     assert "xl/workbook.xml" in message
 
 
 def test_external_entity_in_sheet(tmp_path: Path) -> None:
     src = make_xlsx(tmp_path / "src.xlsx")
     path = rewrite_member(src, tmp_path / "xxe.xlsx", "xl/worksheets/sheet1.xml", EXTERNAL_ENTITY)
-    refused(path, "DOCTYPE/entity declaration")
+    refused(path, "DOCTYPE/entity declaration", code="xml-entity")
 
 
 def test_doctype_hidden_after_long_comment(tmp_path: Path) -> None:
@@ -503,14 +506,14 @@ def test_doctype_hidden_after_long_comment(tmp_path: Path) -> None:
     xml = b'<?xml version="1.0"?>\n<!--' + b"x" * 200_000 + b"-->\n" + EXTERNAL_ENTITY.split(b"\n", 1)[1]
     src = make_xlsx(tmp_path / "src.xlsx")
     path = rewrite_member(src, tmp_path / "hidden.xlsx", "xl/styles.xml", xml)
-    refused(path, "DOCTYPE/entity declaration")
+    refused(path, "DOCTYPE/entity declaration", code="xml-entity")
 
 
 def test_doctype_in_utf16_part(tmp_path: Path) -> None:
     xml = EXTERNAL_ENTITY.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
     src = make_xlsx(tmp_path / "src.xlsx")
     path = rewrite_member(src, tmp_path / "utf16.xlsx", "docProps/core.xml", xml)
-    refused(path, "DOCTYPE/entity declaration")
+    refused(path, "DOCTYPE/entity declaration", code="xml-entity")
 
 
 def test_doctype_in_part_without_xml_name(tmp_path: Path) -> None:
@@ -521,7 +524,7 @@ def test_doctype_in_part_without_xml_name(tmp_path: Path) -> None:
         for info in zin.infolist():
             zout.writestr(info.filename, zin.read(info.filename))
         zout.writestr("xl/worksheets/sheet2.dat", EXTERNAL_ENTITY)
-    refused(path, "DOCTYPE/entity declaration", "sheet2.dat")
+    refused(path, "DOCTYPE/entity declaration", "sheet2.dat", code="xml-entity")
 
 
 def test_doctype_words_inside_cell_text_are_fine(tmp_path: Path) -> None:
@@ -539,23 +542,23 @@ def test_doctype_words_inside_cell_text_are_fine(tmp_path: Path) -> None:
 
 def test_legacy_xls(tmp_path: Path) -> None:
     path = ole_file(tmp_path / "old.xlsx", {"Workbook": b"\x09\x08" + b"\0" * 100})
-    refused(path, "legacy Excel 97-2003 .xls", "save it as .xlsx")
+    refused(path, "legacy Excel 97-2003 .xls", "save it as .xlsx", code="file-xls")
 
 
 def test_word_97_document(tmp_path: Path) -> None:
     path = ole_file(tmp_path / "letter.xlsx", {"WordDocument": b"\xec\xa5" + b"\0" * 100})
-    refused(path, "Word 97-2003")
+    refused(path, "Word 97-2003", code="file-not-workbook")
 
 
 def test_damaged_ole(tmp_path: Path) -> None:
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600)
-    refused(path, "damaged")
+    refused(path, "damaged", code="file-damaged")
 
 
 def test_encrypted_without_password(tmp_path: Path) -> None:
     path = encrypt(make_xlsx(tmp_path / "plain.xlsx"), tmp_path / "locked.xlsx")
-    refused(path, "is password-protected (encrypted)", "--password-env")
+    refused(path, "is password-protected (encrypted)", "--password-env", code="password-needed")
 
 
 def test_encrypted_with_wrong_password(tmp_path: Path) -> None:
@@ -564,6 +567,7 @@ def test_encrypted_with_wrong_password(tmp_path: Path) -> None:
         check_workbook_file(path, password=WRONG_PASSWORD)
     text = "".join(traceback.format_exception(info.value))
     assert "does not open this workbook" in str(info.value)
+    assert info.value.code == "password-wrong"
     assert path.name in str(info.value)
     assert WRONG_PASSWORD not in text and PASSWORD not in text
 
@@ -579,14 +583,14 @@ def test_encrypted_with_right_password(tmp_path: Path) -> None:
 
 def test_encrypted_empty_password(tmp_path: Path) -> None:
     path = encrypt(make_xlsx(tmp_path / "plain.xlsx"), tmp_path / "locked.xlsx")
-    refused(path, "password given is empty", password="")
+    refused(path, "password given is empty", password="", code="password-empty")
 
 
 def test_encrypted_payload_is_checked_after_decryption(tmp_path: Path) -> None:
     src = make_xlsx(tmp_path / "src.xlsx")
     evil = rewrite_member(src, tmp_path / "evil.xlsx", "xl/workbook.xml", BILLION_LAUGHS)
     path = encrypt(evil, tmp_path / "locked_evil.xlsx")
-    message = refused(path, "after decryption", "DOCTYPE/entity declaration", password=PASSWORD)
+    message = refused(path, "after decryption", "DOCTYPE/entity declaration", password=PASSWORD, code="xml-entity")
     assert PASSWORD not in message
 
 

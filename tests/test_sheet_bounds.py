@@ -177,8 +177,9 @@ def test_default_cap_lets_200000_rows_by_100_columns_through(tmp_path: Path) -> 
         sheet(b'<row r="1">' + cell(b"CW1") + b'</row><row r="200000">' + cell(b"A200000") + b"</row>"),
         "over.xlsx",
     )
-    with pytest.raises(WorkbookError, match=r"over\.xlsx: sheet 'Cases' reaches row 200,000 and column CW"):
+    with pytest.raises(WorkbookError, match=r"over\.xlsx: sheet 'Cases' reaches row 200,000 and column CW") as caught:
         check_workbook_file(over)
+    assert caught.value.code == "sheet-too-large"
     assert check_workbook_file(over, Limits(max_sheet_cells=20_200_000)) is None
 
 
@@ -193,8 +194,9 @@ def test_sheet_not_listed_in_the_workbook_is_measured_too(tmp_path: Path) -> Non
 def test_unparseable_sheet_is_refused_by_the_file_check(tmp_path: Path) -> None:
     bad = sheet(b'<row r="1"><c r="A1" r="B1"/></row>')
     path = _with_sheet(tmp_path, bad, "broken.xlsx")
-    with pytest.raises(WorkbookError, match=r"broken\.xlsx: sheet 'Cases': its XML is malformed"):
+    with pytest.raises(WorkbookError, match=r"broken\.xlsx: sheet 'Cases': its XML is malformed") as caught:
         check_workbook_file(path)
+    assert caught.value.code == "sheet-reach-unchecked"
 
 
 def test_excel_extension_elements_keep_the_fast_path() -> None:

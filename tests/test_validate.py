@@ -151,10 +151,9 @@ def test_unknown_and_missing_criterion_columns_are_reported(make_workbook, frame
 
 def test_repeated_column_stops_the_sheet(make_workbook, framework):
     header = header_for(framework) + ["V1 Child's voice again"]
-    with pytest.raises(LayoutError, match=r"Cases!.*repeats"):
-        load_audit(
-            make_workbook([case_row(framework, "C1") + ["Yes"]], header=header), framework, keep_going=False
-        )
+    with pytest.raises(LayoutError, match=r"Cases!.*repeats") as caught:
+        load_audit(make_workbook([case_row(framework, "C1") + ["Yes"]], header=header), framework, keep_going=False)
+    assert caught.value.code == "header-repeated"
 
 
 def test_missing_cases_sheet_lists_the_sheets(make_workbook, framework):
@@ -163,12 +162,14 @@ def test_missing_cases_sheet_lists_the_sheets(make_workbook, framework):
         load_audit(path, framework, keep_going=False)
     data = load_audit(path, framework)
     assert "audit.xlsx" in data.failed and len(data.cases) == 0
+    assert data.failed["audit.xlsx"].code == "sheet-missing"
 
 
 def test_no_header_row(make_workbook, framework):
     path = make_workbook([["x", "y"]], header=["Ref", "Answer"])
-    with pytest.raises(LayoutError, match="expected a cell reading 'Case ID'"):
+    with pytest.raises(LayoutError, match="expected a cell reading 'Case ID'") as caught:
         load_audit(path, framework, keep_going=False)
+    assert caught.value.code == "header-missing"
 
 
 def test_numeric_case_ids_read_as_text(make_workbook, framework):

@@ -19,6 +19,7 @@ from typing import Any
 from audit.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.errors import AuditError
 from audit.framework import Framework
+from audit.identifiers import KINDS_BY_CODE
 from audit.report import make_national_summary, make_report, write_atomic
 from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
@@ -83,12 +84,13 @@ def refuse_identifiers(data: AuditData) -> None:
     if not data.identifiers:
         return
     shown = data.identifiers[:5]
-    places = "; ".join(f"{p.where} ({p.message.split(')')[0].split('(')[-1]})" for p in shown)
+    places = "; ".join(f"{p.where} ({KINDS_BY_CODE[p.code]})" for p in shown)
     more = len(data.identifiers) - len(shown)
     raise AuditError(
         f"not reported: {len(data.identifiers)} cell(s) look like personal data: {places}"
         + (f" and {more} more" if more > 0 else "")
-        + ". Remove them from the workbook, or pass --allow-identifiers if they are not personal data"
+        + ". Remove them from the workbook, or pass --allow-identifiers if they are not personal data",
+        code="identifiers-refused",
     )
 
 

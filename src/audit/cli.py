@@ -60,7 +60,7 @@ def validate(
     With --criteria and no workbooks, check the criteria framework file alone.
     Exit status: 0 clean, 1 problems found (with --strict, warnings too), 2 a file
     could not be read as a workbook (or a bad framework). With --format json, standard
-    output is a JSON list of every problem ({file, sheet, cell, severity, message, area}),
+    output is a JSON list of every problem ({file, sheet, cell, severity, code, message, area}),
     each blank cell included; the totals line goes to standard error in both formats.
     """
     if not files:
@@ -80,8 +80,9 @@ def validate(
 
         from audit.errors import Problem
 
-        keys = ("file", "sheet", "cell", "severity", "message", "area")  # no case_id: a Case ID is a cell's value
-        unread = [Problem(name, None, None, str(exc)) for name, exc in data.failed.items()]
+        # no case_id: a Case ID is a cell's value
+        keys = ("file", "sheet", "cell", "severity", "code", "message", "area")
+        unread = [Problem(name, None, None, str(exc), exc.code) for name, exc in data.failed.items()]
         listed = [{k: getattr(p, k) for k in keys} for p in [*unread, *data.problems]]
         click.echo(json.dumps(listed, indent=1))
     else:

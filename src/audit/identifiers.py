@@ -50,6 +50,18 @@ NAME_COLUMN = "name column"
 DOB_COLUMN = "date of birth column"
 DOB_TEXT = "date of birth"
 KINDS = (NHS_NUMBER, NI_NUMBER, POSTCODE, PHONE, EMAIL, NAME_COLUMN, DOB_COLUMN, DOB_TEXT)
+# The problem code of each kind (see audit.codes), and back: programs decide by code, never by message.
+CODES = {
+    NHS_NUMBER: "identifier-nhs-number",
+    NI_NUMBER: "identifier-ni-number",
+    POSTCODE: "identifier-postcode",
+    PHONE: "identifier-phone",
+    EMAIL: "identifier-email",
+    NAME_COLUMN: "identifier-name-column",
+    DOB_COLUMN: "identifier-dob-column",
+    DOB_TEXT: "identifier-dob-text",
+}
+KINDS_BY_CODE = {code: kind for kind, code in CODES.items()}
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,8 @@ def read_cells(data: bytes, wanted: Sequence[str], label: str) -> tuple[list[str
         child.join()
         raise WorkbookError(
             f"{label}: the spreadsheet reader stopped abnormally on this file ({_how(child.exitcode)}), "
-            "so it was not read. Open it in Excel, save it again as .xlsx and send it again."
+            "so it was not read. Open it in Excel, save it again as .xlsx and send it again.",
+            code="reader-crashed",
         ) from None
     except BaseException:  # Ctrl-C or SIGTERM in the parent: the child goes too, at once
         child.kill()
@@ -86,8 +87,10 @@ def read_cells(data: bytes, wanted: Sequence[str], label: str) -> tuple[list[str
     if child.is_alive():
         child.kill()
         child.join()
-    if isinstance(outcome, str):
-        raise WorkbookError(f"{label}: {outcome}")
+    from audit.reader_child import Refusal  # loaded already, by _mp_context
+
+    if isinstance(outcome, Refusal):
+        raise WorkbookError(f"{label}: {outcome.reason}", code=outcome.code)
     names, sheets = outcome
     return names, {key: SheetCells(*value) for key, value in sheets.items()}
 
@@ -104,7 +107,7 @@ def _how(exitcode: int | None) -> str:
 
 def _run_child(send: Any, data: bytes, wanted: list[str]) -> None:
     """Child process entry point: read, send the outcome, exit. Ctrl-C is the parent's to handle."""
-    from audit.reader_child import read
+    from audit.reader_child import Refusal, read
 
     # The cells hold no reference cycles, and a collection would touch (and so copy) every
     # object the forked child shares with its parent.
@@ -120,7 +123,7 @@ def _run_child(send: Any, data: bytes, wanted: list[str]) -> None:
         try:
             outcome = read(data, wanted)
         except Exception as exc:  # e.g. MemoryError: one line home, no traceback on the console
-            outcome = f"cannot be read ({type(exc).__name__})"
+            outcome = Refusal(code="reader-refused", reason=f"cannot be read ({type(exc).__name__})")
         send.send(outcome)
     finally:
         send.close()

@@ -119,10 +119,14 @@ def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], dict[Path, 
                     if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith("~$") and not p.is_dir()
                 )
             except OSError as exc:
-                empty[path] = WorkbookError(f"{display_name(path)}: the folder cannot be read ({exc.strerror})")
+                empty[path] = WorkbookError(
+                    f"{display_name(path)}: the folder cannot be read ({exc.strerror})", code="file-unreadable"
+                )
                 continue
             if not found:
-                empty[path] = WorkbookError(f"{display_name(path)}: the folder holds no .xlsx workbooks")
+                empty[path] = WorkbookError(
+                    f"{display_name(path)}: the folder holds no .xlsx workbooks", code="folder-no-workbooks"
+                )
             files.extend(found)
         else:
             files.append(path)
@@ -149,7 +153,7 @@ def read_file_bytes(path: Path, password: str | None = None, limits: Any = None,
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise WorkbookError(f"{label}: cannot read the file ({exc.strerror})") from None
+        raise WorkbookError(f"{label}: cannot read the file ({exc.strerror})", code="file-unreadable") from None
 
 
 def read_sheets(
@@ -186,7 +190,8 @@ def read_sheets(
                 have = ", ".join(repr(safe_text(n)) for n in names) or "none"
                 raise LayoutError(
                     f"{label}: no sheet named {wanted!r}; the workbook has: {have}. "
-                    f"Put the case rows on a sheet called {wanted!r}."
+                    f"Put the case rows on a sheet called {wanted!r}.",
+                    code="sheet-missing",
                 )
             continue
         shown = safe_text(sheet.name)
@@ -197,7 +202,7 @@ def read_sheets(
                     shown,
                     None,
                     "the sheet is hidden in Excel; it was read all the same",
-                    "warning",
+                    "sheet-hidden",
                 )
             )
         grids[wanted] = SheetGrid(path, shown, sheet.rows, digest, not sheet.visible, label)
@@ -217,6 +222,7 @@ def _formula_problems(file: str, data: bytes, sheet: str) -> list[Problem]:
             ref,
             "formula with no stored result (the workbook was never recalculated); "
             "open and save it in Excel, or type the value",
+            "formula-no-result",
         )
         for ref in find_formulas_without_values(data, sheet)
     ]
@@ -242,7 +248,8 @@ def _check_single_header_row(grid: SheetGrid, header_row: int, known_ids: dict[s
     if below > here:
         raise LayoutError(
             f"{grid.name}: {grid.sheet}!A{header_row + 1}: the headers seem to run over two rows: the criterion "
-            f"headers are in row {header_row + 2}, below the row with 'Case ID'. Put every header in one row"
+            f"headers are in row {header_row + 2}, below the row with 'Case ID'. Put every header in one row",
+            code="header-split",
         )
 
 
@@ -259,7 +266,8 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
     if header_row is None:
         raise LayoutError(
             f"{grid.name}: sheet {grid.sheet!r} has no header row: expected a cell reading 'Case ID' "
-            f"above the case rows (looked at {len(grid.rows)} rows)"
+            f"above the case rows (looked at {len(grid.rows)} rows)",
+            code="header-missing",
         )
     known_ids = {c.id.upper(): c.id for c in framework.criteria}
     _check_single_header_row(grid, header_row, known_ids)
@@ -276,7 +284,8 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
         if key in seen:
             raise LayoutError(
                 f"{grid.name}: {grid.sheet}!{cell_ref(header_row, col)}: {what} repeats "
-                f"the column at {cell_ref(header_row, seen[key])}; keep one column for it"
+                f"the column at {cell_ref(header_row, seen[key])}; keep one column for it",
+                code="header-repeated",
             )
         seen[key] = col
 
@@ -293,6 +302,7 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
                         ref,
                         f"column {column_letter(col)} has no header, so its {filled} value(s) were not read; "
                         "give it a header",
+                        "column-no-header",
                     )
                 )
             continue
@@ -312,6 +322,7 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
                         ref,
                         "the header starts with what looks like a criterion ID, but not one the framework "
                         f"{framework.id} {framework.version} defines; the column was not scored",
+                        "header-criterion-unknown",
                     )
                 )
                 continue
@@ -330,6 +341,7 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
                     cell_ref(header_row, 0),
                     f"no column for criterion {c.id} ({c.label}): expected a header in row {header_row + 1} "
                     f"starting '{c.id} '; its answers count as missing",
+                    "criterion-column-missing",
                 )
             )
     return Layout(header_row, fields, criteria, free_text, problems)

@@ -38,6 +38,7 @@ class OutputFolderError(AuditError):
     """OUT cannot be written, is in use, or holds outputs this run must not mix with."""
 
     exit_code = 2
+    code = None  # each refusal names its own
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,15 @@ def _make_folder(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise OutputFolderError(f"--out {_shown(out_dir)}: is a file, not a folder") from None
+        raise OutputFolderError(f"--out {_shown(out_dir)}: is a file, not a folder", code="output-not-folder") from None
     except OSError as exc:
         raise OutputFolderError(
             f"--out {_shown(out_dir)}: cannot make the output folder ({exc.strerror or exc}). "
-            "Give a folder you can write to."
+            "Give a folder you can write to.",
+            code="output-unwritable",
         ) from None
     if not out_dir.is_dir():
-        raise OutputFolderError(f"--out {_shown(out_dir)}: is not a folder")
+        raise OutputFolderError(f"--out {_shown(out_dir)}: is not a folder", code="output-not-folder")
 
 
 @contextlib.contextmanager
@@ -80,7 +82,8 @@ def _locked(out_dir: Path) -> Iterator[None]:
         fd = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise OutputFolderError(
-            f"--out {_shown(out_dir)}: cannot write there ({exc.strerror or exc}). Give a folder you can write to."
+            f"--out {_shown(out_dir)}: cannot write there ({exc.strerror or exc}). Give a folder you can write to.",
+            code="output-unwritable",
         ) from None
     try:
         try:
@@ -93,7 +96,8 @@ def _locked(out_dir: Path) -> Iterator[None]:
             except OSError:
                 raise OutputFolderError(
                     f"--out {_shown(out_dir)}: another audit run is writing there; wait for it to finish, "
-                    "or give another folder"
+                    "or give another folder",
+                    code="output-busy",
                 ) from None
         yield
     finally:
@@ -112,7 +116,8 @@ def _read_record(out_dir: Path) -> dict | None:
     except (OSError, ValueError):
         raise OutputFolderError(
             f"--out {_shown(out_dir)}: its record of the previous run ({MARKER}) is damaged; "
-            "give an empty folder, or remove the old outputs"
+            "give an empty folder, or remove the old outputs",
+            code="output-record-damaged",
         ) from None
 
 
@@ -171,7 +176,9 @@ def _write_record(out_dir: Path, record: dict) -> None:
         write_atomic(out_dir / MARKER, json.dumps(record, indent=2) + "\n")
     except OSError as exc:
         why = exc.strerror or exc
-        raise OutputFolderError(f"--out {_shown(out_dir)}: cannot record the run there ({why})") from None
+        raise OutputFolderError(
+            f"--out {_shown(out_dir)}: cannot record the run there ({why})", code="output-record-unwritable"
+        ) from None
 
 
 @dataclass
@@ -200,7 +207,8 @@ def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace
                 raise OutputFolderError(
                     f"--out {_shown(out_dir)}: already holds report outputs with no record of the run that made "
                     "them, so they could be mixed with this run's; give an empty or new folder, or pass --replace "
-                    "to remove them first"
+                    "to remove them first",
+                    code="output-unrecorded",
                 )
             _remove(out_dir, unrecorded)
         else:
@@ -211,7 +219,8 @@ def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace
                 before = RunMode(**record["mode"]).describe() if isinstance(record.get("mode"), dict) else "unknown"
                 raise OutputFolderError(
                     f"--out {_shown(out_dir)}: holds {before} outputs, and this run makes {mode.describe()} ones; "
-                    "give another folder, or pass --replace to remove the old outputs first"
+                    "give another folder, or pass --replace to remove the old outputs first",
+                    code="output-mode-differs",
                 )
             else:
                 kept = _previous_files(out_dir, record)

@@ -61,6 +61,7 @@ def data_quality(result: AreaResult) -> Fragment:
             ]
         )
         parts.append(table(frame, f"Rows left out, {result.area}"))
+    from audit.codes import ROW_EXCLUDED
     from audit.row_checks import BLANK_FIELDS, blank_subject
 
     # Blank cells are counted per column rather than listed one by one: there may be hundreds.
@@ -70,7 +71,7 @@ def data_quality(result: AreaResult) -> Fragment:
         subject = blank_subject(p)
         if subject is not None:
             blanks.setdefault((p.sheet, subject), []).append(p.cell or "")
-        elif not p.message.startswith("row excluded"):
+        elif p.code not in ROW_EXCLUDED:
             problems.append(p)
     if blanks:
         n_blank = sum(len(cells) for cells in blanks.values())

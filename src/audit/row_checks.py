@@ -13,7 +13,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -22,8 +22,7 @@ from audit.load import fold
 
 # Fixed columns whose blank cells are reported, by field name: the header auditors see.
 BLANK_FIELDS = {"audit_date": "Audit date", "age_band": "Age band", "agencies": "Agencies involved"}
-_BLANK_ANSWER = re.compile(r"^blank answer to (\S+);")
-_BLANK_FIELD = re.compile(r"^blank ({})$".format("|".join(re.escape(h) for h in BLANK_FIELDS.values())))
+BLANK_CODES = frozenset({"answer-blank", "field-blank"})
 
 # Area names this close are probably one area typed two ways: at most 2 edits, and at most a fifth of the name.
 MAX_EDITS = 2
@@ -46,20 +45,27 @@ DISTINGUISHING_WORDS = frozenset(
 MAX_CELLS_LISTED = 20
 
 
-def blank_answer_message(criterion_id: str) -> str:
-    return f"blank answer to {criterion_id}; use N/A if it does not apply"
+class Blank(NamedTuple):
+    """A blank cell of a row, kept until the row is known to be a case."""
+
+    cell: str
+    message: str
+    code: str
+    subject: str  # the criterion ID, or the column's header
 
 
-def blank_field_message(field: str) -> str:
-    return f"blank {BLANK_FIELDS[field]}"
+def blank_answer(cell: str, criterion_id: str) -> Blank:
+    message = f"blank answer to {criterion_id}; use N/A if it does not apply"
+    return Blank(cell, message, code="answer-blank", subject=criterion_id)
+
+
+def blank_field(cell: str, field: str) -> Blank:
+    return Blank(cell, f"blank {BLANK_FIELDS[field]}", code="field-blank", subject=BLANK_FIELDS[field])
 
 
 def blank_subject(problem: Problem) -> str | None:
     """The criterion ID or column a blank-cell warning is about, or None for any other problem."""
-    if problem.severity != "warning":
-        return None
-    m = _BLANK_ANSWER.match(problem.message) or _BLANK_FIELD.match(problem.message)
-    return m.group(1) if m else None
+    return problem.subject if problem.code in BLANK_CODES else None
 
 
 def blank_problems(records: Iterable[dict[str, Any]], scored: str) -> list[Problem]:
@@ -73,8 +79,10 @@ def blank_problems(records: Iterable[dict[str, Any]], scored: str) -> list[Probl
         if rec["status"] != scored:
             continue
         out.extend(
-            Problem(rec["file"], rec["sheet"], cell, message, "warning", rec["area"], rec["case_id"])
-            for cell, message in rec.get("_blanks", ())
+            Problem(
+                rec["file"], rec["sheet"], b.cell, b.message, b.code, rec["area"], rec["case_id"], subject=b.subject
+            )
+            for b in rec.get("_blanks", ())
         )
     return out
 
@@ -120,16 +128,17 @@ def area_name_problems(records: Sequence[dict[str, Any]]) -> list[Problem]:
     for rec in records:
         if rec["area"] is not None:
             by_area[rec["area"]].append(rec)
-    odd: dict[str, str] = {}  # odd area -> the sentence that says why
+    odd: dict[str, tuple[str, str]] = {}  # odd area -> (the sentence that says why, its code)
     for a, b in combinations(by_area, 2):
         small, big = (b, a) if len(by_area[b]) <= len(by_area[a]) else (a, b)
         n_small, n_big = len(by_area[small]), len(by_area[big])
         if (n_small <= FEW or n_small * LOPSIDED <= n_big) and _similar(a, b):
-            odd.setdefault(
-                small,
+            why = (
                 f"the area name {small!r} ({_rows(len(by_area[small]))}) is very like {big!r} "
-                f"({_rows(len(by_area[big]))}) in this run",
+                f"({_rows(len(by_area[big]))}) in this run"
             )
+            code = "area-name-close"
+            odd.setdefault(small, (why, code))
     per_file: dict[str, Counter[str]] = defaultdict(Counter)
     for rec in records:
         if rec["area"] is not None and rec.get("_area_cell"):
@@ -140,12 +149,14 @@ def area_name_problems(records: Sequence[dict[str, Any]]) -> list[Problem]:
             if n > FEW or not others or statistics.median(others.values()) < MANY or area in odd:
                 continue
             nearest = max(others, key=lambda o: (Levenshtein.normalized_similarity(fold(area), fold(o)), others[o]))
-            odd[area] = (
+            why = (
                 f"the area {area!r} has only {_rows(n)} in this workbook, where the other areas have "
                 f"{min(others.values())} or more; it may be a mistyped {nearest!r}"
             )
+            code = "area-rows-few"
+            odd[area] = (why, code)
     problems = []
-    for area, why in odd.items():
+    for area, (why, code) in odd.items():
         by_sheet: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for rec in by_area[area]:
             by_sheet[(rec["file"], rec["sheet"])].append(rec)
@@ -157,7 +168,7 @@ def area_name_problems(records: Sequence[dict[str, Any]]) -> list[Problem]:
                     sheet,
                     first,
                     f"{why}: check {_cells(rows)} for a typing mistake",
-                    "warning",
+                    code,
                     area,
                 )
             )
@@ -185,7 +196,7 @@ def grouped_lines(problems: Sequence[Problem], limit: int = 10, shown: int = 5) 
             continue
         done.add(key)
         group = groups[key]
-        what = f"blank answers to {subject}" if _BLANK_ANSWER.match(p.message) else f"blank {subject} cells"
+        what = f"blank answers to {subject}" if p.code == "answer-blank" else f"blank {subject} cells"
         cells = ", ".join(g.cell or "" for g in group[:shown])
         lines.append(f"{p.file}: {p.sheet}!{key[2]}: warning: {len(group)} {what} ({cells}, ...)")
     return lines

@@ -330,7 +330,8 @@ def check_sheet_bounds(zf: zipfile.ZipFile, label: str, max_cells: int) -> None:
         except SheetXmlError as problem:
             raise WorkbookError(
                 f"{label}: {where}: {problem}, so how far it reaches cannot be checked; refusing it. "
-                "Ask the sender to save it again from Excel as .xlsx and send it again."
+                "Ask the sender to save it again from Excel as .xlsx and send it again.",
+                code="sheet-reach-unchecked",
             ) from None
         if reach.cells > max_cells:
             raise WorkbookError(
@@ -338,7 +339,8 @@ def check_sheet_bounds(zf: zipfile.ZipFile, label: str, max_cells: int) -> None:
                 f"a used range of {reach.cells:,} cells, over the limit of {max_cells:,}; refusing it "
                 "(reading it would exhaust memory). Usually a stray value or formatting far from the "
                 "data: delete the rows and columns beyond the data, save, and send it again. If the "
-                "sheet really is that large, raise the limit (--max-sheet-cells)."
+                "sheet really is that large, raise the limit (--max-sheet-cells).",
+                code="sheet-too-large",
             )
 
 

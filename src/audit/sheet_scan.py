@@ -101,9 +101,12 @@ def _sheet_part(zf: zipfile.ZipFile, sheet_name: str, label: str) -> str:
     ]
     if not matches:
         names = ", ".join(clean(n, 40) for n, _ in sheets) or "none"
-        raise LayoutError(f"{label}: has no sheet named {clean(sheet_name)!r} (sheets: {names}).")
+        raise LayoutError(f"{label}: has no sheet named {clean(sheet_name)!r} (sheets: {names}).", code="sheet-missing")
     if matches[0] is None:
-        raise WorkbookError(f"{label}: sheet {clean(sheet_name)!r} is listed but its data part is missing. {_RESAVE}")
+        raise WorkbookError(
+            f"{label}: sheet {clean(sheet_name)!r} is listed but its data part is missing. {_RESAVE}",
+            code="sheet-unreadable",
+        )
     return matches[0]
 
 
@@ -259,11 +262,15 @@ def find_formulas_without_values(path_or_bytes: str | os.PathLike[str] | bytes, 
     except _DoctypeFound:
         raise WorkbookError(
             f"{label}: sheet {clean(sheet_name)!r} contains an XML DOCTYPE/entity declaration, which "
-            "workbooks never need; refusing it (XML entity expansion attack)."
+            "workbooks never need; refusing it (XML entity expansion attack).",
+            code="xml-entity",
         ) from None
     except (DefusedXmlException, SafeET.ParseError, ExpatError) as exc:
-        raise WorkbookError(f"{label}: sheet {clean(sheet_name)!r} has unreadable XML ({clean(exc)}).") from None
+        raise WorkbookError(
+            f"{label}: sheet {clean(sheet_name)!r} has unreadable XML ({clean(exc)}).", code="sheet-unreadable"
+        ) from None
     except Exception as exc:
         raise WorkbookError(
-            f"{label}: cannot be read as a workbook ({clean(exc) or type(exc).__name__}). {_RESAVE}"
+            f"{label}: cannot be read as a workbook ({clean(exc) or type(exc).__name__}). {_RESAVE}",
+            code="reader-refused",
         ) from None

@@ -64,7 +64,7 @@ def summary_dict(result: AreaResult) -> dict[str, Any]:
     else:
         out["excluded"] = result.data.exclusions()
         out["problems"] = [
-            {"where": p.where, "severity": p.severity, "case_id": p.case_id, "message": p.message}
+            {"where": p.where, "severity": p.severity, "code": p.code, "case_id": p.case_id, "message": p.message}
             for p in result.data.problems
         ]
     out["criteria"] = {cid: _result_dict(result, ("c", cid), row) for cid, row in result.criteria.iterrows()}
