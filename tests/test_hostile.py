@@ -201,6 +201,9 @@ def test_validate_and_score_give_one_clear_message(name, run, tmp_path, framewor
         result = run(*command)
         assert result.exit_code == status, (command, result.output)
         assert path.name in result.output and phrase in result.output, result.output
+        if status == 2:  # a file that is not read is named once, on its own line, never repeated
+            (line,) = [ln for ln in result.output.splitlines() if path.name in ln]
+            assert line.count(path.name) == 1, line
 
 
 def test_batch_reports_good_areas_and_names_every_bad_file(run, tmp_path, framework, monkeypatch):

@@ -288,8 +288,8 @@ def batch(
     )
     for a in outcome.areas:
         click.echo(f"{a.area}: {'ok' if a.ok else 'FAILED: ' + (a.error or '')}")
-    for name, why in outcome.failed_files.items():
-        click.echo(f"{name}: not read: {why}")
+    for why in outcome.failed_files.values():
+        click.echo(f"not read: {why}")  # the message names the file
     if outcome.national_error:
         click.echo(f"national summary: FAILED: {outcome.national_error}")
     if outcome.unassigned_cells:

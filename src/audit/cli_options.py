@@ -202,9 +202,8 @@ def _stop_on_unread(data: Any) -> None:
 
 
 def _failure_line(label: str, exc: Exception) -> str:
-    """One line per failed input, naming it once."""
-    text = str(exc)
-    return text if text.startswith(label) else f"{label}: {text}"
+    """One line per failed input, naming it once: every message about a file starts with the file's label."""
+    return str(exc)
 
 
 def _account_unassigned(data: Any) -> None:
