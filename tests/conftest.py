@@ -111,13 +111,26 @@ def small_framework(tmp_path: Path) -> Framework:
     return load_framework(path)
 
 
-@pytest.fixture(scope="session")
-def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
-    """`audit batch` over the sample data, run once for every test that reads its reports."""
+def _batch(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> tuple[Path, Any]:
     from click.testing import CliRunner
 
     from audit.cli import main
 
-    out = tmp_path_factory.mktemp("reports")
-    result = CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet"])
-    return out, result
+    out = tmp_path_factory.mktemp(name)
+    args = ["batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet", *options]
+    return out, CliRunner().invoke(main, args)
+
+
+@pytest.fixture(scope="session")
+def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """`audit batch` over the sample data, run once for every test that reads its reports.
+
+    Tests read it and never write into it; one that needs to change a page copies it first.
+    """
+    return _batch(tmp_path_factory, "reports")
+
+
+@pytest.fixture(scope="session")
+def published_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """`audit batch --publish` over the sample data, run once for every test that reads published pages."""
+    return _batch(tmp_path_factory, "published", "--publish")

@@ -1,6 +1,7 @@
 """Reports people can publish: checked in a real browser, and as PDF.
 
-The sample reports are made once per module with the `audit` command. Every
+The sample reports are the test run's one `audit batch` and one `audit batch --publish`
+(session fixtures in tests/conftest.py), copied into one folder. Every
 page (each area's report.html, the index, a published report with small
 counts suppressed, and an index with PDF and national links) is opened in
 Debian's headless Chromium by tests/browser/check_pages.mjs (playwright-core
@@ -22,7 +23,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -32,7 +32,6 @@ import pytest
 from audit.html_page import add_contents, finish_page, text_of, wrap_tables
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DATA = ROOT / "sample_data"
 CHECKER = ROOT / "tests" / "browser" / "check_pages.mjs"
 ARTEFACTS = ROOT / "tests" / "artefacts"
 SCREENSHOTS = ARTEFACTS / "screenshots"
@@ -40,18 +39,7 @@ PDF_ARTEFACTS = ARTEFACTS / "pdf"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 A4_POINTS = (595.0, 842.0)
 AREA = "Amberlow Vale"
-PUBLISHED_AREA = "Brackenholt Moor"
-
-
-def _audit(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    """Run the `audit` command in a fresh interpreter, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-c", "from audit.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
+PUBLISHED_SLUG = "brackenholt-moor"  # an area with many small counts suppressed
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +49,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample_reports(site: Path) -> Path:
-    """Every sample area's report and the index, made by `audit batch` (about 30 s)."""
+def sample_reports(site: Path, sample_batch: tuple[Path, Any]) -> Path:
+    """Every sample area's report and the index: the test run's one `audit batch` (tests/conftest.py), copied here."""
+    made, run = sample_batch
+    assert run.exit_code == 0, f"audit batch failed:\n{run.output}"
     out = site / "reports"
-    run = _audit("batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet")
-    assert run.returncode == 0, f"audit batch failed:\n{run.stdout}\n{run.stderr}"
+    shutil.copytree(made, out)
     assert (out / "index.html").is_file()
     return out
 
@@ -78,16 +67,18 @@ def area_pages(sample_reports: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def published_report(site: Path) -> Path:
-    """One area as published, small counts suppressed: the form that goes on the web."""
+def published_report(site: Path, published_batch: tuple[Path, Any]) -> Path:
+    """One area as published, small counts suppressed: the form that goes on the web.
+
+    From the test run's one `audit batch --publish` (tests/conftest.py), copied here.
+    """
+    made, run = published_batch
+    assert run.exit_code == 0, f"audit batch --publish failed:\n{run.output}"
     out = site / "published"
-    run = _audit("report", str(SAMPLE_DATA), "--area", PUBLISHED_AREA, "--out", str(out), "--publish")
-    if run.returncode != 0 and "no such option" in run.stderr:
-        pytest.skip("`audit report` has no --publish option here")
-    assert run.returncode == 0, f"audit report --publish failed:\n{run.stdout}\n{run.stderr}"
-    pages = list(out.glob("*/report.html"))
-    assert len(pages) == 1
-    return pages[0]
+    shutil.copytree(made, out)
+    page = out / PUBLISHED_SLUG / "report.html"
+    assert page.is_file() and "Published version" in page.read_text(encoding="utf-8")
+    return page
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from audit import batch as batch_module
 from audit.cli import main
 from tests.conftest import SAMPLE_DATA, case_row
+from tests.fakes import use_fake_runner
 
 SAMPLE_AREAS = {
     "amberlow-vale": "Amberlow Vale",
@@ -87,6 +88,7 @@ def test_one_failing_area_does_not_stop_the_others(make_workbook, framework, tmp
         return {}
 
     monkeypatch.setattr(batch_module, "make_report", fake_report)
+    use_fake_runner(monkeypatch)  # no kernels: the subject is the batch's messages and index
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["batch", str(path), "--out", str(out), "--quiet"])
     assert result.exit_code == 1
@@ -100,6 +102,7 @@ def test_unreadable_file_named_in_index_and_exit_status(make_workbook, framework
     make_workbook([case_row(framework, "C1")], name="fine.xlsx")
     (tmp_path / "broken.xlsx").write_bytes(b"\x00" * 64)
     monkeypatch.setattr(batch_module, "make_report", lambda result, *a, **k: {})
+    use_fake_runner(monkeypatch)  # no kernels: the subject is the batch's messages and index
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["batch", str(tmp_path), "--out", str(out), "--quiet"])
     assert result.exit_code == 1

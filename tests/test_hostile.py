@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from audit import batch as batch_module
 from audit.cli import main
 from tests.conftest import case_row, header_for
+from tests.fakes import use_fake_runner
 from tests.test_safety import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,
@@ -216,6 +217,7 @@ def test_batch_reports_good_areas_and_names_every_bad_file(run, tmp_path, framew
         leftover.unlink()
     (folder / "plain.xlsx").unlink(missing_ok=True)
     monkeypatch.setattr(batch_module, "make_report", lambda result, *a, **k: {})
+    use_fake_runner(monkeypatch)  # no kernels: the subject is the batch's messages and index
     out = tmp_path / "out"
     result = run("batch", str(folder), "--out", str(out), "--quiet")
     assert result.exit_code == 1

@@ -15,6 +15,7 @@ from audit import batch as batch_module
 from audit.cli import main
 from audit.disclosure import SUPPRESSED
 from tests.conftest import SAMPLE_DATA
+from tests.fakes import use_fake_runner
 
 CASE_ID = re.compile(r"\b[A-Z]{2}-\d{4}\b")  # the sample data's case IDs, e.g. AV-0001
 COUNT_KEYS = {
@@ -31,13 +32,9 @@ COUNT_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> tuple[Path, object]:
-    out = tmp_path_factory.mktemp("published")
-    result = CliRunner().invoke(
-        main, ["batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet", "--publish"]
-    )
-    return out, result
+@pytest.fixture
+def published(published_batch) -> tuple[Path, object]:
+    return published_batch  # made once per test run (tests/conftest.py), shared with the browser checks
 
 
 NOT_CHILDREN = {"Strengths", "Areas for improvement", "Areas for priority action"}
@@ -145,6 +142,7 @@ def test_seeded_identifier_stops_that_workbook_unless_allowed(tmp_path, monkeypa
     wb["Cases"]["G9"] = "Mother's NHS number 943 476 5919 noted"
     wb.save(data / "fennistow-bay.xlsx")
     monkeypatch.setattr(batch_module, "make_report", lambda result, *a, **k: {})
+    use_fake_runner(monkeypatch)  # no kernels: the subject is the batch's messages and index
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["batch", str(data), "--out", str(out), "--quiet"])
     assert result.exit_code == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_DATA
+from tests.conftest import case_row
 
 
 def _wait_for(predicate, seconds: float) -> bool:
@@ -26,12 +26,14 @@ def _wait_for(predicate, seconds: float) -> bool:
 @pytest.mark.parametrize(
     "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "SIGINT"]
 )
-def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path):
+def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path, make_workbook, framework):
+    # One small area: one kernel to start and one report in flight, which is all a stop has to undo.
+    source = make_workbook([case_row(framework, f"C{i}") for i in range(1, 7)])
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "audit"), "batch", str(SAMPLE_DATA), "--out", str(tmp_path), "--quiet"],
+        [str(Path(sys.executable).parent / "audit"), "batch", str(source), "--out", str(tmp_path / "out"), "--quiet"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
