@@ -180,3 +180,40 @@ def test_imports_under_type_checking_and_of_subpackages_count(tmp_path):
 def test_only_the_package_s_own_modules_are_edges(tmp_path, source, edges):
     package = write_package(tmp_path, {"__init__.py": "", "a.py": source})
     assert import_graph(package)["audit.a"] == edges
+
+
+def private_papermill_names(source: str) -> list[str]:
+    """Names private to papermill (a part starting with "_") that ``source`` imports or reaches."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "papermill":
+            found += [f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+            found += [node.module] if any(p.startswith("_") for p in node.module.split(".")) else []
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("papermill.") and "._" in a.name]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            dotted = ast.unparse(node.value)
+            if dotted == "papermill" or dotted.startswith(("papermill.", "pm.")) or dotted == "pm":
+                found.append(f"{dotted}.{node.attr}")
+    return found
+
+
+def test_no_private_papermill_name_is_used():
+    """Papermill's private names change without notice: the engine uses its documented Engine API only."""
+    root = PACKAGE.parents[1]
+    used = {
+        str(path.relative_to(root)): names
+        for folder in ("src", "tests", "benchmarks")
+        for path in sorted((root / folder).rglob("*.py"))
+        if (names := private_papermill_names(path.read_text(encoding="utf-8")))
+    }
+    assert used == {}
+
+
+def test_private_papermill_names_are_found():
+    source = (
+        "from papermill.inspection import _infer_parameters\n"
+        "import papermill as pm\nimport papermill.engines\n"
+        "pm.execute._x()\npapermill.engines.Engine\n"
+    )
+    assert private_papermill_names(source) == ["papermill.inspection._infer_parameters", "pm.execute._x"]
