@@ -15,15 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from audit.atomic import write_atomic
+from audit.atomic import write_atomic  # also imported from here by callers written before audit.atomic
 from audit.errors import ReportError
 from audit.framework import Framework
 from audit.notebook_run import NotebookCellError, run_notebook
 from audit.resources import NOTEBOOKS_DIR, REPORT_TEMPLATES_DIR
 from audit.restricted import OWNER_ONLY, RESTRICTED, Access, make_folder, write_file
 from audit.summarise import AreaResult, summary_dict
-
-__all__ = ["write_atomic"]  # kept here for callers from before audit.atomic; new code imports it from there
 
 AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_report.ipynb"
 NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national_summary.ipynb"
