@@ -256,19 +256,87 @@ def test_kernels_listen_only_in_a_private_folder(light_pool, capfd):
 
 
 @pytest.mark.skipif(os.name == "nt", reason="Windows has no Unix sockets; kernels keep TCP there")
-def test_plain_papermill_run_uses_the_private_manager_and_leaves_no_folder(tmp_path, capfd):
+def test_a_report_without_a_pool_runs_through_papermill_on_one_kernel_of_its_own(tmp_path, capfd, monkeypatch):
+    import papermill as pm
+
     from audit.report import execute_notebook
 
+    monkeypatch.setattr("audit.kernel_pool._OPEN", [])  # no pool open (this module's pools stay out of it)
+    calls: list[dict[str, Any]] = []
+    real = pm.execute_notebook
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pm, "execute_notebook", recording)
     notebook = tmp_path / "tiny.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("x")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, notebook)
-    before = set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
+    private_tmp = tmp_path / "tmp"  # this test's own, as other runs on the machine share /tmp
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     executed = execute_notebook({"x": 2}, tmp_path / "out.ipynb", notebook)
     assert executed.cells[-1].outputs[0]["data"]["text/plain"] == "2"
-    assert set(Path(tempfile.gettempdir()).glob("audit-kernel-*")) == before
-    assert "without encryption" not in capfd.readouterr().err
+    assert [c["engine_name"] for c in calls] == ["audit"]
+    assert list(private_tmp.iterdir()) == []  # its kernel was stopped and its private folder removed
+    assert "without encryption" not in capfd.readouterr().err  # the private kernel manager: Unix sockets
+
+
+def test_the_engine_is_registered_with_papermill_through_its_entry_point():
+    from importlib.metadata import entry_points
+
+    from papermill.engines import Engine, papermill_engines
+
+    from audit.engine import ENGINE_NAME, PoolEngine
+
+    (entry,) = entry_points(group="papermill.engine", name=ENGINE_NAME)
+    assert entry.load() is PoolEngine
+    assert papermill_engines.get_engine(ENGINE_NAME) is PoolEngine
+    assert issubclass(PoolEngine, Engine)
+
+
+def test_papermill_calls_in_a_pool_s_block_run_on_its_warm_kernel(tmp_path):
+    import papermill as pm
+
+    from audit.kernel_pool import current_pool
+
+    nb_path = write_nb(tmp_path / "pid.ipynb", "import os\nprint(n, os.getpid())", parameters="n = 0")
+    with KernelPool(1, preload=()) as warm:
+        assert current_pool() is warm
+        pids = {
+            outputs_text(pm.execute_notebook(str(nb_path), None, parameters={"n": n}, engine_name="audit",
+                                             progress_bar=False))[-1].split()[1]
+            for n in range(2)
+        }
+        assert warm._kernels[0].runs == 2 and warm.restarts == 0
+        assert pids == {str(warm._kernels[0].km.provisioner.process.pid)}
+    assert current_pool() is not warm
+
+
+def test_papermill_command_runs_the_area_report_on_the_engine(tmp_path):
+    """The command in the README, from the checkout's root, with relative paths."""
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out.ipynb"
+    papermill = Path(sys.executable).parent / "papermill"
+    run = subprocess.run(
+        [str(papermill), "--engine", "audit", "notebooks/area_report.ipynb", str(out),
+         "-p", "area", "Fennistow Bay", "-p", "source", "sample_data", "--no-progress-bar"],
+        capture_output=True, text=True, timeout=600, cwd=root,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "Fennistow Bay" in html and html.count("data:image/svg+xml;base64,") == 4
+    unknown = subprocess.run(
+        [str(papermill), "--engine", "no-such-engine", "notebooks/area_report.ipynb", str(tmp_path / "x.ipynb")],
+        capture_output=True, text=True, timeout=600, cwd=root,
+    )
+    assert unknown.returncode != 0 and "No engine named 'no-such-engine'" in unknown.stderr
 
 
 def test_report_notebook_runs_under_the_plain_papermill_command(tmp_path):

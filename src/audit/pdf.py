@@ -62,7 +62,7 @@ def html_to_pdf(html: str, path: Path, base_url: str | Path | None = None) -> Pa
     )
     if not data:
         raise ReportError(f"WeasyPrint made an empty PDF for {path.name}")
-    from audit.report import write_atomic  # here, not at the top: report.py may import this module
+    from audit.atomic import write_atomic
 
     return write_atomic(path, data)
 

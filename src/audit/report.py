@@ -9,41 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
+import os  # noqa: F401  # tests patch report.os.replace to simulate a failing write_atomic
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from audit.atomic import write_atomic  # also imported from here by callers written before audit.atomic
 from audit.errors import ReportError
 from audit.framework import Framework
+from audit.notebook_run import NotebookCellError, run_notebook
 from audit.resources import NOTEBOOKS_DIR, REPORT_TEMPLATES_DIR
-from audit.restricted import OWNER_ONLY, RESTRICTED, Access, make_folder, open_file, write_file
+from audit.restricted import OWNER_ONLY, RESTRICTED, Access, make_folder, write_file
 from audit.summarise import AreaResult, summary_dict
 
 AREA_NOTEBOOK = NOTEBOOKS_DIR / "area_report.ipynb"
 NATIONAL_NOTEBOOK = NOTEBOOKS_DIR / "national_summary.ipynb"
 REPORT_TEMPLATE = REPORT_TEMPLATES_DIR / "area_report.html.j2"
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write beside the target, then rename: a failed run never leaves half a file in place of a good one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def area_dirs(out_dir: Path, slug: str) -> tuple[Path, Path]:
@@ -156,40 +138,18 @@ def execute_notebook(
 ) -> Any:
     """Run the notebook; the executed copy is kept at ``output`` even when a cell fails.
 
-    ``runner`` is a warm :class:`audit.engine.KernelPool` in a batch; without one,
-    papermill starts a fresh kernel. No ``cwd`` for papermill: it would change the
-    whole process's working directory, which races with a batch's other threads,
-    so the parameters hold absolute paths instead. The executed notebook and any
-    error.txt are restricted files with ``access``.
+    Every notebook runs through ``papermill.execute_notebook`` on the toolkit's
+    papermill engine (:func:`audit.notebook_run.run_notebook`): on ``runner``'s
+    warm kernels in a batch (an :class:`audit.kernel_pool.KernelPool`, or any
+    object with its ``execute``), else on one kernel started for this notebook.
+    The kernel works in the notebook's folder and the parameters hold absolute
+    paths. The executed notebook and any error.txt are restricted files with ``access``.
     """
     make_folder(output.parent, access)
-    if runner is not None:
-        from audit.engine import NotebookCellError
-
-        try:
-            return runner.execute(notebook, parameters, output, access=access)
-        except NotebookCellError as exc:
-            _keep_error(output, exc.traceback, access)
-            raise ReportError(
-                f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
-                f"error are kept in {output.parent}"
-            ) from None
-    import papermill as pm
-
-    from audit.engine import private_kernel_manager
-
-    with open_file(output, access):
-        pass  # papermill writes the notebook in place, cell by cell: into a file made restricted from the start
+    execute = runner.execute if runner is not None else run_notebook
     try:
-        return pm.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            progress_bar=False,
-            kernel_name="python3",
-            kernel_manager_class=private_kernel_manager(),
-        )
-    except pm.PapermillExecutionError as exc:
+        return execute(notebook, parameters, output, access=access)
+    except NotebookCellError as exc:
         _keep_error(output, exc.traceback, access)
         raise ReportError(
             f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
