@@ -27,8 +27,9 @@ def _wait_for(predicate, seconds: float) -> bool:
     "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "SIGINT"]
 )
 def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path, make_workbook, framework):
-    # One small area: one kernel to start and one report in flight, which is all a stop has to undo.
-    source = make_workbook([case_row(framework, f"C{i}") for i in range(1, 7)])
+    # Small areas on one kernel: one report in flight, which is all a stop has to finish; the rest never start.
+    areas = ["North", "South", "East", "West"]
+    source = make_workbook([case_row(framework, f"C{i}", area) for area in areas for i in range(1, 7)])
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
@@ -53,3 +54,5 @@ def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path
     assert "stopped" in text
     left = [p for p in tmp.rglob("*")]
     assert not left, f"left behind: {[str(Path(p).relative_to(tmp)) for p in left]}"
+    made = list((tmp_path / "out").glob("*/report.html"))
+    assert len(made) < len(areas), "the batch went on reporting after it was stopped"

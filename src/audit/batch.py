@@ -233,11 +233,17 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
         area_results(usable)  # every report compares its area with all of them: count that once, here
         prepared = save_prepared(usable, Path(tmp) / f"batch{PREPARED_SUFFIX}")
         bar = _progress(len(results) + 1, progress)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
             futures = [pool.submit(_report_one, r, sources, out_dir, opts, runner, prepared) for r in results.values()]
             for fut in as_completed(futures):
                 outcomes.append(fut.result())
                 bar.update(1)
+        except BaseException:
+            # Stopped (Ctrl-C, SIGTERM): areas not yet started are dropped, not run before the stop takes effect.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         order = {a: i for i, a in enumerate(data.areas)}
         outcomes.sort(key=lambda o: order[o.area])
         failed_reports = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
