@@ -11,11 +11,13 @@ import difflib
 import functools
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, ValidationError
-
+from audit.quiet_imports import import_jsonschema
 from audit.resources import FRAMEWORK_SCHEMA
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 _KIND = {
     "string": "text",
@@ -30,9 +32,10 @@ _KIND = {
 
 @functools.cache
 def _validator() -> Draft202012Validator:
+    validator = import_jsonschema().Draft202012Validator  # imported here, without its slow URI grammar
     schema = json.loads(FRAMEWORK_SCHEMA.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    validator.check_schema(schema)
+    return validator(schema)
 
 
 def key_path(parts: Iterable[Any]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -35,14 +34,10 @@ def import_jupyter_quietly() -> None:
     the ``iri`` string format, which the notebook schema never uses, so the
     package is hidden while jsonschema loads and made importable again after.
     """
+    from audit.quiet_imports import import_jsonschema
+
     with _IMPORT_LOCK:
-        if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
-            sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes the import fail
-            try:
-                import jsonschema  # noqa: F401
-            finally:
-                if sys.modules.get("rfc3987_syntax", ...) is None:
-                    del sys.modules["rfc3987_syntax"]
+        import_jsonschema()
         import jupyter_client  # noqa: F401
         import nbclient  # noqa: F401
         import nbformat  # noqa: F401
