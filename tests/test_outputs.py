@@ -153,3 +153,43 @@ def test_round_labels_are_published_as_round_numbers_in_date_order(make_workbook
     assert "The latest round (Round 2)" in published and "Round 1" in published
     full = str(present.change_over_time(analyse_area(loaded, "North")))
     assert "Spring review" in full  # the full version, for the partnership, keeps the auditors' labels
+
+
+def test_a_planted_record_never_removes_anything_outside_out(make_workbook, framework, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "d").mkdir(parents=True)
+    (outside / "victim.txt").write_text("keep")
+    (outside / "d" / "v2.txt").write_text("keep")
+    (outside / "link").symlink_to(outside / "victim.txt")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "escape").symlink_to(outside)
+    planted = [
+        "../outside/victim.txt",
+        str(outside / "d" / "v2.txt"),
+        "../outside/link",
+        "escape/link",
+        "escape/d/v2.txt",
+        "escape/victim.txt",
+        "./../outside/link",
+    ]
+    record = {"status": "complete", "mode": {"publish": False, "threshold": 5}, "files": planted}
+    (out / MARKER).write_text(json.dumps(record))
+    result = run("score", make_workbook(rows(framework, "North", 3)), "--out", out, "--replace")
+    assert result.exit_code == 0, result.output
+    assert (outside / "victim.txt").read_text() == "keep"
+    assert (outside / "d" / "v2.txt").read_text() == "keep"
+    assert (outside / "link").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [{"foo": 1}, {"publish": "yes", "threshold": 5}, {"publish": True, "threshold": "x"}, None, [1]],
+)
+def test_a_record_with_a_damaged_mode_is_refused_with_a_message(make_workbook, framework, tmp_path, mode):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MARKER).write_text(json.dumps({"status": "complete", "mode": mode, "files": []}))
+    result = run("score", make_workbook(rows(framework, "North", 3)), "--out", out, "--publish")
+    assert result.exit_code == 2
+    assert "is damaged" in result.output
