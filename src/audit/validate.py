@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -33,7 +35,7 @@ from audit.load import (
     is_blank,
     read_sheets,
 )
-from audit.names import display_name, unique_labels
+from audit.names import display_name, safe_text, unique_labels
 from audit.row_checks import (
     BLANK_FIELDS,
     area_name_problems,
@@ -280,7 +282,7 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
     f = layout.fields
-    default_area = grid.file.stem if "area" not in f else None
+    default_area = _area_name(grid.file.stem) if "area" not in f else None
     criterion_ids = fw.criterion_ids
     # Auditors write the same few spellings thousands of times: each is folded and looked up once.
     answers: dict[str, str | None] = {}
@@ -296,7 +298,7 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
             return _row[col] if col is not None and col < len(_row) else ""
 
         case_id = _text_id(get(f.get("case_id")))
-        area = _text(get(f.get("area"))) if "area" in f else default_area
+        area = _area_name(get(f.get("area"))) if "area" in f else default_area
 
         def report(
             col: int,
@@ -404,6 +406,18 @@ def _text(value: Any) -> str | None:
     if is_blank(value):
         return None
     return " ".join(str(value).split())
+
+
+def _area_name(value: Any) -> str | None:
+    """An area name as it is shown everywhere (console, pages, workbooks, JSON): one Unicode form, printable.
+
+    The name comes from a cell or a file name, and is printed on the console and used for
+    folders. Composed and decomposed accents (``Caf\u00e9``, ``Cafe\u0301``) are one name (NFC),
+    and control or format characters (escape sequences, bidirectional overrides) become U+FFFD,
+    so that a name cannot recolour a terminal or reorder what is printed around it.
+    """
+    text = _text(value)
+    return None if text is None else safe_text(unicodedata.normalize("NFC", text), sys.maxsize)
 
 
 def _text_id(value: Any) -> str | None:
