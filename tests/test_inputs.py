@@ -250,6 +250,12 @@ def test_limits_must_be_finite(option, value, make_workbook, framework):
     assert "Error" in result.output
 
 
+@pytest.mark.parametrize("option", ["--max-file-mb", "--max-expanded-mb"])
+def test_a_finite_limit_too_large_to_scale_is_no_limit(option, make_workbook, framework):
+    result = run("validate", make_workbook(rows(framework, "North", 1)), option, "1e308")
+    assert result.exit_code == 0, result.output
+
+
 def test_limits_from_the_environment_must_be_finite(make_workbook, framework, monkeypatch):
     monkeypatch.setenv("AUDIT_MAX_FILE_MB", "nan")
     result = run("validate", make_workbook(rows(framework, "North", 1)))
