@@ -60,8 +60,10 @@ def share_with(group: str | None) -> Access:
     Membership is taken literally: the user's primary group or one of their
     supplementary groups (``os.getgroups``). Root is not a member of every group.
     """
-    if not group:
+    if group is None:
         return OWNER_ONLY
+    if not group.strip():  # e.g. --share-group "$GROUP" with GROUP unset: the team meant to share, so say so
+        raise ShareGroupError("--share-group: give the name or number of a group")
     if not _POSIX:
         raise ShareGroupError("--share-group needs Unix groups, which this system does not have")
     import grp
