@@ -287,3 +287,13 @@ def test_no_area_name_writes_outside_out(area, make_workbook, framework, tmp_pat
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".json", ".xlsx") and "out" in p.parts]
     assert written and all(out in p.parents for p in written)
     assert not any(p.is_file() for p in (tmp_path / "deep").iterdir())
+
+
+def test_one_file_named_two_ways_is_read_once(make_workbook, framework, tmp_path):
+    path = make_workbook(rows(framework, "North", 3))
+    other_spelling = path.parent / ".." / path.parent.name / path.name
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(path)
+    result = run("validate", path, other_spelling, link)
+    assert result.exit_code == 0, result.output
+    assert "1 workbook(s) read" in result.output and "3 cases scored, 0 excluded" in result.output
