@@ -147,8 +147,10 @@ def write_file(path: Path, data: bytes | str, access: Access = OWNER_ONLY) -> Pa
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:
+            exc.filename = str(path)  # a failed write (a full disk) names no file; the message must
         raise
     return path
 
