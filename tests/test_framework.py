@@ -347,3 +347,19 @@ def test_a_criteria_path_is_printed_without_control_characters(tmp_path, make_wo
     result = CliRunner().invoke(main, ["validate", str(workbook), "--criteria", str(bad)])
     assert result.exit_code == 2
     assert "\x1b" not in result.output and "\nforged" not in result.output
+
+
+@pytest.mark.parametrize("option", ["criteria", "national"])
+def test_yaml_tags_that_build_python_objects_are_refused_and_never_run(option, tmp_path, make_workbook, framework):
+    """Safe loading: a tag such as !!python/object/apply is an error, and its call never happens."""
+    marker = tmp_path / "ran"
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(f'V1: !!python/object/apply:os.system ["touch {marker}"]\n', encoding="utf-8")
+    workbook = make_workbook([case_row(framework, "C1", "North")])
+    args = ["validate", str(workbook), "--criteria", str(settings)]
+    if option == "national":
+        args = ["report", str(workbook), "--national", str(settings), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert not marker.exists()
