@@ -41,6 +41,7 @@ def test_a_batch_that_cannot_write_names_what_failed_and_exits_non_zero(tmp_path
     failed = [line for line in lines if ": FAILED: could not write" in line]
     assert failed, text  # each area whose outputs did not fit is named, with the file
     assert all("File too large" in line for line in failed)
+    assert all(f"could not write {out}{os.sep}" in line for line in failed), text  # the file that did not fit
     # The run still ended properly: its index and manifest are written and name the failures.
     manifest = json.loads((out / "manifest.json").read_text())
     assert any(str(v).startswith("failed: could not write") for v in manifest["outputs"].values())

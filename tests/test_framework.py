@@ -308,3 +308,61 @@ def test_validate_checks_a_framework_file_alone(tmp_path):
 def test_validate_with_nothing_to_check_is_a_usage_error():
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 2 and "--criteria FILE" in result.output
+
+
+def _fifo_with_a_writer(path: Path, text: bytes) -> None:
+    """A FIFO someone writes into: a reader that opens it would read a valid-looking file."""
+    import os
+    import threading
+
+    os.mkfifo(path)
+
+    def write() -> None:
+        try:
+            with open(path, "wb") as handle:  # blocks until a reader opens; a daemon, so never holds the test
+                handle.write(text)
+        except OSError:  # the reader refused the FIFO and closed it: nothing to write to
+            pass
+
+    threading.Thread(target=write, daemon=True).start()
+
+
+@pytest.mark.parametrize("command", ["criteria", "national"])
+def test_settings_files_that_are_not_regular_files_are_refused_unread(command, tmp_path, make_workbook, framework):
+    """A FIFO would block the run, /dev/zero would fill memory: neither is opened for reading."""
+    settings = tmp_path / "settings.yaml"
+    body = DEFAULT_CRITERIA.read_bytes() if command == "criteria" else b"V1: 40\n"
+    _fifo_with_a_writer(settings, body)
+    workbook = make_workbook([case_row(framework, "C1", "North")])
+    args = ["validate", str(workbook), "--criteria", str(settings)]
+    if command == "national":
+        args = ["report", str(workbook), "--national", str(settings), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "is not a regular file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_criteria_path_is_printed_without_control_characters(tmp_path, make_workbook, framework):
+    bad = tmp_path / "a\x1b[31mb\nforged.yaml"
+    bad.write_text("criteria: [\n")
+    workbook = make_workbook([case_row(framework, "C1")])
+    result = CliRunner().invoke(main, ["validate", str(workbook), "--criteria", str(bad)])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\nforged" not in result.output
+
+
+@pytest.mark.parametrize("option", ["criteria", "national"])
+def test_yaml_tags_that_build_python_objects_are_refused_and_never_run(option, tmp_path, make_workbook, framework):
+    """Safe loading: a tag such as !!python/object/apply is an error, and its call never happens."""
+    marker = tmp_path / "ran"
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(f'V1: !!python/object/apply:os.system ["touch {marker}"]\n', encoding="utf-8")
+    workbook = make_workbook([case_row(framework, "C1", "North")])
+    args = ["validate", str(workbook), "--criteria", str(settings)]
+    if option == "national":
+        args = ["report", str(workbook), "--national", str(settings), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert not marker.exists()

@@ -250,6 +250,12 @@ def test_limits_must_be_finite(option, value, make_workbook, framework):
     assert "Error" in result.output
 
 
+@pytest.mark.parametrize("option", ["--max-file-mb", "--max-expanded-mb"])
+def test_a_finite_limit_too_large_to_scale_is_no_limit(option, make_workbook, framework):
+    result = run("validate", make_workbook(rows(framework, "North", 1)), option, "1e308")
+    assert result.exit_code == 0, result.output
+
+
 def test_limits_from_the_environment_must_be_finite(make_workbook, framework, monkeypatch):
     monkeypatch.setenv("AUDIT_MAX_FILE_MB", "nan")
     result = run("validate", make_workbook(rows(framework, "North", 1)))
@@ -281,3 +287,13 @@ def test_no_area_name_writes_outside_out(area, make_workbook, framework, tmp_pat
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".json", ".xlsx") and "out" in p.parts]
     assert written and all(out in p.parents for p in written)
     assert not any(p.is_file() for p in (tmp_path / "deep").iterdir())
+
+
+def test_one_file_named_two_ways_is_read_once(make_workbook, framework, tmp_path):
+    path = make_workbook(rows(framework, "North", 3))
+    other_spelling = path.parent / ".." / path.parent.name / path.name
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(path)
+    result = run("validate", path, other_spelling, link)
+    assert result.exit_code == 0, result.output
+    assert "1 workbook(s) read" in result.output and "3 cases scored, 0 excluded" in result.output

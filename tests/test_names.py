@@ -65,3 +65,28 @@ def test_reserved_folder_names_are_never_given_to_an_area():
     slugs = area_slugs(["National", "Restricted", "RESTRICTED ", "Amberlow Vale"])
     assert not set(slugs.values()) & RESERVED_FOLDERS
     assert len(set(slugs.values())) == 4
+
+
+def test_windows_device_names_are_never_given_to_an_area():
+    slugs = area_slugs(["CON", "nul", "Com1", "LPT9", "Aux", "Prn"])
+    assert all("-" in s for s in slugs.values())  # each took a hash: no bare device name
+
+
+def test_area_names_print_safely_and_accents_in_either_unicode_form_are_one_area(make_workbook, framework, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from audit.cli import main
+    from tests.conftest import case_row
+
+    names = ["Esc_x001B_[31mRed", "Bidi\u202eevil", "Caf\u00e9", "Cafe\u0301"]
+    rows = [case_row(framework, f"C{i}{j}", name) for i, name in enumerate(names) for j in range(3)]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["score", str(make_workbook(rows)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "Esc\ufffd[31mRed: 3 scored" in result.output and "Bidi\ufffdevil: 3 scored" in result.output
+    assert "Caf\u00e9: 6 scored" in result.output
+    areas = {json.loads(p.read_text())["area"] for p in out.glob("*/summary.json")}
+    assert areas == {"Esc\ufffd[31mRed", "Bidi\ufffdevil", "Caf\u00e9"}

@@ -170,7 +170,9 @@ def test_replace_clears_unrecorded_report_outputs_and_keeps_other_files(
     assert (out / "notes.md").read_text() == "the team's own notes"
 
 
-def test_a_planted_record_never_removes_anything_outside_out(make_workbook, framework, tmp_path, fake_runner):
+def test_a_planted_record_in_a_batch_never_removes_anything_outside_out(
+    make_workbook, framework, tmp_path, fake_runner
+):
     out = tmp_path / "out"
     out.mkdir()
     victim = tmp_path / "victim.txt"
@@ -181,3 +183,43 @@ def test_a_planted_record_never_removes_anything_outside_out(make_workbook, fram
     )
     assert run("batch", make_workbook(rows(framework, "North", 3)), "--out", out, "--quiet").exit_code == 0
     assert victim.read_text() == "must survive"
+
+
+def test_a_planted_record_never_removes_anything_outside_out(make_workbook, framework, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "d").mkdir(parents=True)
+    (outside / "victim.txt").write_text("keep")
+    (outside / "d" / "v2.txt").write_text("keep")
+    (outside / "link").symlink_to(outside / "victim.txt")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "escape").symlink_to(outside)
+    planted = [
+        "../outside/victim.txt",
+        str(outside / "d" / "v2.txt"),
+        "../outside/link",
+        "escape/link",
+        "escape/d/v2.txt",
+        "escape/victim.txt",
+        "./../outside/link",
+    ]
+    record = {"status": "complete", "mode": {"publish": False, "threshold": 5}, "files": planted}
+    (out / MARKER).write_text(json.dumps(record))
+    result = run("score", make_workbook(rows(framework, "North", 3)), "--out", out, "--replace")
+    assert result.exit_code == 0, result.output
+    assert (outside / "victim.txt").read_text() == "keep"
+    assert (outside / "d" / "v2.txt").read_text() == "keep"
+    assert (outside / "link").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [{"foo": 1}, {"publish": "yes", "threshold": 5}, {"publish": True, "threshold": "x"}, None, [1]],
+)
+def test_a_record_with_a_damaged_mode_is_refused_with_a_message(make_workbook, framework, tmp_path, mode):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MARKER).write_text(json.dumps({"status": "complete", "mode": mode, "files": []}))
+    result = run("score", make_workbook(rows(framework, "North", 3)), "--out", out, "--publish")
+    assert result.exit_code == 2
+    assert "is damaged" in result.output

@@ -276,3 +276,11 @@ def test_an_executed_notebook_written_elsewhere_is_owner_only_and_its_folder_lef
     written = write_notebook(nbformat.v4.new_notebook(), folder / "executed.ipynb")
     assert_ordinary(written, 0o600)  # it holds case data wherever it goes
     assert_ordinary(folder, 0o755)  # but the folder is the user's, not the toolkit's
+
+
+@pytest.mark.parametrize("group", ["", "  "])
+def test_share_group_refuses_an_empty_group_name(workbook, tmp_path, group):
+    result = run("score", str(workbook), "--out", str(tmp_path / "out"), "--share-group", group)
+    assert result.exit_code == 2
+    assert result.output == "error: --share-group: give the name or number of a group\n"
+    assert not (tmp_path / "out").exists()

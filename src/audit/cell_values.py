@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,20 @@ def text(value: Any) -> str | None:
     if is_blank(value):
         return None
     return " ".join(str(value).split())
+
+
+def area_name(value: Any) -> str | None:
+    """An area name as it is shown everywhere (console, pages, workbooks, JSON): one Unicode form, printable.
+
+    The name comes from a cell or a file name, and is printed on the console and used for
+    folders. Composed and decomposed accents (``Caf\u00e9``, ``Cafe\u0301``) are one name (NFC),
+    and control or format characters (escape sequences, bidirectional overrides) become U+FFFD,
+    so that a name cannot recolour a terminal or reorder what is printed around it.
+    """
+    from audit.names import safe_text
+
+    shown = text(value)
+    return None if shown is None else safe_text(unicodedata.normalize("NFC", shown), sys.maxsize)
 
 
 def text_id(value: Any) -> str | None:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from audit.errors import AuditError, SettingsFileError
 from audit.framework import Framework
+from audit.names import safe_text
 
 # Audit rounds; re-exported for callers that import them from here.
 from audit.rounds import (
@@ -35,7 +36,7 @@ from audit.rounds import (
     round_order,
     rounds_table,  # noqa: F401
 )
-from audit.safe_yaml import YamlRefused, load_yaml
+from audit.safe_yaml import YamlRefused, load_yaml, read_settings
 from audit.score import score_criteria, score_themes
 from audit.settings import finding_rules
 from audit.statistics import clear_after_holm, cluster_interval, one_sample_p, two_sample_p
@@ -220,23 +221,24 @@ def read_national(path: str | Path, fw: Framework) -> NationalFigures:
     IDs are criterion or theme IDs (any case); values are percentages from 0 to 100.
     """
     path = Path(path)
+    shown = safe_text(str(path), 240)
     try:
-        raw = load_yaml(path.read_bytes())  # YAML reads JSON too
+        raw = load_yaml(read_settings(path))  # YAML reads JSON too
     except OSError as exc:
-        raise SettingsFileError(f"{path}: cannot read the national figures ({exc.strerror})") from None
+        raise SettingsFileError(f"{shown}: cannot read the national figures ({exc.strerror or exc})") from None
     except YamlRefused as exc:
-        raise SettingsFileError(f"{path}: national figures refused: {exc}") from None
+        raise SettingsFileError(f"{shown}: national figures refused: {exc}") from None
     if not isinstance(raw, dict):
-        raise AuditError(f"{path}: national figures should map criterion IDs to percentages, such as V1: 41.5")
+        raise AuditError(f"{shown}: national figures should map criterion IDs to percentages, such as V1: 41.5")
     source = str(raw.pop("source", "") or "national figure")
     known = {c.id.upper(): c.id for c in fw.criteria} | {t.id.upper(): t.id for t in fw.themes}
     figures: dict[str, float] = {}
     for key, value in raw.items():
         iid = known.get(str(key).upper())
         if iid is None:
-            raise AuditError(f"{path}: {key!r} is not a criterion or theme of {fw.id}")
+            raise AuditError(f"{shown}: {safe_text(str(key), 40)!r} is not a criterion or theme of {fw.id}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-            raise AuditError(f"{path}: the figure for {key} should be a percentage from 0 to 100")
+            raise AuditError(f"{shown}: the figure for {safe_text(str(key), 40)} should be a percentage from 0 to 100")
         figures[iid] = float(value)
     return NationalFigures(figures, source)
 

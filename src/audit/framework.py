@@ -15,8 +15,9 @@ from typing import Any
 from audit.errors import FrameworkError
 from audit.framework_rules import fold, rule_problems
 from audit.framework_schema import schema_problems
+from audit.names import safe_text
 from audit.resources import DEFAULT_CRITERIA
-from audit.safe_yaml import SAFE_LOADER, YamlRefused, load_yaml
+from audit.safe_yaml import SAFE_LOADER, YamlRefused, load_yaml, read_settings
 
 __all__ = ["DEFAULT_CRITERIA", "SAFE_LOADER", "Framework", "load_framework"]
 MAX_SHOWN = 20  # problems listed for one file; the rest are counted
@@ -123,20 +124,20 @@ def load_framework(path: str | Path | None = None) -> Framework:
     a bad file is refused at once with each problem's key path (exit status 2).
     """
     path = Path(path) if path else DEFAULT_CRITERIA
+    shown = safe_text(str(path), 240)
     try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise FrameworkError(f"{path}: cannot read the criteria file ({exc.strerror})") from None
-    try:
+        raw_bytes = read_settings(path)
         data = load_yaml(raw_bytes)
+    except OSError as exc:
+        raise FrameworkError(f"{shown}: cannot read the criteria file ({exc.strerror or exc})") from None
     except YamlRefused as exc:
-        raise FrameworkError(f"{path}: {exc}") from None
+        raise FrameworkError(f"{shown}: {exc}") from None
     problems = _problems(data)
     if problems:
         shown = problems[:MAX_SHOWN]
         if len(problems) > MAX_SHOWN:
             shown.append(f"... and {len(problems) - MAX_SHOWN} more")
-        raise FrameworkError(f"{path}: not a valid criteria framework:\n  " + "\n  ".join(shown))
+        raise FrameworkError(f"{safe_text(str(path), 240)}: not a valid criteria framework:\n  " + "\n  ".join(shown))
 
     agencies = {str(k): str(v) for k, v in data["agencies"].items()}
     themes = tuple(

@@ -58,7 +58,8 @@ class Limits:
                     raise WorkbookError(
                         f"{var} should be a positive number of {what}, not {_clean(value, 20)!r}", code="limit-invalid"
                     )
-                limits = replace(limits, **{attr: max(1, int(number * unit))})
+                # A finite number can still overflow once scaled (1e308 MB): such a limit is no limit.
+                limits = replace(limits, **{attr: max(1, int(min(number * unit, 2**62)))})
         return limits
 
 

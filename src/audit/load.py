@@ -8,6 +8,7 @@ they are, with no conversion: ``N/A`` stays the text ``N/A`` and a blank cell is
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -130,7 +131,16 @@ def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], dict[Path, 
             files.extend(found)
         else:
             files.append(path)
-    return list(dict.fromkeys(files)), empty
+    # One file named two ways (``a.xlsx`` and ``./x/../a.xlsx``, or through a symlink) is one input: read
+    # twice, every one of its cases would be a duplicate of itself and left out.
+    unique: dict[str, Path] = {}
+    for path in files:
+        try:
+            key = os.path.realpath(path)
+        except (OSError, ValueError):
+            key = str(path)
+        unique.setdefault(key, path)
+    return list(unique.values()), empty
 
 
 def workbook_files(inputs: Iterable[str | Path]) -> list[Path]:

@@ -18,6 +18,10 @@ from pathlib import Path
 
 # Folders the toolkit writes at the top of OUT: no area may be given one of these.
 RESERVED_FOLDERS = frozenset({"national", "restricted"})
+# Names Windows will not give a folder (whatever the case); OUT may be copied to, or read on, Windows.
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
+)
 _MAX_SHOWN = 120
 
 
@@ -82,7 +86,8 @@ def area_slugs(areas: Iterable[str]) -> dict[str, str]:
 
     An area whose plain folder name would be shared with another area, would be empty
     (a name with no Latin letters or digits) or is reserved (``national``,
-    ``restricted``) gets the plain name plus a short hash of its own name: stable from
+    ``restricted``, or a name Windows keeps for devices, such as ``con``) gets the
+    plain name plus a short hash of its own name: stable from
     run to run, and the same in ``score``, ``report`` and ``batch`` for the same inputs.
     """
     areas = list(dict.fromkeys(areas))
@@ -93,7 +98,7 @@ def area_slugs(areas: Iterable[str]) -> dict[str, str]:
     slugs = {}
     for a in areas:
         b = base[a]
-        plain = b and b not in RESERVED_FOLDERS and len(by_base[b]) == 1
+        plain = b and b not in RESERVED_FOLDERS | WINDOWS_RESERVED and len(by_base[b]) == 1
         slugs[a] = b if plain else _hashed(a, b)
     taken = Counter(slugs.values())
     for a in areas:  # a hashed name can only meet another by a hash collision: then add more of the hash

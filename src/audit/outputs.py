@@ -106,14 +106,21 @@ def _locked(out_dir: Path) -> Iterator[None]:
 
 def _read_record(out_dir: Path) -> dict | None:
     path = out_dir / MARKER
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(record, dict) or not isinstance(record.get("files", []), list):
+        mode = record.get("mode") if isinstance(record, dict) else None
+        if (
+            not isinstance(record.get("files", []), list)
+            or not isinstance(mode, dict)
+            or set(mode) != {"publish", "threshold"}
+            or not isinstance(mode["publish"], bool)
+            or type(mode["threshold"]) is not int
+        ):
             raise ValueError
         return record
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         raise OutputFolderError(
             f"--out {_shown(out_dir)}: its record of the previous run ({MARKER}) is damaged; "
             "give an empty folder, or remove the old outputs",
@@ -153,15 +160,33 @@ def _previous_files(out_dir: Path, record: dict) -> list[str]:
     return sorted(listed | {f for f in _files_under(out_dir) if Path(f).suffix in _OUTPUT_SUFFIXES})
 
 
+def _inside(root: Path, rel: str) -> Path | None:
+    """The file ``rel`` names in OUT, reached only through real folders inside OUT; None otherwise.
+
+    A record is untrusted input: it may name ``../x``, an absolute path, or a path through a
+    symlink that leaves OUT. The file itself may be a symlink (it is removed, never followed).
+    """
+    parts = Path(rel).parts
+    if not rel or Path(rel).is_absolute() or any(part in ("", ".", "..") for part in parts) or "\0" in rel:
+        return None
+    try:
+        folder = (root / rel).parent.resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if folder != root and root not in folder.parents:
+        return None
+    return folder / parts[-1]
+
+
 def _remove(out_dir: Path, files: list[str]) -> None:
     """Remove a previous run's files, and the folders they leave empty; never anything outside OUT."""
     root = out_dir.resolve()
     folders = set()
     for rel in files:
-        path = (out_dir / rel).resolve() if not (out_dir / rel).is_symlink() else (out_dir / rel)
-        if root not in path.parents:
+        path = _inside(root, rel)
+        if path is None:
             continue
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, NotADirectoryError):
             path.unlink()
         folders.update(p for p in path.parents if root in p.parents)
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):

@@ -60,8 +60,10 @@ def share_with(group: str | None) -> Access:
     Membership is taken literally: the user's primary group or one of their
     supplementary groups (``os.getgroups``). Root is not a member of every group.
     """
-    if not group:
+    if group is None:
         return OWNER_ONLY
+    if not group.strip():  # e.g. --share-group "$GROUP" with GROUP unset: the team meant to share, so say so
+        raise ShareGroupError("--share-group: give the name or number of a group")
     if not _POSIX:
         raise ShareGroupError("--share-group needs Unix groups, which this system does not have")
     import grp
@@ -145,8 +147,10 @@ def write_file(path: Path, data: bytes | str, access: Access = OWNER_ONLY) -> Pa
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:
+            exc.filename = str(path)  # a failed write (a full disk) names no file; the message must
         raise
     return path
 

@@ -11,7 +11,10 @@ YAML reads JSON too, so JSON files take the same path.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -84,6 +87,22 @@ def _check_events(text: str) -> None:
             raise YamlRefused(
                 f"its aliases expand to more than {MAX_NODES:,} values (a file of this kind holds a few hundred)"
             )
+
+
+def read_settings(path: Path) -> bytes:
+    """A settings file's bytes, at most MAX_BYTES + 1 of them: a FIFO, a device or a folder is refused, never read.
+
+    The size a file declares cannot be trusted (``/dev/zero`` declares 0 and never ends; opening
+    a FIFO waits for a writer), so the file is opened without waiting, checked to be a regular
+    file, and read only as far as the limit. Raises OSError or YamlRefused.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise YamlRefused(
+                "is not a regular file (it is a folder, device, pipe or socket); give a YAML or JSON file"
+            )
+        return handle.read(MAX_BYTES + 1)
 
 
 def load_yaml(raw: bytes | str) -> Any:

@@ -160,7 +160,7 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
     f = layout.fields
-    default_area = grid.file.stem if "area" not in f else None
+    default_area = cv.area_name(grid.file.stem) if "area" not in f else None
     criterion_ids = fw.criterion_ids
     # Auditors write the same few spellings thousands of times: each is folded and looked up once.
     answers: dict[str, str | None] = {}
@@ -176,7 +176,7 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
             return _row[col] if col is not None and col < len(_row) else ""
 
         case_id = cv.text_id(get(f.get("case_id")))
-        area = cv.text(get(f.get("area"))) if "area" in f else default_area
+        area = cv.area_name(get(f.get("area"))) if "area" in f else default_area
 
         def report(
             col: int,
