@@ -96,9 +96,11 @@ def run_notebook(
     except pm.PapermillExecutionError as exc:
         lines = exc.traceback or ()
         raise _cell_error(path, out, exc.cell_index, exc.exec_count, exc.ename, exc.evalue, lines) from None
-    except BaseException:
+    except BaseException as exc:
         if out is not None and out.is_file() and out.stat().st_size == 0:
             out.unlink()  # nothing ran: leave no empty notebook behind
+        if isinstance(exc, OSError) and not exc.filename and out is not None:
+            exc.filename = str(out)  # papermill's write failed (a full disk): the message must name the file
         raise
 
 
