@@ -297,3 +297,17 @@ def test_one_file_named_two_ways_is_read_once(make_workbook, framework, tmp_path
     result = run("validate", path, other_spelling, link)
     assert result.exit_code == 0, result.output
     assert "1 workbook(s) read" in result.output and "3 cases scored, 0 excluded" in result.output
+
+
+def test_report_with_pdf_names_the_pdf_in_its_final_message(make_workbook, framework, tmp_path, monkeypatch):
+    from audit.pdf import pdf_available
+
+    if why := pdf_available():
+        pytest.skip(f"no PDFs here: {why}")
+    monkeypatch.setattr("audit.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
+    out = tmp_path / "out"
+    result = run("report", make_workbook(rows(framework, "North", 3)), "--out", out, "--pdf")
+    assert result.exit_code == 0, result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("North: ")]
+    assert str(out / "north" / "report.html") in line and str(out / "north" / "report.pdf") in line
+    assert (out / "north" / "report.pdf").read_bytes().startswith(b"%PDF")

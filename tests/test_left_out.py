@@ -1,0 +1,82 @@
+"""Areas refused or failed are in no all-area figure: the national summary and the comparisons see only the rest."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from audit import national
+from audit.cli import main
+from audit.validate import open_audit
+from tests.conftest import case_row
+from tests.fakes import use_fake_runner
+
+
+def seen_by_kernels(monkeypatch):
+    """A fake runner that also keeps, for each notebook, the data its kernel would have read."""
+    runner = use_fake_runner(monkeypatch)
+    real_execute = runner.execute
+    runner.seen = []
+
+    def execute(notebook, parameters, output, access=None):
+        runner.seen.append((parameters.get("area"), open_audit(None, None, parameters["prepared"])))
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", execute)
+    return runner
+
+
+@pytest.fixture
+def workbook(make_workbook, framework, tmp_path):
+    """North and East in one workbook; South in its own, with a cell that looks like an NHS number."""
+    rows = [case_row(framework, f"N{i}", "North") for i in range(6)]
+    rows += [case_row(framework, f"E{i}", "East") for i in range(6)]
+    make_workbook(rows, name="data/north-east.xlsx")
+    south = make_workbook([case_row(framework, f"S{i}", "South", V1="No") for i in range(6)], name="data/south.xlsx")
+    wb = openpyxl.load_workbook(south)
+    wb["Cases"]["G3"] = "Mother's NHS number 943 476 5919 noted"
+    wb.save(south)
+    return tmp_path / "data"
+
+
+def test_a_refused_area_is_in_no_all_area_figure(workbook, tmp_path, monkeypatch):
+    runner = seen_by_kernels(monkeypatch)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(workbook), "--out", str(out), "--quiet"])
+    assert "South: FAILED: not reported" in result.output
+    assert "North: ok" in result.output and "East: ok" in result.output, result.output
+    assert sorted(area for area, _ in runner.seen if area) == ["East", "North"]
+    assert [area for area, _ in runner.seen if not area] == [None]  # the national summary
+    for _, data in runner.seen:  # every kernel reads data without South: its figures cannot reach any page
+        assert set(data.areas) == {"North", "East"}
+        assert "South" not in set(data.cases["area"])
+        assert data.left_out == {"South": "refused: cells that look like personal data"}
+    national_data = next(data for area, data in runner.seen if area is None)
+    page = str(national.left_out_fragment(national_data.left_out))
+    assert "South: refused: cells that look like personal data" in page
+    assert "943" not in page
+
+
+def test_an_area_whose_report_fails_is_left_out_of_the_national_summary(workbook, tmp_path, monkeypatch):
+    runner = seen_by_kernels(monkeypatch)
+    real_execute = runner.execute
+
+    def fail_for_east(notebook, parameters, output, access=None):
+        if parameters.get("area") == "East":
+            from audit.errors import ReportError
+
+            raise ReportError("the report notebook failed")
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", fail_for_east)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(workbook), "--out", str(out), "--quiet", "--allow-identifiers"])
+    assert "East: FAILED" in result.output and result.exit_code == 1
+    data = next(data for area, data in runner.seen if area is None)
+    assert set(data.areas) == {"North", "South"}
+    assert data.left_out == {"East": "failed: its report could not be made"}
+
+
+def test_the_national_summary_lists_nothing_when_every_area_is_in():
+    assert str(national.left_out_fragment({})) == ""
