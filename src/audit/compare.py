@@ -29,13 +29,7 @@ import pandas as pd
 from audit.errors import AuditError, SettingsFileError
 from audit.framework import Framework
 from audit.names import safe_text
-
-# Audit rounds; re-exported for callers that import them from here.
-from audit.rounds import (
-    audit_rounds,
-    round_order,
-    rounds_table,  # noqa: F401
-)
+from audit.rounds import audit_rounds, round_order, rounds_table  # noqa: F401  (rounds_table re-exported)
 from audit.safe_yaml import YamlRefused, load_yaml, read_settings
 from audit.score import score_criteria, score_themes
 from audit.settings import finding_rules
