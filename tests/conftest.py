@@ -134,3 +134,11 @@ def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 def published_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     """`audit batch --publish` over the sample data, run once for every test that reads published pages."""
     return _batch(tmp_path_factory, "published", "--publish")
+
+
+@pytest.fixture
+def fake_runner(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`audit batch` in this process runs no kernel: for tests whose subject is files, folders and messages."""
+    from tests.fakes import use_fake_runner
+
+    return use_fake_runner(monkeypatch)

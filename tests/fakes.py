@@ -39,3 +39,21 @@ def use_fake_runner(monkeypatch: Any) -> FakeRunner:
 
     monkeypatch.setattr("audit.batch._kernels", kernels)
     return runner
+
+
+def run_cli(*args: object) -> Any:
+    """Run the `audit` command in this process; no bad input may end in a traceback or an internal error."""
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result
+
+
+def area_rows(fw: Any, area: Any, n: int, start: int = 1) -> list[list[Any]]:
+    """``n`` case rows for one area, every criterion answered Yes."""
+    from tests.conftest import case_row
+
+    return [case_row(fw, f"{str(area)[:1]}{i}", area) for i in range(start, start + n)]

@@ -7,27 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from audit.cli import main
 from tests.conftest import case_row
-from tests.fakes import use_fake_runner
-
-
-def run(*args: str):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    return result
-
-
-@pytest.fixture
-def fake_runner(monkeypatch):
-    return use_fake_runner(monkeypatch)
-
-
-def rows(fw, area, n, start=1):
-    return [case_row(fw, f"{area[:1]}{i}", area) for i in range(start, start + n)]
-
+from tests.fakes import area_rows as rows
+from tests.fakes import run_cli as run
 
 # ------------------------------------------------------------ unreadable and missing inputs
 
