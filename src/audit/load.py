@@ -143,14 +143,6 @@ def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], dict[Path, 
     return list(unique.values()), empty
 
 
-def workbook_files(inputs: Iterable[str | Path]) -> list[Path]:
-    """The workbook files the inputs stand for (see :func:`expand_inputs`); a folder with none is an error."""
-    files, empty = expand_inputs(inputs)
-    if empty:
-        raise next(iter(empty.values()))
-    return files
-
-
 def read_file_bytes(path: Path, password: str | None = None, limits: Any = None, label: str | None = None) -> bytes:
     """The workbook's bytes once it has passed the safety checks (decrypted if need be)."""
     from audit.names import display_name

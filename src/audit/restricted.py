@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,20 +138,11 @@ def write_file(path: Path, data: bytes | str, access: Access = OWNER_ONLY) -> Pa
     ``mkstemp`` opens the file with mode 0600 whatever the umask; it is given its
     group and mode before a byte is written, and a failed run never leaves half a file.
     """
+    from audit.atomic import write_beside
+
     path = Path(path)
     make_folder(path.parent, access)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        _set_access(path, fd, access, access.file_mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not exc.filename:
-            exc.filename = str(path)  # a failed write (a full disk) names no file; the message must
-        raise
-    return path
+    return write_beside(path, data, lambda fd, _tmp: _set_access(path, fd, access, access.file_mode))
 
 
 @contextlib.contextmanager
