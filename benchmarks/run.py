@@ -2,18 +2,18 @@
 
     .venv/bin/python benchmarks/run.py [--areas 153] [--subset 6] [--workers 2] [--quick]
 
-It writes a synthetic national data set (``audit.sample.generate_national``) to
+It writes a synthetic national data set (``audit.workbooks.sample.generate_national``) to
 ``benchmarks/out/data/`` as one workbook and as one workbook per area, then times,
 on this machine and in this run:
 
 - the usual way: a shell loop of the ``papermill`` and ``jupyter nbconvert --to html
   --no-input`` commands, over ``--subset`` areas, scaled per report;
 - papermill called in this process with a fresh kernel per report (plus HTML), same subset;
-- ``audit.engine.KernelPool`` with one warm kernel (plus HTML), same subset;
+- ``audit.run.engine.KernelPool`` with one warm kernel (plus HTML), same subset;
 - the floor: the notebook's code cells run directly in this process, with no kernel,
   alternating with the pool's reports so both see the same machine load;
 - ``audit batch --workers N`` over every area, as a subprocess: whatever it does today;
-- a KernelPool of N kernels driving ``audit.batch.run_batch`` over every area (the target);
+- a KernelPool of N kernels driving ``audit.run.batch.run_batch`` over every area (the target);
 - peak memory of both batches; reading and scoring a 10,000-case workbook against
   ``pandas.read_excel(engine="openpyxl")``; ``audit --help`` wall time.
 
@@ -119,8 +119,8 @@ def area_name(i: int) -> str:
 
 def make_data(n_areas: int, cases: int, out: Path) -> dict[str, Any]:
     """The national data set as one workbook and as one workbook per area; reused when already written."""
-    from audit.framework import load_framework
-    from audit.sample import generate_national, slug, write_workbook
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import generate_national, slug, write_workbook
 
     data_dir = out / "data" / f"national-{n_areas}x{cases}-seed{SEED}"
     workbook = data_dir / "national.xlsx"
@@ -168,7 +168,7 @@ def make_prepared(source: Path, out: Path) -> Path | None:
     """
     import nbformat
 
-    from audit import validate
+    from audit.check import validate
 
     save = getattr(validate, "save_prepared", None)
     suffix = getattr(validate, "PREPARED_SUFFIX", None)
@@ -197,7 +197,7 @@ def to_html(nb: Any) -> str:
 
 def report_html(nb: Any) -> str:
     """The executed notebook as the report page ``audit batch`` writes (its template, no code)."""
-    from audit.report import ReportMeta, notebook_to_html
+    from audit.run.report import ReportMeta, notebook_to_html
 
     return notebook_to_html(nb, ReportMeta("Benchmark report", "Multi-agency case-file audit", "Benchmark run."))
 
@@ -206,7 +206,7 @@ def warm_up() -> None:
     """Import the Jupyter libraries and build the HTML exporter off the clock, for every in-process method."""
     import nbformat
 
-    from audit.engine import import_jupyter_quietly
+    from audit.run.engine import import_jupyter_quietly
 
     import_jupyter_quietly()
     to_html(nbformat.v4.new_notebook())
@@ -249,7 +249,7 @@ def shell_loop(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
 
 def fresh_papermill(areas: list[str], source: Path, work: Path, prepared: Path | None) -> dict[str, Any]:
     """papermill in this process: a new kernel for every report, then the HTML."""
-    from audit.engine import import_jupyter_quietly
+    from audit.run.engine import import_jupyter_quietly
 
     import_jupyter_quietly()
     import papermill as pm
@@ -283,7 +283,7 @@ def pool_one_worker(
     measure the steady state a batch of 153 areas is made of. ``between`` runs after
     each report, off the clock: the floor, so that both see the same machine load.
     """
-    from audit.engine import KernelPool
+    from audit.run.engine import KernelPool
 
     execute: list[float] = []
     html: list[float] = []
@@ -358,7 +358,7 @@ class Floor:
                 self._cells(area, None)
 
     def result(self) -> dict[str, Any]:
-        from audit.validate import load_audit
+        from audit.check.validate import load_audit
 
         loads: list[float] = []
         for _ in range(3):
@@ -378,7 +378,7 @@ def loading_share(data: dict[str, Any], area: str) -> dict[str, Any]:
     """How long the notebook's ``load_audit(source)`` takes for each way of giving it the data."""
     import pickle
 
-    from audit.validate import load_audit
+    from audit.check.validate import load_audit
 
     def best(func: Callable[[], Any], n: int = 3) -> float:
         times: list[float] = []
@@ -396,7 +396,7 @@ def loading_share(data: dict[str, Any], area: str) -> dict[str, Any]:
         "own_area_slice_s": best(lambda: whole.for_area(area)),
     }
     with contextlib.suppress(ImportError, AttributeError):
-        from audit.compare import area_results  # the notebook compares each area with all the others
+        from audit.analyse.compare import area_results  # the notebook compares each area with all the others
 
         out["area_comparison_s"] = best(lambda: area_results(whole))
     try:
@@ -483,7 +483,7 @@ def audit_batch(source: Path, out: Path, workers: int, n_areas: int) -> dict[str
 
 
 def pool_batch(source: Path, out: Path, workers: int, n_areas: int) -> dict[str, Any]:
-    """``audit.batch.run_batch`` with its papermill call swapped for a KernelPool, as a subprocess."""
+    """``audit.run.batch.run_batch`` with its papermill call swapped for a KernelPool, as a subprocess."""
     shutil.rmtree(out, ignore_errors=True)
     res = measured(
         [sys.executable, __file__, "_pool-batch", str(source), str(out), str(workers)],
@@ -496,17 +496,17 @@ def batch_uses_engine() -> bool:
     """Whether `audit batch` itself runs notebooks on KernelPool (then the driver below is not needed)."""
     import inspect
 
-    from audit import batch, report
+    from audit.run import batch, report
 
     return any("KernelPool" in inspect.getsource(module) for module in (batch, report))
 
 
 def _pool_batch_main(source: str, out: str, workers: int) -> int:
     """Child process: run the batch through a pool of warm kernels (what batch.py will do)."""
-    from audit.engine import KernelPool, import_jupyter_quietly
+    from audit.run.engine import KernelPool, import_jupyter_quietly
 
     import_jupyter_quietly()
-    from audit import batch, report
+    from audit.run import batch, report
 
     with KernelPool(workers) as pool:
 
@@ -529,11 +529,11 @@ def loading_at_scale(cases: int, out: Path) -> dict[str, Any]:
     """Read, validate and score a large workbook against pandas + openpyxl only reading it."""
     import pandas as pd
 
-    from audit.framework import load_framework
-    from audit.sample import generate_national, write_workbook
-    from audit.score import score_criteria
-    from audit.summarise import analyse_area
-    from audit.validate import load_audit
+    from audit.analyse.area_result import analyse_area
+    from audit.analyse.score import score_criteria
+    from audit.check.validate import load_audit
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import generate_national, write_workbook
 
     per_area = 100
     n_areas = max(1, cases // per_area)
@@ -781,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"audit batch --workers {args.workers} over {args.areas} areas")
         m["audit_batch"] = audit_batch(source, runs / "audit-batch", args.workers, args.areas)
     if "pool-batch" not in args.skip and batch_uses_engine():
-        results["notes"] = ["audit batch already runs its notebooks on audit.engine.KernelPool: no separate driver"]
+        results["notes"] = ["audit batch already runs its notebooks on audit.run.engine.KernelPool: no separate driver"]
     elif "pool-batch" not in args.skip:
         log(f"run_batch + KernelPool({args.workers}) over {args.areas} areas")
         m["pool_batch"] = pool_batch(source, runs / "pool-batch", args.workers, args.areas)

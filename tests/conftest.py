@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from audit.framework import Framework, load_framework
+from audit.framework.model import Framework, load_framework
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DATA = ROOT / "sample_data"

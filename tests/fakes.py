@@ -20,7 +20,7 @@ class FakeRunner:
         self.calls: list[dict[str, Any]] = []
 
     def execute(self, notebook: Path, parameters: dict[str, Any], output: Path, access: Any = None) -> Any:
-        from audit.engine import write_notebook
+        from audit.run.engine import write_notebook
 
         self.calls.append(dict(parameters))
         nb = nbformat.v4.new_notebook()
@@ -37,7 +37,7 @@ def use_fake_runner(monkeypatch: Any) -> FakeRunner:
     def kernels(workers: int, areas: int) -> Iterator[FakeRunner]:
         yield runner
 
-    monkeypatch.setattr("audit.batch._kernels", kernels)
+    monkeypatch.setattr("audit.run.batch._kernels", kernels)
     return runner
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from audit.html_page import add_contents, finish_page, text_of, wrap_tables
+from audit.render.html_page import add_contents, finish_page, text_of, wrap_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKER = ROOT / "tests" / "browser" / "check_pages.mjs"
@@ -84,8 +84,8 @@ def published_report(site: Path, published_batch: tuple[Path, Any]) -> Path:
 @pytest.fixture(scope="module")
 def index_variant(sample_reports: Path, site: Path) -> Path:
     """An index with everything the template can show: PDF links, the national summary, failures, [c]."""
-    from audit.batch import index_html
-    from audit.framework import load_framework
+    from audit.framework.model import load_framework
+    from audit.run.batch import index_html
 
     fw = load_framework()
     labels = [c.label for c in fw.criteria if c.key]
@@ -232,7 +232,7 @@ def test_charts_have_alt_text_from_their_data(browser: dict[str, dict[str, Any]]
 
 
 def test_area_reports_have_a_contents_list(browser: dict[str, dict[str, Any]]) -> None:
-    """Each area report lists its h2 sections after the h1 (audit.html_page.add_contents)."""
+    """Each area report lists its h2 sections after the h1 (audit.render.html_page.add_contents)."""
     for page, r in browser.items():
         if page.startswith("index"):
             continue
@@ -243,7 +243,7 @@ def test_area_reports_have_a_contents_list(browser: dict[str, dict[str, Any]]) -
 
 
 def test_pages_have_titles_naming_area_and_framework(browser: dict[str, dict[str, Any]]) -> None:
-    from audit.framework import load_framework
+    from audit.framework.model import load_framework
 
     fw_title = load_framework().title
     for page, r in browser.items():
@@ -375,7 +375,7 @@ def test_wrap_tables_makes_wide_tables_scrollable_regions() -> None:
 
 @pytest.fixture(scope="module")
 def area_pdf(sample_reports: Path) -> Path:
-    from audit.pdf import html_to_pdf, pdf_available
+    from audit.render.pdf import html_to_pdf, pdf_available
 
     why = pdf_available()
     if why:
@@ -446,7 +446,7 @@ def test_pdf_page_renders(area_pdf: Path) -> None:
 
 
 def test_pdf_fetches_nothing_from_other_hosts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from audit.pdf import html_to_pdf, pdf_available
+    from audit.render.pdf import html_to_pdf, pdf_available
 
     if pdf_available():
         pytest.skip(str(pdf_available()))
@@ -468,7 +468,7 @@ def test_pdf_fetches_nothing_from_other_hosts(tmp_path: Path, monkeypatch: pytes
 
 
 def test_pdf_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from audit.pdf import html_to_pdf, pdf_available
+    from audit.render.pdf import html_to_pdf, pdf_available
 
     if pdf_available():
         pytest.skip(str(pdf_available()))

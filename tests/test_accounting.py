@@ -10,9 +10,9 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.framework import load_framework
-from audit.load import fold
-from audit.validate import EXCLUDED, INVALID, SCORED, load_audit
+from audit.check.validate import EXCLUDED, INVALID, SCORED, load_audit
+from audit.framework.model import load_framework
+from audit.read.load import fold
 
 FW = load_framework()
 IDS = FW.criterion_ids[:4]  # a few criteria keep the examples small; the rest are absent columns

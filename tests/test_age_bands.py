@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from audit import present
-from audit.age_bands import age_band_results, focus_by_criterion
-from audit.framework import DEFAULT_CRITERIA, load_framework
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.analyse.age_bands import age_band_results, focus_by_criterion
+from audit.analyse.area_result import analyse_area
+from audit.check.validate import load_audit
+from audit.framework.model import DEFAULT_CRITERIA, load_framework
+from audit.render import present
 from tests.conftest import case_row
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from audit import charts, present
-from audit.agencies import agency_results, involvement, sharing_matrix, sharing_pairs, sharing_results
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.analyse.agencies import agency_results, involvement, sharing_matrix, sharing_pairs, sharing_results
+from audit.analyse.area_result import analyse_area
+from audit.check.validate import load_audit
+from audit.render import charts, present
 from tests.conftest import case_row
 
 

@@ -9,8 +9,8 @@ import re
 
 from click.testing import CliRunner
 
-from audit import batch as batch_module
 from audit.cli import main
+from audit.run import batch as batch_module
 from tests.conftest import SAMPLE_DATA, case_row
 from tests.fakes import use_fake_runner
 

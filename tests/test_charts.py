@@ -14,11 +14,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-from audit import charts
-from audit.compare import area_results
-from audit.framework import DEFAULT_CRITERIA, load_framework
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.analyse.area_result import analyse_area
+from audit.analyse.compare import area_results
+from audit.check.validate import load_audit
+from audit.framework.model import DEFAULT_CRITERIA, load_framework
+from audit.render import charts
 from tests.conftest import SAMPLE_DATA, case_row, header_for
 
 AREA_CHARTS = [charts.criteria_chart, charts.themes_chart, charts.sharing_heatmap, charts.grades_chart]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.settings import finding_rules
+from audit.framework.settings import finding_rules
 
 CLAIM_WORDS = re.compile(
     r"\b(weakest|strongest|best|worst|weak almost|clear|clearly|higher|lower|above|below|differed most)\b", re.I
@@ -240,9 +240,9 @@ def test_the_checks_catch_a_claim_on_too_few_answers(minimum):
 
 def test_summary_never_names_a_result_on_too_few_answers(make_workbook, framework):
     """V1 answered once (No) and I1 once (Yes), like Fennistow Bay's 0 of 4 and 1 of 1: neither is named."""
-    from audit import present
-    from audit.summarise import analyse_area
-    from audit.validate import load_audit
+    from audit.analyse.area_result import analyse_area
+    from audit.check.validate import load_audit
+    from audit.render import present
     from tests.conftest import case_row
 
     rows = [
@@ -268,10 +268,10 @@ def test_summary_never_names_a_result_on_too_few_answers(make_workbook, framewor
 
 
 def test_comparison_with_other_areas_counts_its_comparisons(make_workbook, framework):
-    from audit import present
-    from audit.compare import TOO_FEW, area_results, benchmark
-    from audit.summarise import analyse_area
-    from audit.validate import load_audit
+    from audit.analyse.area_result import analyse_area
+    from audit.analyse.compare import TOO_FEW, area_results, benchmark
+    from audit.check.validate import load_audit
+    from audit.render import present
     from tests.conftest import case_row
 
     rows = [case_row(framework, f"S{i}", "Strong", "Partly", V1="Yes" if i < 18 else "No") for i in range(20)]

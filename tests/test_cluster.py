@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from audit.agencies import agency_results
-from audit.compare import area_results, benchmark
-from audit.summarise import analyse_area, summary_dict
-from audit.validate import load_audit
+from audit.analyse.agencies import agency_results
+from audit.analyse.area_result import analyse_area
+from audit.analyse.compare import area_results, benchmark
+from audit.check.validate import load_audit
+from audit.render.summary_json import summary_dict
 from tests.conftest import case_row
 
 ANSWERS = np.array(["Yes", "Partly", "No", "N/A"], dtype=object)

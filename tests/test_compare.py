@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from audit.compare import (
+from audit.analyse.area_result import analyse_area
+from audit.analyse.compare import (
     ABOVE,
     BELOW,
     DOWN,
@@ -29,9 +30,8 @@ from audit.compare import (
     results_long,
     rounds_table,
 )
+from audit.check.validate import load_audit
 from audit.errors import AuditError
-from audit.summarise import analyse_area
-from audit.validate import load_audit
 from tests.conftest import SAMPLE_DATA, case_row, header_for
 
 
@@ -160,7 +160,7 @@ def test_rounds_are_ordered_by_date_then_naturally(framework):
             "audit_date": [dt.date(2025, 6, 1), dt.date(2025, 1, 1), None, dt.date(2025, 1, 2)],
         }
     )
-    from audit.compare import round_order
+    from audit.analyse.compare import round_order
 
     assert round_order(cases, audit_rounds(cases, framework)) == ["2", "10", "Spring"]
 
@@ -209,7 +209,7 @@ def test_difference_interval_direction_and_empty_groups():
 
 
 def test_change_over_time_section(make_workbook, framework):
-    from audit import present
+    from audit.render import present
 
     before = [(f"P{i}", dt.date(2024, 6, 1), "Round A", "Yes" if i < 3 else "No") for i in range(15)]
     after = [(f"L{i}", dt.date(2025, 6, 1), "Round B", "Yes" if i < 13 else "No") for i in range(15)]

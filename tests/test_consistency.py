@@ -10,12 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from audit import charts, compare, present
-from audit.findings import CATEGORY_LABELS
-from audit.moderation import agreement, matched
-from audit.report import write_area_data
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.analyse import compare
+from audit.analyse.area_result import analyse_area
+from audit.analyse.findings import CATEGORY_LABELS
+from audit.analyse.moderation import agreement, matched
+from audit.check.validate import load_audit
+from audit.render import charts, present
+from audit.run.report import write_area_data
 from tests.conftest import SAMPLE_DATA
 
 AREA = "Amberlow Vale"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.disclosure import Group, protect
+from audit.publish.disclosure import Group, protect
 
 
 def test_small_counts_hidden_and_zero_is_a_true_zero():

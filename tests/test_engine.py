@@ -19,9 +19,9 @@ from typing import Any
 import nbformat
 import pytest
 
-from audit.engine import KernelPool, NotebookCellError, normalise_for_comparison
 from audit.errors import ReportError
-from audit.report import AREA_NOTEBOOK
+from audit.run.engine import KernelPool, NotebookCellError, normalise_for_comparison
+from audit.run.report import AREA_NOTEBOOK
 from tests.conftest import SAMPLE_DATA
 
 AREAS = ("Amberlow Vale", "Fennistow Bay")
@@ -259,9 +259,9 @@ def test_kernels_listen_only_in_a_private_folder(light_pool, capfd):
 def test_a_report_without_a_pool_runs_through_papermill_on_one_kernel_of_its_own(tmp_path, capfd, monkeypatch):
     import papermill as pm
 
-    from audit.report import execute_notebook
+    from audit.run.report import execute_notebook
 
-    monkeypatch.setattr("audit.kernel_pool._OPEN", [])  # no pool open (this module's pools stay out of it)
+    monkeypatch.setattr("audit.run.kernel_pool._OPEN", [])  # no pool open (this module's pools stay out of it)
     calls: list[dict[str, Any]] = []
     real = pm.execute_notebook
 
@@ -290,7 +290,7 @@ def test_the_engine_is_registered_with_papermill_through_its_entry_point():
 
     from papermill.engines import Engine, papermill_engines
 
-    from audit.engine import ENGINE_NAME, PoolEngine
+    from audit.run.engine import ENGINE_NAME, PoolEngine
 
     (entry,) = entry_points(group="papermill.engine", name=ENGINE_NAME)
     assert entry.load() is PoolEngine
@@ -301,7 +301,7 @@ def test_the_engine_is_registered_with_papermill_through_its_entry_point():
 def test_papermill_calls_in_a_pool_s_block_run_on_its_warm_kernel(tmp_path):
     import papermill as pm
 
-    from audit.kernel_pool import current_pool
+    from audit.run.kernel_pool import current_pool
 
     nb_path = write_nb(tmp_path / "pid.ipynb", "import os\nprint(n, os.getpid())", parameters="n = 0")
     with KernelPool(1, preload=()) as warm:

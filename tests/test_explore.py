@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from audit import explore
+from audit.analyse import explore
+from audit.analyse.area_result import analyse_area
 from audit.errors import AuditError
-from audit.summarise import analyse_area
 from tests.conftest import SAMPLE_DATA
 
 

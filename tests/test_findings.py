@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from audit.errors import FrameworkError
-from audit.findings import (
+from audit.analyse.area_result import analyse_area
+from audit.analyse.findings import (
     IMPROVEMENT,
     PRIORITY,
     STRENGTH,
@@ -19,10 +19,10 @@ from audit.findings import (
     findings_frame,
     sentence,
 )
-from audit.framework import DEFAULT_CRITERIA, load_framework
-from audit.settings import FindingRules, finding_rules
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.check.validate import load_audit
+from audit.errors import FrameworkError
+from audit.framework.model import DEFAULT_CRITERIA, load_framework
+from audit.framework.settings import FindingRules, finding_rules
 from tests.conftest import case_row
 
 RULES = FindingRules()

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from audit import safe_yaml
 from audit.cli import main
 from audit.errors import FrameworkError
-from audit.framework import DEFAULT_CRITERIA, load_framework
-from audit.framework_rules import RULES
-from audit.framework_schema import _validator
+from audit.framework.model import DEFAULT_CRITERIA, load_framework
+from audit.framework.rules import RULES
+from audit.framework.schema import _validator
 from tests.conftest import case_row
 
 SHIPPED = yaml.safe_load(DEFAULT_CRITERIA.read_text(encoding="utf-8"))

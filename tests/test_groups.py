@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from audit.groups import answer_counts, group_results
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.analyse.area_result import analyse_area
+from audit.analyse.groups import answer_counts, group_results
+from audit.check.validate import load_audit
 from tests.conftest import SAMPLE_DATA
 
 

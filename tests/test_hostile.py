@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from audit import batch as batch_module
 from audit.cli import main
+from audit.run import batch as batch_module
 from tests.conftest import case_row, header_for
 from tests.fakes import use_fake_runner
 from tests.test_safety import (
@@ -285,7 +285,7 @@ def _abort_on(data_to_crash: bytes | None):
     """A stand-in for the reader child's read that aborts the process (SIGABRT), as calamine does."""
     import os
 
-    from audit import reader_child
+    from audit.read import reader_child
 
     real = reader_child.read
 
@@ -298,7 +298,7 @@ def _abort_on(data_to_crash: bytes | None):
 
 
 def test_reader_crash_fails_the_file_with_a_message(run, tmp_path, framework, monkeypatch):
-    from audit import reader_child
+    from audit.read import reader_child
 
     path = _good(tmp_path / "crashes.xlsx", framework)
     monkeypatch.setattr(reader_child, "read", _abort_on(None))
@@ -311,7 +311,7 @@ def test_reader_crash_fails_the_file_with_a_message(run, tmp_path, framework, mo
 
 
 def test_batch_reports_other_areas_when_the_reader_crashes_on_one_file(run, tmp_path, framework, monkeypatch):
-    from audit import reader_child
+    from audit.read import reader_child
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -363,7 +363,7 @@ def test_limits_that_are_not_finite_are_refused_with_a_message(run, tmp_path, fr
 
 
 def test_reader_error_in_the_child_is_one_line_without_a_traceback(run, tmp_path, framework, monkeypatch, capfd):
-    from audit import reader_child
+    from audit.read import reader_child
 
     def out_of_memory(data: bytes, wanted: list[str]):
         raise MemoryError

@@ -1,4 +1,4 @@
-"""Tests for audit.identifiers. Every "identifier" here is a safe fake value:
+"""Tests for audit.read.identifiers. Every "identifier" here is a safe fake value:
 NHS numbers built to pass the checksum (943 476 5919 is the NHS's published test
 number), the never-issued QQ National Insurance prefix, Ofcom's drama phone ranges,
 example.org/example.com emails, and non-residential postcodes.
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.identifiers import (
+from audit.read.identifiers import (
     DOB_COLUMN,
     EMAIL,
     KINDS,

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from audit.cli import main
-from audit.identifiers import DOB_TEXT, scan_cells
+from audit.read.identifiers import DOB_TEXT, scan_cells
 from tests.conftest import case_row, header_for
 
 FLAGGED = [

@@ -39,7 +39,7 @@ def imported_modules(tree: ast.AST, name: str, is_package: bool, known: set[str]
                 module = ".".join([*base, node.module] if node.module else base)
             else:
                 module = node.module or ""
-            # `from audit import report` imports the module audit.report; `from audit.x import f` imports audit.x.
+            # `from audit.run import report` imports audit.run.report; `from audit.x import f` imports audit.x.
             targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in known else module for a in node.names]
         else:
             continue
@@ -217,3 +217,41 @@ def test_private_papermill_names_are_found():
         "pm.execute._x()\npapermill.engines.Engine\n"
     )
     assert private_papermill_names(source) == ["papermill.inspection._infer_parameters", "pm.execute._x"]
+
+
+# The pipeline's stages in order: a module may import from its own stage or an earlier one, never a later one.
+# The package's top-level modules (errors, codes, names, files written atomically...) come before every stage;
+# the command line comes after all of them.
+STAGES = ("framework", "read", "check", "analyse", "publish", "render", "workbooks", "run")
+COMMAND_LINE = {"audit.cli", "audit.cli_options", "audit.__main__"}
+# Back edges known and left for now, as (importer, imported).
+KNOWN_BACK_EDGES: set[tuple[str, str]] = {("audit.analyse.area_result", "audit.publish.disclosure")}
+
+
+def stage_rank(module: str) -> int:
+    if module in COMMAND_LINE:
+        return len(STAGES) + 1
+    parts = module.split(".")
+    if len(parts) > 2 or (len(parts) == 2 and parts[1] in STAGES):
+        return STAGES.index(parts[1]) + 1
+    return 0  # the package's foundation: audit, audit.errors, audit.names, ...
+
+
+def test_every_module_sits_in_a_stage_or_the_foundation():
+    for name in import_graph():
+        parts = name.split(".")
+        if len(parts) > 2:
+            assert parts[1] in STAGES, f"{name}: not in one of the stages {STAGES}"
+
+
+def test_imports_follow_the_pipeline_stages():
+    graph = import_graph()
+    back = {
+        (a, b)
+        for a, targets in graph.items()
+        for b in targets
+        if stage_rank(b) > stage_rank(a) and (a, b) not in KNOWN_BACK_EDGES
+    }
+    assert not back, "imports from a later stage: " + ", ".join(f"{a} -> {b}" for a, b in sorted(back))
+    stale = {edge for edge in KNOWN_BACK_EDGES if edge[1] not in graph.get(edge[0], set())}
+    assert not stale, f"back edges listed as known but gone: {sorted(stale)}"

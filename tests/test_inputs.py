@@ -211,7 +211,7 @@ def test_batch_with_colliding_area_names_reports_both(make_workbook, framework, 
 
 
 def test_report_area_is_optional_with_one_area(make_workbook, framework, tmp_path, monkeypatch):
-    monkeypatch.setattr("audit.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
+    monkeypatch.setattr("audit.run.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
     out = tmp_path / "out"
     result = run("report", make_workbook(rows(framework, "North", 3)), "--out", out)
     assert result.exit_code == 0, result.output
@@ -283,11 +283,11 @@ def test_one_file_named_two_ways_is_read_once(make_workbook, framework, tmp_path
 
 
 def test_report_with_pdf_names_the_pdf_in_its_final_message(make_workbook, framework, tmp_path, monkeypatch):
-    from audit.pdf import pdf_available
+    from audit.render.pdf import pdf_available
 
     if why := pdf_available():
         pytest.skip(f"no PDFs here: {why}")
-    monkeypatch.setattr("audit.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
+    monkeypatch.setattr("audit.run.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
     out = tmp_path / "out"
     result = run("report", make_workbook(rows(framework, "North", 3)), "--out", out, "--pdf")
     assert result.exit_code == 0, result.output

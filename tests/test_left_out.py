@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from audit import national
+from audit.check.validate import open_audit
 from audit.cli import main
-from audit.validate import open_audit
+from audit.render import national
 from tests.conftest import case_row
 from tests.fakes import use_fake_runner
 

@@ -9,10 +9,11 @@ import openpyxl
 import pytest
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from audit import present
-from audit.moderation import agreement, contingency, grade_comparison, kappa, matched, unmatched
-from audit.summarise import analyse_area, summary_dict
-from audit.validate import load_audit
+from audit.analyse.area_result import analyse_area
+from audit.analyse.moderation import agreement, contingency, grade_comparison, kappa, matched, unmatched
+from audit.check.validate import load_audit
+from audit.render import present
+from audit.render.summary_json import summary_dict
 from tests.conftest import SAMPLE_DATA, case_row, header_for
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from statsmodels.stats.proportion import proportion_confint, proportions_chisquare
 
-from audit import charts, national
-from audit.compare import area_results
-from audit.findings import PRIORITY, classify
-from audit.settings import finding_rules
-from audit.validate import load_audit
+from audit.analyse.compare import area_results
+from audit.analyse.findings import PRIORITY, classify
+from audit.check.validate import load_audit
+from audit.framework.settings import finding_rules
+from audit.render import charts, national
 from tests.conftest import SAMPLE_DATA, case_row
 
 

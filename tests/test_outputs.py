@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from audit.outputs import LOCK, MARKER
+from audit.run.outputs import LOCK, MARKER
 from tests.conftest import case_row
 from tests.fakes import area_rows as rows
 from tests.fakes import run_cli as run
@@ -61,7 +61,7 @@ def test_score_refuses_a_folder_of_another_mode_unless_told_to_replace(make_work
 
 
 def test_score_then_report_in_the_same_mode_add_to_one_folder(make_workbook, framework, tmp_path, monkeypatch):
-    monkeypatch.setattr("audit.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
+    monkeypatch.setattr("audit.run.report.execute_notebook", lambda *a, **k: __import__("nbformat").v4.new_notebook())
     path = make_workbook(rows(framework, "North", 3) + rows(framework, "South", 3, start=10))
     out = tmp_path / "out"
     assert run("score", path, "--out", out).exit_code == 0
@@ -127,9 +127,9 @@ def test_round_labels_are_published_as_round_numbers_in_date_order(make_workbook
         row[2] = date
         data.append(row[:6] + [label] + row[6:])
     path = make_workbook(data, header=header)
-    from audit import present
-    from audit.summarise import analyse_area
-    from audit.validate import load_audit
+    from audit.analyse.area_result import analyse_area
+    from audit.check.validate import load_audit
+    from audit.render import present
 
     loaded = load_audit(path)
     published = str(present.change_over_time(analyse_area(loaded, "North", publish=True)))

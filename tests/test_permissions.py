@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from audit import batch as batch_module
-from audit import report as report_module
+from audit.check.validate import PREPARED_SUFFIX
 from audit.cli import main
-from audit.validate import PREPARED_SUFFIX
+from audit.run import batch as batch_module
+from audit.run import report as report_module
 from tests.conftest import case_row
 
 grp = pytest.importorskip("grp", reason="Unix permissions and groups")
@@ -269,7 +269,7 @@ def test_share_group_refuses_a_group_that_does_not_exist(workbook, tmp_path):
 def test_an_executed_notebook_written_elsewhere_is_owner_only_and_its_folder_left_alone(tmp_path):
     import nbformat
 
-    from audit.engine import write_notebook
+    from audit.run.engine import write_notebook
 
     folder = tmp_path / "elsewhere"
     folder.mkdir(mode=0o755)

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from audit import batch as batch_module
 from audit.cli import main
-from audit.disclosure import SUPPRESSED
+from audit.publish.disclosure import SUPPRESSED
+from audit.run import batch as batch_module
 from tests.conftest import SAMPLE_DATA
 from tests.fakes import use_fake_runner
 

@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from audit import charts, compare, present
-from audit.disclosure import SUPPRESSED
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.analyse import compare
+from audit.analyse.area_result import analyse_area
+from audit.check.validate import load_audit
+from audit.publish.disclosure import SUPPRESSED
+from audit.render import charts, present
 from tests.conftest import SAMPLE_DATA
 from tests.test_consistency import tables
 

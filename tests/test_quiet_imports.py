@@ -9,7 +9,7 @@ import sys
 def test_loading_a_framework_leaves_the_uri_grammar_unloaded():
     code = (
         "import sys\n"
-        "from audit.framework import load_framework\n"
+        "from audit.framework.model import load_framework\n"
         "load_framework()\n"
         "print('rfc3987_syntax' in sys.modules, 'jsonschema' in sys.modules)\n"
     )

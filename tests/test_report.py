@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from audit import report
-from audit.summarise import analyse_area, summary_dict
-from audit.validate import load_audit
+from audit.analyse.area_result import analyse_area
+from audit.check.validate import load_audit
+from audit.render.summary_json import summary_dict
+from audit.run import report
 from tests.conftest import case_row
 
 

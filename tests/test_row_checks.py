@@ -7,11 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from audit.analyse.area_result import analyse_area
+from audit.check.validate import SCORED, load_audit
 from audit.cli import main
-from audit.load import column_letter
-from audit.present import data_quality
-from audit.summarise import analyse_area
-from audit.validate import SCORED, load_audit
+from audit.read.load import column_letter
+from audit.render.present import data_quality
 from tests.conftest import SAMPLE_DATA, case_row, header_for
 
 TYPO = "typing mistake"

@@ -1,4 +1,4 @@
-"""Hostile-file corpus for audit.safety, built in tmp_path by the tests themselves."""
+"""Hostile-file corpus for audit.read.safety, built in tmp_path by the tests themselves."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.errors import LayoutError, WorkbookError
-from audit.safety import (
+from audit.read.safety import (
     Limits,
     check_workbook_file,
     decrypt_to_bytes,

@@ -12,8 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from audit.framework import CANONICAL_ANSWERS, Framework, load_framework
-from audit.sample import (
+from audit.framework.model import CANONICAL_ANSWERS, Framework, load_framework
+from audit.workbooks.sample import (
     AREAS,
     INVALID_ANSWER,
     generate_cases,
@@ -22,7 +22,7 @@ from audit.sample import (
     write_sample_data,
     write_workbook,
 )
-from audit.template import FIXED_COLUMNS, FREE_TEXT_COLUMNS
+from audit.workbooks.template import FIXED_COLUMNS, FREE_TEXT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_FILES = {

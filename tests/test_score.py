@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from audit.summarise import analyse_area, summary_dict
-from audit.validate import load_audit
+from audit.analyse.area_result import analyse_area
+from audit.check.validate import load_audit
+from audit.render.summary_json import summary_dict
 from tests.conftest import case_row
 
 

@@ -7,10 +7,10 @@ import io
 import openpyxl
 import pytest
 
-from audit.findings import IMPROVEMENT, PRIORITY, assess
-from audit.scored_workbook import ACTION_COLUMNS, FILLS, scored_workbook_bytes
-from audit.summarise import analyse_area
-from audit.validate import load_audit
+from audit.analyse.area_result import analyse_area
+from audit.analyse.findings import IMPROVEMENT, PRIORITY, assess
+from audit.check.validate import load_audit
+from audit.render.scored_workbook import ACTION_COLUMNS, FILLS, scored_workbook_bytes
 from tests.conftest import SAMPLE_DATA
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from audit.errors import WorkbookError
-from audit.safety import Limits, check_workbook_file
-from audit.sheet_bounds import Reach, SheetXmlError, _fast_reach, _parsed_reach, is_sheet_like, sheet_reach
+from audit.read.safety import Limits, check_workbook_file
+from audit.read.sheet_bounds import Reach, SheetXmlError, _fast_reach, _parsed_reach, is_sheet_like, sheet_reach
 from tests.test_safety import make_xlsx, rewrite_member
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

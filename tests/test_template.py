@@ -10,8 +10,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit.framework import Framework
-from audit.template import FIXED_COLUMNS, FREE_TEXT_COLUMNS, case_columns, write_template
+from audit.framework.model import Framework
+from audit.workbooks.template import FIXED_COLUMNS, FREE_TEXT_COLUMNS, case_columns, write_template
 
 
 def _cases(path: Path) -> Worksheet:
@@ -139,7 +139,7 @@ def test_same_input_same_bytes(tmp_path: Path, framework: Framework) -> None:
 
 
 def test_existing_file_is_refused_and_left_as_it_is(tmp_path: Path, framework: Framework) -> None:
-    from audit.template import OutputExistsError
+    from audit.workbooks.template import OutputExistsError
 
     filled = tmp_path / "filled.xlsx"
     filled.write_bytes(b"an auditor's filled-in workbook")
@@ -156,7 +156,7 @@ def test_written_atomically_beside_the_target(tmp_path: Path, framework: Framewo
     while writing leaves the old file whole and no temporary file behind."""
     import os
 
-    import audit.template as template
+    import audit.workbooks.template as template
 
     target = tmp_path / "t.xlsx"
     target.write_bytes(b"old")

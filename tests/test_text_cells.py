@@ -18,12 +18,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from audit.framework import load_framework
-from audit.sample import write_workbook
-from audit.scored_workbook import scored_workbook_bytes
-from audit.summarise import analyse_area
-from audit.template import case_columns, write_template
-from audit.validate import load_audit
+from audit.analyse.area_result import analyse_area
+from audit.check.validate import load_audit
+from audit.framework.model import load_framework
+from audit.render.scored_workbook import scored_workbook_bytes
+from audit.workbooks.sample import write_workbook
+from audit.workbooks.template import case_columns, write_template
 from audit.xlsx_text import append, put
 from tests.conftest import SMALL_YAML, header_for
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from audit.check.validate import EXCLUDED, INVALID, SCORED, load_audit
 from audit.errors import LayoutError
-from audit.validate import EXCLUDED, INVALID, SCORED, load_audit
 from tests.conftest import case_row, header_for
 
 

@@ -1,7 +1,6 @@
 """Case-file audits of children who are victims of domestic abuse: load, validate, score, report."""
 
-from importlib import import_module
-from typing import Any
+from audit.lazy import exports
 
 # Public name -> the module that defines it. Loaded on first use, so `audit --help` never imports pandas.
 _EXPORTS = {
@@ -11,19 +10,15 @@ _EXPORTS = {
     "Problem": "audit.errors",
     "ReportError": "audit.errors",
     "WorkbookError": "audit.errors",
-    "Framework": "audit.framework",
-    "load_framework": "audit.framework",
-    "AreaResult": "audit.summarise",
-    "analyse_area": "audit.summarise",
-    "summary_dict": "audit.summarise",
-    "AuditData": "audit.validate",
-    "load_audit": "audit.validate",
-    "open_audit": "audit.validate",
+    "Framework": "audit.framework.model",
+    "load_framework": "audit.framework.model",
+    "AreaResult": "audit.analyse.area_result",
+    "analyse_area": "audit.analyse.area_result",
+    "summary_dict": "audit.render.summary_json",
+    "AuditData": "audit.check.validate",
+    "load_audit": "audit.check.validate",
+    "open_audit": "audit.check.validate",
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'audit' has no attribute {name!r}")
+__getattr__, __dir__ = exports(__name__, _EXPORTS)

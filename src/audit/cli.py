@@ -66,13 +66,13 @@ def validate(
     if not files:
         if criteria is None:
             raise click.UsageError("give workbooks to check, or --criteria FILE to check a framework file alone")
-        from audit.framework import load_framework
+        from audit.framework.model import load_framework
 
         fw = load_framework(criteria)
         click.echo(f"{criteria}: a valid criteria framework ({len(fw.criteria)} criteria in {len(fw.themes)} themes)")
         return
-    from audit.row_checks import grouped_lines
-    from audit.validate import load_audit
+    from audit.check.row_checks import grouped_lines
+    from audit.check.validate import load_audit
 
     data = load_audit(list(files), criteria, password=_password(password_env))
     if output_format == "json":
@@ -127,12 +127,12 @@ def score(
     """Score every area: OUT/<area>/summary.json; the scored workbook in OUT/restricted/<area>/."""
     import datetime as dt
 
-    from audit.manifest import write_run_manifest
-    from audit.outputs import RunMode, claim_output
-    from audit.report import write_area_data
+    from audit.analyse.area_result import analyse_area
+    from audit.check.validate import load_audit
     from audit.restricted import share_with
-    from audit.summarise import analyse_area
-    from audit.validate import load_audit
+    from audit.run.manifest import write_run_manifest
+    from audit.run.outputs import RunMode, claim_output
+    from audit.run.report import write_area_data
 
     started = dt.datetime.now(dt.UTC)
     access = share_with(share_group)
@@ -166,8 +166,8 @@ def template(path: str, criteria: str | None, rows: int, force: bool) -> None:
     An existing PATH (perhaps a filled-in workbook) is refused with exit status 2
     unless --force is given. The file is written beside PATH and renamed into place.
     """
-    from audit.framework import load_framework
-    from audit.template import write_template
+    from audit.framework.model import load_framework
+    from audit.workbooks.template import write_template
 
     click.echo(f"wrote {write_template(path, load_framework(criteria), rows=rows, overwrite=force)}")
 
@@ -200,18 +200,18 @@ def report(
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     import datetime as dt
 
-    from audit.manifest import write_run_manifest
-    from audit.outputs import RunMode, claim_output
-    from audit.report import make_report
+    from audit.analyse.area_result import analyse_area
+    from audit.check.validate import PREPARED_SUFFIX, load_audit, save_prepared
     from audit.restricted import share_with
-    from audit.summarise import analyse_area
-    from audit.validate import PREPARED_SUFFIX, load_audit, save_prepared
+    from audit.run.manifest import write_run_manifest
+    from audit.run.outputs import RunMode, claim_output
+    from audit.run.report import make_report
 
     started = dt.datetime.now(dt.UTC)
     access = share_with(share_group)
     if national:
-        from audit.compare import read_national
-        from audit.framework import load_framework
+        from audit.analyse.compare import read_national
+        from audit.framework.model import load_framework
 
         read_national(national, load_framework(criteria))  # a bad file stops the run before anything is read
     data = load_audit(list(files), criteria, password=_password(password_env))
@@ -274,7 +274,7 @@ def batch(
     Executed notebooks and case-level data go to OUT/restricted/; the rest of OUT
     may be circulated, and with --publish it has disclosure control applied.
     """
-    from audit.batch import BatchOptions, run_batch
+    from audit.run.batch import BatchOptions, run_batch
 
     options = BatchOptions(criteria, publish, threshold, allow_identifiers, pdf, national, share_group=share_group)
     outcome = run_batch(
@@ -310,8 +310,8 @@ def batch(
 @_friendly
 def sample(out_dir: str, criteria: str | None, seed: int) -> None:
     """Write the synthetic sample workbooks (fictional areas) to OUT_DIR."""
-    from audit.framework import load_framework
-    from audit.sample import write_sample_data
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import write_sample_data
 
     for path in write_sample_data(out_dir, load_framework(criteria), seed=seed):
         click.echo(f"wrote {path}")
@@ -323,7 +323,7 @@ def sample(out_dir: str, criteria: str | None, seed: int) -> None:
 @_friendly
 def notebooks(out_dir: str, force: bool) -> None:
     """Copy the report notebooks to OUT_DIR, to open in JupyterLab (set `source` in each to your workbooks)."""
-    from audit.notebooks_copy import copy_notebooks
+    from audit.run.notebooks_copy import copy_notebooks
 
     for path in copy_notebooks(Path(out_dir), force=force):
         click.echo(f"wrote {path}")

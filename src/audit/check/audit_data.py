@@ -1,0 +1,204 @@
+"""The container every command works from: each case read, its status, and the problems found on the way.
+
+:class:`AuditData` is what :func:`audit.check.validate.load_audit` returns, what a batch
+keeps for its report kernels (:func:`save_prepared`), and what an area's report
+works from (:meth:`AuditData.for_area`). It holds no reading or checking of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit.errors import AuditError, Problem
+from audit.framework.model import Framework
+from audit.read.load import fold
+
+INVALID = "Invalid"
+SCORED = "scored"
+EXCLUDED = "excluded"
+
+# Columns of AuditData.cases before the criterion answers.
+CASE_COLUMNS = (
+    "file",
+    "sheet",
+    "row",
+    "case_id",
+    "area",
+    "audit_date",
+    "age_band",
+    "agencies",
+    "overall_grade",
+    "audit_round",
+)
+STATUS_COLUMNS = ("status", "reason", "reason_cell", "free_text")
+
+
+@dataclass
+class AuditData:
+    """Every case read from one or more workbooks, with the problems found on the way.
+
+    ``cases`` has one row per non-blank row read: the fixed fields, one column
+    per criterion ID holding ``Yes``/``Partly``/``No``/``N/A``, ``None`` (blank)
+    or ``Invalid``, and ``status`` (``scored`` or ``excluded``) with ``reason``.
+    ``failed`` maps a file name to the error that stopped it being read at all.
+    ``moderation`` holds the rows of any ``Moderation`` sheets (a second auditor's
+    answers for some cases), validated the same way and shaped like ``cases``;
+    they are second opinions on cases already counted, never cases of their own.
+    """
+
+    framework: Framework
+    cases: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, AuditError] = field(default_factory=dict)
+    identifiers: list[Problem] = field(default_factory=list)
+    moderation: pd.DataFrame | None = None
+    derived: dict[str, Any] = field(default_factory=dict)  # results worked out from all of it, kept for reuse
+    paths: dict[str, str] = field(default_factory=dict)  # file label -> absolute path, for every file read
+    run_areas: tuple[str, ...] = ()  # every area of the run, kept in an area's slice so folder names agree
+    left_out: dict[str, str] = field(default_factory=dict)  # area -> why it is in no all-area figure (no values)
+
+    @property
+    def slugs(self) -> dict[str, str]:
+        """Each area's folder name, worked out over every area of the run (see :func:`audit.names.area_slugs`)."""
+        from audit.names import area_slugs
+
+        return area_slugs(self.run_areas or self.areas)
+
+    @property
+    def scored(self) -> pd.DataFrame:
+        return self.cases[self.cases["status"] == SCORED]
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        return self.cases[self.cases["status"] == EXCLUDED]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def areas(self) -> list[str]:
+        """Area names in the order first met, leaving out rows with no area."""
+        return list(dict.fromkeys(a for a in self.cases["area"] if a is not None))
+
+    @property
+    def unassigned(self) -> pd.DataFrame:
+        """Rows that name no area: they are excluded and belong to no area's report."""
+        return self.cases[self.cases["area"].isna()]
+
+    def for_area(self, area: str) -> AuditData:
+        """The slice for one area: its rows, and the problems of its rows or of its files."""
+        key = fold(area)
+        matches = [a for a in self.areas if fold(a) == key]
+        if not matches:
+            raise AuditError(
+                f"no area called {area!r}; the data has: {', '.join(self.areas) or 'none'}", code="area-unknown"
+            )
+        rows = self.cases[self.cases["area"] == matches[0]]
+        files = set(rows["file"])
+        problems = [
+            p
+            for p in self.problems
+            if p.area == matches[0] or (p.area is None and p.case_id is None and p.file in files)
+        ]
+        return AuditData(
+            self.framework,
+            rows.reset_index(drop=True),
+            problems,
+            {f: h for f, h in self.files.items() if f in files},
+            {},
+            [p for p in self.identifiers if p.file in files],
+            None
+            if self.moderation is None
+            else self.moderation[self.moderation["area"] == matches[0]].reset_index(drop=True),
+            paths={f: p for f, p in self.paths.items() if f in files},
+            run_areas=self.run_areas or tuple(self.areas),
+        )
+
+    def without_areas(self, left_out: dict[str, str]) -> AuditData:
+        """The data less some areas (refused or failed), which then count in no all-area comparison.
+
+        ``left_out`` maps each area to the kind of reason, never a value from its cells.
+        """
+        if not left_out:
+            return self
+        keep = ~self.cases["area"].isin(list(left_out))
+        files = set(self.cases.loc[keep, "file"])
+        moderation = self.moderation
+        if moderation is not None:
+            moderation = moderation[~moderation["area"].isin(list(left_out))].reset_index(drop=True)
+        return AuditData(
+            self.framework,
+            self.cases[keep].reset_index(drop=True),
+            [p for p in self.problems if p.area not in left_out],
+            {f: h for f, h in self.files.items() if f in files},
+            dict(self.failed),
+            [p for p in self.identifiers if p.file in files],
+            moderation,
+            paths={f: p for f, p in self.paths.items() if f in files},
+            run_areas=self.run_areas or tuple(self.areas),
+            left_out={**self.left_out, **left_out},
+        )
+
+    def exclusions(self) -> list[dict[str, Any]]:
+        """Excluded rows as plain records, for summary.json and reports."""
+        ex = self.excluded
+        return [
+            {"case_id": c, "file": f, "cell": f"{s}!{cell}", "reason": r}
+            for c, f, s, cell, r in zip(
+                ex["case_id"], ex["file"], ex["sheet"], ex["reason_cell"], ex["reason"], strict=True
+            )
+        ]
+
+
+def empty_cases(framework: Framework) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*CASE_COLUMNS, *framework.criterion_ids, *STATUS_COLUMNS])
+
+
+def cases_frame(records: list[dict[str, Any]], fw: Framework) -> pd.DataFrame:
+    """Validated records as a cases frame with the standard columns (empty when there are none)."""
+    if not records:
+        return empty_cases(fw)
+    # object columns throughout: pandas would otherwise infer string columns and turn None into NaN
+    columns = list(empty_cases(fw).columns)
+    return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns})
+
+
+PREPARED_SUFFIX = ".audit.pickle"
+
+
+def save_prepared(data: AuditData, path: Path) -> Path:
+    """Keep validated data for the report kernels of one batch, so no kernel reads the workbooks again.
+
+    A pickle, because it is written and read by this toolkit within one run, in a
+    folder the batch made for itself; it is never read from a user's input. It
+    holds every case, so it is readable by its owner only (mode 0600 from the start).
+    """
+    import pickle
+
+    from audit.restricted import open_file
+
+    with open_file(path) as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load_prepared(prepared: str | Path) -> AuditData:
+    """The data a batch kept with :func:`save_prepared`; refused unless it is a file of that kind."""
+    import pickle
+
+    path = Path(prepared)
+    if not path.name.endswith(PREPARED_SUFFIX):
+        raise AuditError(
+            f"{path.name}: not a prepared data file (expected a name ending {PREPARED_SUFFIX})", code="prepared-invalid"
+        )
+    with open(path, "rb") as fh:
+        data = pickle.load(fh)
+    if not isinstance(data, AuditData):
+        raise AuditError(f"{path.name}: does not hold prepared audit data", code="prepared-invalid")
+    return data

@@ -1,0 +1,23 @@
+"""Framework: the criteria an audit asks, held as data and checked when loaded.
+
+- ``model``: the framework as dataclasses, read from YAML (the default ships in ``audit/data/criteria``).
+- ``schema``: the file's shape, checked against the JSON Schema shipped as package data.
+- ``rules``: the checks beyond the schema (references, uniqueness, ranges that depend on each other).
+- ``settings``: the analysis settings the framework file holds (findings, moderation, rounds, age bands).
+
+Each name below is imported on first use.
+"""
+
+from audit.lazy import exports
+
+_EXPORTS = {
+    "Framework": "audit.framework.model",
+    "Criterion": "audit.framework.model",
+    "Theme": "audit.framework.model",
+    "load_framework": "audit.framework.model",
+    "finding_rules": "audit.framework.settings",
+    "moderation_rules": "audit.framework.settings",
+    "age_focus": "audit.framework.settings",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = exports(__name__, _EXPORTS)

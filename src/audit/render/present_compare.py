@@ -1,0 +1,217 @@
+"""The report sections that compare: the area beside the other areas, and change since the last audit round."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from audit.analyse.area_result import AreaResult
+from audit.analyse.compare import (
+    ABOVE,
+    BELOW,
+    DOWN,
+    UP,
+    NationalFigures,
+    benchmark,
+    change_since_previous,
+    spread,
+)
+from audit.analyse.rounds import rounds_table
+from audit.framework.settings import finding_rules, round_gap_days
+from audit.publish.disclosure import SUPPRESSED
+from audit.render.html_blocks import Fragment, _join, esc, table
+from audit.render.present_findings import _shown_rate
+
+
+def _rate_text(pct: float | None, low: float | None, high: float | None) -> str:
+    if pct is None or pct != pct:
+        return ""
+    return f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
+
+
+def _publishable(yes: int, answered: int, threshold: int) -> bool:
+    """A rate from other areas may be published when neither Yes nor the rest is a small count."""
+    return not (0 < yes <= threshold or 0 < answered - yes <= threshold)
+
+
+def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigures | None = None) -> Fragment:
+    """The area beside the other areas in this run (and a national figure, where one was given).
+
+    ``results`` is compare.area_results over every area in the run.
+    """
+    fw = result.framework
+    others = sorted(set(results["area"]) - {result.area})
+    parts = ["<h2>How the area compares</h2>"]
+    if not others and national is None:
+        parts.append(
+            "<p>This run holds no other area and no national figure was given, so there is nothing to compare "
+            "with. Run the areas together (<code>audit batch</code>) or give national figures.</p>"
+        )
+        return Fragment("".join(parts))
+    bench = benchmark(results, result.area, fw, national)
+    if result.publish:  # the range leaves out any area's rate built on a small count
+        keep = [
+            _publishable(int(y), int(n), result.threshold)
+            for y, n in zip(results["yes"], results["answered"], strict=True)
+        ]
+        ranges = spread(results[keep])
+        for k in ("areas", "lowest", "highest"):
+            bench[k] = [
+                ranges[k].get((lv, i)) if (lv, i) in ranges.index else None
+                for lv, i in zip(bench["level"], bench["id"], strict=True)
+            ]
+    parts.append(
+        "<p>Each result is set beside "
+        + (f"the other {len(others)} areas in this run taken together" if others else "")
+        + (" and " if others and national else "")
+        + (f"the {esc(national.source)}" if national else "")
+        + ". A comparison is made only where both the area and the figure it is set beside rest on "
+        f"{bench.attrs['min_answered']} or more answers (otherwise: too few answers). A result is marked above or "
+        "below only where the difference is clear after Holm's correction for the number of comparisons in the "
+        "section (the test is the one behind the 95% interval, so the interval then lies wholly above or below "
+        "the figure); otherwise it is marked similar. The range runs from the lowest to the highest area in the "
+        "run.</p>"
+    )
+    if others:
+        above = [
+            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(result, r)
+        ]
+        below = [
+            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(result, r)
+        ]
+        made = bench.attrs["comparisons_rest"]
+        parts.append(
+            f"<p>{made} criteria and themes were compared with the other areas, and Holm's method was used to "
+            "allow for that many comparisons. "
+            + (f"Results were clearly higher for {esc(_join(above))}" if above else "No result was clearly higher")
+            + (f", and clearly lower for {esc(_join(below))}." if below else ", and none was clearly lower.")
+            + "</p>"
+        )
+    if national is not None:
+        made = bench.attrs["comparisons_national"]
+        parts.append(
+            f"<p>{made} criteria and themes were compared with the {esc(national.source)}, with Holm's method "
+            "for that many comparisons.</p>"
+        )
+    rows = []
+    for _, r in bench.iterrows():
+        key = ("c", r["id"]) if r["level"] == "criterion" else ("t", r["id"])
+        hidden = result.rate_hidden(key)
+        out = {
+            "Criterion or theme": r["label"],
+            result.area: _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+        }
+        if others:
+            rest_ok = not result.publish or _publishable(r["rest_yes"], r["rest_answered"], result.threshold)
+            out["Other areas"] = _rate_text(r["rest_pct"], r["rest_low"], r["rest_high"]) if rest_ok else SUPPRESSED
+            out["Range across areas"] = (
+                f"{r['lowest']:.0f}% to {r['highest']:.0f}%"
+                if r["lowest"] is not None and r["lowest"] == r["lowest"] and r["areas"] > 1
+                else ""
+            )
+            out["Compared with other areas"] = "" if hidden else _word(r["vs_rest"])
+        if national is not None:
+            figure = r.get("national")
+            out["National"] = "" if figure is None or figure != figure else f"{figure:.0f}%"
+            vs = r.get("vs_national")
+            out["Compared with national"] = "" if hidden else _word(vs)
+        rows.append(out)
+    frame = pd.DataFrame(rows)
+    parts.append(
+        table(frame, f"{result.area} beside other areas, % Yes (95% interval)", [c for c in frame.columns[1:]])
+    )
+    return Fragment("".join(parts))
+
+
+def _versus(result: AreaResult, r: pd.Series) -> str:
+    """A result named in a comparison, with the counts it rests on: "V1 ... (Yes in 6 of 30, against 90 of 150)"."""
+    rest_ok = not result.publish or _publishable(r["rest_yes"], r["rest_answered"], result.threshold)
+    rest = f"{r['rest_yes']} of {r['rest_answered']}" if rest_ok else SUPPRESSED
+    return f"{r['label']} (Yes in {r['yes']} of {r['answered']} answers, against {rest} in the other areas)"
+
+
+def _word(value: object) -> str:
+    """A label such as "above" as a table shows it ("Above"); blank when missing (None or NaN)."""
+    return value.capitalize() if isinstance(value, str) else ""
+
+
+def _hidden_row(result: AreaResult, r: pd.Series) -> bool:
+    return result.rate_hidden(("c", r["id"]) if r["level"] == "criterion" else ("t", r["id"]))
+
+
+def change_over_time(result: AreaResult) -> Fragment:
+    """The change since the previous audit round, per criterion and theme, with intervals."""
+    fw = result.framework
+    rounds = rounds_table(result.cases, fw)
+    change = change_since_previous(result.cases, fw)
+    parts = ["<h2>Change over time</h2>"]
+    rule = (
+        "Rounds come from the Audit round column."
+        if result.cases["audit_round"].notna().any()
+        else f"With no Audit round column, a new round starts after a gap of more than {round_gap_days(fw)} days "
+        "between audit dates."
+    )
+    if change is None:
+        only = f" ({esc(rounds['round'].iloc[0])})" if len(rounds) else ""
+        parts.append(
+            f"<p>The cases are from one audit round{only}, so there is no earlier round to compare with. "
+            f"{esc(rule)}</p>"
+        )
+        return Fragment("".join(parts))
+    previous, latest = change["previous_round"].iloc[0], change["latest_round"].iloc[0]
+    rframe = pd.DataFrame(
+        {
+            "Round": rounds["round"],
+            "Cases": [result.show(("rnd", r), int(n)) for r, n in zip(rounds["round"], rounds["cases"], strict=True)],
+            "Audit dates": [
+                "" if a is None else (f"{a:%-d %B %Y} to {b:%-d %B %Y}" if a != b else f"{a:%-d %B %Y}")
+                for a, b in zip(rounds["first_date"], rounds["last_date"], strict=True)
+            ],
+        }
+    )
+    minimum, made = finding_rules(fw).min_answered, change.attrs["comparisons"]
+    parts.append(
+        f"<p>{esc(rule)} The latest round ({esc(latest)}) is set beside the one before ({esc(previous)}). "
+        f"{made} of the {len(change)} criteria and themes had {minimum} or more answers in both rounds and were "
+        "compared; the rest have too few answers. A change is called clear only where its 95% interval "
+        f"(Newcombe's method) excludes zero and it survives Holm's correction for the {made} comparisons. "
+        "The other sections of this report pool every round.</p>"
+    )
+    parts.append(table(rframe, f"Audit rounds, {result.area}", ["Cases"]))
+    rows, moved = [], []
+    for _, r in change.iterrows():
+        p_key, l_key = ("rnd", previous, r["id"]), ("rnd", latest, r["id"])
+        hidden = result.rate_hidden(p_key) or result.rate_hidden(l_key)
+        if r["level"] == "theme":
+            hidden = hidden or result.rate_hidden(("t", r["id"]))
+        if not hidden and r["direction"] in (UP, DOWN):
+            moved.append(
+                f"{r['label']} ({'up' if r['direction'] == UP else 'down'}: Yes in {r['previous_yes']} of "
+                f"{r['previous_answered']} answers, then {r['latest_yes']} of {r['latest_answered']})"
+            )
+        rows.append(
+            {
+                "Criterion or theme": r["label"],
+                previous: _shown_rate(result, p_key, r["previous_pct"], None, None)
+                if result.rate_hidden(p_key)
+                else _pct_n(r["previous_pct"]),
+                latest: _shown_rate(result, l_key, r["latest_pct"], None, None)
+                if result.rate_hidden(l_key)
+                else _pct_n(r["latest_pct"]),
+                "Change (95% interval)": ""
+                if hidden or r["change"] is None or r["change"] != r["change"]
+                else f"{r['change']:+.0f} points ({r['change_low']:+.0f} to {r['change_high']:+.0f})",
+                "Direction": "" if hidden else _word(r["direction"]),
+            }
+        )
+    if not made:
+        summary = f"No criterion or theme had {minimum} or more answers in both rounds, so none is called a change."
+    else:
+        summary = f"Clear changes: {esc(_join(moved))}." if moved else "No criterion or theme changed clearly."
+    parts.append(f"<p>{summary}</p>")
+    frame = pd.DataFrame(rows)
+    parts.append(table(frame, f"% Yes by audit round, {result.area}", list(frame.columns[1:4])))
+    return Fragment("".join(parts))
+
+
+def _pct_n(value: float | None) -> str:
+    return "" if value is None or value != value else f"{value:.0f}%"

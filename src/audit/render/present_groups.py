@@ -1,0 +1,168 @@
+"""The report sections by group of children's cases: each agency's results and each age band's."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from audit.analyse.age_bands import age_band_results
+from audit.analyse.age_bands import focus_by_criterion as age_band_criteria
+from audit.analyse.agencies import agency_results, sharing_results
+from audit.analyse.area_result import AreaResult
+from audit.analyse.compare import (
+    DOWN,
+    UP,
+)
+from audit.framework.settings import age_focus, finding_rules
+from audit.render.html_blocks import Fragment, _join, esc, table
+from audit.render.present_findings import _shown_rate
+
+
+def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
+    """Results per agency from the criteria each is responsible for, and the information-sharing matrix."""
+    fw = result.framework
+    minimum = finding_rules(fw).min_answered
+    agency_table = agency_results(result.cases, fw)
+    rows = []
+    for aid, r in agency_table.iterrows():
+        key = ("ag", aid)
+        rows.append(
+            {
+                "Agency": r["label"],
+                "Criteria": r["criteria"],
+                "Cases": result.show((key, "cases"), int(r["cases"])),
+                "Answers": result.show((key, "answered"), int(r["answered"])),
+                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(result, key, int(r["answered"]), minimum),
+            }
+        )
+    none = [label for aid, label in fw.agencies.items() if aid not in agency_table.index]
+    parts = [
+        "<h2>Agencies</h2>",
+        "<p>Each agency's result pools the answers to the criteria it is responsible for, over the cases it "
+        "was involved in (a case that names no agencies counts for all of them). A criterion shared by several "
+        "agencies counts for each, so the results overlap and do not add up, and agencies are not ranked against "
+        "each other. An agency's answers come several to a case, so its interval treats the case as the "
+        "cluster.</p>",
+    ]
+    if rows:
+        frame = pd.DataFrame(rows)
+        parts.append(table(frame, f"Results by agency, {result.area}", ["Cases", "Answers", "% Yes (95% interval)"]))
+    if none:
+        parts.append(f"<p>No criterion in this framework is the responsibility of {esc(_join(none))}.</p>")
+    sharing = sharing_results(result.cases, fw)
+    parts.append("<h3>Information sharing between agencies</h3>")
+    if sharing.empty:
+        parts.append("<p>No criterion in this framework is tagged with who shares information with whom.</p>")
+        return Fragment("".join(parts))
+    parts.append(
+        "<p>Criteria about sharing information name the agency that shares and the one that receives. Each pair's "
+        "result pools the answers to its criteria over the cases involving both agencies. Every cell of the "
+        f"heatmap gives its number of answers; a pair with fewer than {minimum} answers is too few to conclude on "
+        "and is drawn grey and hatched rather than shaded.</p>"
+    )
+    parts.append(heatmap_html)
+    srows = []
+    for _, r in sharing.iterrows():
+        key = ("share", r["from"], r["to"])
+        srows.append(
+            {
+                "From": r["from_label"],
+                "To": r["to_label"],
+                "Criteria": r["criteria"],
+                "Answers": result.show((key, "answered"), int(r["answered"])),
+                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(result, key, int(r["answered"]), minimum),
+            }
+        )
+    parts.append(
+        table(
+            pd.DataFrame(srows),
+            f"Information shared, by sharing and receiving agency, {result.area}",
+            ["Answers", "% Yes (95% interval)"],
+        )
+    )
+    return Fragment("".join(parts))
+
+
+def _few_note(result: AreaResult, key: object, answered: int, minimum: int) -> str:
+    """ "Too few answers ..." for a row resting on fewer than the minimum (blank when its counts are hidden)."""
+    if result.rate_hidden(key) or answered >= minimum:
+        return ""
+    return f"Too few answers to conclude on (fewer than {minimum})"
+
+
+def age_bands(result: AreaResult) -> Fragment:
+    """Results by age band, with the inspections' focus group (unborn babies and children 0 to 7) on its own."""
+    fw = result.framework
+    focus = age_focus(fw)
+    bands = age_band_results(result.cases, fw)
+    rows = []
+    for name, r in bands.iterrows():
+        key = ("band", "focus" if r["group"] == "focus" else "older" if r["group"] == "older" else name)
+        cases_cell = ("age", name) if r["group"] == "band" else (key, "cases")
+        rows.append(
+            {
+                "Age band": name,
+                "Cases": result.show(cases_cell, int(r["cases"])),
+                "Answers": result.show((key, "answered"), int(r["answered"])),
+                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(result, key, int(r["answered"]), finding_rules(fw).min_answered),
+            }
+        )
+    parts = [
+        "<h2>Children most at risk of being unseen</h2>",
+        "<p>The current joint inspections look especially at unborn babies and children aged 0 to 7, whose "
+        "experience is easiest to miss. Each row pools every answer for the children in that age band.</p>",
+        table(pd.DataFrame(rows), f"Results by age band, {result.area}", ["Cases", "Answers", "% Yes (95% interval)"]),
+    ]
+    by_criterion = age_band_criteria(result.cases, fw)
+    if focus is None or by_criterion is None:
+        return Fragment("".join(parts))
+    crows, clearer = [], []
+    for _, r in by_criterion.iterrows():
+        f_key, o_key = ("fc", r["id"], "focus"), ("fc", r["id"], "older")
+        hidden = result.rate_hidden(f_key) or result.rate_hidden(o_key)
+        gap = (
+            ""
+            if hidden or r["gap"] is None or r["gap"] != r["gap"]
+            else (f"{r['gap']:+.0f} points ({r['gap_low']:+.0f} to {r['gap_high']:+.0f})")
+        )
+        if not hidden and r["direction"] in (UP, DOWN):
+            clearer.append(
+                f"{r['label']} ({'better' if r['direction'] == UP else 'worse'} for the younger group: Yes in "
+                f"{r['focus_yes']} of {r['focus_answered']} answers, against {r['older_yes']} of "
+                f"{r['older_answered']} for older children)"
+            )
+        crows.append(
+            {
+                "Criterion": r["label"] + (" (key)" if r["key"] else ""),
+                focus.label: _shown_rate(result, f_key, r["focus_pct"], r["focus_low"], r["focus_high"]),
+                "Older children": _shown_rate(result, o_key, r["older_pct"], r["older_low"], r["older_high"]),
+                "Difference (95% interval)": gap,
+            }
+        )
+    minimum, made = finding_rules(fw).min_answered, by_criterion.attrs["comparisons"]
+    few = len(by_criterion) - made
+    if made:
+        text = (
+            f"{made} of the {len(by_criterion)} criteria had {minimum} or more answers in both groups and were "
+            "compared"
+            + (f" (the other {few} had too few answers to compare)" if few else "")
+            + ". With several comparisons some differences arise by chance, so Holm's method was used for the "
+            f"{made} comparisons: a difference is clear only where it survives that correction and its 95% "
+            "interval excludes zero. "
+            + (
+                f"The difference is clear for {esc(_join(clearer))}."
+                if clearer
+                else "No criterion shows a clear difference between the two groups."
+            )
+        )
+    else:
+        text = (
+            f"No criterion had {minimum} or more answers in both groups, so the groups are not compared: there "
+            "are too few answers to call any difference clear."
+        )
+    parts.append(f"<h3>{esc(focus.label)} beside older children</h3><p>{text}</p>")
+    frame = pd.DataFrame(crows)
+    parts.append(table(frame, f"% Yes by criterion and age group, {result.area}", list(frame.columns[1:])))
+    return Fragment("".join(parts))

@@ -1,0 +1,329 @@
+"""The scored workbook: an area's results, cases, findings and an action plan, as an Excel file to act on.
+
+Sheets: Summary (headline figures, results by theme and criterion), Findings
+(strengths, areas for improvement, areas for priority action), Action plan (one
+row per area for improvement or priority action, with owner, action and date
+columns for the partnership board), Cases (every scored case, answers colour-
+coded), Moderation (where a second auditor re-audited cases) and Excluded.
+Colour is never the only sign: every coloured cell also says what it means.
+The workbook is case-level, so it is always the full version, never published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from audit.analyse.area_result import AreaResult
+from audit.analyse.findings import IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, assess, sentence
+from audit.analyse.moderation import agreement, grade_comparison, matched
+from audit.analyse.statistics import round_or_none
+from audit.xlsx_text import append
+
+# Light tints with dark text; the answer or finding is always written in the cell too.
+FILLS = {
+    "Yes": PatternFill("solid", fgColor="CCE2D8"),
+    "Partly": PatternFill("solid", fgColor="FFF7BF"),
+    "No": PatternFill("solid", fgColor="F4CDC6"),
+    "N/A": PatternFill("solid", fgColor="E8F1F8"),
+    "Invalid": PatternFill("solid", fgColor="D9D9D9"),
+}
+FINDING_FILLS = {
+    STRENGTH: FILLS["Yes"],
+    IMPROVEMENT: FILLS["Partly"],
+    PRIORITY: FILLS["No"],
+    TOO_SMALL: FILLS["Invalid"],
+}
+HEADER_FILL = PatternFill("solid", fgColor="DEE0E2")
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+WRAP = Alignment(wrap_text=True, vertical="top")
+DATE_FORMAT = "DD/MM/YYYY"
+STATUSES = ("Not started", "In progress", "Done")
+
+SUMMARY_COLUMNS = (
+    "ID",
+    "Criterion",
+    "Theme",
+    "Key",
+    "Yes",
+    "Partly",
+    "No",
+    "N/A",
+    "Blank or invalid",
+    "Answered",
+    "% Yes",
+    "95% interval low",
+    "95% interval high",
+    "Score",
+    "Finding",
+)
+ACTION_COLUMNS = ("Ref", "Priority", "Criterion", "Finding", "Owner", "Action", "Target date", "Status")
+
+
+def _table(ws: Worksheet, header: list[str] | tuple[str, ...], rows: list[list[Any]], widths: dict[str, int]) -> int:
+    """Write a header row and rows from the sheet's next row; returns the header's row number."""
+    top = append(ws, header)
+    for cell in ws[top]:
+        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
+    for row in rows:
+        append(ws, row)
+    for i, h in enumerate(header, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, widths.get(h, 12))
+    return top
+
+
+def _result_row(r: Any) -> list[Any]:
+    """Counts, % Yes with its interval (1 decimal place) and score (3), rounded as summary.json rounds them."""
+    return [
+        int(r["yes"]),
+        int(r["partly"]),
+        int(r["no"]),
+        int(r["na"]),
+        int(r["missing"] + r["invalid"]),
+        int(r["answered"]),
+        round_or_none(r["pct_yes"], 1),
+        round_or_none(r["ci_low"], 1),
+        round_or_none(r["ci_high"], 1),
+        round_or_none(r["score"], 3),
+    ]
+
+
+def _summary(wb: Workbook, result: AreaResult, found: dict[tuple[str, str], Any]) -> None:
+    fw = result.framework
+    ws = wb.create_sheet("Summary")
+    dates = sorted(d for d in result.cases["audit_date"] if isinstance(d, dt.date))
+    append(ws, [f"{result.area}: case-file audit results"])
+    ws["A1"].font = TITLE
+    for label, value in (
+        ("Framework", f"{fw.title} ({fw.id}, version {fw.version})"),
+        ("Cases scored", result.cases_scored),
+        ("Rows left out", result.cases_excluded),
+        ("Audit dates", f"{dates[0]:%d/%m/%Y} to {dates[-1]:%d/%m/%Y}" if dates else "not recorded"),
+        ("How to read it", "% Yes is the share answered Yes among Yes, Partly and No, with its 95% Wilson interval."),
+        ("Colours", "Answers and findings are tinted (Yes green, Partly yellow, No red); the words say the same."),
+    ):
+        append(ws, [label, value])
+        ws.cell(ws.max_row, 1).font = BOLD
+    append(ws, [])
+    append(ws, ["Results by theme"])
+    ws.cell(ws.max_row, 1).font = BOLD
+    theme_rows = []
+    for t in fw.themes:
+        f = found[("theme", t.id)]
+        theme_rows.append(
+            [t.id, f"{t.number}. {t.label}", t.number, "", *_result_row(result.themes.loc[t.id]), f.category_label]
+        )
+    widths = {"Criterion": 40, "Finding": 24, "ID": 14}
+    top = _table(ws, SUMMARY_COLUMNS, theme_rows, widths)
+    _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("theme", t.id)] for t in fw.themes])
+    append(ws, [])
+    append(ws, ["Results by criterion"])
+    ws.cell(ws.max_row, 1).font = BOLD
+    rows = []
+    for c in fw.criteria:
+        rows.append(
+            [
+                c.id,
+                c.label,
+                fw.theme(c.theme).number,
+                "Key" if c.key else "",
+                *_result_row(result.criteria.loc[c.id]),
+                found[("criterion", c.id)].category_label,
+            ]
+        )
+    top = _table(ws, SUMMARY_COLUMNS, rows, widths)
+    _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("criterion", c.id)] for c in fw.criteria])
+    ws.column_dimensions["B"].width = 40
+    ws.freeze_panes = "A2"
+
+
+def _fill_findings(ws: Worksheet, header_row: int, column: int, findings: list[Any]) -> None:
+    for i, f in enumerate(findings, start=1):
+        ws.cell(header_row + i, column).fill = FINDING_FILLS[f.category]
+
+
+def _findings(wb: Workbook, findings: list[Any]) -> None:
+    ws = wb.create_sheet("Findings")
+    header = ("Level", "ID", "Criterion or theme", "Key", "Finding", "What the audit found", "Why", "% Yes")
+    rows = [
+        [
+            f.level.capitalize(),
+            f.id,
+            f.label,
+            "Key" if f.key else "",
+            f.category_label,
+            sentence(f),
+            f.reason,
+            round_or_none(f.pct_yes, 1),
+        ]
+        for f in findings
+    ]
+    top = _table(ws, header, rows, {"Criterion or theme": 36, "Finding": 24, "What the audit found": 70, "Why": 40})
+    for i, f in enumerate(findings, start=1):
+        ws.cell(top + i, 5).fill = FINDING_FILLS[f.category]
+        for col in (3, 6, 7):
+            ws.cell(top + i, col).alignment = WRAP
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
+
+
+def _action_plan(wb: Workbook, findings: list[Any]) -> None:
+    """One row per criterion that is an area for priority action or for improvement, priority first."""
+    ws = wb.create_sheet("Action plan")
+    chosen = [f for f in findings if f.level == "criterion" and f.category == PRIORITY]
+    chosen += [f for f in findings if f.level == "criterion" and f.category == IMPROVEMENT]
+    rows = [[f.id, f.category_label, f.label, sentence(f), None, None, None, None] for f in chosen]
+    top = _table(
+        ws,
+        ACTION_COLUMNS,
+        rows,
+        {"Priority": 24, "Criterion": 30, "Finding": 60, "Owner": 22, "Action": 50, "Target date": 14, "Status": 14},
+    )
+    last = top + max(len(rows), 1) + 50  # room for the board to add rows of its own
+    for i, f in enumerate(chosen, start=1):
+        ws.cell(top + i, 2).fill = FINDING_FILLS[f.category]
+        for col in (3, 4, 6):
+            ws.cell(top + i, col).alignment = WRAP
+    date_col = get_column_letter(ACTION_COLUMNS.index("Target date") + 1)
+    dates = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2000,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Target date",
+        error="Enter a date, such as 31/03/2026.",
+        promptTitle="Target date",
+        prompt="The date the action should be done by.",
+        showInputMessage=True,
+    )
+    dates.add(f"{date_col}{top + 1}:{date_col}{last}")
+    status_col = get_column_letter(ACTION_COLUMNS.index("Status") + 1)
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True)
+    status.add(f"{status_col}{top + 1}:{status_col}{last}")
+    ws.add_data_validation(dates)
+    ws.add_data_validation(status)
+    for r in range(top + 1, last + 1):
+        ws[f"{date_col}{r}"].number_format = DATE_FORMAT
+    ws.freeze_panes = "C2"
+
+
+def _cases(wb: Workbook, result: AreaResult) -> None:
+    fw = result.framework
+    ids = list(fw.criterion_ids)
+    header = [
+        "Case ID",
+        "Audit date",
+        "Age band",
+        "Agencies involved",
+        "Auditor's grade",
+        "Derived grade",
+        "Mean points",
+        *(fw.criterion(c).header for c in ids),
+        "Source",
+    ]
+    rows = []
+    for _, c in result.cases.iterrows():
+        agencies = ", ".join(fw.agencies[a] for a in c["agencies"])
+        mean = None if c["mean_points"] != c["mean_points"] else round(float(c["mean_points"]), 3)
+        date = c["audit_date"] if isinstance(c["audit_date"], dt.date) else None
+        rows.append(
+            [
+                c["case_id"],
+                date,
+                c["age_band"],
+                agencies,
+                c["overall_grade"],
+                c["derived_grade"],
+                mean,
+                *(c[i] for i in ids),
+                f"{c['file']} {c['sheet']}!row {c['row']}",
+            ]
+        )
+    ws = wb.create_sheet("Cases")
+    top = _table(ws, header, rows, {"Agencies involved": 30, "Source": 30})
+    first = header.index(fw.criterion(ids[0]).header) + 1 if ids else 0
+    for row in ws.iter_rows(min_row=top + 1, min_col=first, max_col=first + len(ids) - 1):
+        for cell in row:
+            fill = FILLS.get(cell.value)
+            if fill:
+                cell.fill = fill
+    for row in ws.iter_rows(min_row=top + 1, min_col=2, max_col=2):
+        for cell in row:
+            cell.number_format = DATE_FORMAT
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
+
+
+def _moderation(wb: Workbook, result: AreaResult) -> None:
+    fw = result.framework
+    pairs = matched(result.cases, result.data.moderation)
+    if pairs.empty:
+        return
+    ws = wb.create_sheet("Moderation")
+    table = agreement(pairs, fw)
+    rows = [
+        [
+            cid,
+            r["label"],
+            int(r["pairs"]),
+            int(r["agreed"]),
+            round_or_none(r["agreement_pct"], 1),
+            round_or_none(r["kappa"], 3),
+            ("Auditors disagree: " + r["reason"]) if r["flagged"] else "",
+        ]
+        for cid, r in table.iterrows()
+    ]
+    _table(
+        ws,
+        ("ID", "Criterion", "Pairs", "Agreed", "% agreement", "Cohen's kappa", "Flag"),
+        rows,
+        {"Criterion": 40, "Flag": 50},
+    )
+    append(ws, [])
+    grades = grade_comparison(pairs, fw)
+    _table(
+        ws,
+        (
+            "Case ID",
+            "First auditor's grade",
+            "Derived from first auditor's answers",
+            "Second auditor's grade",
+            "Derived from second auditor's answers",
+        ),
+        grades.astype(object).where(grades.notna(), None).values.tolist(),
+        {},
+    )
+    ws.freeze_panes = "A2"
+
+
+def scored_workbook_bytes(result: AreaResult) -> bytes:
+    """The area's scored workbook as xlsx bytes (see the module docstring for its sheets)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    findings = assess(result.criteria, result.themes, result.framework)
+    by_key = {(f.level, f.id): f for f in findings}
+    _summary(wb, result, by_key)
+    _findings(wb, findings)
+    _action_plan(wb, findings)
+    _cases(wb, result)
+    _moderation(wb, result)
+    ws = wb.create_sheet("Excluded")
+    _table(
+        ws,
+        ("Case ID", "File", "Cell", "Reason"),
+        [[e["case_id"], e["file"], e["cell"], e["reason"]] for e in result.data.exclusions()],
+        {"Reason": 70},
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,301 @@
+"""Batch runs: every area in the inputs to its own report, an index linking them, and a manifest.
+
+The inputs are read and validated once; each area is then scored and reported
+on its own, so one area that fails never stops the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audit.analyse.area_result import AreaResult, analyse_area
+from audit.check.validate import PREPARED_SUFFIX, AuditData, load_audit, save_prepared
+from audit.errors import AuditError
+from audit.framework.model import Framework
+from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
+from audit.read.identifiers import KINDS_BY_CODE
+from audit.resources import REPORT_TEMPLATES_DIR
+from audit.restricted import Access, share_with
+from audit.run.report import make_national_summary, make_report, write_atomic
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How every area in a batch is reported."""
+
+    criteria: str | None = None
+    publish: bool = False
+    threshold: int = DEFAULT_THRESHOLD
+    allow_identifiers: bool = False
+    pdf: bool = False
+    national: str | None = None  # a file of national figures to compare each area with
+    share_group: str | None = None  # a Unix group that may read the restricted outputs
+
+    @property
+    def access(self) -> Access:
+        """Who may read the restricted outputs: the owner, or also ``share_group``."""
+        return share_with(self.share_group)
+
+
+@dataclass
+class AreaOutcome:
+    area: str
+    slug: str
+    error: str | None = None
+    cases_scored: int | str = 0
+    key_results: dict[str, float | str | None] = field(default_factory=dict)
+    pdf: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class BatchOutcome:
+    out_dir: Path
+    areas: list[AreaOutcome]
+    failed_files: dict[str, str]
+    unassigned_rows: int
+    publish: bool = False
+    pdf: bool = False
+    national: bool = False
+    national_error: str | None = None
+    index: Path | None = None
+    write_errors: list[str] = field(default_factory=list)  # run-level files that could not be written
+    unassigned_cells: list[str] = field(default_factory=list)  # where the rows that name no area are
+
+    @property
+    def ok(self) -> bool:
+        run_ok = not self.failed_files and not self.national_error and not self.write_errors
+        return run_ok and all(a.ok for a in self.areas)
+
+
+def refuse_identifiers(data: AuditData) -> None:
+    """Stop an area whose workbooks hold cells that look like personal data (named by cell, never by value)."""
+    if not data.identifiers:
+        return
+    shown = data.identifiers[:5]
+    places = "; ".join(f"{p.where} ({KINDS_BY_CODE[p.code]})" for p in shown)
+    more = len(data.identifiers) - len(shown)
+    raise AuditError(
+        f"not reported: {len(data.identifiers)} cell(s) look like personal data: {places}"
+        + (f" and {more} more" if more > 0 else "")
+        + ". Remove them from the workbook, or pass --allow-identifiers if they are not personal data",
+        code="identifiers-refused",
+    )
+
+
+def _check_area(data: AuditData, area: str, opts: BatchOptions) -> tuple[AreaResult | None, str | None, str | None]:
+    """Before any report runs: an area's result, or why it is left out (message, and its kind for summaries)."""
+    try:
+        if not opts.allow_identifiers:
+            refuse_identifiers(data.for_area(area))
+    except AuditError as exc:
+        return None, str(exc), "refused: cells that look like personal data"
+    try:
+        return analyse_area(data, area, publish=opts.publish, threshold=opts.threshold), None, None
+    except AuditError as exc:
+        return None, str(exc), "failed: its data could not be analysed"
+    except Exception as exc:  # one area's failure must not stop the batch
+        return None, f"{type(exc).__name__}: {exc}", "failed: its data could not be analysed"
+
+
+def _report_one(
+    result: AreaResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
+) -> AreaOutcome:
+    outcome = AreaOutcome(result.area, result.slug)
+    try:
+        outcome.cases_scored = result.show("cases", result.cases_scored)
+        outcome.key_results = {
+            c.label: SUPPRESSED if result.rate_hidden(("c", c.id)) else result.criteria.loc[c.id, "pct_yes"]
+            for c in result.framework.criteria
+            if c.key
+        }
+        paths = make_report(
+            result,
+            sources,
+            out_dir,
+            opts.criteria,
+            pdf=opts.pdf,
+            index_href="../index.html",
+            national=opts.national,
+            prepared=prepared,
+            runner=runner,
+            access=opts.access,
+        )
+        outcome.pdf = "pdf" in paths
+    except AuditError as exc:
+        outcome.error = str(exc)
+    except OSError as exc:  # a full disk or a read-only folder: this area's outputs, named
+        outcome.error = _write_failure(exc)
+    except Exception as exc:  # one area's failure must not stop the batch
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    return outcome
+
+
+def _write_failure(exc: OSError) -> str:
+    from audit.names import safe_text
+
+    where = f" {safe_text(exc.filename, 240)}" if exc.filename else ""
+    return f"could not write{where}: {exc.strerror or exc}"
+
+
+def run_batch(
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    options: BatchOptions | None = None,
+    *,
+    workers: int = 1,
+    progress: bool = True,
+    password: str | None = None,
+    replace: bool = False,
+) -> BatchOutcome:
+    """Report every area found in ``inputs`` under ``out_dir``; write ``index.html`` and ``manifest.json``.
+
+    An area whose workbook holds likely personal identifiers is not reported
+    unless ``options.allow_identifiers``; the other areas still are. An area that is
+    refused or fails is left out of every all-area figure: the other areas'
+    comparisons and the national summary, which lists it as not included.
+    """
+    from audit.run.manifest import build_manifest, input_records
+    from audit.run.outputs import RunMode, claim_output
+
+    started = dt.datetime.now(dt.UTC)
+    opts = options or BatchOptions()
+    share_with(opts.share_group)  # a group the user is not in stops the run before it starts
+    if opts.national:
+        from audit.analyse.compare import read_national
+        from audit.framework.model import load_framework
+
+        read_national(opts.national, load_framework(opts.criteria))  # a bad file stops the run before it starts
+    if opts.pdf:
+        from audit.render.pdf import pdf_available
+
+        if why := pdf_available():
+            raise AuditError(f"--pdf: cannot make PDFs here: {why}")
+    # Absolute paths before any thread starts, so nothing depends on the working directory.
+    data = load_audit([Path(i).resolve() for i in inputs], opts.criteria, password=password)
+    with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True, replace=replace) as claim:
+        out_dir = claim.path
+        batch = _run_areas(data, out_dir, opts, workers, progress)
+        params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
+        results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
+        results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
+        results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
+        try:
+            batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
+        except OSError as exc:
+            batch.write_errors.append(f"index.html: {_write_failure(exc)}")
+        manifest = build_manifest(input_records(data), data.framework, params, started, results)
+        try:
+            write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        except OSError as exc:
+            batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
+    batch.write_errors.extend(claim.problems)
+    return batch
+
+
+def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool) -> BatchOutcome:
+    results: dict[str, AreaResult] = {}
+    refused: dict[str, AreaOutcome] = {}
+    left_out: dict[str, str] = {}
+    slugs = data.slugs
+    for area in data.areas:
+        result, error, kind = _check_area(data, area, opts)
+        if result is None:
+            refused[area] = AreaOutcome(area, slugs[area], error=error)
+            left_out[area] = kind or "failed"
+        else:
+            results[area] = result
+    usable = data.without_areas(left_out)
+    sources = list(data.paths.values())
+    outcomes: list[AreaOutcome] = list(refused.values())
+    failed_files = {k: str(v) for k, v in data.failed.items()}
+    batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
+    rows = data.unassigned
+    batch.unassigned_cells = [
+        f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
+    ]
+    # The workbooks are read and validated once, here; every kernel loads this copy instead,
+    # and warm kernels (reset between areas) spare each report a kernel start and its imports.
+    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(results)) as runner:
+        from audit.analyse.compare import area_results
+
+        area_results(usable)  # every report compares its area with all of them: count that once, here
+        prepared = save_prepared(usable, Path(tmp) / f"batch{PREPARED_SUFFIX}")
+        bar = _progress(len(results) + 1, progress)
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
+            futures = [pool.submit(_report_one, r, sources, out_dir, opts, runner, prepared) for r in results.values()]
+            for fut in as_completed(futures):
+                outcomes.append(fut.result())
+                bar.update(1)
+        except BaseException:
+            # Stopped (Ctrl-C, SIGTERM): areas not yet started are dropped, not run before the stop takes effect.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        order = {a: i for i, a in enumerate(data.areas)}
+        outcomes.sort(key=lambda o: order[o.area])
+        failed_reports = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
+        if sources and any(a.ok for a in outcomes):
+            national_data = usable.without_areas({a: k for a, k in failed_reports.items() if a not in left_out})
+            if national_data is not usable:
+                prepared = save_prepared(national_data, Path(tmp) / f"national{PREPARED_SUFFIX}")
+            try:
+                make_national_summary(
+                    sources,
+                    out_dir,
+                    data.framework,
+                    opts.criteria,
+                    publish=opts.publish,
+                    threshold=opts.threshold,
+                    pdf=opts.pdf,
+                    prepared=prepared,
+                    runner=runner,
+                    access=opts.access,
+                )
+                batch.national = True
+            except AuditError as exc:
+                batch.national_error = str(exc)
+            except OSError as exc:
+                batch.national_error = _write_failure(exc)
+        bar.update(1)
+        bar.close()
+    return batch
+
+
+@contextlib.contextmanager
+def _kernels(workers: int, areas: int) -> Iterator[Any]:
+    """A pool of warm kernels, one per worker (none needed when there is nothing to report)."""
+    if not areas:
+        yield None
+        return
+    from audit.run.engine import KernelPool
+
+    with KernelPool(max(1, min(workers, areas))) as pool:
+        yield pool
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Area reports", unit="area", disable=not enabled)
+
+
+def index_html(batch: BatchOutcome, fw: Framework) -> str:
+    """The batch's front page: every area with its key results and a link, and what failed."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
+    key_labels = [c.label for c in fw.criteria if c.key]
+    return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())

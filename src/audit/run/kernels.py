@@ -1,0 +1,204 @@
+"""One warm kernel: its private kernel manager, its own thread, and quick imports of the Jupyter stack.
+
+A :class:`Kernel` is a kernel process with a client, used only from one
+thread (its "home") and that thread's event loop, so several kernels can run
+notebooks at once from a batch's threads. Starting one imports the heavy
+modules in it and records its clean state (:mod:`audit.run.kernel_state`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# --- imports -------------------------------------------------------------------------------------
+
+_IMPORT_LOCK = threading.RLock()
+
+
+def import_jupyter_quietly() -> None:
+    """Import nbformat, nbclient, jupyter_client and papermill without the 2 s URI grammar.
+
+    jsonschema builds an RFC 3987 grammar with lark when ``rfc3987_syntax`` is
+    installed (jupyterlab pulls it in) the first time it is imported, which
+    nbformat does; that is about 2 s of a 2.5 s import. The grammar only checks
+    the ``iri`` string format, which the notebook schema never uses, so the
+    package is hidden while jsonschema loads and made importable again after.
+    """
+    from audit.quiet_imports import import_jsonschema
+
+    with _IMPORT_LOCK:
+        import_jsonschema()
+        import jupyter_client  # noqa: F401
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill.engines  # noqa: F401
+        import papermill.parameterize  # noqa: F401
+
+
+# --- where kernels listen ------------------------------------------------------------------------
+
+
+@functools.cache
+def private_kernel_manager() -> type:
+    """A kernel manager whose kernels listen on Unix sockets in a folder only this user can open.
+
+    Jupyter's default is TCP on localhost, where any local user can reach the
+    kernel's ports (its messages are signed, not encrypted) and ipykernel warns
+    about it at every start. A report's kernel holds case data, so on systems
+    with Unix sockets it gets a private folder (mode 700) for them and for its
+    connection file (which holds the key that signs its messages), removed when
+    the kernel is cleaned up. The kernel runs with umask 077, so its sockets and
+    anything else it makes are the user's alone. Windows keeps TCP. Works for
+    papermill too, as its ``kernel_manager_class``.
+    """
+    import shutil
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class PrivateKernelManager(AsyncKernelManager):
+        _socket_dir: str | None = None
+
+        @default("transport")
+        def _private_transport(self) -> str:
+            return "tcp" if os.name == "nt" else "ipc"
+
+        def _private_dir(self) -> str:
+            if self._socket_dir is None:
+                self._socket_dir = tempfile.mkdtemp(prefix="audit-kernel-")  # short: socket paths are limited to ~100
+            return self._socket_dir
+
+        @default("ip")
+        def _private_ip(self) -> str:
+            if self.transport != "ipc":
+                return super()._ip_default()
+            return os.path.join(self._private_dir(), "k")
+
+        @default("connection_file")
+        def _private_connection_file(self) -> str:
+            return "" if self.transport != "ipc" else os.path.join(self._private_dir(), "kernel.json")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if os.name == "posix":
+                kw.setdefault("umask", 0o077)  # passed on to Popen: the kernel's sockets are made mode 0700
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+        _launch_kernel = _async_launch_kernel
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and self._socket_dir:
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+                self._socket_dir = None
+
+        cleanup_resources = _async_cleanup_resources
+
+    return PrivateKernelManager
+
+
+# --- one kernel and its home thread ---------------------------------------------------------------
+
+
+@dataclass
+class Kernel:
+    """A kernel manager and client, used only from their own thread and its event loop."""
+
+    number: int
+    kernel_name: str
+    startup_timeout: float
+    preload: Sequence[str]
+    cwd: str
+    home: ThreadPoolExecutor = field(init=False)
+    km: Any = None
+    kc: Any = None
+    broken: bool = False
+    runs: int = 0
+    starts: int = 0
+
+    def __post_init__(self) -> None:
+        self.home = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-kernel-{self.number}")
+
+    def call(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func`` on this kernel's own thread and wait for it."""
+        return self.home.submit(func, *args).result()
+
+    # The methods below run on the home thread.
+
+    def start(self) -> None:
+        """Start the kernel process, connect to it and import the preloaded modules."""
+        from jupyter_core.utils import run_sync
+
+        self.km = private_kernel_manager()(kernel_name=self.kernel_name)
+        # As nbclient starts kernels for papermill: an in-memory IPython history.
+        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=self.cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+            self.kc.allow_stdin = False
+            self.run_silently(f"__import__('audit.run.kernel_state').run.kernel_state.prepare({list(self.preload)!r})")
+            self.reset(self.cwd)
+        except BaseException:
+            self.stop()
+            raise
+        self.broken = False
+        self.starts += 1
+
+    def run_silently(self, code: str, timeout: float | None = None) -> dict[str, Any]:
+        """Run code in the kernel without a cell, output or history; raise if it fails."""
+        from jupyter_core.utils import run_sync
+
+        reply: dict[str, Any] = run_sync(self.kc.execute_interactive)(
+            code,
+            silent=True,
+            store_history=False,
+            user_expressions={"count": "get_ipython().execution_count"},
+            timeout=timeout or self.startup_timeout,
+            output_hook=lambda msg: None,
+        )
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(f"kernel housekeeping failed: {content.get('ename')}: {content.get('evalue')}")
+        return content
+
+    def reset(self, cwd: str) -> None:
+        """Put the kernel back in a fresh kernel's state, working in ``cwd``."""
+        content = self.run_silently(f"__import__('audit.run.kernel_state').run.kernel_state.reset({cwd!r})")
+        count = content["user_expressions"]["count"]
+        if count.get("status") != "ok" or count["data"]["text/plain"] != "1":
+            raise RuntimeError(f"kernel reset left the execution count at {count}")
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def stop(self) -> None:
+        """Close the client and end the kernel process, whatever state it is in."""
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            with contextlib.suppress(Exception):
+                self.kc.stop_channels()
+            self.kc = None
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                if run_sync(self.km.is_alive)():
+                    run_sync(self.km.shutdown_kernel)(now=True)
+            with contextlib.suppress(Exception):
+                run_sync(self.km.cleanup_resources)()
+            self.km = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
