@@ -21,7 +21,6 @@ from audit.analyse.score import grade_cases, score_criteria, score_themes
 from audit.check.validate import AuditData
 from audit.errors import AuditError
 from audit.framework.model import Framework
-from audit.framework.settings import age_focus
 from audit.read.load import fold
 
 
