@@ -140,9 +140,13 @@ def grade_comparison(pairs: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 def moderation_summary(cases: pd.DataFrame, moderation: pd.DataFrame | None, fw: Framework) -> dict[str, Any]:
     """For summary.json: ``{"cases": n, "criteria": {ID: {"pairs", "agreement_pct", "kappa"}}}``."""
     pairs = matched(cases, moderation)
+    return agreement_summary(pairs, agreement(pairs, fw) if not pairs.empty else pd.DataFrame())
+
+
+def agreement_summary(pairs: pd.DataFrame, table: pd.DataFrame) -> dict[str, Any]:
+    """:func:`moderation_summary` from pairs and their agreement table already worked out."""
     if pairs.empty:
         return {"cases": 0, "criteria": {}}
-    table = agreement(pairs, fw)
     return {
         "cases": len(pairs),
         "criteria": {

@@ -1,7 +1,10 @@
 """Publish: disclosure control, the one stage every published number passes through.
 
+- ``cells``: every count an area publishes, as a typed cell, and the groups of counts that add up to another.
 - ``disclosure``: primary and secondary suppression of small counts.
-- ``published``: an area's tables as they may be published.
+- ``published``: :func:`publish`, an area's result with every count registered and suppression decided once.
+- ``tables``: an area's results tables and sample profile as published.
+- ``national``: the national summary's counts and rates, suppressed by the same rule.
 
 Each name below is imported on first use.
 """
@@ -9,10 +12,13 @@ Each name below is imported on first use.
 from audit.lazy import exports
 
 _EXPORTS = {
+    "publish": "audit.publish.published",
+    "PublishedResult": "audit.publish.published",
+    "Count": "audit.publish.published",
     "protect": "audit.publish.disclosure",
     "SUPPRESSED": "audit.publish.disclosure",
-    "criteria_table": "audit.publish.published",
-    "themes_table": "audit.publish.published",
+    "criteria_table": "audit.publish.tables",
+    "themes_table": "audit.publish.tables",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = exports(__name__, _EXPORTS)

@@ -1,0 +1,252 @@
+"""Every count an area's outputs may publish, as a typed cell, and the groups of counts that add up to another.
+
+A :class:`Cell` names a count by its table, its row (framework IDs and
+labels, never free text) and its measure. Cells are made only by the
+functions here, so a renderer cannot invent a key: a cell not registered by
+:func:`area_cells` is refused when looked up (:class:`UnregisteredCell`),
+where a mistyped string key used to publish an unsuppressed count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from audit.analyse.area_result import AreaResult, sample_profile
+from audit.framework.settings import age_focus
+from audit.publish.disclosure import Group
+
+# The tables a published count can belong to, each with the measures its rows hold.
+COUNT_KEYS = ("yes", "partly", "no", "na", "missing", "invalid", "answered")
+RESULT_COUNTS = ("yes", "partly", "no", "answered")
+TABLES: dict[str, tuple[str, ...]] = {
+    "sample": ("cases", "excluded", "rows"),
+    "criterion": COUNT_KEYS,
+    "theme": COUNT_KEYS,
+    "theme_cases": ("cases", "without"),
+    "age": ("cases",),
+    "derived_grade": ("cases",),
+    "auditor_grade": ("cases",),
+    "involved": ("cases",),
+    "agency": (*RESULT_COUNTS, "cases"),
+    "sharing": (*RESULT_COUNTS, "cases"),
+    "band": (*RESULT_COUNTS, "cases"),
+    "focus_criterion": ("yes", "not_yes", "answered"),
+    "round": ("cases",),
+    "round_criterion": ("yes", "not_yes", "answered"),
+    "moderation": ("cases",),
+    "agreement": ("agreed", "disagreed", "pairs"),
+    "grade_agreement": ("agreed", "disagreed", "both"),
+    "key_no": ("cases", "other"),
+}
+
+
+class UnregisteredCell(KeyError):
+    """A renderer asked for a count that disclosure control never saw: a fault in the toolkit, never published."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Row:
+    """A row of a published table."""
+
+    table: str
+    key: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.table not in TABLES:
+            raise UnregisteredCell(f"no published table {self.table!r}")
+
+    def cell(self, measure: str) -> Cell:
+        return Cell(self, measure)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Cell:
+    """One published count: a row and a measure of it."""
+
+    row: Row
+    measure: str
+
+    def __post_init__(self) -> None:
+        if self.measure not in TABLES[self.row.table]:
+            raise UnregisteredCell(f"the {self.row.table} table has no count {self.measure!r}")
+
+
+SAMPLE = Row("sample")
+CASES, EXCLUDED, ROWS = SAMPLE.cell("cases"), SAMPLE.cell("excluded"), SAMPLE.cell("rows")
+MODERATED = Row("moderation").cell("cases")
+GRADE_AGREEMENT = Row("grade_agreement")
+KEY_NO = Row("key_no")
+
+
+def criterion(cid: str) -> Row:
+    return Row("criterion", (cid,))
+
+
+def theme(tid: str) -> Row:
+    return Row("theme", (tid,))
+
+
+def result_row(level: str, rid: str) -> Row:
+    """A criterion's or a theme's row, by ``level`` as findings and comparisons name it."""
+    return criterion(rid) if level == "criterion" else theme(rid)
+
+
+def theme_cases(tid: str) -> Row:
+    """Cases with an answer to a theme's criteria ("cases") and without ("without")."""
+    return Row("theme_cases", (tid,))
+
+
+def age(band: str) -> Cell:
+    return Row("age", (band,)).cell("cases")
+
+
+def grade(kind: str, label: str) -> Cell:
+    """Cases by ``kind`` ("derived" or "auditor") grade."""
+    return Row(f"{kind}_grade", (label,)).cell("cases")
+
+
+def involved(aid: str) -> Cell:
+    """Scored cases involving an agency."""
+    return Row("involved", (aid,)).cell("cases")
+
+
+def agency(aid: str) -> Row:
+    return Row("agency", (aid,))
+
+
+def sharing(source: str, target: str) -> Row:
+    return Row("sharing", (source, target))
+
+
+def band(name: str) -> Row:
+    """An age band's results row; ``name`` a band, or "focus"/"older" for the two groups."""
+    return Row("band", (name,))
+
+
+def focus_criterion(cid: str, part: str) -> Row:
+    return Row("focus_criterion", (cid, part))
+
+
+def round_cases(label: str) -> Cell:
+    return Row("round", (label,)).cell("cases")
+
+
+def round_criterion(label: str, rid: str) -> Row:
+    return Row("round_criterion", (label, rid))
+
+
+def agreement(cid: str) -> Row:
+    return Row("agreement", (cid,))
+
+
+def _result_rows(counts: dict[Cell, int], groups: list[Group], frame: pd.DataFrame, row, keys=RESULT_COUNTS) -> None:
+    """A results frame's rows as cells, each row's Yes, Partly and No adding up to its answered."""
+    for name, r in frame.iterrows():
+        rk = row(name)
+        for k in keys:
+            counts[rk.cell(k)] = int(r[k])
+        groups.append(Group((rk.cell("yes"), rk.cell("partly"), rk.cell("no")), rk.cell("answered")))
+
+
+def _yes_rest(counts: dict[Cell, int], groups: list[Group], rk: Row, yes: int, answered: int) -> None:
+    counts[rk.cell("yes")], counts[rk.cell("answered")] = int(yes), int(answered)
+    counts[rk.cell("not_yes")] = int(answered - yes)
+    groups.append(Group((rk.cell("yes"), rk.cell("not_yes")), rk.cell("answered")))
+
+
+def _part_rest(
+    counts: dict[Cell, int], groups: list[Group], row: Row, names: tuple[str, str, str | None], part: int, total: int
+) -> None:
+    """A count and the rest of its total; ``names[2]`` None when the total is the sample's cases."""
+    a, b = row.cell(names[0]), row.cell(names[1])
+    whole = row.cell(names[2]) if names[2] else CASES
+    counts[a], counts[b] = int(part), int(total - part)
+    if names[2]:
+        counts[whole] = int(total)
+    groups.append(Group((a, b), whole))
+
+
+def area_cells(result: AreaResult) -> tuple[dict[Cell, int], list[Group]]:
+    """Every count an area's outputs publish, and the groups of counts that add up to another."""
+    fw, cases, an = result.framework, result.cases, result.analysis
+    counts: dict[Cell, int] = {CASES: result.cases_scored, EXCLUDED: result.cases_excluded, ROWS: result.rows_read}
+    groups = [Group((CASES, EXCLUDED), ROWS)]
+    for rows, frame in (
+        ([criterion(c.id) for c in fw.criteria], result.criteria),
+        ([theme(t.id) for t in fw.themes], result.themes),
+    ):
+        for rk in rows:
+            for k in COUNT_KEYS:
+                counts[rk.cell(k)] = int(frame.loc[rk.key[0], k])
+            groups.append(Group(tuple(rk.cell(k) for k in ("yes", "partly", "no")), rk.cell("answered")))
+            parts = tuple(rk.cell(k) for k in ("answered", "na", "missing", "invalid"))
+            groups.append(Group(parts, CASES if rk.table == "criterion" else None))
+    for t in fw.themes:
+        with_answer = int(result.themes.loc[t.id, "cases"])
+        _part_rest(counts, groups, theme_cases(t.id), ("cases", "without", None), with_answer, result.cases_scored)
+        ids = [c.id for c in fw.criteria_in(t.id)]
+        for k in COUNT_KEYS:
+            groups.append(Group(tuple(criterion(cid).cell(k) for cid in ids), theme(t.id).cell(k)))
+    prof = sample_profile(result)
+    for name, cell in (
+        ("age_bands", age),
+        ("derived_grades", lambda g: grade("derived", g)),
+        ("auditor_grades", lambda g: grade("auditor", g)),
+    ):
+        groups.append(Group(tuple(cell(label) for label in prof[name]), CASES))
+        counts.update({cell(label): n for label, n in prof[name].items()})
+    for aid in fw.agencies:
+        counts[involved(aid)] = int(sum(aid in a for a in cases["agencies"]))
+
+    both = cases.dropna(subset=["overall_grade", "derived_grade"])
+    same = int((both["overall_grade"] == both["derived_grade"]).sum())
+    _part_rest(counts, groups, GRADE_AGREEMENT, ("agreed", "disagreed", "both"), same, len(both))
+    _part_rest(counts, groups, KEY_NO, ("cases", "other", None), int(cases["key_criterion_no"].sum()), len(cases))
+
+    with_cases = (*RESULT_COUNTS, "cases")
+    _result_rows(counts, groups, an.agencies, agency, with_cases)
+    share = an.sharing.copy()
+    share.index = list(zip(share["from"], share["to"], strict=True))
+    _result_rows(counts, groups, share, lambda pair: sharing(*pair), with_cases)
+
+    bands = an.bands
+    names = {n: ("focus" if g == "focus" else "older" if g == "older" else n) for n, g in bands["group"].items()}
+    _result_rows(counts, groups, bands, lambda n: band(names[n]))
+    focus = age_focus(fw)
+    if focus is not None:
+        older = [b for b in fw.age_bands if b not in focus.bands]
+        for part, bands_in in (("focus", focus.bands), ("older", older)):
+            if band(part).cell("yes") not in counts:
+                continue
+            counts[band(part).cell("cases")] = int(cases["age_band"].isin(bands_in).sum())
+            groups.append(Group(tuple(age(b) for b in bands_in), band(part).cell("cases")))
+            for k in RESULT_COUNTS:
+                groups.append(Group(tuple(band(b).cell(k) for b in bands_in), band(part).cell(k)))
+        complete = not cases["age_band"].isna().any()
+        for _, r in (an.focus if an.focus is not None else pd.DataFrame()).iterrows():
+            rows = {p: focus_criterion(r["id"], p) for p in ("focus", "older")}
+            for p, rk in rows.items():
+                _yes_rest(counts, groups, rk, r[f"{p}_yes"], r[f"{p}_answered"])
+            if complete:
+                for k in ("yes", "answered"):
+                    groups.append(Group(tuple(rk.cell(k) for rk in rows.values()), criterion(r["id"]).cell(k)))
+
+    if an.change is not None:
+        shown = [an.change["previous_round"].iloc[0], an.change["latest_round"].iloc[0]]
+        for _, rr in an.rounds.iterrows():
+            counts[round_cases(rr["round"])] = int(rr["cases"])
+        if int(an.rounds["cases"].sum()) == len(cases):
+            groups.append(Group(tuple(round_cases(r) for r in an.rounds["round"]), CASES))
+        for _, r in an.change.iterrows():
+            for when, label in zip(("previous", "latest"), shown, strict=True):
+                _yes_rest(counts, groups, round_criterion(label, r["id"]), r[f"{when}_yes"], r[f"{when}_answered"])
+
+    if not an.pairs.empty:
+        counts[MODERATED] = len(an.pairs)
+        for cid, r in an.agreement.iterrows():
+            _part_rest(
+                counts, groups, agreement(cid), ("agreed", "disagreed", "pairs"), int(r["agreed"]), int(r["pairs"])
+            )
+    return counts, groups
