@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from audit.analyse import compare
 from audit.analyse.area_result import analyse_area
 from audit.analyse.findings import CATEGORY_LABELS
 from audit.analyse.moderation import agreement, matched
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render import charts, present
 from audit.run.report import write_area_data
 from tests.conftest import SAMPLE_DATA
@@ -74,15 +74,16 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, framework):
     paths = write_area_data(result, out)
     summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
     book = openpyxl.load_workbook(paths["workbook"])
+    pub = publish(result, None)
     report = "".join(
         [
-            present.headline(result),
-            present.findings(result),
-            present.criteria(result, ""),
-            present.themes(result, ""),
-            present.benchmarks(result, compare.area_results(data)),
-            present.agencies(result, charts.sharing_heatmap(result).html()),
-            present.moderation(result),
+            present.headline(pub),
+            present.findings(pub),
+            present.criteria(pub, ""),
+            present.themes(pub, ""),
+            present.benchmarks(pub),
+            present.agencies(pub, charts.sharing_heatmap(pub).html()),
+            present.moderation(pub),
         ]
     )
     return result, summary, book, report

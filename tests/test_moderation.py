@@ -12,6 +12,7 @@ from statsmodels.stats.inter_rater import cohens_kappa
 from audit.analyse.area_result import analyse_area
 from audit.analyse.moderation import agreement, contingency, grade_comparison, kappa, matched, unmatched
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render import present
 from audit.render.summary_json import summary_dict
 from tests.conftest import SAMPLE_DATA, case_row, header_for
@@ -123,7 +124,7 @@ def test_summary_json_moderation(data):
 def test_no_moderation_sheet(make_workbook, framework):
     result = analyse_area(load_audit(make_workbook([case_row(framework, "C1")]), framework, scan=False))
     assert summary_dict(result)["moderation"] == {"cases": 0, "criteria": {}}
-    assert "cannot be reported" in present.moderation(result)
+    assert "cannot be reported" in present.moderation(publish(result, None))
 
 
 def test_sample_data_moderation(framework):
@@ -131,5 +132,5 @@ def test_sample_data_moderation(framework):
     assert set(data.moderation["area"]) == {"Amberlow Vale"}
     summary = summary_dict(analyse_area(data, "Amberlow Vale"))
     assert summary["moderation"]["cases"] == 5
-    fragment = present.moderation(analyse_area(data, "Amberlow Vale"))
+    fragment = present.moderation(publish(analyse_area(data, "Amberlow Vale"), None))
     assert "A second auditor audited 5 of the cases again" in fragment
