@@ -70,11 +70,11 @@ def tables(fragment: str) -> dict[str, list[dict[str, str]]]:
 def outputs(tmp_path_factory: pytest.TempPathFactory, framework):
     data = load_audit(SAMPLE_DATA, framework, scan=False)
     result = analyse_area(data, AREA)
+    pub = publish(result, None)
     out: Path = tmp_path_factory.mktemp("out")
-    paths = write_area_data(result, out)
+    paths = write_area_data(pub, out)
     summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
     book = openpyxl.load_workbook(paths["workbook"])
-    pub = publish(result, None)
     report = "".join(
         [
             present.headline(pub),
