@@ -76,7 +76,7 @@ def data_quality(pub: PublishedResult) -> Fragment:
         elif p.code not in ROW_EXCLUDED:
             problems.append(p)
     if blanks:
-        n_blank = sum(len(cells) for cells in blanks.values())
+        n_blank = sum(len(refs) for refs in blanks.values())
         labels = {c.id: c.header for c in pub.framework.criteria}
         order = {s: i for i, s in enumerate([*BLANK_FIELDS.values(), *labels])}
         frame = pd.DataFrame(
@@ -84,10 +84,10 @@ def data_quality(pub: PublishedResult) -> Fragment:
                 {
                     "Column": labels.get(subject, subject),
                     "Sheet": sheet,
-                    "Blank cells": len(cells),
-                    "Cells": ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else ""),
+                    "Blank cells": len(refs),
+                    "Cells": ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else ""),
                 }
-                for (sheet, subject), cells in sorted(
+                for (sheet, subject), refs in sorted(
                     blanks.items(), key=lambda kv: (kv[0][0] != "Cases", order.get(kv[0][1], len(order)))
                 )
             ]
