@@ -267,11 +267,11 @@ def test_summary_never_names_a_result_on_too_few_answers(make_workbook, framewor
 
 
 def test_comparison_with_other_areas_counts_its_comparisons(make_workbook, framework):
-    from audit.analyse.area_result import analyse_area
     from audit.analyse.compare import TOO_FEW, area_results, benchmark
     from audit.check.validate import load_audit
     from audit.render import present
     from tests.conftest import case_row
+    from tests.published import published
 
     rows = [case_row(framework, f"S{i}", "Strong", "Partly", V1="Yes" if i < 18 else "No") for i in range(20)]
     rows += [case_row(framework, f"W{i}", "Weak", "Partly", V1="Yes" if i < 4 else "No") for i in range(20)]
@@ -281,7 +281,7 @@ def test_comparison_with_other_areas_counts_its_comparisons(make_workbook, frame
     tiny = benchmark(results, "Tiny", framework)
     # 3 answers to each criterion: too few; a theme pools 3 cases' answers to several criteria, enough to compare.
     assert set(tiny[tiny["level"] == "criterion"]["vs_rest"]) == {TOO_FEW} and tiny.attrs["comparisons_rest"] == 4
-    text = present.benchmarks(analyse_area(data, "Strong"), results)
+    text = present.benchmarks(published(data, "Strong"))
     assert "21 criteria and themes were compared with the other areas, and Holm's method was used" in text
     assert "clearly higher for V1 Child&#x27;s voice recorded (Yes in 18 of 20 answers, against 7 of 23" in text
-    assert "Too few answers" in present.benchmarks(analyse_area(data, "Tiny"), results)
+    assert "Too few answers" in present.benchmarks(published(data, "Tiny"))
