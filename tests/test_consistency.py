@@ -69,24 +69,23 @@ def tables(fragment: str) -> dict[str, list[dict[str, str]]]:
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory, framework):
     data = load_audit(SAMPLE_DATA, framework, scan=False)
-    result = analyse_area(data, AREA)
-    pub = publish(result, None)
+    result = publish(analyse_area(data, AREA), None)
     out: Path = tmp_path_factory.mktemp("out")
-    paths = write_area_data(pub, out)
+    paths = write_area_data(result, out)
     summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
     book = openpyxl.load_workbook(paths["workbook"])
     report = "".join(
         [
-            present.headline(pub),
-            present.findings(pub),
-            present.criteria(pub, ""),
-            present.themes(pub, ""),
-            present.benchmarks(pub),
-            present.agencies(pub, charts.sharing_heatmap(pub).html()),
-            present.moderation(pub),
+            present.headline(result),
+            present.findings(result),
+            present.criteria(result, ""),
+            present.themes(result, ""),
+            present.benchmarks(result),
+            present.agencies(result, charts.sharing_heatmap(result).html()),
+            present.moderation(result),
         ]
     )
-    return result, summary, book, report
+    return result.analysed, summary, book, report
 
 
 def _sheet_table(ws, title: str) -> dict[str, dict]:
