@@ -11,6 +11,7 @@ from audit.analyse.age_bands import age_band_results, focus_by_criterion
 from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
 from audit.framework.model import DEFAULT_CRITERIA, load_framework
+from audit.publish.published import publish
 from audit.render import present
 from tests.conftest import case_row
 
@@ -58,11 +59,11 @@ def test_no_focus_bands_in_the_framework(tmp_path: Path, make_workbook):
     result = analyse_area(data)
     assert focus_by_criterion(result.cases, fw) is None
     assert set(age_band_results(result.cases, fw)["group"]) == {"band"}
-    assert "Results by age band" in present.age_bands(result)
+    assert "Results by age band" in present.age_bands(publish(result, None))
 
 
 def test_age_section_names_clear_differences(result):
-    fragment = present.age_bands(result)
+    fragment = present.age_bands(publish(result, None))
     assert "beside older children" in fragment and "V1 Child" in fragment and "worse for the younger group" in fragment
     assert "Yes in 2 of 10 answers, against 8 of 8 for older children" in fragment
     assert "Holm's method was used for the 17 comparisons" in fragment
@@ -76,10 +77,10 @@ def test_a_difference_must_survive_holm(make_workbook, framework):
     v1 = focus_by_criterion(result.cases, framework).set_index("id").loc["V1"]
     assert v1["gap_high"] < 0 and v1["p_value"] < 0.05  # clear on its own
     assert v1["direction"] == "no clear change"  # but not after Holm over 17 criteria
-    assert "No criterion shows a clear difference" in present.age_bands(result)
+    assert "No criterion shows a clear difference" in present.age_bands(publish(result, None))
     few = [_row(framework, f"U{i}", "3-7", V1="No") for i in range(10)]
     few += [_row(framework, f"O{i}", "13-17", V1="Yes") for i in range(2)]
     result = analyse_area(load_audit(make_workbook(few, name="few.xlsx"), framework, scan=False))
     table = focus_by_criterion(result.cases, framework)
     assert set(table["direction"]) == {"too few answers"} and table.attrs["comparisons"] == 0
-    assert "so the groups are not compared" in present.age_bands(result)
+    assert "so the groups are not compared" in present.age_bands(publish(result, None))

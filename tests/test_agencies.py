@@ -8,6 +8,7 @@ from statsmodels.stats.proportion import proportion_confint
 from audit.analyse.agencies import agency_results, involvement, sharing_matrix, sharing_pairs, sharing_results
 from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render import charts, present
 from tests.conftest import case_row
 
@@ -84,13 +85,13 @@ def test_sharing_results_and_matrix(result, framework):
 
 
 def test_heatmap_alt_text_and_publish_mode(result):
-    chart = charts.sharing_heatmap(result)
+    chart = charts.sharing_heatmap(publish(result, None))
     assert chart.svg.lstrip().startswith(b"<?xml")
     assert chart.alt.startswith("Heatmap of information sharing")
     # Every pair rests on fewer than 5 answers: none is named best or weakest, and the alt text says why.
     assert "Too few pairs had 5 or more answers to name the best and weakest." in chart.alt
     assert "drawn grey and hatched, not shaded" in chart.alt and "best was" not in chart.alt
-    published = charts.sharing_heatmap(analyse_area(result.data, publish=True))
+    published = charts.sharing_heatmap(publish(analyse_area(result.data, publish=True), 5))
     assert "Too few pairs" in published.alt  # every pair rests on 1 to 5 answers: hidden
     assert b"[c]" in published.svg
 
@@ -103,7 +104,7 @@ def test_heatmap_cells_show_their_n_and_small_ones_are_hatched(make_workbook, fr
     rows += [_row(framework, "H1", "Health, Children's social care", I5="Yes", S1="N/A", S3="N/A")]
     rows += [_row(framework, "H2", "Health, Children's social care", I5="No", S1="Yes", S3="N/A")]
     result = analyse_area(load_audit(make_workbook(rows), framework, scan=False))
-    chart = charts.sharing_heatmap(result)
+    chart = charts.sharing_heatmap(publish(result, None))
     svg = chart.svg.decode()
     assert "of 12 answers" in svg and "of 3 answers" in svg
     ax = figures_of[-1].axes[0]
@@ -116,12 +117,13 @@ def test_heatmap_cells_show_their_n_and_small_ones_are_hatched(make_workbook, fr
     assert "Fewer than 5 answers: too few to shade" in svg  # the legend
     assert "the best was Police to Education and early years" in chart.alt
     assert "Health to Children" not in chart.alt.split("answers.")[-1]  # never named best or weakest
-    fragment = present.agencies(result, chart.html())
+    fragment = present.agencies(publish(result, None), chart.html())
     assert "Too few answers to conclude on (fewer than 5)" in fragment
 
 
 def test_agencies_section(result):
-    fragment = present.agencies(result, charts.sharing_heatmap(result).html())
+    pub = publish(result, None)
+    fragment = present.agencies(pub, charts.sharing_heatmap(pub).html())
     assert "Results by agency" in fragment and "Youth justice" in fragment
     assert fragment.index("<figure") < fragment.index("Information shared, by sharing and receiving agency, Testshire")
 
@@ -131,8 +133,9 @@ def test_a_framework_without_sharing_tags(small_framework, make_workbook):
     rows = [["K1", "Smalltown", "Police", "Y", "N", "NA"], ["K2", "Smalltown", None, "P", "Y", "Y"]]
     result = analyse_area(load_audit(make_workbook(rows, header=header, fw=small_framework), small_framework))
     assert sharing_results(result.cases, small_framework).empty
-    chart = charts.sharing_heatmap(result)
+    pub = publish(result, None)
+    chart = charts.sharing_heatmap(pub)
     assert chart.alt == "No information-sharing criteria in this framework."
-    fragment = present.agencies(result, chart.html())
+    fragment = present.agencies(pub, chart.html())
     assert "tagged with who shares information with whom" in fragment and "<figure" not in fragment
     assert agency_results(result.cases, small_framework).loc["police", "cases"] == 2

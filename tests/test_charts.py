@@ -18,6 +18,7 @@ from audit.analyse.area_result import analyse_area
 from audit.analyse.compare import area_results
 from audit.check.validate import load_audit
 from audit.framework.model import DEFAULT_CRITERIA, load_framework
+from audit.publish.published import publish
 from audit.render import charts
 from tests.conftest import SAMPLE_DATA, case_row, header_for
 
@@ -72,10 +73,10 @@ def long_label_framework(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("publish", [False, True])
-def test_area_charts_keep_every_label_on_the_canvas(sample, figures, publish):
+@pytest.mark.parametrize("published", [False, True])
+def test_area_charts_keep_every_label_on_the_canvas(sample, figures, published):
     for area in sample.areas:
-        result = analyse_area(sample, area, publish=publish)
+        result = publish(analyse_area(sample, area, publish=published), 5 if published else None)
         for chart in AREA_CHARTS:
             chart(result)
     assert len(figures) == len(AREA_CHARTS) * len(sample.areas)
@@ -89,7 +90,7 @@ def test_long_labels_widen_the_margins_and_stay_on_the_canvas(tmp_path, make_wor
     for row in rows:
         row[4] = "Police, Health, Schools, Children's social care, Probation"
     data = load_audit(make_workbook(rows, header=header_for(fw), fw=fw), fw, scan=False)
-    result = analyse_area(data)
+    result = publish(analyse_area(data), None)
     for chart in AREA_CHARTS:
         chart(result)
     charts.area_spread_chart(area_results(data), fw)
@@ -97,7 +98,7 @@ def test_long_labels_widen_the_margins_and_stay_on_the_canvas(tmp_path, make_wor
         assert_nothing_cut_off(fig)
     long_width = figures[0].get_size_inches()[0]
     figures.clear()
-    charts.criteria_chart(analyse_area(load_audit(make_workbook(rows, name="plain.xlsx"), scan=False)))
+    charts.criteria_chart(publish(analyse_area(load_audit(make_workbook(rows, name="plain.xlsx"), scan=False)), None))
     # The long first label needs a wider figure than the default framework's labels do.
     assert long_width > figures[0].get_size_inches()[0] + 1
 
@@ -110,13 +111,13 @@ def test_national_spread_chart_keeps_every_label_on_the_canvas(sample, figures):
 def test_framework_without_sharing_criteria_gets_a_note_that_fits(small_framework, make_workbook, figures):
     rows = [case_row(small_framework, f"C{i}") for i in range(3)]
     data = load_audit(make_workbook(rows, header=header_for(small_framework), fw=small_framework), small_framework)
-    chart = charts.sharing_heatmap(analyse_area(data))
+    chart = charts.sharing_heatmap(publish(analyse_area(data), None))
     assert b"No information-sharing criteria in this framework" in chart.svg
     assert_nothing_cut_off(figures[-1])
 
 
 def test_charts_are_svg_with_their_words_as_text(sample):
-    result = analyse_area(sample, "Amberlow Vale")
+    result = publish(analyse_area(sample, "Amberlow Vale"), None)
     chart = charts.criteria_chart(result)
     assert chart.svg.lstrip().startswith(b"<?xml") and b"<svg" in chart.svg
     text = chart.svg.decode("utf-8")
@@ -130,18 +131,18 @@ def test_dollar_signs_in_labels_are_words_not_mathematics(tmp_path, make_workboo
     fw = load_framework(long_label_framework(tmp_path))
     rows = [case_row(fw, f"C{i}") for i in range(3)]
     data = load_audit(make_workbook(rows, header=header_for(fw), fw=fw), fw, scan=False)
-    assert b"with $5 and $6" in charts.criteria_chart(analyse_area(data)).svg
+    assert b"with $5 and $6" in charts.criteria_chart(publish(analyse_area(data), None)).svg
 
 
 def test_the_same_chart_is_the_same_bytes_every_time(sample):
-    result = analyse_area(sample, "Amberlow Vale")
+    result = publish(analyse_area(sample, "Amberlow Vale"), None)
     for chart in AREA_CHARTS:
         assert chart(result).svg == chart(result).svg
     assert b"Date" not in charts.grades_chart(result).svg  # no time stamp to make two runs differ
 
 
 def test_charts_leave_the_callers_matplotlib_as_they_found_it(sample):
-    result = analyse_area(sample, "Amberlow Vale")
+    result = publish(analyse_area(sample, "Amberlow Vale"), None)
     with matplotlib.rc_context({"svg.fonttype": "path", "font.size": 14}):
         before = dict(matplotlib.rcParams)
         for chart in AREA_CHARTS:

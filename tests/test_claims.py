@@ -240,10 +240,10 @@ def test_the_checks_catch_a_claim_on_too_few_answers(minimum):
 
 def test_summary_never_names_a_result_on_too_few_answers(make_workbook, framework):
     """V1 answered once (No) and I1 once (Yes), like Fennistow Bay's 0 of 4 and 1 of 1: neither is named."""
-    from audit.analyse.area_result import analyse_area
     from audit.check.validate import load_audit
     from audit.render import present
     from tests.conftest import case_row
+    from tests.published import published
 
     rows = [
         case_row(
@@ -256,23 +256,22 @@ def test_summary_never_names_a_result_on_too_few_answers(make_workbook, framewor
         for i in range(8)
     ]
     rows[1][-1] = "No"  # the last criterion leans a little lower than the rest
-    result = analyse_area(load_audit(make_workbook(rows), framework, scan=False))
-    text = present.headline(result)
+    text = present.headline(published(load_audit(make_workbook(rows), framework, scan=False)))
     assert "Of the 15 criteria with 5 or more answers, the weakest result was" in text
     assert "Child&#x27;s voice recorded</strong>" not in text.split("Of the 15")[1]
     assert "Child recognised as a victim</strong>" not in text.split("Of the 15")[1]
     few = [case_row(framework, f"C{i}", answer="N/A", V1="Yes", P2="No") for i in range(3)]
-    text = present.headline(analyse_area(load_audit(make_workbook(few, name="few.xlsx"), framework, scan=False)))
+    text = present.headline(published(load_audit(make_workbook(few, name="few.xlsx"), framework, scan=False)))
     assert "Too few criteria had 5 or more answers to name the strongest and weakest results (0 did)." in text
     assert "weakest result was" not in text
 
 
 def test_comparison_with_other_areas_counts_its_comparisons(make_workbook, framework):
-    from audit.analyse.area_result import analyse_area
     from audit.analyse.compare import TOO_FEW, area_results, benchmark
     from audit.check.validate import load_audit
     from audit.render import present
     from tests.conftest import case_row
+    from tests.published import published
 
     rows = [case_row(framework, f"S{i}", "Strong", "Partly", V1="Yes" if i < 18 else "No") for i in range(20)]
     rows += [case_row(framework, f"W{i}", "Weak", "Partly", V1="Yes" if i < 4 else "No") for i in range(20)]
@@ -282,7 +281,7 @@ def test_comparison_with_other_areas_counts_its_comparisons(make_workbook, frame
     tiny = benchmark(results, "Tiny", framework)
     # 3 answers to each criterion: too few; a theme pools 3 cases' answers to several criteria, enough to compare.
     assert set(tiny[tiny["level"] == "criterion"]["vs_rest"]) == {TOO_FEW} and tiny.attrs["comparisons_rest"] == 4
-    text = present.benchmarks(analyse_area(data, "Strong"), results)
+    text = present.benchmarks(published(data, "Strong"))
     assert "21 criteria and themes were compared with the other areas, and Holm's method was used" in text
     assert "clearly higher for V1 Child&#x27;s voice recorded (Yes in 18 of 20 answers, against 7 of 23" in text
-    assert "Too few answers" in present.benchmarks(analyse_area(data, "Tiny"), results)
+    assert "Too few answers" in present.benchmarks(published(data, "Tiny"))

@@ -12,6 +12,7 @@ from statsmodels.stats.inter_rater import cohens_kappa
 from audit.analyse.area_result import analyse_area
 from audit.analyse.moderation import agreement, contingency, grade_comparison, kappa, matched, unmatched
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render import present
 from audit.render.summary_json import summary_dict
 from tests.conftest import SAMPLE_DATA, case_row, header_for
@@ -108,28 +109,28 @@ def test_grades_compared_with_derived_grades(data, framework):
 
 
 def test_summary_json_moderation(data):
-    summary = summary_dict(analyse_area(data))
+    summary = summary_dict(publish(analyse_area(data), None))
     moderation = summary["moderation"]
     assert moderation["cases"] == 6
     assert moderation["criteria"]["V1"] == {"pairs": 6, "agreement_pct": 66.7, "kappa": pytest.approx(0.5, abs=0.5)}
     assert set(moderation["criteria"]["V1"]) == {"pairs", "agreement_pct", "kappa"}
-    published = summary_dict(analyse_area(data, publish=True))["moderation"]
+    published = summary_dict(publish(analyse_area(data, publish=True), 5))["moderation"]
     assert published["cases"] == 6 and published["criteria"]["V1"]["pairs"] == 6
     assert published["criteria"]["I2"]["pairs"] == 6
-    tiny = summary_dict(analyse_area(data, publish=True, threshold=6))["moderation"]
+    tiny = summary_dict(publish(analyse_area(data, publish=True), 6))["moderation"]
     assert tiny["cases"] == "[c]" and tiny["criteria"]["V1"] == {"pairs": "[c]", "agreement_pct": "[c]", "kappa": "[c]"}
 
 
 def test_no_moderation_sheet(make_workbook, framework):
-    result = analyse_area(load_audit(make_workbook([case_row(framework, "C1")]), framework, scan=False))
-    assert summary_dict(result)["moderation"] == {"cases": 0, "criteria": {}}
-    assert "cannot be reported" in present.moderation(result)
+    pub = publish(analyse_area(load_audit(make_workbook([case_row(framework, "C1")]), framework, scan=False)), None)
+    assert summary_dict(pub)["moderation"] == {"cases": 0, "criteria": {}}
+    assert "cannot be reported" in present.moderation(pub)
 
 
 def test_sample_data_moderation(framework):
     data = load_audit(SAMPLE_DATA, framework, scan=False)
     assert set(data.moderation["area"]) == {"Amberlow Vale"}
-    summary = summary_dict(analyse_area(data, "Amberlow Vale"))
-    assert summary["moderation"]["cases"] == 5
-    fragment = present.moderation(analyse_area(data, "Amberlow Vale"))
+    pub = publish(analyse_area(data, "Amberlow Vale"), None)
+    assert summary_dict(pub)["moderation"]["cases"] == 5
+    fragment = present.moderation(pub)
     assert "A second auditor audited 5 of the cases again" in fragment

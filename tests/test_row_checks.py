@@ -7,12 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from audit.analyse.area_result import analyse_area
 from audit.check.validate import SCORED, load_audit
 from audit.cli import main
 from audit.read.load import column_letter
 from audit.render.present import data_quality
 from tests.conftest import SAMPLE_DATA, case_row, header_for
+from tests.published import published
 
 TYPO = "typing mistake"
 
@@ -118,8 +118,7 @@ def test_json_lists_unreadable_files_and_errors(make_workbook, framework, tmp_pa
 
 def test_report_counts_blanks_per_criterion_and_never_says_no_problems(make_workbook, framework):
     rows = [case_row(framework, f"C{i}", V1=None if i < 3 else "Yes", S1=None if i == 0 else "No") for i in range(8)]
-    result = analyse_area(load_audit(make_workbook(rows), framework), "Testshire")
-    html = str(data_quality(result))
+    html = str(data_quality(published(load_audit(make_workbook(rows), framework), "Testshire")))
     assert "No problems were found" not in html
     assert "4 cells of cases were left blank" in html
     assert "<caption>Blank cells by column, Testshire</caption>" in html
@@ -128,7 +127,7 @@ def test_report_counts_blanks_per_criterion_and_never_says_no_problems(make_work
     assert f"{v1}2, {v1}3, {v1}4" in html
     assert "blank answer to V1" not in html  # counted per column, not listed one by one as problems
 
-    clean = analyse_area(load_audit(make_workbook([case_row(framework, "C1")]), framework), "Testshire")
+    clean = published(load_audit(make_workbook([case_row(framework, "C1")]), framework), "Testshire")
     assert "No problems were found" in str(data_quality(clean))
 
 

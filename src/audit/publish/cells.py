@@ -38,6 +38,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "moderation": ("cases",),
     "agreement": ("agreed", "disagreed", "pairs"),
     "grade_agreement": ("agreed", "disagreed", "both"),
+    "moderation_grade": ("agreed", "disagreed", "cases"),
     "key_no": ("cases", "other"),
 }
 
@@ -141,6 +142,13 @@ def agreement(cid: str) -> Row:
     return Row("agreement", (cid,))
 
 
+def moderation_grade(who: str) -> Row:
+    """Moderated cases whose grades agreed: the two auditors' ("auditors", of the cases both graded), or the
+    "first" or "second" auditor's grade beside the one derived from their own answers (of every moderated case).
+    """
+    return Row("moderation_grade", (who,))
+
+
 def _result_rows(counts: dict[Cell, int], groups: list[Group], frame: pd.DataFrame, row, keys=RESULT_COUNTS) -> None:
     """A results frame's rows as cells, each row's Yes, Partly and No adding up to its answered."""
     for name, r in frame.iterrows():
@@ -159,36 +167,40 @@ def _yes_rest(counts: dict[Cell, int], groups: list[Group], rk: Row, yes: int, a
 def _part_rest(
     counts: dict[Cell, int], groups: list[Group], row: Row, names: tuple[str, str, str | None], part: int, total: int
 ) -> None:
-    """A count and the rest of its total; ``names[2]`` None when the total is the sample's cases."""
+    """A count and the rest of its total, neither of which may be a small count.
+
+    ``names[2]`` names the total's own cell; None when the total is the
+    sample's cases. That total is not linked to the published number of cases:
+    the rest is never printed, so the count alone gives nothing away when the
+    cases are hidden, and hiding it then would hide more than reports ever did.
+    """
     a, b = row.cell(names[0]), row.cell(names[1])
-    whole = row.cell(names[2]) if names[2] else CASES
     counts[a], counts[b] = int(part), int(total - part)
+    whole = None
     if names[2]:
+        whole = row.cell(names[2])
         counts[whole] = int(total)
     groups.append(Group((a, b), whole))
 
 
 def area_cells(result: AreaResult) -> tuple[dict[Cell, int], list[Group]]:
-    """Every count an area's outputs publish, and the groups of counts that add up to another."""
-    fw, cases, an = result.framework, result.cases, result.analysis
+    """Every count an area's outputs publish, and the groups of counts that add up to another.
+
+    The order of the groups decides which cell secondary suppression hides first
+    where there is a choice, so it is kept as reports have always been made:
+    criteria, themes, the sample, the analysis sections, then the counts that are
+    printed only beside a total of their own.
+    """
+    fw, cases = result.framework, result.cases
     counts: dict[Cell, int] = {CASES: result.cases_scored, EXCLUDED: result.cases_excluded, ROWS: result.rows_read}
     groups = [Group((CASES, EXCLUDED), ROWS)]
-    for rows, frame in (
-        ([criterion(c.id) for c in fw.criteria], result.criteria),
-        ([theme(t.id) for t in fw.themes], result.themes),
-    ):
-        for rk in rows:
-            for k in COUNT_KEYS:
-                counts[rk.cell(k)] = int(frame.loc[rk.key[0], k])
-            groups.append(Group(tuple(rk.cell(k) for k in ("yes", "partly", "no")), rk.cell("answered")))
-            parts = tuple(rk.cell(k) for k in ("answered", "na", "missing", "invalid"))
-            groups.append(Group(parts, CASES if rk.table == "criterion" else None))
+    for c in fw.criteria:
+        _results_row(counts, groups, criterion(c.id), result.criteria.loc[c.id], CASES)
     for t in fw.themes:
-        with_answer = int(result.themes.loc[t.id, "cases"])
-        _part_rest(counts, groups, theme_cases(t.id), ("cases", "without", None), with_answer, result.cases_scored)
         ids = [c.id for c in fw.criteria_in(t.id)]
         for k in COUNT_KEYS:
             groups.append(Group(tuple(criterion(cid).cell(k) for cid in ids), theme(t.id).cell(k)))
+        _results_row(counts, groups, theme(t.id), result.themes.loc[t.id], None)
     prof = sample_profile(result)
     for name, cell in (
         ("age_bands", age),
@@ -199,12 +211,22 @@ def area_cells(result: AreaResult) -> tuple[dict[Cell, int], list[Group]]:
         counts.update({cell(label): n for label, n in prof[name].items()})
     for aid in fw.agencies:
         counts[involved(aid)] = int(sum(aid in a for a in cases["agencies"]))
+    _analysis_cells(result, counts, groups)
+    _own_totals(result, counts, groups)
+    return counts, groups
 
-    both = cases.dropna(subset=["overall_grade", "derived_grade"])
-    same = int((both["overall_grade"] == both["derived_grade"]).sum())
-    _part_rest(counts, groups, GRADE_AGREEMENT, ("agreed", "disagreed", "both"), same, len(both))
-    _part_rest(counts, groups, KEY_NO, ("cases", "other", None), int(cases["key_criterion_no"].sum()), len(cases))
 
+def _results_row(counts: dict[Cell, int], groups: list[Group], rk: Row, r: pd.Series, cases: Cell | None) -> None:
+    """A criterion's or theme's counts: Yes, Partly and No make answered; with N/A, blank and invalid, ``cases``."""
+    for k in COUNT_KEYS:
+        counts[rk.cell(k)] = int(r[k])
+    groups.append(Group(tuple(rk.cell(k) for k in ("yes", "partly", "no")), rk.cell("answered")))
+    groups.append(Group(tuple(rk.cell(k) for k in ("answered", "na", "missing", "invalid")), cases))
+
+
+def _analysis_cells(result: AreaResult, counts: dict[Cell, int], groups: list[Group]) -> None:
+    """The analysis sections' counts: agencies, sharing pairs, age bands, the focus group, rounds, moderation."""
+    fw, cases, an = result.framework, result.cases, result.analysis
     with_cases = (*RESULT_COUNTS, "cases")
     _result_rows(counts, groups, an.agencies, agency, with_cases)
     share = an.sharing.copy()
@@ -249,4 +271,30 @@ def area_cells(result: AreaResult) -> tuple[dict[Cell, int], list[Group]]:
             _part_rest(
                 counts, groups, agreement(cid), ("agreed", "disagreed", "pairs"), int(r["agreed"]), int(r["pairs"])
             )
-    return counts, groups
+
+
+def _own_totals(result: AreaResult, counts: dict[Cell, int], groups: list[Group]) -> None:
+    """Counts printed beside a total of their own: neither they nor the rest of their total may be small."""
+    cases, an = result.cases, result.analysis
+    for t in result.framework.themes:
+        with_answer = int(result.themes.loc[t.id, "cases"])
+        _part_rest(counts, groups, theme_cases(t.id), ("cases", "without", None), with_answer, result.cases_scored)
+    both = cases.dropna(subset=["overall_grade", "derived_grade"])
+    same = int((both["overall_grade"] == both["derived_grade"]).sum())
+    _part_rest(counts, groups, GRADE_AGREEMENT, ("agreed", "disagreed", "both"), same, len(both))
+    _part_rest(counts, groups, KEY_NO, ("cases", "other", None), int(cases["key_criterion_no"].sum()), len(cases))
+    if not an.pairs.empty:
+        _moderation_grades(counts, groups, an.grade_pairs)
+
+
+def _moderation_grades(counts: dict[Cell, int], groups: list[Group], grades: pd.DataFrame) -> None:
+    """How often the moderated cases' grades agreed: each comparison its own count and total."""
+    both = grades.dropna(subset=["first_grade", "second_grade"])
+    compared = {
+        "auditors": (both["first_grade"] == both["second_grade"], len(both)),
+        "first": (grades["first_grade"] == grades["first_derived"], len(grades)),
+        "second": (grades["second_grade"] == grades["second_derived"], len(grades)),
+    }
+    for who, (same, total) in compared.items():
+        names = ("agreed", "disagreed", "cases")
+        _part_rest(counts, groups, moderation_grade(who), names, int(same.sum()), total)

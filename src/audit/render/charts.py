@@ -19,9 +19,10 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, Rectangle
 
-from audit.analyse.area_result import AreaResult
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
+from audit.publish import cells
+from audit.publish.published import PublishedResult
 
 # The layout machinery; its public names are re-exported for callers that import them from here.
 from audit.render.chart_layout import (  # noqa: F401
@@ -59,10 +60,12 @@ from audit.render.chart_layout import (  # noqa: F401
 )
 
 
-def _rate_chart(labels: list[str], table: pd.DataFrame, title: str, hidden: list[bool]) -> bytes:
+def _rate_chart(labels: list[str], table: pd.DataFrame, answered: list[int], title: str, hidden: list[bool]) -> bytes:
     """Horizontal bars of % Yes with Wilson intervals, value labels at the bar ends.
 
-    A rate hidden by disclosure control gets no bar, only the label [c].
+    ``table`` holds the rates; ``answered`` each bar's true number answered, to
+    tell a bar with no answers. A rate hidden by disclosure control gets no bar,
+    only the label [c].
     """
     n = len(labels)
     table = table.copy()
@@ -74,10 +77,10 @@ def _rate_chart(labels: list[str], table: pd.DataFrame, title: str, hidden: list
     low = table["ci_low"].astype(float).tolist()
     high = table["ci_high"].astype(float).tolist()
     ax.barh(y, pct, color=DARK_BLUE, height=0.6)
-    for yi, p, lo, hi, answered, hide in zip(y, pct, low, high, table["answered"], hidden, strict=True):
+    for yi, p, lo, hi, count, hide in zip(y, pct, low, high, answered, hidden, strict=True):
         if hide:
             ax.text(1.5, yi, "[c]", va="center", fontsize=TICK_PT, color=TEXT)
-        elif answered:
+        elif count:
             ax.plot([lo, hi], [yi, yi], color=ORANGE, linewidth=2, solid_capstyle="butt")
             ax.text(min(hi, 100) + 1.5, yi, f"{p:.0f}%", va="center", fontsize=TICK_PT, color=TEXT)
         else:
@@ -94,13 +97,13 @@ def _rate_chart(labels: list[str], table: pd.DataFrame, title: str, hidden: list
     return _render(fig)
 
 
-def _extremes(names: list[str], table: pd.DataFrame, hidden: list[bool], minimum: int) -> str:
+def _extremes(names: list[str], table: pd.DataFrame, answered: list[int], hidden: list[bool], minimum: int) -> str:
     """The highest and lowest bars in words, named only from those with at least ``minimum`` answers."""
-    if not (table["answered"] > 0).any():
+    if not any(n > 0 for n in answered):
         return "No criterion had an answer."
     rated = [
         (p, name)
-        for p, name, hide, n in zip(table["pct_yes"], names, hidden, table["answered"], strict=True)
+        for p, name, hide, n in zip(table["pct_yes"], names, hidden, answered, strict=True)
         if p is not None and p == p and not hide and n >= max(1, minimum)
     ]
     if len(rated) < 2:
@@ -112,44 +115,52 @@ def _extremes(names: list[str], table: pd.DataFrame, hidden: list[bool], minimum
     )
 
 
+def _answered(pub: PublishedResult, rows: list[cells.Row]) -> list[int]:
+    """Each row's true number answered: whether a bar has answers, and enough to be named, are decisions."""
+    return [pub.count(row.cell("answered")).value for row in rows]
+
+
 @_drawn
-def criteria_chart(result: AreaResult) -> Chart:
-    fw = result.framework
+def criteria_chart(pub: PublishedResult) -> Chart:
+    fw = pub.framework
     names = [f"{c.id} {c.label}" + (" (key)" if c.key else "") for c in fw.criteria]
-    table = result.criteria.loc[list(fw.criterion_ids)]
-    hidden = [result.rate_hidden(("c", c.id)) for c in fw.criteria]
-    svg = _rate_chart(names, table, "Cases answered Yes, by criterion", hidden)
+    table = pub.analysed.criteria.loc[list(fw.criterion_ids)]
+    rows = [cells.criterion(c.id) for c in fw.criteria]
+    hidden, answered = [pub.rate_hidden(row) for row in rows], _answered(pub, rows)
+    svg = _rate_chart(names, table, answered, "Cases answered Yes, by criterion", hidden)
     alt = (
-        f"Horizontal bar chart of the percentage of cases in {result.area} answered Yes for each of "
-        f"{len(names)} criteria, with 95% intervals. " + _extremes(names, table, hidden, finding_rules(fw).min_answered)
+        f"Horizontal bar chart of the percentage of cases in {pub.area} answered Yes for each of "
+        f"{len(names)} criteria, with 95% intervals. "
+        + _extremes(names, table, answered, hidden, finding_rules(fw).min_answered)
     )
-    return Chart(svg, alt, f"Figure: cases answered Yes by criterion, {result.area}. The data is in the table below.")
+    return Chart(svg, alt, f"Figure: cases answered Yes by criterion, {pub.area}. The data is in the table below.")
 
 
 @_drawn
-def themes_chart(result: AreaResult) -> Chart:
-    fw = result.framework
+def themes_chart(pub: PublishedResult) -> Chart:
+    fw = pub.framework
     names = [f"{t.number}. {t.label}" for t in fw.themes]
-    table = result.themes.loc[[t.id for t in fw.themes]]
-    hidden = [result.rate_hidden(("t", t.id)) for t in fw.themes]
-    svg = _rate_chart(names, table, "Answers of Yes, by theme", hidden)
+    table = pub.analysed.themes.loc[[t.id for t in fw.themes]]
+    rows = [cells.theme(t.id) for t in fw.themes]
+    hidden, answered = [pub.rate_hidden(row) for row in rows], _answered(pub, rows)
+    svg = _rate_chart(names, table, answered, "Answers of Yes, by theme", hidden)
     alt = (
         f"Horizontal bar chart of the percentage of answers that were Yes in each of {len(names)} themes in "
-        f"{result.area}, with 95% intervals. " + _extremes(names, table, hidden, finding_rules(fw).min_answered)
+        f"{pub.area}, with 95% intervals. " + _extremes(names, table, answered, hidden, finding_rules(fw).min_answered)
     )
-    return Chart(svg, alt, f"Figure: answers of Yes by theme, {result.area}. The data is in the table below.")
+    return Chart(svg, alt, f"Figure: answers of Yes by theme, {pub.area}. The data is in the table below.")
 
 
 @_drawn
-def grades_chart(result: AreaResult) -> Chart:
+def grades_chart(pub: PublishedResult) -> Chart:
     """Cases by grade: the auditors' own grade beside the grade derived from the criteria."""
-    grades = list(result.framework.grades)
-    auditor = result.cases["overall_grade"].value_counts().reindex(grades, fill_value=0)
-    derived = result.cases["derived_grade"].value_counts().reindex(grades, fill_value=0)
-    hide_a = [("auditor", g) in result.hidden for g in grades]
-    hide_d = [("derived", g) in result.hidden for g in grades]
-    auditor[hide_a] = 0
-    derived[hide_d] = 0
+    grades = list(pub.framework.grades)
+    counts_a = [pub.count(cells.grade("auditor", g)) for g in grades]
+    counts_d = [pub.count(cells.grade("derived", g)) for g in grades]
+    hide_a, hide_d = [c.suppressed for c in counts_a], [c.suppressed for c in counts_d]
+    # A hidden count is drawn as no bar: its height is never the true count.
+    auditor = pd.Series([0 if c.suppressed else c.value for c in counts_a], index=grades)
+    derived = pd.Series([0 if c.suppressed else c.value for c in counts_d], index=grades)
     top_count = max(1, int(max(auditor.max(), derived.max())))
     # Each grade's name is centred under its pair of bars: the plot is wide enough for the longest.
     plot_w = max(PLOT_WIDTH, len(grades) * (_width(grades, TICK_PT) + 0.2))
@@ -183,18 +194,18 @@ def grades_chart(result: AreaResult) -> Chart:
     visible = derived[[not h for h in hide_d]]
     most = visible.idxmax() if visible.sum() else None
     alt = (
-        f"Grouped bar chart of the {result.show('cases', len(result.cases))} scored cases in {result.area} by "
+        f"Grouped bar chart of the {pub.shown(cells.CASES)} scored cases in {pub.area} by "
         "grade, comparing the "
         f"auditors' own grades with the grades derived from the criteria. "
         + (
-            f"The most common derived grade was {most} ({derived[most]} cases)."
+            f"The most common derived grade was {most} ({pub.shown(cells.grade('derived', most))} cases)."
             if most
             else "No derived grade can be published."
-            if result.publish
+            if pub.publish
             else "No case was graded."
         )
     )
-    return Chart(svg, alt, f"Figure: cases by grade, {result.area}. The data is in the table below.")
+    return Chart(svg, alt, f"Figure: cases by grade, {pub.area}. The data is in the table below.")
 
 
 CELL_PT = 9.5
@@ -210,7 +221,7 @@ COLOURBAR_W, COLOURBAR_GAP = 0.15, 0.15  # inches
 
 
 @_drawn
-def sharing_heatmap(result: AreaResult) -> Chart:
+def sharing_heatmap(pub: PublishedResult) -> Chart:
     """Who shared information with whom, and how well: % Yes per sharing pair as a heatmap.
 
     Rows are the agency sharing, columns the agency receiving. The colour map
@@ -221,10 +232,8 @@ def sharing_heatmap(result: AreaResult) -> Chart:
     legend saying so, and the alt text names a best and weakest pair only from
     the cells with enough answers.
     """
-    from audit.analyse.agencies import sharing_results
-
-    fw = result.framework
-    sharing = sharing_results(result.cases, fw)
+    fw = pub.framework
+    sharing = pub.analysed.analysis.sharing
     if sharing.empty:  # the framework tags no criterion with who shares with whom
         note = "No information-sharing criteria in this framework"
         fig, ax = _figure(_width([note], TICK_PT), _lines(TICK_PT), EDGE, EDGE, EDGE, EDGE)
@@ -236,27 +245,26 @@ def sharing_heatmap(result: AreaResult) -> Chart:
     minimum = finding_rules(fw).min_answered
     cmap = matplotlib.colormaps["cividis"]
     # Each cell: its words (always with its number of answers), its colour value, and whether it has too few.
-    cells: dict[tuple[str, str], tuple[str, float | None, bool]] = {}
-    for pair, answered, pct in zip(
-        zip(sharing["from"], sharing["to"], strict=True), sharing["answered"], sharing["pct_yes"], strict=True
-    ):
-        n = int(answered)
-        if result.rate_hidden(("share", *pair)):
-            cells[pair] = ("[c]", None, False)
-        elif n >= minimum:
-            cells[pair] = (f"{pct:.0f}%\nof {n} answers", float(pct), False)
-        elif n:
-            cells[pair] = (f"{pct:.0f}%\nof {n} answer{'s' if n > 1 else ''}", None, True)
+    boxes: dict[tuple[str, str], tuple[str, float | None, bool]] = {}
+    for pair, pct in zip(zip(sharing["from"], sharing["to"], strict=True), sharing["pct_yes"], strict=True):
+        row = cells.sharing(*pair)
+        n = pub.count(row.cell("answered"))  # printed as published; its value decides "too few"
+        if pub.rate_hidden(row):
+            boxes[pair] = ("[c]", None, False)
+        elif n.value >= minimum:
+            boxes[pair] = (f"{pct:.0f}%\nof {n} answers", float(pct), False)
+        elif n.value:
+            boxes[pair] = (f"{pct:.0f}%\nof {n} answer{'s' if n.value > 1 else ''}", None, True)
         else:
-            cells[pair] = ("no answers\n(0)", None, False)
-    few = sum(small for _, _, small in cells.values())
+            boxes[pair] = ("no answers\n(0)", None, False)
+    few = sum(small for _, _, small in boxes.values())
     note = f"Fewer than {minimum} answers: too few to shade"
 
     # Sizes, in inches, from the labels: columns fit their cells' words, and the tilted names
     # of receiving agencies fit below the plot and, for the first column, to its left.
     giver_names = [fw.agencies[a] for a in givers]
     receiver_names = [fw.agencies[a] for a in receivers]
-    col_w = max(1.3, _width([t for t, _, _ in cells.values()] + ["not\ncovered"], CELL_PT) + 0.2)
+    col_w = max(1.3, _width([t for t, _, _ in boxes.values()] + ["not\ncovered"], CELL_PT) + 0.2)
     row_h = max(0.6, _lines(CELL_PT, 2) + 0.2)
     tilt = math.radians(X_TILT)
     name_w = [_width([name], TICK_PT) for name in receiver_names]
@@ -279,7 +287,7 @@ def sharing_heatmap(result: AreaResult) -> Chart:
 
     for i, giver in enumerate(givers):
         for j, receiver in enumerate(receivers):
-            text, value, small = cells.get((giver, receiver), ("", None, False))
+            text, value, small = boxes.get((giver, receiver), ("", None, False))
             colour = cmap(value / 100) if value is not None else (0.95, 0.95, 0.95, 1.0)
             if small:
                 ax.add_patch(Rectangle((j, i), 1, 1, facecolor=FEW_FILL, edgecolor=FEW_HATCH, hatch="///", lw=0))
@@ -318,7 +326,7 @@ def sharing_heatmap(result: AreaResult) -> Chart:
         ax.legend(handles=[handle], frameon=False, fontsize=TICK_PT, loc="lower left", bbox_to_anchor=(0, 1.0))
     _title(ax, title, TITLE_PAD + legend_gap * 72)
     svg = _render(fig)
-    rated = [(v, f"{fw.agencies[a]} to {fw.agencies[b]}") for (a, b), (_, v, _) in cells.items() if v is not None]
+    rated = [(v, f"{fw.agencies[a]} to {fw.agencies[b]}") for (a, b), (_, v, _) in boxes.items() if v is not None]
     if len(rated) >= 2:
         (hi, hi_name), (lo, lo_name) = max(rated), min(rated)
         extremes = (
@@ -334,13 +342,11 @@ def sharing_heatmap(result: AreaResult) -> Chart:
         else ""
     )
     alt = (
-        f"Heatmap of information sharing between agencies in {result.area}: rows are the agency sharing, "
-        f"columns the agency receiving, and each of {len(cells)} cells gives the percentage of answers Yes "
+        f"Heatmap of information sharing between agencies in {pub.area}: rows are the agency sharing, "
+        f"columns the agency receiving, and each of {len(boxes)} cells gives the percentage of answers Yes "
         f"to the criteria about that pair and the number of answers.{small_text} {extremes}"
     )
-    return Chart(
-        svg, alt, f"Figure: information shared between agencies, {result.area}. The data is in the table below."
-    )
+    return Chart(svg, alt, f"Figure: information shared between agencies, {pub.area}. The data is in the table below.")
 
 
 LEGEND_ROW = _lines(TICK_PT) + 2 * 0.4 * TICK_PT / 72  # one row of legend with matplotlib's border padding

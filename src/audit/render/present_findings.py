@@ -1,4 +1,10 @@
-"""The report sections on the area's own results: title, summary, sample, themes, criteria, grades, findings."""
+"""The report sections on the area's own results: title, summary, sample, themes, criteria, grades, findings.
+
+Every section takes the area's :class:`~audit.publish.published.PublishedResult`
+and reads each count it prints through it (``pub.shown(cell)``), so a count
+disclosure control hid is never printed; rates and labels come from the
+analysis the result already holds.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from audit.analyse.area_result import AreaResult
 from audit.analyse.findings import (
     CATEGORY_ORDER,
     IMPROVEMENT,
@@ -15,13 +20,14 @@ from audit.analyse.findings import (
     STRENGTH,
     TOO_SMALL,
     Finding,
-    assess,
     by_category,
 )
 from audit.analyse.findings import sentence as finding_sentence
 from audit.framework.settings import finding_rules
-from audit.publish.disclosure import SUPPRESSED, Group, protect
-from audit.publish.published import criteria_table, published_profile, themes_table
+from audit.publish import cells
+from audit.publish.disclosure import SUPPRESSED
+from audit.publish.published import PublishedResult
+from audit.publish.tables import criteria_table, published_profile, themes_table
 from audit.render.html_blocks import Fragment, _pct, esc, table
 
 
@@ -33,50 +39,53 @@ def _date_range(dates: Sequence[object]) -> str:
     return first.strftime("%-d %B %Y") if first == last else f"{first:%-d %B %Y} to {last:%-d %B %Y}"
 
 
-def title(result: AreaResult) -> Fragment:
-    fw = result.framework
+def title(pub: PublishedResult) -> Fragment:
+    fw = pub.framework
     return Fragment(
-        f"<h1>{esc(result.area)}: case-file audit report</h1>"
+        f"<h1>{esc(pub.area)}: case-file audit report</h1>"
         f'<p class="lead">{esc(fw.title)}. Framework version {esc(fw.version)}. '
-        f"{result.show('cases', result.cases_scored)} cases scored, "
-        f"audited {_date_range(list(result.cases['audit_date']))}.</p>"
+        f"{pub.shown(cells.CASES)} cases scored, "
+        f"audited {_date_range(list(pub.analysed.cases['audit_date']))}.</p>"
         + (
-            f'<p class="mode">Published version: counts from 1 to {result.threshold} are shown as '
+            f'<p class="mode">Published version: counts from 1 to {pub.threshold} are shown as '
             f"{SUPPRESSED}, with further counts hidden where they would reveal one.</p>"
-            if result.publish
+            if pub.publish
             else ""
         )
     )
 
 
-def headline(result: AreaResult) -> Fragment:
+def headline(pub: PublishedResult) -> Fragment:
     """The few sentences a reader takes away: key criteria, the strongest and weakest results."""
-    fw, crit = result.framework, result.criteria
-    if result.cases_scored == 0:
+    fw, crit = pub.framework, pub.analysed.criteria
+    cases = pub.count(cells.CASES)
+    if cases.value == 0:
         return Fragment(
             "<h2>Summary</h2><p>No case could be scored, so this report has no findings. "
             "The data quality section says why.</p>"
         )
-    excluded = result.show("excluded", result.cases_excluded)
+    excluded = pub.count(cells.EXCLUDED)
     parts = [
-        f"<h2>Summary</h2><p>{result.show('cases', result.cases_scored)} cases were scored"
-        + (f" and {excluded} rows were left out (see data quality)" if result.cases_excluded else "")
+        f"<h2>Summary</h2><p>{cases} cases were scored"
+        + (f" and {excluded} rows were left out (see data quality)" if excluded.value else "")
         + ".</p>"
     ]
-    items = [_finding(result, c.id) for c in fw.criteria if c.key]
+    items = [_finding(pub, c.id) for c in fw.criteria if c.key]
     if items:
         parts.append("<p>Key criteria:</p><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
     minimum = finding_rules(fw).min_answered
     visible = [
-        cid for cid in crit.index if crit.loc[cid, "answered"] >= max(1, minimum) and not result.rate_hidden(("c", cid))
+        cid
+        for cid in crit.index
+        if _answered(pub, cells.criterion(cid)) >= max(1, minimum) and not pub.rate_hidden(cells.criterion(cid))
     ]
     rated = crit.loc[visible].sort_values("pct_yes", kind="stable")
     if len(rated) >= 2 and rated["pct_yes"].iloc[0] < rated["pct_yes"].iloc[-1]:
         low, high = rated.index[0], rated.index[-1]
         parts.append(
             f"<p>Of the {len(rated)} criteria with {minimum} or more answers, the weakest result was "
-            f"<strong>{esc(fw.criterion(low).label)}</strong> ({_count_rate(result, low)}); the strongest was "
-            f"<strong>{esc(fw.criterion(high).label)}</strong> ({_count_rate(result, high)}).</p>"
+            f"<strong>{esc(fw.criterion(low).label)}</strong> ({_count_rate(pub, low)}); the strongest was "
+            f"<strong>{esc(fw.criterion(high).label)}</strong> ({_count_rate(pub, high)}).</p>"
         )
     elif len(rated) >= 2:
         parts.append(f"<p>Every criterion with {minimum} or more answers had the same share of Yes answers.</p>")
@@ -85,69 +94,72 @@ def headline(result: AreaResult) -> Fragment:
             f"<p>Too few criteria had {minimum} or more answers to name the strongest and weakest results "
             f"({len(rated)} did).</p>"
         )
-    if result.cases_scored < 10:
+    if cases.value < 10:
         parts.append(
-            f"<p><strong>The sample is small ({result.show('cases', result.cases_scored)} cases):</strong> "
+            f"<p><strong>The sample is small ({cases} cases):</strong> "
             "the intervals are wide, so treat differences between criteria with care.</p>"
         )
     return Fragment("".join(parts))
 
 
-def _count_rate(result: AreaResult, cid: str) -> str:
-    """ "9 of 24 cases, 38% Yes" for a criterion, its counts as published."""
-    r, key = result.criteria.loc[cid], ("c", cid)
-    yes, answered = result.show((key, "yes"), int(r["yes"])), result.show((key, "answered"), int(r["answered"]))
-    return f"Yes in {yes} of {answered} cases, {_pct(r['pct_yes'])}"
+def _answered(pub: PublishedResult, row: cells.Row) -> int:
+    """A row's true number answered, for deciding whether there are enough answers to conclude on."""
+    return pub.count(row.cell("answered")).value
 
 
-def _finding(result: AreaResult, cid: str) -> str:
-    label = esc(result.framework.criterion(cid).label)
-    r, key = result.criteria.loc[cid], ("c", cid)
-    if not r["answered"]:
+def _count_rate(pub: PublishedResult, cid: str) -> str:
+    """ "Yes in 9 of 24 cases, 38%" for a criterion, its counts as published."""
+    row = cells.criterion(cid)
+    yes, answered = pub.shown(row.cell("yes")), pub.shown(row.cell("answered"))
+    return f"Yes in {yes} of {answered} cases, {_pct(pub.analysed.criteria.loc[cid, 'pct_yes'])}"
+
+
+def _finding(pub: PublishedResult, cid: str) -> str:
+    label = esc(pub.framework.criterion(cid).label)
+    row = cells.criterion(cid)
+    if not _answered(pub, row):
         return f"{label}: no case answered this criterion."
-    yes, answered = (
-        result.show((key, "yes"), int(r["yes"])),
-        result.show((key, "answered"), int(r["answered"])),
-    )
-    if result.rate_hidden(key):
+    yes, answered = pub.shown(row.cell("yes")), pub.shown(row.cell("answered"))
+    if pub.rate_hidden(row):
         return f"{label}: Yes in {yes} of {answered} cases (the rate is not published: it would reveal a small count)."
+    r = pub.analysed.criteria.loc[cid]
     return (
         f"{label}: Yes in {yes} of {answered} cases ({_pct(r['pct_yes'])}; "
         f"95% interval {r['ci_low']:.0f}% to {r['ci_high']:.0f}%)."
     )
 
 
-def sample(result: AreaResult) -> Fragment:
-    prof = published_profile(result)
+def sample(pub: PublishedResult) -> Fragment:
+    prof = published_profile(pub)
     ages = pd.DataFrame({"Age band": list(prof["age_bands"]), "Cases": list(prof["age_bands"].values())})
     agencies = pd.DataFrame({"Agency": list(prof["agencies"]), "Cases": list(prof["agencies"].values())})
     return Fragment(
         "<h2>The sample</h2>"
-        f"<p>{result.show('cases', result.cases_scored)} cases of children in {esc(result.area)} were scored. "
+        f"<p>{pub.shown(cells.CASES)} cases of children in {esc(pub.area)} were scored. "
         "A case can involve "
         "several agencies.</p>"
-        + table(ages, f"Scored cases by age band, {result.area}", numeric=["Cases"])
-        + table(agencies, f"Scored cases by agency involved, {result.area}", numeric=["Cases"])
+        + table(ages, f"Scored cases by age band, {pub.area}", numeric=["Cases"])
+        + table(agencies, f"Scored cases by agency involved, {pub.area}", numeric=["Cases"])
     )
 
 
-def themes(result: AreaResult, chart_html: str) -> Fragment:
+def themes(pub: PublishedResult, chart_html: str) -> Fragment:
     return Fragment(
         "<h2>Results by theme</h2><p>Each theme pools every answer to its criteria. "
         "N/A and blank answers are left out. Answers from the same case tend to go together, so a theme's "
         "interval treats each case, not each answer, as one observation (see About this report).</p>"
         + chart_html
         + table(
-            themes_table(result),
-            f"Answers of Yes by theme, {result.area}",
+            themes_table(pub),
+            f"Answers of Yes by theme, {pub.area}",
             numeric=["Answers", "% Yes", "95% interval", "Score"],
         )
     )
 
 
-def criteria(result: AreaResult, chart_html: str) -> Fragment:
-    fw = result.framework
-    frame = criteria_table(result)
+def criteria(pub: PublishedResult, chart_html: str) -> Fragment:
+    fw = pub.framework
+    frame = criteria_table(pub)
     parts = [
         "<h2>Results by criterion</h2>",
         "<p>% Yes is the share of cases answered Yes among those answered Yes, Partly or No. "
@@ -155,7 +167,7 @@ def criteria(result: AreaResult, chart_html: str) -> Fragment:
         chart_html,
         table(
             frame,
-            f"Results by criterion, {result.area}",
+            f"Results by criterion, {pub.area}",
             numeric=[
                 "Yes",
                 "Partly",
@@ -179,76 +191,58 @@ def criteria(result: AreaResult, chart_html: str) -> Fragment:
     return Fragment("".join(parts))
 
 
-def grades(result: AreaResult, chart_html: str) -> Fragment:
-    fw = result.framework
-    cases = result.cases
+def grades(pub: PublishedResult, chart_html: str) -> Fragment:
+    fw = pub.framework
     frame = pd.DataFrame(
         {
             "Grade": list(fw.grades),
-            "Auditor's grade": [
-                result.show(("auditor", g), int((cases["overall_grade"] == g).sum())) for g in fw.grades
-            ],
-            "Derived grade": [result.show(("derived", g), int((cases["derived_grade"] == g).sum())) for g in fw.grades],
+            "Auditor's grade": [pub.shown(cells.grade("auditor", g)) for g in fw.grades],
+            "Derived grade": [pub.shown(cells.grade("derived", g)) for g in fw.grades],
         }
     )
-    both = cases.dropna(subset=["overall_grade", "derived_grade"])
-    same = int((both["overall_grade"] == both["derived_grade"]).sum())
-    capped = int(cases["key_criterion_no"].sum())
-    same_s, both_s = _pair(result, same, len(both))
-    capped_s, _ = _pair(result, capped, len(cases))
+    same, both = pub.shown(cells.GRADE_AGREEMENT.cell("agreed")), pub.shown(cells.GRADE_AGREEMENT.cell("both"))
+    capped = pub.shown(cells.KEY_NO.cell("cases"))
     return Fragment(
         "<h2>Case grades</h2>"
         "<p>Auditors gave each case an overall grade. The toolkit also derives a grade from each case's "
         "answers; a key criterion answered No limits a case to "
-        f"{esc(fw.key_no_cap)} at best. The two agreed for {same_s} of {both_s} cases with both grades; "
-        f"{capped_s} cases had a key criterion answered No.</p>"
+        f"{esc(fw.key_no_cap)} at best. The two agreed for {same} of {both} cases with both grades; "
+        f"{capped} cases had a key criterion answered No.</p>"
         + chart_html
-        + table(frame, f"Scored cases by grade, {result.area}", numeric=["Auditor's grade", "Derived grade"])
+        + table(frame, f"Scored cases by grade, {pub.area}", numeric=["Auditor's grade", "Derived grade"])
     )
-
-
-def _pair(result: AreaResult, part: int, total: int) -> tuple[object, object]:
-    """A count and its total as published: neither they nor their difference may be a small count."""
-    if not result.publish:
-        return part, total
-    hidden = protect(
-        {"part": part, "rest": total - part, "total": total},
-        [Group(("part", "rest"), "total")],
-        result.threshold,
-    )
-    return (SUPPRESSED if "part" in hidden else part), (SUPPRESSED if "total" in hidden else total)
 
 
 # Inspection-grade analysis: findings, benchmarks, agencies, age bands, moderation, change over time.
-# Every count goes through the result's disclosure control (result.show), whose cells for these
-# sections are listed in area_result.analysis_cells.
+# Every count goes through the published result (pub.shown), whose cells are registered by
+# audit.publish.cells.area_cells.
 
 
-def _shown_rate(result: AreaResult, row: object, pct: float | None, low: float | None, high: float | None) -> str:
+def _shown_rate(pub: PublishedResult, row: cells.Row, pct: float | None, low: float | None, high: float | None) -> str:
     """'38% (21% to 57%)' as published: [c] when the rate is hidden, '' when nothing was answered."""
-    if result.rate_hidden(row):
+    if pub.rate_hidden(row):
         return SUPPRESSED
     if pct is None or pct != pct:
         return ""
     return f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
 
 
-def _finding_sentence(result: AreaResult, f: Finding) -> str:
-    row = ("c", f.id) if f.level == "criterion" else ("t", f.id)
+def _finding_sentence(pub: PublishedResult, f: Finding) -> str:
+    row = cells.result_row(f.level, f.id)
     return finding_sentence(
         f,
-        yes=result.show((row, "yes"), f.yes),
-        answered=result.show((row, "answered"), f.answered),
-        partly=result.show((row, "partly"), f.partly),
-        rate_shown=not result.rate_hidden(row),
+        yes=pub.shown(row.cell("yes")),
+        answered=pub.shown(row.cell("answered")),
+        partly=pub.shown(row.cell("partly")),
+        rate_shown=not pub.rate_hidden(row),
     )
 
 
-def findings(result: AreaResult) -> Fragment:
+def findings(pub: PublishedResult) -> Fragment:
     """Strengths, areas for improvement and areas for priority action, as an inspection letter sets them out."""
-    fw = result.framework
+    fw = pub.framework
     rules = finding_rules(fw)
-    found = assess(result.criteria, result.themes, fw)
+    found = pub.analysed.analysis.findings
     parts = [
         "<h2>Findings</h2>",
         "<p>As in a joint inspection letter, the results are set out as strengths, areas for improvement and "
@@ -277,21 +271,21 @@ def findings(result: AreaResult) -> Fragment:
             "<ul>"
             + "".join(
                 f"<li><strong>{esc(f.label)}</strong>{' (key criterion)' if f.key else ''}. "
-                f"{esc(_finding_sentence(result, f))}</li>"
+                f"{esc(_finding_sentence(pub, f))}</li>"
                 for f in items
             )
             + "</ul>"
         )
     rows = []
     for f in found:
-        row = ("c", f.id) if f.level == "criterion" else ("t", f.id)
+        row = cells.result_row(f.level, f.id)
         rows.append(
             {
                 "Criterion or theme": f.name + (" (key)" if f.key else ""),
                 "Finding": f.category_label,
-                "% Yes (95% interval)": _shown_rate(result, row, f.pct_yes, f.ci_low, f.ci_high),
-                "Why": f.reason if not result.rate_hidden(row) else "not published: it would reveal a small count",
+                "% Yes (95% interval)": _shown_rate(pub, row, f.pct_yes, f.ci_low, f.ci_high),
+                "Why": f.reason if not pub.rate_hidden(row) else "not published: it would reveal a small count",
             }
         )
-    parts.append(table(pd.DataFrame(rows), f"Findings by criterion and theme, {result.area}", ["% Yes (95% interval)"]))
+    parts.append(table(pd.DataFrame(rows), f"Findings by criterion and theme, {pub.area}", ["% Yes (95% interval)"]))
     return Fragment("".join(parts))

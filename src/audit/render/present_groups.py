@@ -1,38 +1,40 @@
-"""The report sections by group of children's cases: each agency's results and each age band's."""
+"""The report sections by group of children's cases: each agency's results and each age band's.
+
+Both read the tables the area's analysis already holds and print every count
+through the published result.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from audit.analyse.age_bands import age_band_results
-from audit.analyse.age_bands import focus_by_criterion as age_band_criteria
-from audit.analyse.agencies import agency_results, sharing_results
-from audit.analyse.area_result import AreaResult
 from audit.analyse.compare import (
     DOWN,
     UP,
 )
 from audit.framework.settings import age_focus, finding_rules
+from audit.publish import cells
+from audit.publish.published import PublishedResult
 from audit.render.html_blocks import Fragment, _join, esc, table
 from audit.render.present_findings import _shown_rate
 
 
-def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
+def agencies(pub: PublishedResult, heatmap_html: str) -> Fragment:
     """Results per agency from the criteria each is responsible for, and the information-sharing matrix."""
-    fw = result.framework
+    fw = pub.framework
     minimum = finding_rules(fw).min_answered
-    agency_table = agency_results(result.cases, fw)
+    agency_table = pub.analysed.analysis.agencies
     rows = []
     for aid, r in agency_table.iterrows():
-        key = ("ag", aid)
+        row = cells.agency(aid)
         rows.append(
             {
                 "Agency": r["label"],
                 "Criteria": r["criteria"],
-                "Cases": result.show((key, "cases"), int(r["cases"])),
-                "Answers": result.show((key, "answered"), int(r["answered"])),
-                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
-                "Note": _few_note(result, key, int(r["answered"]), minimum),
+                "Cases": pub.shown(row.cell("cases")),
+                "Answers": pub.shown(row.cell("answered")),
+                "% Yes (95% interval)": _shown_rate(pub, row, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(pub, row, minimum),
             }
         )
     none = [label for aid, label in fw.agencies.items() if aid not in agency_table.index]
@@ -46,10 +48,10 @@ def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
     ]
     if rows:
         frame = pd.DataFrame(rows)
-        parts.append(table(frame, f"Results by agency, {result.area}", ["Cases", "Answers", "% Yes (95% interval)"]))
+        parts.append(table(frame, f"Results by agency, {pub.area}", ["Cases", "Answers", "% Yes (95% interval)"]))
     if none:
         parts.append(f"<p>No criterion in this framework is the responsibility of {esc(_join(none))}.</p>")
-    sharing = sharing_results(result.cases, fw)
+    sharing = pub.analysed.analysis.sharing
     parts.append("<h3>Information sharing between agencies</h3>")
     if sharing.empty:
         parts.append("<p>No criterion in this framework is tagged with who shares information with whom.</p>")
@@ -63,65 +65,65 @@ def agencies(result: AreaResult, heatmap_html: str) -> Fragment:
     parts.append(heatmap_html)
     srows = []
     for _, r in sharing.iterrows():
-        key = ("share", r["from"], r["to"])
+        row = cells.sharing(r["from"], r["to"])
         srows.append(
             {
                 "From": r["from_label"],
                 "To": r["to_label"],
                 "Criteria": r["criteria"],
-                "Answers": result.show((key, "answered"), int(r["answered"])),
-                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
-                "Note": _few_note(result, key, int(r["answered"]), minimum),
+                "Answers": pub.shown(row.cell("answered")),
+                "% Yes (95% interval)": _shown_rate(pub, row, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(pub, row, minimum),
             }
         )
     parts.append(
         table(
             pd.DataFrame(srows),
-            f"Information shared, by sharing and receiving agency, {result.area}",
+            f"Information shared, by sharing and receiving agency, {pub.area}",
             ["Answers", "% Yes (95% interval)"],
         )
     )
     return Fragment("".join(parts))
 
 
-def _few_note(result: AreaResult, key: object, answered: int, minimum: int) -> str:
+def _few_note(pub: PublishedResult, row: cells.Row, minimum: int) -> str:
     """ "Too few answers ..." for a row resting on fewer than the minimum (blank when its counts are hidden)."""
-    if result.rate_hidden(key) or answered >= minimum:
+    if pub.rate_hidden(row) or pub.count(row.cell("answered")).value >= minimum:
         return ""
     return f"Too few answers to conclude on (fewer than {minimum})"
 
 
-def age_bands(result: AreaResult) -> Fragment:
+def age_bands(pub: PublishedResult) -> Fragment:
     """Results by age band, with the inspections' focus group (unborn babies and children 0 to 7) on its own."""
-    fw = result.framework
+    fw = pub.framework
     focus = age_focus(fw)
-    bands = age_band_results(result.cases, fw)
+    bands = pub.analysed.analysis.bands
     rows = []
     for name, r in bands.iterrows():
-        key = ("band", "focus" if r["group"] == "focus" else "older" if r["group"] == "older" else name)
-        cases_cell = ("age", name) if r["group"] == "band" else (key, "cases")
+        group = r["group"]
+        row = cells.band(group if group in ("focus", "older") else name)
         rows.append(
             {
                 "Age band": name,
-                "Cases": result.show(cases_cell, int(r["cases"])),
-                "Answers": result.show((key, "answered"), int(r["answered"])),
-                "% Yes (95% interval)": _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
-                "Note": _few_note(result, key, int(r["answered"]), finding_rules(fw).min_answered),
+                "Cases": pub.shown(cells.age(name) if group == "band" else row.cell("cases")),
+                "Answers": pub.shown(row.cell("answered")),
+                "% Yes (95% interval)": _shown_rate(pub, row, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(pub, row, finding_rules(fw).min_answered),
             }
         )
     parts = [
         "<h2>Children most at risk of being unseen</h2>",
         "<p>The current joint inspections look especially at unborn babies and children aged 0 to 7, whose "
         "experience is easiest to miss. Each row pools every answer for the children in that age band.</p>",
-        table(pd.DataFrame(rows), f"Results by age band, {result.area}", ["Cases", "Answers", "% Yes (95% interval)"]),
+        table(pd.DataFrame(rows), f"Results by age band, {pub.area}", ["Cases", "Answers", "% Yes (95% interval)"]),
     ]
-    by_criterion = age_band_criteria(result.cases, fw)
+    by_criterion = pub.analysed.analysis.focus
     if focus is None or by_criterion is None:
         return Fragment("".join(parts))
     crows, clearer = [], []
     for _, r in by_criterion.iterrows():
-        f_key, o_key = ("fc", r["id"], "focus"), ("fc", r["id"], "older")
-        hidden = result.rate_hidden(f_key) or result.rate_hidden(o_key)
+        f_row, o_row = cells.focus_criterion(r["id"], "focus"), cells.focus_criterion(r["id"], "older")
+        hidden = pub.rate_hidden(f_row) or pub.rate_hidden(o_row)
         gap = (
             ""
             if hidden or r["gap"] is None or r["gap"] != r["gap"]
@@ -130,14 +132,14 @@ def age_bands(result: AreaResult) -> Fragment:
         if not hidden and r["direction"] in (UP, DOWN):
             clearer.append(
                 f"{r['label']} ({'better' if r['direction'] == UP else 'worse'} for the younger group: Yes in "
-                f"{r['focus_yes']} of {r['focus_answered']} answers, against {r['older_yes']} of "
-                f"{r['older_answered']} for older children)"
+                f"{pub.shown(f_row.cell('yes'))} of {pub.shown(f_row.cell('answered'))} answers, against "
+                f"{pub.shown(o_row.cell('yes'))} of {pub.shown(o_row.cell('answered'))} for older children)"
             )
         crows.append(
             {
                 "Criterion": r["label"] + (" (key)" if r["key"] else ""),
-                focus.label: _shown_rate(result, f_key, r["focus_pct"], r["focus_low"], r["focus_high"]),
-                "Older children": _shown_rate(result, o_key, r["older_pct"], r["older_low"], r["older_high"]),
+                focus.label: _shown_rate(pub, f_row, r["focus_pct"], r["focus_low"], r["focus_high"]),
+                "Older children": _shown_rate(pub, o_row, r["older_pct"], r["older_low"], r["older_high"]),
                 "Difference (95% interval)": gap,
             }
         )
@@ -164,5 +166,5 @@ def age_bands(result: AreaResult) -> Fragment:
         )
     parts.append(f"<h3>{esc(focus.label)} beside older children</h3><p>{text}</p>")
     frame = pd.DataFrame(crows)
-    parts.append(table(frame, f"% Yes by criterion and age group, {result.area}", list(frame.columns[1:])))
+    parts.append(table(frame, f"% Yes by criterion and age group, {pub.area}", list(frame.columns[1:])))
     return Fragment("".join(parts))

@@ -1,33 +1,35 @@
-"""The report sections on how far to trust the results: data quality, moderation, and the method."""
+"""The report sections on how far to trust the results: data quality, moderation, and the method.
+
+The rows left out, the problems found and the moderated cases' IDs appear only
+in the full version, for the audit team; the published version prints counts
+alone, each through the published result.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from audit.analyse.area_result import AreaResult, file_accounting
-from audit.analyse.moderation import agreement as moderation_agreement
-from audit.analyse.moderation import grade_comparison as moderation_grades
-from audit.analyse.moderation import matched as moderation_pairs
-from audit.analyse.moderation import unmatched as moderation_unmatched
+from audit.analyse.area_result import file_accounting
 from audit.framework.settings import finding_rules, moderation_rules
+from audit.publish import cells
 from audit.publish.disclosure import SUPPRESSED
+from audit.publish.published import PublishedResult
 from audit.render.html_blocks import Fragment, _join, _pct, esc, table
-from audit.render.present_findings import _pair
 
 
-def data_quality(result: AreaResult) -> Fragment:
-    data = result.data
+def data_quality(pub: PublishedResult) -> Fragment:
+    data = pub.analysed.data
     counts = (
-        f"<p>{result.show('rows', result.rows_read)} rows were read: {result.show('cases', result.cases_scored)} "
-        f"cases scored and {result.show('excluded', result.cases_excluded)} rows left out."
+        f"<p>{pub.shown(cells.ROWS)} rows were read: {pub.shown(cells.CASES)} "
+        f"cases scored and {pub.shown(cells.EXCLUDED)} rows left out."
     )
-    if result.publish:
+    if pub.publish:
         return Fragment(
             "<h2>Data quality</h2>" + counts + " The rows left out and the problems found in the workbooks are "
             "listed in the restricted outputs, which are not for publication.</p>"
         )
     parts = ["<h2>Data quality</h2>", counts + " Every row is accounted for below.</p>"]
-    files = file_accounting(result)
+    files = file_accounting(pub.analysed)
     if len(files) > 1:
         frame = pd.DataFrame(
             [
@@ -43,7 +45,7 @@ def data_quality(result: AreaResult) -> Fragment:
         parts.append(
             table(
                 frame,
-                f"Rows read from each file, {result.area}",
+                f"Rows read from each file, {pub.area}",
                 numeric=["Rows read", "Cases scored", "Rows left out"],
             )
         )
@@ -60,7 +62,7 @@ def data_quality(result: AreaResult) -> Fragment:
                 for e in ex
             ]
         )
-        parts.append(table(frame, f"Rows left out, {result.area}"))
+        parts.append(table(frame, f"Rows left out, {pub.area}"))
     from audit.check.row_checks import BLANK_FIELDS, blank_subject
     from audit.codes import ROW_EXCLUDED
 
@@ -74,18 +76,18 @@ def data_quality(result: AreaResult) -> Fragment:
         elif p.code not in ROW_EXCLUDED:
             problems.append(p)
     if blanks:
-        n_blank = sum(len(cells) for cells in blanks.values())
-        labels = {c.id: c.header for c in result.framework.criteria}
+        n_blank = sum(len(refs) for refs in blanks.values())
+        labels = {c.id: c.header for c in pub.framework.criteria}
         order = {s: i for i, s in enumerate([*BLANK_FIELDS.values(), *labels])}
         frame = pd.DataFrame(
             [
                 {
                     "Column": labels.get(subject, subject),
                     "Sheet": sheet,
-                    "Blank cells": len(cells),
-                    "Cells": ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else ""),
+                    "Blank cells": len(refs),
+                    "Cells": ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else ""),
                 }
-                for (sheet, subject), cells in sorted(
+                for (sheet, subject), refs in sorted(
                     blanks.items(), key=lambda kv: (kv[0][0] != "Cases", order.get(kv[0][1], len(order)))
                 )
             ]
@@ -94,23 +96,24 @@ def data_quality(result: AreaResult) -> Fragment:
             f"<p>{n_blank} cells of cases were left blank. A blank answer is counted as missing, not as No; "
             "auditors should answer N/A where a criterion does not apply.</p>"
         )
-        parts.append(table(frame, f"Blank cells by column, {result.area}", numeric=["Blank cells"]))
+        parts.append(table(frame, f"Blank cells by column, {pub.area}", numeric=["Blank cells"]))
     if problems:
         frame = pd.DataFrame([{"Where": p.where, "Severity": p.severity, "Problem": p.message} for p in problems])
         parts.append(
             f"<p>{len(problems)} other problems were found in the workbook. Invalid answers are not "
             "scored; the rest of each case is.</p>"
         )
-        parts.append(table(frame, f"Problems found in the workbook, {result.area}"))
+        parts.append(table(frame, f"Problems found in the workbook, {pub.area}"))
     if not ex and not problems and not blanks:
         parts.append("<p>No problems were found.</p>")
     return Fragment("".join(parts))
 
 
-def about(result: AreaResult) -> Fragment:
-    fw = result.framework
+def about(pub: PublishedResult) -> Fragment:
+    fw = pub.framework
     inputs = "".join(
-        f"<li>{esc(name)}: SHA-256 <code>{esc(h[:16])}…</code></li>" for name, h in sorted(result.data.files.items())
+        f"<li>{esc(name)}: SHA-256 <code>{esc(h[:16])}…</code></li>"
+        for name, h in sorted(pub.analysed.data.files.items())
     )
     return Fragment(
         "<h2>About this report</h2>"
@@ -129,11 +132,15 @@ def about(result: AreaResult) -> Fragment:
     )
 
 
-def moderation(result: AreaResult) -> Fragment:
+def _pairs(pub: PublishedResult, row: cells.Row) -> int:
+    """A criterion's true number of moderated pairs, to decide whether it has an agreement rate at all."""
+    return pub.count(row.cell("pairs")).value
+
+
+def moderation(pub: PublishedResult) -> Fragment:
     """Agreement between the first auditor and the second (moderating) auditor."""
-    fw = result.framework
-    pairs = moderation_pairs(result.cases, result.data.moderation)
-    missing = moderation_unmatched(result.cases, result.data.moderation)
+    fw, an = pub.framework, pub.analysed.analysis
+    pairs, missing = an.pairs, an.unmatched
     parts = ["<h2>Moderation</h2>"]
     if pairs.empty:
         parts.append(
@@ -142,8 +149,7 @@ def moderation(result: AreaResult) -> Fragment:
         )
         return Fragment("".join(parts))
     rules = moderation_rules(fw)
-    table_ = moderation_agreement(pairs, fw)
-    n = result.show(("mod", "cases"), len(pairs))
+    n = pub.shown(cells.MODERATED)
     parts.append(
         f"<p>A second auditor audited {n} of the cases again. For each criterion, agreement is the share of "
         "cases where both gave the same answer (Yes, Partly, No or N/A), and Cohen's kappa discounts the "
@@ -152,23 +158,23 @@ def moderation(result: AreaResult) -> Fragment:
         "differently, so its results deserve care. With so few cases kappa is unsteady, so treat a flag as a "
         "prompt for discussion.</p>"
     )
-    if missing and not result.publish:
+    if missing and not pub.publish:
         parts.append(
             f"<p>{len(missing)} case(s) on the Moderation sheet match no scored case and are left out: "
             f"{esc(', '.join(missing))}.</p>"
         )
     rows, flagged, shown = [], [], 0
-    for cid, r in table_.iterrows():
-        key = ("mod", cid)
-        hide = any((key, k) in result.hidden for k in ("pairs", "agreed"))
+    for cid, r in an.agreement.iterrows():
+        row = cells.agreement(cid)
+        hide = any(pub.count(row.cell(k)).suppressed for k in ("pairs", "agreed"))
         shown += not hide
         if r["flagged"] and not hide:
             flagged.append(f"{cid} {r['label']}")
         rows.append(
             {
                 "Criterion": f"{cid} {r['label']}",
-                "Pairs": result.show((key, "pairs"), int(r["pairs"])),
-                "Agreement": SUPPRESSED if hide else _pct(r["agreement_pct"]) if r["pairs"] else "",
+                "Pairs": pub.shown(row.cell("pairs")),
+                "Agreement": SUPPRESSED if hide else _pct(r["agreement_pct"]) if _pairs(pub, row) else "",
                 "Kappa": SUPPRESSED
                 if hide
                 else ""
@@ -191,25 +197,22 @@ def moderation(result: AreaResult) -> Fragment:
     parts.append(
         table(
             pd.DataFrame(rows),
-            f"Agreement between auditors by criterion, {result.area}",
+            f"Agreement between auditors by criterion, {pub.area}",
             ["Pairs", "Agreement", "Kappa"],
         )
     )
-    grades_ = moderation_grades(pairs, fw)
-    both = grades_.dropna(subset=["first_grade", "second_grade"])
-    same = int((both["first_grade"] == both["second_grade"]).sum())
-    first_ok = int((grades_["first_grade"] == grades_["first_derived"]).sum())
-    second_ok = int((grades_["second_grade"] == grades_["second_derived"]).sum())
-    same_s, both_s = _pair(result, same, len(both))
-    f_s, total_s = _pair(result, first_ok, len(grades_))
-    s_s, _ = _pair(result, second_ok, len(grades_))
+    auditors, first, second = (cells.moderation_grade(who) for who in ("auditors", "first", "second"))
+    same_s, both_s = pub.shown(auditors.cell("agreed")), pub.shown(auditors.cell("cases"))
+    f_s, total_s = pub.shown(first.cell("agreed")), pub.shown(first.cell("cases"))
+    s_s = pub.shown(second.cell("agreed"))
     parts.append(
         "<h3>Overall grades</h3>"
         f"<p>The two auditors gave the same overall grade for {same_s} of {both_s} cases. The first auditor's "
         f"grade matched the grade derived from their own answers for {f_s} of {total_s} cases; the second "
         f"auditor's for {s_s}.</p>"
     )
-    if not result.publish:
+    if not pub.publish:
+        grades_ = an.grade_pairs
         gframe = pd.DataFrame(
             {
                 "Case ID": grades_["case_id"],
@@ -219,5 +222,5 @@ def moderation(result: AreaResult) -> Fragment:
                 "Derived from second auditor's answers": grades_["second_derived"],
             }
         )
-        parts.append(table(gframe, f"Grades of the moderated cases, {result.area}"))
+        parts.append(table(gframe, f"Grades of the moderated cases, {pub.area}"))
     return Fragment("".join(parts))
