@@ -22,6 +22,7 @@ from matplotlib.patches import Patch, Rectangle
 from audit.analyse.area_result import AreaResult
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
+from audit.publish.areas import PublishedAreas, all_row
 
 # The layout machinery; its public names are re-exported for callers that import them from here.
 from audit.render.chart_layout import (  # noqa: F401
@@ -347,13 +348,13 @@ LEGEND_ROW = _lines(TICK_PT) + 2 * 0.4 * TICK_PT / 72  # one row of legend with 
 
 
 @_drawn
-def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[str, str]] | None = None) -> Chart:
+def area_spread_chart(areas: PublishedAreas) -> Chart:
     """Every area's % Yes on each criterion as a dot, with all areas pooled as a bar: the spread at a glance.
 
-    ``results`` is compare.area_results; ``hidden`` holds (area, criterion ID)
-    pairs whose rate may not be published, which are left off the chart.
+    ``areas`` is the run's areas as published: a rate it hides is left off the chart.
     """
-    hidden = hidden or set()
+    results, fw = areas.results, areas.framework
+    hidden = areas.hidden_rates("criterion")
     crit = results[(results["level"] == "criterion") & (results["answered"] > 0)]
     names = [f"{c.id} {c.label}" + (" (key)" if c.key else "") for c in fw.criteria]
     n = len(names)
@@ -365,7 +366,7 @@ def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[st
     for c in fw.criteria:
         mine = crit[crit["id"] == c.id]
         yes, answered = int(mine["yes"].sum()), int(mine["answered"].sum())
-        if answered:
+        if answered and not areas.rate_hidden(all_row("criterion", c.id)):
             pooled[c.id] = yes / answered * 100
             ax.barh(y[c.id], pooled[c.id], color=GRID, height=0.55, zorder=1)
     shown = crit[[(a, i) not in hidden for a, i in zip(crit["area"], crit["id"], strict=True)]]

@@ -26,6 +26,7 @@ from audit.analyse.findings import CATEGORY_ORDER, PRIORITY, STRENGTH, classify
 from audit.analyse.statistics import adjust_holm
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
+from audit.publish.areas import ALL_CASES, PublishedAreas, all_row, area_cases, area_row
 from audit.publish.disclosure import SUPPRESSED
 from audit.render.present import Fragment, esc, table
 
@@ -73,7 +74,7 @@ def heterogeneity(results: pd.DataFrame, min_answered: int = 1) -> pd.Series:
     return pd.Series(out, dtype=object)
 
 
-def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+def national_table(results: pd.DataFrame, fw: Framework, rated: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per criterion then theme: all areas pooled, the spread between areas and the areas' findings.
 
     Columns: ``label``, ``key``, pooled ``yes``/``answered``/``pct_yes``/``ci_low``/``ci_high``
@@ -82,11 +83,14 @@ def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     (highest minus lowest), ``p_spread`` (chi-square), ``beyond_chance`` (p_spread
     below 0.05 after Holm's correction over every row tested), and the number of
     areas in each finding category (``strength``, ``improvement``, ``priority``,
-    ``too_small``). ``attrs["tests"]`` is the number of spreads tested.
+    ``too_small``). ``attrs["tests"]`` is the number of spreads tested. ``rated``
+    (rows of ``results``; all of them by default) are the area rates the spread
+    is taken over: a published summary passes only the rates it may publish.
     """
     minimum = finding_rules(fw).min_answered
-    ranges = spread(results, minimum)
-    p_values = heterogeneity(results, minimum)
+    rated = results if rated is None else rated
+    ranges = spread(rated, minimum)
+    p_values = heterogeneity(rated, minimum)
     found = area_findings(results, fw)
     counts = found.groupby(["level", "id"])["category"].value_counts().unstack(fill_value=0)
     key = {c.id for c in fw.criteria if c.key}
@@ -125,6 +129,18 @@ def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     frame["beyond_chance"] = calls
     frame.attrs["tests"] = sum(c is not None for c in calls)
     frame.attrs["min_answered"] = minimum
+    frame["hidden"] = False
+    return frame
+
+
+def published_table(areas: PublishedAreas) -> pd.DataFrame:
+    """:func:`national_table` as it may be published: the spread over published area rates only, and each pooled
+    rate marked ``hidden`` where the run's disclosure control hides it."""
+    frame = national_table(areas.results, areas.framework, areas.published_rates())
+    frame["hidden"] = [
+        areas.has(all_row(lv, i).cell("yes")) and areas.rate_hidden(all_row(lv, i))
+        for lv, i in zip(frame["level"], frame["id"], strict=True)
+    ]
     return frame
 
 
@@ -144,8 +160,10 @@ def _minimum(table: pd.DataFrame) -> int:
 
 
 def rated_criteria(table: pd.DataFrame) -> pd.DataFrame:
-    """The criteria whose pooled figure rests on at least ``min_answered`` answers: the only ones named."""
-    return table[(table["level"] == "criterion") & (table["answered"] >= max(1, _minimum(table)))]
+    """The criteria whose pooled figure rests on at least ``min_answered`` answers (and is published): the only ones
+    named."""
+    shown = ~table["hidden"] if "hidden" in table.columns else True
+    return table[(table["level"] == "criterion") & (table["answered"] >= max(1, _minimum(table))) & shown]
 
 
 def weakest_everywhere(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
@@ -273,36 +291,24 @@ def _rate(pct: float | None, low: float | None = None, high: float | None = None
     return f"{pct:.0f}%" if low is None else f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
 
 
-def _published(yes: int, answered: int, threshold: int) -> bool:
-    """An area's rate may be published when neither its Yes count nor the rest is from 1 to the threshold."""
-    return not (0 < yes <= threshold or 0 < answered - yes <= threshold)
-
-
-def hidden_rates(results: pd.DataFrame, threshold: int) -> set[tuple[str, str]]:
-    """(area, ID) pairs whose rate a published summary leaves out: built on a count from 1 to the threshold."""
-    return {
-        (a, i)
-        for a, i, y, n in zip(results["area"], results["id"], results["yes"], results["answered"], strict=True)
-        if not _published(int(y), int(n), threshold)
-    }
-
-
-def title_fragment(fw: Framework, n_areas: int, n_cases: int, publish: bool, threshold: int) -> Fragment:
+def title_fragment(areas: PublishedAreas) -> Fragment:
+    fw = areas.framework
     return Fragment(
         f"<h1>National summary: {esc(fw.title)}</h1>"
-        f'<p class="lead">{n_areas} areas and {n_cases} audited cases, side by side. Framework {esc(fw.id)} '
-        f"version {esc(fw.version)}.</p>"
+        f'<p class="lead">{len(areas.areas)} areas and {areas.shown(ALL_CASES)} audited cases, side by side. '
+        f"Framework {esc(fw.id)} version {esc(fw.version)}.</p>"
         + (
-            f'<p class="mode">Published version: an area\'s rate built on a count from 1 to {threshold} is '
-            f"shown as {SUPPRESSED}.</p>"
-            if publish
+            f'<p class="mode">Published version: an area\'s rate built on a count from 1 to {areas.threshold}, '
+            f"or from which one could be worked out, is shown as {SUPPRESSED}.</p>"
+            if areas.publish
             else ""
         )
     )
 
 
-def messages_fragment(table_: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int) -> Fragment:
-    items_ = "".join(f"<li>{esc(m)}</li>" for m in key_messages(table_, fw, n_areas, n_cases))
+def messages_fragment(areas: PublishedAreas, table_: pd.DataFrame) -> Fragment:
+    messages = key_messages(table_, areas.framework, len(areas.areas), areas.shown(ALL_CASES))
+    items_ = "".join(f"<li>{esc(m)}</li>" for m in messages)
     return Fragment(f"<h2>Main findings</h2><ul>{items_}</ul>")
 
 
@@ -314,7 +320,9 @@ def national_fragment(table_: pd.DataFrame) -> Fragment:
         rows.append(
             {
                 "Criterion or theme": r["label"] + (" (key)" if r["key"] else ""),
-                "All areas, % Yes (95% interval)": _rate(r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "All areas, % Yes (95% interval)": SUPPRESSED
+                if r["hidden"]
+                else _rate(r["pct_yes"], r["ci_low"], r["ci_high"]),
                 "Lowest area": _rate(r["lowest"]),
                 "Median area": _rate(r["median"]),
                 "Highest area": _rate(r["highest"]),
@@ -374,25 +382,19 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
     return Fragment("".join(parts))
 
 
-def grid_fragment(
-    results: pd.DataFrame,
-    fw: Framework,
-    level: str = "criterion",
-    publish: bool = False,
-    threshold: int = 5,
-    chart_html: str = "",
-) -> Fragment:
+def grid_fragment(areas: PublishedAreas, level: str = "criterion", chart_html: str = "") -> Fragment:
     """Every area side by side: % Yes per criterion (or theme) and area, after the chart of it if given."""
+    results, fw = areas.results, areas.framework
     labels = {iid: label for lv, iid, label in items(fw) if lv == level}
     sub = results[results["level"] == level]
-    areas = list(dict.fromkeys(results["area"]))
-    hidden = hidden_rates(sub, threshold) if publish else set()
+    names = areas.areas
     pct = {(a, i): p for a, i, p in zip(sub["area"], sub["id"], sub["pct_yes"], strict=True)}
     rows = []
     for iid, label in labels.items():
         row: dict[str, str] = {"Criterion" if level == "criterion" else "Theme": label}
-        for area in areas:
-            row[area] = SUPPRESSED if (area, iid) in hidden else _rate(pct.get((area, iid)))
+        for area in names:
+            hidden = areas.has(area_row(area, level, iid).cell("yes")) and areas.rate_hidden(area_row(area, level, iid))
+            row[area] = SUPPRESSED if hidden else _rate(pct.get((area, iid)))
         rows.append(row)
     frame = pd.DataFrame(rows)
     what = "criterion" if level == "criterion" else "theme"
@@ -403,21 +405,17 @@ def grid_fragment(
     )
 
 
-def overview_fragment(
-    results: pd.DataFrame, overview: pd.DataFrame, fw: Framework, publish: bool = False, threshold: int = 5
-) -> Fragment:
+def overview_fragment(areas: PublishedAreas) -> Fragment:
     """One row per area: cases, key criteria and how many criteria are strengths or priority actions."""
+    fw = areas.framework
     key = [c for c in fw.criteria if c.key]
-    crit = results[results["level"] == "criterion"].set_index(["area", "id"])
+    cases = {a: areas.count(area_cases(a)).value for a in areas.areas}
+    overview = areas_overview(areas.results, pd.Series(cases, dtype=int), fw)
     rows = []
     for _, r in overview.iterrows():
-        row = {
-            "Area": r["area"],
-            "Cases": SUPPRESSED if publish and 0 < r["cases"] <= threshold else int(r["cases"]),
-        }
+        row = {"Area": r["area"], "Cases": areas.shown(area_cases(r["area"]))}
         for c in key:
-            counts = crit.loc[(r["area"], c.id)]
-            hidden = publish and not _published(int(counts["yes"]), int(counts["answered"]), threshold)
+            hidden = areas.rate_hidden(area_row(r["area"], "criterion", c.id))
             row[c.label] = SUPPRESSED if hidden else _rate(r[c.id])
         row["Strengths"] = int(r[STRENGTH])
         row["Areas for priority action"] = int(r[PRIORITY])
@@ -429,8 +427,9 @@ def overview_fragment(
     )
 
 
-def left_out_fragment(left_out: dict[str, str]) -> Fragment:
+def left_out_fragment(areas: PublishedAreas) -> Fragment:
     """Areas in none of the figures above, each with the kind of reason (never a value from its cells)."""
+    left_out = areas.left_out
     if not left_out:
         return Fragment("")
     items = "".join(f"<li>{esc(area)}: {esc(why)}</li>" for area, why in left_out.items())
