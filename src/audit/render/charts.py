@@ -20,7 +20,6 @@ from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, Rectangle
 
 from audit.analyse.area_result import AreaResult
-from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
 from audit.publish.areas import PublishedAreas, all_row
 

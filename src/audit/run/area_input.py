@@ -19,7 +19,7 @@ from audit.analyse.area_result import analyse_area
 from audit.analyse.compare import area_results
 from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
-from audit.publish.areas import PublishedAreas, publish_areas
+from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
 from audit.publish.published import PublishedResult, publish
 from audit.restricted import OWNER_ONLY, Access, open_file
 
@@ -92,11 +92,19 @@ def report_result(
     return publish(result, threshold if publish_ else None, areas)
 
 
-def run_areas(data: AuditData, publish_: bool, threshold: int) -> PublishedAreas:
-    """Every area of ``data`` as published: the one decision the national summary and each comparison read."""
+def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[AreaCell] = ()) -> PublishedAreas:
+    """Every area of ``data`` as published: the one decision the national summary and each comparison read.
+
+    ``hidden``: area cells the areas' own reports hid (see :func:`audit.publish.areas.publish_areas`).
+    """
     cases = data.scored.groupby("area").size().to_dict()
     return publish_areas(
-        area_results(data), data.framework, threshold if publish_ else None, cases, left_out=data.left_out
+        area_results(data),
+        data.framework,
+        threshold if publish_ else None,
+        cases,
+        hidden=hidden,
+        left_out=data.left_out,
     )
 
 
