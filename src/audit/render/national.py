@@ -28,7 +28,7 @@ from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
 from audit.publish.areas import ALL_CASES, PublishedAreas, all_row, area_cases, area_row
 from audit.publish.disclosure import SUPPRESSED
-from audit.render.present import Fragment, esc, table
+from audit.render.html_blocks import Fragment, esc, table
 
 SPREAD_P = 0.05
 
