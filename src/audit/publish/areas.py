@@ -14,7 +14,8 @@ summary and every report's comparison alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -152,9 +153,11 @@ class PublishedAreas:
     threshold: int
     counts: Mapping[AreaCell, Count] = field(repr=False)
     left_out: Mapping[str, str] = field(default_factory=dict)  # area -> the kind of reason it is in no figure
+    rates_hidden: frozenset[tuple[str, str, str]] | None = field(default=None, repr=False)  # see for_area
 
-    @property
+    @functools.cached_property
     def areas(self) -> list[str]:
+        """The run's areas, in the batch's order."""
         return list(dict.fromkeys(self.results["area"]))
 
     def count(self, cell: AreaCell) -> Count:
@@ -176,6 +179,8 @@ class PublishedAreas:
 
     def hidden_rates(self, level: str | None = None) -> set[tuple[str, str]]:
         """(area, ID) pairs whose rate may not be published (of ``level`` only, if given)."""
+        if self.rates_hidden is not None:  # one area's view: which rates are hidden, without their counts
+            return {(a, i) for a, lv, i in self.rates_hidden if level in (None, lv)}
         return {
             (c.row.area, c.row.id)
             for c, v in self.counts.items()
@@ -194,8 +199,8 @@ class PublishedAreas:
         """Every count published about the areas (for checking that a page shows nothing else)."""
         return {v.value for v in self.counts.values() if not v.suppressed}
 
-    def for_area(self, area: str, own_hidden: Iterable[AreaRow] = ()) -> PublishedAreas:
-        """What one area's report needs: every area's rates (for the range), its own and the other areas' counts.
+    def for_area(self, area: str, own_hidden: Collection[AreaRow] = ()) -> PublishedAreas:
+        """What one area's report needs: its own and the other areas' pooled counts, and which area rates are hidden.
 
         ``own_hidden`` are the area's rows whose rate its own report hides (for
         a reason of its own, such as a small Partly): the other areas pooled
@@ -221,8 +226,12 @@ class PublishedAreas:
             mine = {
                 c: Count(c, v.value, c in hidden and (c.row.kind != "all" or v.suppressed)) for c, v in mine.items()
             }
-        rates = {c: v for c, v in self.counts.items() if c.row.kind == "area" and c.row.level != "sample"}
-        return PublishedAreas(self.framework, self.results, self.publish, self.threshold, rates | mine, self.left_out)
+        hidden = frozenset(
+            (c.row.area, c.row.level, c.row.id)
+            for c, v in self.counts.items()
+            if v.suppressed and c.row.kind == "area" and c.row.level != "sample"
+        ) | {(row.area, row.level, row.id) for row in own_hidden}  # nor does the range show the area's own
+        return PublishedAreas(self.framework, self.results, self.publish, self.threshold, mine, self.left_out, hidden)
 
 
 def publish_areas(

@@ -10,6 +10,7 @@ refused, so no count reaches a page without passing through here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,7 @@ def publish(
     if threshold is None:
         registered = {cell: Count(cell, value, False) for cell, value in counts.items()}
         full = areas.for_area(result.area) if areas is not None and not areas.publish else None
+        full = dataclasses.replace(full, results=result.analysis.others) if full is not None else None
         return PublishedResult(result, False, DEFAULT_THRESHOLD, registered, full)
     if areas is None or not areas.publish or areas.threshold != threshold:
         areas = publish_areas(result.analysis.others, result.framework, threshold)
@@ -125,6 +127,8 @@ def publish(
     pub = PublishedResult(result, True, threshold, registered)
     own_hidden = [run for own, run in _own_rows(result, areas) if pub.rate_hidden(own)]
     others = areas.for_area(result.area, own_hidden) if result.area in areas.areas else areas
+    # The same table as the result's own comparison table: kept once when the result is pickled for its kernel.
+    others = dataclasses.replace(others, results=result.analysis.others)
     return PublishedResult(result, True, threshold, registered, others)
 
 
