@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from audit.analyse import compare
 from audit.analyse.area_result import analyse_area
 from audit.analyse.findings import CATEGORY_LABELS
 from audit.analyse.moderation import agreement, matched
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render import charts, present
 from audit.run.report import write_area_data
 from tests.conftest import SAMPLE_DATA
@@ -69,7 +69,7 @@ def tables(fragment: str) -> dict[str, list[dict[str, str]]]:
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory, framework):
     data = load_audit(SAMPLE_DATA, framework, scan=False)
-    result = analyse_area(data, AREA)
+    result = publish(analyse_area(data, AREA), None)
     out: Path = tmp_path_factory.mktemp("out")
     paths = write_area_data(result, out)
     summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
@@ -80,12 +80,12 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, framework):
             present.findings(result),
             present.criteria(result, ""),
             present.themes(result, ""),
-            present.benchmarks(result, compare.area_results(data)),
+            present.benchmarks(result),
             present.agencies(result, charts.sharing_heatmap(result).html()),
             present.moderation(result),
         ]
     )
-    return result, summary, book, report
+    return result.analysed, summary, book, report
 
 
 def _sheet_table(ws, title: str) -> dict[str, dict]:
