@@ -179,9 +179,12 @@ def run_batch(
     """Report every area found in ``inputs`` under ``out_dir``; write ``index.html`` and ``manifest.json``.
 
     An area whose workbook holds likely personal identifiers is not reported
-    unless ``options.allow_identifiers``; the other areas still are. An area that is
-    refused or fails is left out of every all-area figure: the other areas'
-    comparisons and the national summary, which lists it as not included.
+    unless ``options.allow_identifiers``; the other areas still are. A refused area
+    is left out of every all-area figure (the other areas' comparisons and the
+    national summary); an area whose analysis or report fails is left out of the
+    national summary, which lists it as not included. (Reports start as soon as
+    their area is ready, so areas reported before such a failure have compared
+    themselves with it.)
     """
     from audit.run.manifest import build_manifest, input_records
     from audit.run.outputs import RunMode, claim_output
