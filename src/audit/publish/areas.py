@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from audit.analyse.national import national_table
 from audit.framework.model import Framework
 from audit.publish.cells import UnregisteredCell
 from audit.publish.disclosure import DEFAULT_THRESHOLD, Count, Group, protect
@@ -258,3 +259,13 @@ def publish_areas(
     return PublishedAreas(
         framework, results, threshold is not None, threshold or DEFAULT_THRESHOLD, registered, dict(left_out or {})
     )
+
+
+def published_table(areas: PublishedAreas) -> pd.DataFrame:
+    """:func:`national_table` as it may be published: the spread over published area rates only, and each pooled
+    rate marked ``hidden`` where the run's disclosure control hides it."""
+    frame = national_table(areas.results, areas.framework, areas.published_rates())
+    rows = [all_row(lv, i) for lv, i in zip(frame["level"], frame["id"], strict=True)]
+    frame["hidden"] = [areas.has(r.cell("yes")) and areas.rate_hidden(r) for r in rows]
+    frame["answers"] = [areas.shown(r.cell("answered")) if areas.has(r.cell("answered")) else 0 for r in rows]
+    return frame

@@ -354,7 +354,7 @@ def area_spread_chart(areas: PublishedAreas) -> Chart:
     """
     results, fw = areas.results, areas.framework
     hidden = areas.hidden_rates("criterion")
-    crit = results[(results["level"] == "criterion") & (results["answered"] > 0)]
+    crit = results[(results["level"] == "criterion") & results["pct_yes"].notna()]  # areas with an answer
     names = [f"{c.id} {c.label}" + (" (key)" if c.key else "") for c in fw.criteria]
     n = len(names)
     left = EDGE + _width(names, TICK_PT) + TICK_GAP / 72
@@ -363,9 +363,9 @@ def area_spread_chart(areas: PublishedAreas) -> Chart:
     y = {c.id: n - 1 - i for i, c in enumerate(fw.criteria)}
     pooled = {}
     for c in fw.criteria:
-        mine = crit[crit["id"] == c.id]
-        yes, answered = int(mine["yes"].sum()), int(mine["answered"].sum())
-        if answered and not areas.rate_hidden(all_row("criterion", c.id)):
+        whole = all_row("criterion", c.id)  # all areas pooled, as registered and published
+        yes, answered = (areas.count(whole.cell(m)).value for m in ("yes", "answered"))
+        if answered and not areas.rate_hidden(whole):
             pooled[c.id] = yes / answered * 100
             ax.barh(y[c.id], pooled[c.id], color=GRID, height=0.55, zorder=1)
     shown = crit[[(a, i) not in hidden for a, i in zip(crit["area"], crit["id"], strict=True)]]
@@ -392,7 +392,8 @@ def area_spread_chart(areas: PublishedAreas) -> Chart:
     _style(ax)
     svg = _render(fig)
     minimum = finding_rules(fw).min_answered
-    named = {cid: pct for cid, pct in pooled.items() if int(crit[crit["id"] == cid]["answered"].sum()) >= minimum}
+    enough = {cid for cid in pooled if areas.count(all_row("criterion", cid).cell("answered")).value >= minimum}
+    named = {cid: pct for cid, pct in pooled.items() if cid in enough}
     if len(named) >= 2:
         low_id = min(named, key=named.get)
         high_id = max(named, key=named.get)
