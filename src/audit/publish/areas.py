@@ -200,6 +200,23 @@ class PublishedAreas:
         """Every count published about the areas (for checking that a page shows nothing else)."""
         return {v.value for v in self.counts.values() if not v.suppressed}
 
+    @functools.cached_property
+    def _index(self) -> tuple[dict[str, dict[AreaCell, Count]], dict[AreaCell, Count], frozenset[tuple[str, str, str]]]:
+        """The counts by area (its own and its rest rows), the all-area counts, and every hidden area rate."""
+        by_area: dict[str, dict[AreaCell, Count]] = {}
+        whole: dict[AreaCell, Count] = {}
+        for c, v in self.counts.items():
+            if c.row.kind == "all":
+                whole[c] = v
+            else:
+                by_area.setdefault(c.row.area, {})[c] = v
+        hidden = frozenset(
+            (c.row.area, c.row.level, c.row.id)
+            for c, v in self.counts.items()
+            if v.suppressed and c.row.kind == "area" and c.row.level != "sample"
+        )
+        return by_area, whole, hidden
+
     def for_area(self, area: str, own_hidden: Collection[AreaRow] = ()) -> PublishedAreas:
         """What one area's report needs: its own and the other areas' pooled counts, and which area rates are hidden.
 
@@ -208,7 +225,8 @@ class PublishedAreas:
         beside such a rate are hidden too, or the rate could be worked out
         from them and the run's total.
         """
-        mine = {c: v for c, v in self.counts.items() if c.row.kind == "all" or c.row.area == area}
+        by_area, whole, hidden_all = self._index
+        mine = {**whole, **by_area.get(area, {})}
         forced = {row.cell(m) for row in own_hidden for m in ("yes", "answered")} - {
             c for c, v in mine.items() if v.suppressed
         }
@@ -227,11 +245,7 @@ class PublishedAreas:
             mine = {
                 c: Count(c, v.value, c in hidden and (c.row.kind != "all" or v.suppressed)) for c, v in mine.items()
             }
-        hidden = frozenset(
-            (c.row.area, c.row.level, c.row.id)
-            for c, v in self.counts.items()
-            if v.suppressed and c.row.kind == "area" and c.row.level != "sample"
-        ) | {(row.area, row.level, row.id) for row in own_hidden}  # nor does the range show the area's own
+        hidden = hidden_all | {(row.area, row.level, row.id) for row in own_hidden}  # nor the area's own, in the range
         return PublishedAreas(self.framework, self.results, self.publish, self.threshold, mine, self.left_out, hidden)
 
 
