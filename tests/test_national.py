@@ -133,3 +133,14 @@ def test_published_spread_leaves_out_hidden_area_rates(data, results, framework)
         assert table.loc[cid, "areas"] == len(shown)
         if len(shown):
             assert table.loc[cid, "lowest"] == pytest.approx(shown["pct_yes"].min())
+
+
+def test_published_sentences_say_the_range_is_over_published_rates(data):
+    """A hidden area rate is left out of the lowest and highest, so a published page does not claim every area."""
+    areas = run_areas(data, True, 5)
+    text = " ".join(national.key_messages(national.published_table(areas), areas.framework, 6, 154))
+    assert "no area with 5 or more answers and a published rate did better than" in text
+    full = run_areas(data, False, 5)
+    assert "and a published rate" not in " ".join(
+        national.key_messages(national.published_table(full), full.framework, 6, 154)
+    )

@@ -282,4 +282,5 @@ def published_table(areas: PublishedAreas) -> pd.DataFrame:
     rows = [all_row(lv, i) for lv, i in zip(frame["level"], frame["id"], strict=True)]
     frame["hidden"] = [areas.has(r.cell("yes")) and areas.rate_hidden(r) for r in rows]
     frame["answers"] = [areas.shown(r.cell("answered")) if areas.has(r.cell("answered")) else 0 for r in rows]
+    frame.attrs["published"] = areas.publish  # the spread is over published area rates only: pages say so
     return frame

@@ -33,6 +33,11 @@ from audit.publish.disclosure import SUPPRESSED
 from audit.render.html_blocks import Fragment, esc, table
 
 
+def _shown(table_: pd.DataFrame) -> str:
+    """Words for a published table, whose lowest and highest areas leave out every hidden area rate."""
+    return " and a published rate" if table_.attrs.get("published") else ""
+
+
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -71,7 +76,7 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
         return out
     for _, r in weakest_everywhere(table).iterrows():
         best = (
-            f", and no area with {minimum} or more answers did better than {r['highest']:.0f}%"
+            f", and no area with {minimum} or more answers{_shown(table)} did better than {r['highest']:.0f}%"
             if r["highest"] is not None and r["highest"] == r["highest"]
             else ""
         )
@@ -103,7 +108,8 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
     if not wide.empty:
         r = wide.iloc[0]
         out.append(
-            f"Among the {int(r['areas'])} areas with {minimum} or more answers, areas differed most on {label(r)}, "
+            f"Among the {int(r['areas'])} areas with {minimum} or more answers{_shown(table)}, areas differed most on "
+            f"{label(r)}, "
             f"from {r['lowest']:.0f}% to {r['highest']:.0f}% of cases"
             + (
                 ", a spread beyond what chance would explain (after allowing for the "
@@ -193,7 +199,8 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
             "across all areas were:</p><ol>"
             + "".join(
                 f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
-                f"all areas ({r['answers']} cases answered); the best area with {minimum} or more answers "
+                f"all areas ({r['answers']} cases answered); the best area with {minimum} or more answers"
+                f"{_shown(table_)} "
                 f"reached {_rate(r['highest'])}.</li>"
                 for _, r in weak.iterrows()
             )
@@ -203,7 +210,8 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
         parts.append(f"<p>Too few areas had {minimum} or more answers to say where areas differed most.</p>")
     else:
         parts.append(
-            f"<p>Counting only areas with {minimum} or more answers, the criteria on which areas differed most "
+            f"<p>Counting only areas with {minimum} or more answers{_shown(table_)}, the criteria on which areas "
+            "differed most "
             f"were (a spread is beyond chance after Holm's correction for the {int(table_.attrs.get('tests', 0))} "
             "spreads tested):</p><ol>"
             + "".join(
