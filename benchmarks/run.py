@@ -150,33 +150,50 @@ def subset(areas: list[str], n: int) -> list[str]:
     return [areas[int(i * step)] for i in range(n)]
 
 
-def report_params(area: str, source: Path, prepared: Path | None = None) -> dict[str, Any]:
+def report_params(area: str, source: Path, prepared: Path | dict[str, Path] | None = None) -> dict[str, Any]:
     """The parameters `audit batch` gives the notebook for one area (others keep their defaults)."""
     params: dict[str, Any] = {"source": [str(source)], "area": area, "criteria": None}
+    if isinstance(prepared, dict):  # one prepared result per area
+        prepared = prepared.get(area)
     if prepared is not None:
         params["prepared"] = str(prepared)
     return params
 
 
-def make_prepared(source: Path, out: Path) -> Path | None:
-    """The validated data as `audit batch` hands it to its notebooks, when the notebook takes it.
+def make_prepared(source: Path, out: Path, areas: list[str]) -> Path | dict[str, Path] | None:
+    """What `audit batch` hands its notebooks, when the notebook takes it.
 
-    With a ``prepared`` parameter the notebook loads the batch's copy instead of
-    reading every workbook again; the kernel-based methods and the floor then get
-    the same input as the batch. ``None`` when this version of the notebook or
-    toolkit has no such thing.
+    Now each area's published result (``audit.run.area_input``), one file per
+    area; before, one copy of the validated data for every area. The
+    kernel-based methods and the floor then get the same input as the batch.
+    ``None`` when this version of the notebook or toolkit has no such thing.
     """
+    import importlib.util
+
     import nbformat
 
     from audit.check import validate
 
+    params = nbformat.read(NOTEBOOK, as_version=4).cells
+    if not any("parameters" in c.metadata.get("tags", []) and "prepared" in c.source for c in params):
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    data = validate.load_audit([str(source)], None)
+    if importlib.util.find_spec("audit.run.area_input") is not None:
+        from audit.run import area_input
+
+        run = area_input.run_areas(data, False, 5)
+        return {
+            area: area_input.save_prepared(
+                area_input.report_result(data, area, False, 5, run), out / f"prepared-{i}{area_input.PREPARED_SUFFIX}"
+            )
+            for i, area in enumerate(areas)
+        }
     save = getattr(validate, "save_prepared", None)
     suffix = getattr(validate, "PREPARED_SUFFIX", None)
-    params = nbformat.read(NOTEBOOK, as_version=4).cells
-    takes_it = any("parameters" in c.metadata.get("tags", []) and "prepared" in c.source for c in params)
-    if save is None or suffix is None or not takes_it:
+    if save is None or suffix is None:
         return None
-    return save(validate.load_audit([str(source)], None), out / f"prepared{suffix}")
+    return save(data, out / f"prepared{suffix}")
 
 
 # --- the ways of making one report ---------------------------------------------------------------
@@ -247,7 +264,7 @@ def shell_loop(areas: list[str], source: Path, work: Path) -> dict[str, Any]:
     return {"reports": len(areas), "wall_s": wall, "per_report_s": wall / len(areas)}
 
 
-def fresh_papermill(areas: list[str], source: Path, work: Path, prepared: Path | None) -> dict[str, Any]:
+def fresh_papermill(areas: list[str], source: Path, work: Path, prepared: Any) -> dict[str, Any]:
     """papermill in this process: a new kernel for every report, then the HTML."""
     from audit.run.engine import import_jupyter_quietly
 
@@ -274,7 +291,7 @@ def pool_one_worker(
     areas: list[str],
     source: Path,
     work: Path,
-    prepared: Path | None,
+    prepared: Any,
     between: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """One warm kernel: each report executed by the pool, then exported to HTML here as ``audit batch`` does.
@@ -333,7 +350,7 @@ class Floor:
     the notebook takes it), and once more reading the workbook, as a user's run would.
     """
 
-    def __init__(self, source: Path, prepared: Path | None, first_area: str) -> None:
+    def __init__(self, source: Path, prepared: Any, first_area: str) -> None:
         import nbformat
 
         self.source, self.prepared = source, prepared
@@ -342,7 +359,7 @@ class Floor:
         self.rereading: list[float] = []
         self._cells(first_area, prepared)  # imports and first drawing, off the clock
 
-    def _cells(self, area: str, prepared: Path | None) -> None:
+    def _cells(self, area: str, prepared: Any) -> None:
         cwd = os.getcwd()
         os.chdir(NOTEBOOK.parent)
         try:
@@ -757,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(runs, ignore_errors=True)
     warm_up()
     m = results["methods"]
-    prepared = make_prepared(source, runs)
+    prepared = make_prepared(source, runs, areas)
     results["settings"]["prepared_data"] = prepared is not None
     if "shell" not in args.skip:
         log(f"shell loop over {len(areas)} areas")

@@ -15,11 +15,11 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from audit.analyse.area_result import analyse_area
-from audit.analyse.compare import area_results
 from audit.check.validate import load_audit
 from audit.framework.model import DEFAULT_CRITERIA, load_framework
 from audit.publish.published import publish
 from audit.render import charts
+from audit.run.area_input import run_areas
 from tests.conftest import SAMPLE_DATA, case_row, header_for
 
 AREA_CHARTS = [charts.criteria_chart, charts.themes_chart, charts.sharing_heatmap, charts.grades_chart]
@@ -93,7 +93,7 @@ def test_long_labels_widen_the_margins_and_stay_on_the_canvas(tmp_path, make_wor
     result = publish(analyse_area(data), None)
     for chart in AREA_CHARTS:
         chart(result)
-    charts.area_spread_chart(area_results(data), fw)
+    charts.area_spread_chart(run_areas(data, False, 5))
     for fig in figures:
         assert_nothing_cut_off(fig)
     long_width = figures[0].get_size_inches()[0]
@@ -104,7 +104,7 @@ def test_long_labels_widen_the_margins_and_stay_on_the_canvas(tmp_path, make_wor
 
 
 def test_national_spread_chart_keeps_every_label_on_the_canvas(sample, figures):
-    charts.area_spread_chart(area_results(sample), sample.framework)
+    charts.area_spread_chart(run_areas(sample, False, 5))
     assert_nothing_cut_off(figures[-1])
 
 

@@ -15,6 +15,7 @@ from audit.analyse.agencies import agency_results
 from audit.analyse.area_result import analyse_area
 from audit.analyse.compare import area_results, benchmark
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render.summary_json import summary_dict
 from tests.conftest import case_row
 
@@ -67,7 +68,7 @@ def generated(tmp_path_factory, framework):
 def test_theme_intervals_follow_the_formula(generated, framework):
     data, table, ids = generated
     result = analyse_area(data)
-    summary = summary_dict(result)
+    summary = summary_dict(publish(result, None))
     # The cases lean Yes or No, so answers cluster: every theme rests on fewer effective answers than answers.
     assert (result.themes["n_eff"] < result.themes["answered"]).all()
     for theme in framework.themes:
@@ -157,7 +158,7 @@ def test_one_case_gives_an_effective_n_of_one(make_workbook, small_framework):
     assert (first["cases"], first["answered"], first["n_eff"]) == (1, 2, 1)
     low, high = proportion_confint(1, 1, method="wilson")
     assert (first["ci_low"], first["ci_high"]) == (pytest.approx(low * 100), pytest.approx(high * 100))
-    assert summary_dict(result)["themes"]["first"]["cases"] == 1
+    assert summary_dict(publish(result, None))["themes"]["first"]["cases"] == 1
     # A theme of one criterion has one answer per case: its interval is its criterion's.
     second, y1 = result.themes.loc["second"], result.criteria.loc["Y1"]
     assert (second["ci_low"], second["ci_high"], second["n_eff"]) == (y1["ci_low"], y1["ci_high"], 5)
@@ -185,6 +186,6 @@ def test_published_summary_hides_a_small_number_of_cases(make_workbook, small_fr
     rows = _small_rows([["C1", "Yes", "Yes", "Yes"], *others])
     path = make_workbook(rows, header=header_for(small_framework), fw=small_framework)
     data = load_audit(path, small_framework, scan=False)
-    themes = summary_dict(analyse_area(data, publish=True))["themes"]
+    themes = summary_dict(publish(analyse_area(data, publish=True), 5))["themes"]
     assert themes["first"]["cases"] == "[c]" and themes["first"]["n_eff"] == "[c]"  # 1 case
     assert themes["second"]["cases"] == 13 and themes["second"]["n_eff"] == 13

@@ -189,12 +189,13 @@ def test_identifier_warnings_are_coded_by_kind_and_refused_by_code(make_workbook
 def test_summary_json_problems_carry_their_code(make_workbook, framework):
     from audit.analyse.area_result import analyse_area
     from audit.check.validate import load_audit
+    from audit.publish.published import publish
     from audit.render.summary_json import summary_dict
 
     rows = [case_row(framework, f"C{i}") for i in range(6)]
     rows[0][framework.criterion_ids.index("V1") + 6] = "Maybe"  # six fixed columns before the criteria
     data = load_audit(make_workbook(rows), framework)
-    problems = summary_dict(analyse_area(data, "Testshire"))["problems"]
+    problems = summary_dict(publish(analyse_area(data, "Testshire"), None))["problems"]
     assert [(p["where"], p["code"], p["severity"]) for p in problems] == [
         (f"audit.xlsx: Cases!{chr(65 + 6 + framework.criterion_ids.index('V1'))}2", "answer-invalid", "error")
     ]

@@ -32,6 +32,7 @@ from audit.analyse.compare import (
 )
 from audit.check.validate import load_audit
 from audit.errors import AuditError
+from audit.publish.published import publish
 from tests.conftest import SAMPLE_DATA, case_row, header_for
 
 
@@ -215,12 +216,13 @@ def test_change_over_time_section(make_workbook, framework):
     after = [(f"L{i}", dt.date(2025, 6, 1), "Round B", "Yes" if i < 13 else "No") for i in range(15)]
     header = header_for(framework, extra=("Audit round",))
     data = load_audit(make_workbook(_round_rows(framework, before + after, True), header=header), framework, scan=False)
-    fragment = present.change_over_time(analyse_area(data))
+    fragment = present.change_over_time(publish(analyse_area(data), None))
     assert "Rounds come from the Audit round column" in fragment
     assert "Clear changes: V1 Child's voice recorded (up: Yes in 3 of 15 answers, then 13 of 15)" in html.unescape(
         fragment
     )
     assert "survives Holm's correction for the 21 comparisons" in html.unescape(fragment)
     assert '<th scope="col" class="num">Round A</th>' in fragment and "+67 points" in fragment
-    single = present.change_over_time(analyse_area(load_audit(make_workbook([case_row(framework, "C1")]), framework)))
+    single_data = load_audit(make_workbook([case_row(framework, "C1")]), framework)
+    single = present.change_over_time(publish(analyse_area(single_data), None))
     assert "no earlier round to compare with" in single and "gap of more than 90 days" in single

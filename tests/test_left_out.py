@@ -6,9 +6,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from audit.check.validate import open_audit
+from audit.check.validate import load_audit
 from audit.cli import main
 from audit.render import national
+from audit.run import area_input
 from tests.conftest import case_row
 from tests.fakes import use_fake_runner
 
@@ -20,7 +21,8 @@ def seen_by_kernels(monkeypatch):
     runner.seen = []
 
     def execute(notebook, parameters, output, access=None):
-        runner.seen.append((parameters.get("area"), open_audit(None, None, parameters["prepared"])))
+        kind = area_input.AREA if parameters.get("area") else area_input.NATIONAL
+        runner.seen.append((parameters.get("area"), area_input.load_prepared(parameters["prepared"], kind)))
         return real_execute(notebook, parameters, output, access)
 
     monkeypatch.setattr(runner, "execute", execute)
@@ -48,12 +50,13 @@ def test_a_refused_area_is_in_no_all_area_figure(workbook, tmp_path, monkeypatch
     assert "North: ok" in result.output and "East: ok" in result.output, result.output
     assert sorted(area for area, _ in runner.seen if area) == ["East", "North"]
     assert [area for area, _ in runner.seen if not area] == [None]  # the national summary
-    for _, data in runner.seen:  # every kernel reads data without South: its figures cannot reach any page
-        assert set(data.areas) == {"North", "East"}
-        assert "South" not in set(data.cases["area"])
-        assert data.left_out == {"South": "refused: cells that look like personal data"}
-    national_data = next(data for area, data in runner.seen if area is None)
-    page = str(national.left_out_fragment(national_data.left_out))
+    for area, pub in runner.seen:  # every kernel's result is without South: its figures cannot reach any page
+        areas = pub.others if area else pub
+        assert set(areas.areas) == {"North", "East"}
+        assert "South" not in set(areas.results["area"])
+    national_areas = next(pub for area, pub in runner.seen if area is None)
+    assert national_areas.left_out == {"South": "refused: cells that look like personal data"}
+    page = str(national.left_out_fragment(national_areas))
     assert "South: refused: cells that look like personal data" in page
     assert "943" not in page
 
@@ -73,10 +76,11 @@ def test_an_area_whose_report_fails_is_left_out_of_the_national_summary(workbook
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["batch", str(workbook), "--out", str(out), "--quiet", "--allow-identifiers"])
     assert "East: FAILED" in result.output and result.exit_code == 1
-    data = next(data for area, data in runner.seen if area is None)
-    assert set(data.areas) == {"North", "South"}
-    assert data.left_out == {"East": "failed: its report could not be made"}
+    areas = next(pub for area, pub in runner.seen if area is None)
+    assert set(areas.areas) == {"North", "South"}
+    assert areas.left_out == {"East": "failed: its report could not be made"}
 
 
-def test_the_national_summary_lists_nothing_when_every_area_is_in():
-    assert str(national.left_out_fragment({})) == ""
+def test_the_national_summary_lists_nothing_when_every_area_is_in(make_workbook, framework):
+    data = load_audit(make_workbook([case_row(framework, f"N{i}", "North") for i in range(6)]), framework)
+    assert str(national.left_out_fragment(area_input.run_areas(data, True, 5))) == ""

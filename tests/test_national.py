@@ -10,6 +10,7 @@ from audit.analyse.findings import PRIORITY, classify
 from audit.check.validate import load_audit
 from audit.framework.settings import finding_rules
 from audit.render import charts, national
+from audit.run.area_input import run_areas
 from tests.conftest import SAMPLE_DATA, case_row
 
 
@@ -102,19 +103,44 @@ def test_grid_and_overview(results, framework, data):
     assert (overview[["strength", "improvement", "priority", "too_small"]].sum(axis=1) == 17).all()
 
 
-def test_publish_leaves_out_rates_built_on_small_counts(results, framework):
-    hidden = national.hidden_rates(results, 5)
+def test_publish_leaves_out_rates_built_on_small_counts(data, results, framework):
+    areas = run_areas(data, True, 5)
+    hidden = areas.hidden_rates()
     for _, r in results.iterrows():
-        small = 0 < r["yes"] <= 5 or 0 < r["answered"] - r["yes"] <= 5
-        assert ((r["area"], r["id"]) in hidden) == small
-    fragment = national.grid_fragment(results, framework, "criterion", publish=True, threshold=5)
+        if 0 < r["yes"] <= 5 or 0 < r["answered"] - r["yes"] <= 5:  # primary: always hidden
+            assert (r["area"], r["id"]) in hidden
+    fragment = national.grid_fragment(areas, "criterion")
     assert "[c]" in fragment
-    full = national.grid_fragment(results, framework, "criterion")
+    full = national.grid_fragment(run_areas(data, False, 5), "criterion")
     assert "[c]" not in full
 
 
-def test_spread_chart_alt_text(results, framework):
-    chart = charts.area_spread_chart(results, framework)
+def test_spread_chart_alt_text(data, framework):
+    chart = charts.area_spread_chart(run_areas(data, False, 5))
     assert chart.svg.lstrip().startswith(b"<?xml")
     assert chart.alt.startswith("Dot plot of the percentage of cases answered Yes on each of 17 criteria in each of 6")
     assert "Lowest across all areas: Child's voice recorded" in chart.alt
+
+
+def test_published_spread_leaves_out_hidden_area_rates(data, results, framework):
+    """The lowest and highest area of the national table are taken over published rates only."""
+    areas = run_areas(data, True, 5)
+    table = national.published_table(areas).set_index("id")
+    hidden = areas.hidden_rates("criterion")
+    for cid in ("V1", "P2"):
+        shown = results[(results["id"] == cid) & (results["level"] == "criterion") & (results["answered"] >= 5)]
+        shown = shown[[(a, cid) not in hidden for a in shown["area"]]]
+        assert table.loc[cid, "areas"] == len(shown)
+        if len(shown):
+            assert table.loc[cid, "lowest"] == pytest.approx(shown["pct_yes"].min())
+
+
+def test_published_sentences_say_the_range_is_over_published_rates(data):
+    """A hidden area rate is left out of the lowest and highest, so a published page does not claim every area."""
+    areas = run_areas(data, True, 5)
+    text = " ".join(national.key_messages(national.published_table(areas), areas.framework, 6, 154))
+    assert "no area with 5 or more answers and a published rate did better than" in text
+    full = run_areas(data, False, 5)
+    assert "and a published rate" not in " ".join(
+        national.key_messages(national.published_table(full), full.framework, 6, 154)
+    )

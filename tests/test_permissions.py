@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from audit.check.validate import PREPARED_SUFFIX
 from audit.cli import main
 from audit.run import batch as batch_module
 from audit.run import report as report_module
+from audit.run.area_input import PREPARED_SUFFIX
 from tests.conftest import case_row
 
 grp = pytest.importorskip("grp", reason="Unix permissions and groups")

@@ -19,15 +19,6 @@ from tests.published import published
 
 RENDER = Path(audit.render.__file__).parent
 
-# Modules (or "module:function") another helper converts at the same time; the lead empties this after merging.
-R2_PENDING = (
-    "national.py",
-    "summary_json.py",
-    "scored_workbook.py",
-    "present_compare.py",
-    "charts.py:area_spread_chart",
-)
-
 COUNT_COLUMNS = {"yes", "partly", "no", "answered", "na", "missing", "invalid", "cases", "pairs", "agreed", "not_yes"}
 SUPPRESSION_RULES = {"protect", "result_groups", "shown"}  # audit.publish.disclosure's own rule and helpers
 ANALYSES = {
@@ -181,25 +172,12 @@ def violations(path: Path) -> list[tuple[str, str]]:
     return found
 
 
-def _pending(where: str) -> bool:
-    module = where.split(":")[0]
-    return module in R2_PENDING or where in R2_PENDING
-
-
 MODULES = sorted(p.name for p in RENDER.glob("*.py"))
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_no_renderer_reads_a_count_column_or_applies_its_own_rule(module):
-    found = [(where, what) for where, what in violations(RENDER / module) if not _pending(where)]
-    assert not found, found
-
-
-@pytest.mark.xfail(strict=True, reason="converted by another helper at the same time: empty R2_PENDING after merging")
-@pytest.mark.parametrize("entry", R2_PENDING)
-def test_modules_being_converted_elsewhere(entry):
-    module = entry.split(":")[0]
-    found = [(w, what) for w, what in violations(RENDER / module) if w == entry or entry == module]
+    found = violations(RENDER / module)
     assert not found, found
 
 

@@ -7,6 +7,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render.summary_json import summary_dict
 from tests.conftest import case_row
 
@@ -30,7 +31,7 @@ def test_criterion_counts_rate_and_interval(result):
 
 def test_nothing_answered_gives_nulls(make_workbook, framework):
     rows = [case_row(framework, "C1", V1="N/A")]
-    summary = summary_dict(analyse_area(load_audit(make_workbook(rows), framework)))
+    summary = summary_dict(publish(analyse_area(load_audit(make_workbook(rows), framework)), None))
     v1 = summary["criteria"]["V1"]
     assert v1["answered"] == 0 and v1["pct_yes"] is None and v1["ci_low"] is None and v1["score"] is None
 
@@ -72,7 +73,7 @@ def test_summary_accounting_and_shape(make_workbook, framework):
         case_row(framework, "C2"),
         case_row(framework, "C3", answer=None),
     ]
-    summary = summary_dict(analyse_area(load_audit(make_workbook(rows), framework)))
+    summary = summary_dict(publish(analyse_area(load_audit(make_workbook(rows), framework)), None))
     assert summary["rows_read"] == 4
     assert summary["cases_scored"] == 1 and summary["cases_excluded"] == 3
     assert summary["rows_read"] == summary["cases_scored"] + summary["cases_excluded"]

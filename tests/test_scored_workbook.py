@@ -10,6 +10,7 @@ import pytest
 from audit.analyse.area_result import analyse_area
 from audit.analyse.findings import IMPROVEMENT, PRIORITY, assess
 from audit.check.validate import load_audit
+from audit.publish.published import publish
 from audit.render.scored_workbook import ACTION_COLUMNS, FILLS, scored_workbook_bytes
 from tests.conftest import SAMPLE_DATA
 
@@ -21,7 +22,13 @@ def result(framework):
 
 @pytest.fixture(scope="module")
 def book(result):
-    return openpyxl.load_workbook(io.BytesIO(scored_workbook_bytes(result)))
+    return openpyxl.load_workbook(io.BytesIO(scored_workbook_bytes(publish(result, None))))
+
+
+def test_the_workbook_is_never_made_from_a_published_result(framework):
+    result = analyse_area(load_audit(SAMPLE_DATA, framework, scan=False), "Amberlow Vale", publish=True)
+    with pytest.raises(ValueError, match="case-level"):
+        scored_workbook_bytes(publish(result, 5))
 
 
 def _rows(ws, header_first: str):

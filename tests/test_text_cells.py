@@ -21,6 +21,7 @@ import pandas as pd
 from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
 from audit.framework.model import load_framework
+from audit.publish.published import publish
 from audit.render.scored_workbook import scored_workbook_bytes
 from audit.workbooks.sample import write_workbook
 from audit.workbooks.template import case_columns, write_template
@@ -92,7 +93,7 @@ def test_workbook_text_written_as_text_in_scored_workbook(tmp_path, framework):
     data = load_audit(path, framework, scan=False)
     assert data.areas == [HOSTILE_AREA]
     assert len(data.scored) == len(HOSTILE_IDS) - 1 and len(data.excluded) == 2
-    xlsx = scored_workbook_bytes(analyse_area(data, HOSTILE_AREA))
+    xlsx = scored_workbook_bytes(publish(analyse_area(data, HOSTILE_AREA), None))
     _formula_free(xlsx)
     texts = _texts(xlsx)
     for value in (*HOSTILE_IDS, f"{HOSTILE_AREA}: case-file audit results", "=1+1 file.xlsx"):

@@ -18,6 +18,10 @@ _EXPORTS = {
     "AuditData": "audit.check.validate",
     "load_audit": "audit.check.validate",
     "open_audit": "audit.check.validate",
+    "open_report": "audit.run.area_input",
+    "open_national": "audit.run.area_input",
+    "publish": "audit.publish.published",
+    "PublishedResult": "audit.publish.published",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -127,9 +127,10 @@ def score(
     """Score every area: OUT/<area>/summary.json; the scored workbook in OUT/restricted/<area>/."""
     import datetime as dt
 
-    from audit.analyse.area_result import analyse_area
     from audit.check.validate import load_audit
+    from audit.publish import cells
     from audit.restricted import share_with
+    from audit.run.area_input import report_result, run_areas
     from audit.run.manifest import write_run_manifest
     from audit.run.outputs import RunMode, claim_output
     from audit.run.report import write_area_data
@@ -142,13 +143,13 @@ def score(
     with claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as claim:
         out = claim.path
         outcomes = {}
+        areas = run_areas(data, publish, threshold)  # every area's comparison figures, decided once
         for area in data.areas:
-            result = analyse_area(data, area, publish=publish, threshold=threshold)
-            paths = write_area_data(result, out, access)
+            pub = report_result(data, area, publish, threshold, areas)
+            paths = write_area_data(pub, out, access)
             outcomes[area] = "ok"
-            click.echo(
-                f"{result.area}: {result.cases_scored} scored, {result.cases_excluded} excluded -> {paths['summary']}"
-            )
+            scored, excluded = pub.shown(cells.CASES), pub.shown(cells.EXCLUDED)
+            click.echo(f"{pub.area}: {scored} scored, {excluded} excluded -> {paths['summary']}")
         params = {"command": "score", "publish": publish, "threshold": threshold}
         write_run_manifest(out, data, params, started, outcomes)
     _stop_on_unrecorded(claim)
@@ -200,9 +201,9 @@ def report(
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     import datetime as dt
 
-    from audit.analyse.area_result import analyse_area
-    from audit.check.validate import PREPARED_SUFFIX, load_audit, save_prepared
+    from audit.check.validate import load_audit
     from audit.restricted import share_with
+    from audit.run.area_input import PREPARED_SUFFIX, report_result, save_prepared
     from audit.run.manifest import write_run_manifest
     from audit.run.outputs import RunMode, claim_output
     from audit.run.report import make_report
@@ -217,13 +218,13 @@ def report(
     data = load_audit(list(files), criteria, password=_password(password_env))
     _stop_on_unread(data)
     _account_unassigned(data)
-    result = analyse_area(data, area, publish=publish, threshold=threshold)
+    result = report_result(data, area, publish, threshold)  # analysed and published once, here
     with (
         claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as claim,
         tempfile.TemporaryDirectory(prefix="audit-report-") as tmp,
     ):
         out = claim.path
-        prepared = save_prepared(data, Path(tmp) / f"report{PREPARED_SUFFIX}")  # the kernel reads this, not the files
+        prepared = save_prepared(result, Path(tmp) / f"report{PREPARED_SUFFIX}")  # the kernel renders this result
         paths = make_report(
             result,
             list(data.paths.values()),

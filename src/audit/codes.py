@@ -144,7 +144,7 @@ CODES: dict[str, Code] = _codes(
     ("framework-invalid", "stop", "the criteria framework file is missing, unreadable or not of the expected shape"),
     ("settings-file-invalid", "stop", "a YAML or JSON settings file (national figures) cannot be read"),
     ("area-unknown", "stop", "the data has no area of the name asked for"),
-    ("prepared-invalid", "stop", "a prepared data file is not one this toolkit wrote"),
+    ("prepared-invalid", "stop", "a prepared result file is not one this toolkit wrote for that notebook"),
     ("report-failed", "stop", "a report (notebook, HTML or PDF) could not be produced for an area"),
     ("request-refused", "stop", "the command was asked for something the data, framework or machine cannot give"),
 )

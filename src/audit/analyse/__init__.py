@@ -6,6 +6,7 @@
 - ``agencies, age_bands, groups``: results by agency, information sharing, age band.
 - ``compare, rounds``: the area beside other areas, national figures, and over audit rounds.
 - ``moderation``: agreement between auditors.
+- ``national``: every area pooled, the spread between areas and the areas' findings (the national summary).
 - ``findings``: strengths and areas for improvement as the framework's rules find them.
 - ``explore``: filtering cases in JupyterLab.
 
@@ -22,6 +23,7 @@ _EXPORTS = {
     "grade_cases": "audit.analyse.score",
     "wilson_interval": "audit.analyse.statistics",
     "assess": "audit.analyse.findings",
+    "national_table": "audit.analyse.national",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = exports(__name__, _EXPORTS)

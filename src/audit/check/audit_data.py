@@ -1,14 +1,12 @@
 """The container every command works from: each case read, its status, and the problems found on the way.
 
-:class:`AuditData` is what :func:`audit.check.validate.load_audit` returns, what a batch
-keeps for its report kernels (:func:`save_prepared`), and what an area's report
-works from (:meth:`AuditData.for_area`). It holds no reading or checking of its own.
+:class:`AuditData` is what :func:`audit.check.validate.load_audit` returns and what an
+area's analysis works from (:meth:`AuditData.for_area`). It holds no reading or checking of its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -167,38 +165,3 @@ def cases_frame(records: list[dict[str, Any]], fw: Framework) -> pd.DataFrame:
     # object columns throughout: pandas would otherwise infer string columns and turn None into NaN
     columns = list(empty_cases(fw).columns)
     return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns})
-
-
-PREPARED_SUFFIX = ".audit.pickle"
-
-
-def save_prepared(data: AuditData, path: Path) -> Path:
-    """Keep validated data for the report kernels of one batch, so no kernel reads the workbooks again.
-
-    A pickle, because it is written and read by this toolkit within one run, in a
-    folder the batch made for itself; it is never read from a user's input. It
-    holds every case, so it is readable by its owner only (mode 0600 from the start).
-    """
-    import pickle
-
-    from audit.restricted import open_file
-
-    with open_file(path) as fh:
-        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
-
-
-def load_prepared(prepared: str | Path) -> AuditData:
-    """The data a batch kept with :func:`save_prepared`; refused unless it is a file of that kind."""
-    import pickle
-
-    path = Path(prepared)
-    if not path.name.endswith(PREPARED_SUFFIX):
-        raise AuditError(
-            f"{path.name}: not a prepared data file (expected a name ending {PREPARED_SUFFIX})", code="prepared-invalid"
-        )
-    with open(path, "rb") as fh:
-        data = pickle.load(fh)
-    if not isinstance(data, AuditData):
-        raise AuditError(f"{path.name}: does not hold prepared audit data", code="prepared-invalid")
-    return data

@@ -22,14 +22,11 @@ from audit.check.audit_data import (
     CASE_COLUMNS,
     EXCLUDED,
     INVALID,
-    PREPARED_SUFFIX,
     SCORED,
     STATUS_COLUMNS,
     AuditData,
     cases_frame,
     empty_cases,
-    load_prepared,
-    save_prepared,
 )
 from audit.check.row_checks import BLANK_FIELDS, Blank, area_name_problems, blank_answer, blank_field, blank_problems
 from audit.errors import AuditError, LayoutError, Problem, WorkbookError
@@ -52,7 +49,6 @@ __all__ = [
     "CASE_COLUMNS",
     "EXCLUDED",
     "INVALID",
-    "PREPARED_SUFFIX",
     "SCORED",
     "STATUS_COLUMNS",
     "AuditData",
@@ -61,7 +57,6 @@ __all__ = [
     "identifier_problems",
     "load_audit",
     "open_audit",
-    "save_prepared",
     "validate_moderation",
     "validate_sheet",
 ]
@@ -300,12 +295,6 @@ def validate_moderation(grid: SheetGrid, fw: Framework) -> tuple[Layout | None, 
     return layout, rows, [*layout.problems, *row_problems]
 
 
-def open_audit(
-    source: str | Path | Iterable[str | Path],
-    criteria: str | Path | None = None,
-    prepared: str | Path | None = None,
-) -> AuditData:
-    """The data a report notebook works from: the batch's prepared copy if given, else the workbooks read afresh."""
-    if prepared is None:
-        return load_audit(source, criteria, scan=False)
-    return load_prepared(prepared)
+def open_audit(source: str | Path | Iterable[str | Path], criteria: str | Path | None = None) -> AuditData:
+    """Workbooks read for a notebook (without the identifier scan, which the commands run before any report)."""
+    return load_audit(source, criteria, scan=False)

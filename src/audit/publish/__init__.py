@@ -4,7 +4,8 @@
 - ``disclosure``: primary and secondary suppression of small counts.
 - ``published``: :func:`publish`, an area's result with every count registered and suppression decided once.
 - ``tables``: an area's results tables and sample profile as published.
-- ``national``: the national summary's counts and rates, suppressed by the same rule.
+- ``areas``: every area of a run (the national summary, each report's comparison): its counts as typed cells,
+  primary and secondary suppression decided once for the run (:func:`publish_areas`).
 
 Each name below is imported on first use.
 """
@@ -15,6 +16,8 @@ _EXPORTS = {
     "publish": "audit.publish.published",
     "PublishedResult": "audit.publish.published",
     "Count": "audit.publish.published",
+    "publish_areas": "audit.publish.areas",
+    "PublishedAreas": "audit.publish.areas",
     "protect": "audit.publish.disclosure",
     "SUPPRESSED": "audit.publish.disclosure",
     "criteria_table": "audit.publish.tables",

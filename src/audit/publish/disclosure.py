@@ -28,15 +28,21 @@ class Group:
 
 
 def protect(
-    counts: dict[Hashable, int], groups: Sequence[Group] = (), threshold: int = DEFAULT_THRESHOLD
+    counts: dict[Hashable, int],
+    groups: Sequence[Group] = (),
+    threshold: int = DEFAULT_THRESHOLD,
+    hidden: Iterable[Hashable] = (),
 ) -> set[Hashable]:
     """The cells to suppress: primary (1..threshold) then secondary, until no group gives one away.
+
+    ``hidden`` names cells already suppressed for another reason (hidden in
+    another output of the same run); they count as suppressed from the start.
 
     In a group with exactly one hidden cell, the smallest visible non-zero part is
     hidden as well (or the total, when no part can be); repeated to a fixed point
     because hiding a cell can expose another group it belongs to.
     """
-    hidden = {k for k, v in counts.items() if 0 < v <= threshold}
+    hidden = {k for k, v in counts.items() if 0 < v <= threshold} | set(hidden)
     changed = True
     while changed:
         changed = False
@@ -56,6 +62,29 @@ def protect(
                 continue
             changed = True
     return hidden
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count as it may be published: its value, or ``[c]`` when suppressed.
+
+    ``value`` is the true count, for decisions such as "enough answers to
+    conclude on"; what a page or file shows is ``shown`` (or ``str(count)``).
+    """
+
+    cell: Hashable
+    value: int
+    suppressed: bool
+
+    @property
+    def shown(self) -> int | str:
+        return SUPPRESSED if self.suppressed else self.value
+
+    def __str__(self) -> str:
+        return str(self.shown)
+
+    def __format__(self, spec: str) -> str:
+        return SUPPRESSED if self.suppressed else format(self.value, spec)
 
 
 def shown(value: int | float | None, cell: Hashable, hidden: set[Hashable]) -> int | float | str | None:

@@ -10,37 +10,17 @@ refused, so no count reaches a page without passing through here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from audit.analyse.area_result import AreaResult
 from audit.framework.model import Framework
+from audit.publish import cells
+from audit.publish.areas import PublishedAreas, area_row, publish_areas
 from audit.publish.cells import Cell, Row, UnregisteredCell, area_cells
-from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED, protect
-
-
-@dataclass(frozen=True, slots=True)
-class Count:
-    """A count as it may be published: its value, or ``[c]`` when suppressed.
-
-    ``value`` is the true count, for decisions such as "enough answers to
-    conclude on"; what a page or file shows is ``shown`` (or ``str(count)``).
-    """
-
-    cell: Cell
-    value: int
-    suppressed: bool
-
-    @property
-    def shown(self) -> int | str:
-        return SUPPRESSED if self.suppressed else self.value
-
-    def __str__(self) -> str:
-        return str(self.shown)
-
-    def __format__(self, spec: str) -> str:
-        return SUPPRESSED if self.suppressed else format(self.value, spec)
+from audit.publish.disclosure import DEFAULT_THRESHOLD, Count, protect  # Count: imported from here too
 
 
 @dataclass(frozen=True)
@@ -50,12 +30,23 @@ class PublishedResult:
     ``publish`` False (a full report for the audit team) registers the same
     cells and suppresses none. ``analysed`` is the area's result, for labels,
     rates and structure; counts are read with :meth:`count`, never from it.
+    ``others`` is every area of the run as published (the run's one decision,
+    see :mod:`audit.publish.areas`), for the comparison with the other areas.
     """
 
     analysed: AreaResult
     publish: bool
     threshold: int
     counts: Mapping[Cell, Count] = field(repr=False)
+    compared: PublishedAreas | None = field(default=None, repr=False)
+
+    @property
+    def others(self) -> PublishedAreas:
+        """Every area of the run as published, this area's own rows and the other areas pooled beside it."""
+        if self.compared is None:  # a full version made without the run's decision: nothing is hidden anyway
+            full = publish_areas(self.analysed.analysis.others, self.framework, None)
+            object.__setattr__(self, "compared", full.for_area(self.area) if self.area in full.areas else full)
+        return self.compared  # type: ignore[return-value]
 
     @property
     def area(self) -> str:
@@ -101,19 +92,54 @@ class PublishedResult:
         return {v.value for v in self.counts.values() if not v.suppressed}
 
 
-def publish(result: AreaResult, threshold: int | None = DEFAULT_THRESHOLD) -> PublishedResult:
+def publish(
+    result: AreaResult, threshold: int | None = DEFAULT_THRESHOLD, areas: PublishedAreas | None = None
+) -> PublishedResult:
     """``result`` as it may be published: counts from 1 to ``threshold``, and those that would reveal one, hidden.
 
     ``threshold`` None gives the full version (nothing suppressed), for the
-    audit team; every count is registered all the same.
+    audit team; every count is registered all the same. ``areas`` is the run's
+    areas as published (:func:`audit.publish.areas.publish_areas`, decided once
+    for a batch); without it they are decided here from the result's comparison
+    table. An area rate hidden there is hidden in the area's own outputs too,
+    and an own rate hidden here hides the other areas pooled beside it.
     """
     if threshold is not None and not result.publish:
         # Round labels are auditors' free text; analyse_area(..., publish=True) replaces them before counting.
         raise ValueError("a result analysed for the full version cannot be published: analyse it with publish=True")
     counts, groups = area_cells(result)
-    hidden = protect(counts, groups, threshold) if threshold is not None else set()
+    if threshold is None:
+        registered = {cell: Count(cell, value, False) for cell, value in counts.items()}
+        full = areas.for_area(result.area) if areas is not None and not areas.publish else None
+        full = dataclasses.replace(full, results=result.analysis.others) if full is not None else None
+        return PublishedResult(result, False, DEFAULT_THRESHOLD, registered, full)
+    if areas is None or not areas.publish or areas.threshold != threshold:
+        areas = publish_areas(result.analysis.others, result.framework, threshold)
+    # An area rate the run's decision hides is hidden in the area's own outputs too.
+    forced = [
+        own.cell(m)
+        for own, run in _own_rows(result, areas)
+        for m in ("yes", "answered")
+        if areas.has(run.cell(m)) and areas.count(run.cell(m)).suppressed
+    ]
+    hidden = protect(counts, groups, threshold, hidden=forced)
     registered = {cell: Count(cell, value, cell in hidden) for cell, value in counts.items()}
-    return PublishedResult(result, threshold is not None, threshold or DEFAULT_THRESHOLD, registered)
+    pub = PublishedResult(result, True, threshold, registered)
+    own_hidden = [run for own, run in _own_rows(result, areas) if pub.rate_hidden(own)]
+    others = areas.for_area(result.area, own_hidden) if result.area in areas.areas else areas
+    # The same table as the result's own comparison table: kept once when the result is pickled for its kernel.
+    others = dataclasses.replace(others, results=result.analysis.others)
+    return PublishedResult(result, True, threshold, registered, others)
+
+
+def _own_rows(result: AreaResult, areas: PublishedAreas) -> list[tuple[Row, Any]]:
+    """Each criterion's and theme's row in the area's own tables beside its row among the run's areas."""
+    if result.area not in areas.areas:
+        return []
+    fw = result.framework
+    return [(cells.criterion(c.id), area_row(result.area, "criterion", c.id)) for c in fw.criteria] + [
+        (cells.theme(t.id), area_row(result.area, "theme", t.id)) for t in fw.themes
+    ]
 
 
 def table_cell(value: Any) -> Any:

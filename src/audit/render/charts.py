@@ -19,9 +19,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, Rectangle
 
-from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
 from audit.publish import cells
+from audit.publish.areas import PublishedAreas, all_row
 from audit.publish.published import PublishedResult
 
 # The layout machinery; its public names are re-exported for callers that import them from here.
@@ -353,14 +353,14 @@ LEGEND_ROW = _lines(TICK_PT) + 2 * 0.4 * TICK_PT / 72  # one row of legend with 
 
 
 @_drawn
-def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[str, str]] | None = None) -> Chart:
+def area_spread_chart(areas: PublishedAreas) -> Chart:
     """Every area's % Yes on each criterion as a dot, with all areas pooled as a bar: the spread at a glance.
 
-    ``results`` is compare.area_results; ``hidden`` holds (area, criterion ID)
-    pairs whose rate may not be published, which are left off the chart.
+    ``areas`` is the run's areas as published: a rate it hides is left off the chart.
     """
-    hidden = hidden or set()
-    crit = results[(results["level"] == "criterion") & (results["answered"] > 0)]
+    results, fw = areas.results, areas.framework
+    hidden = areas.hidden_rates("criterion")
+    crit = results[(results["level"] == "criterion") & results["pct_yes"].notna()]  # areas with an answer
     names = [f"{c.id} {c.label}" + (" (key)" if c.key else "") for c in fw.criteria]
     n = len(names)
     left = EDGE + _width(names, TICK_PT) + TICK_GAP / 72
@@ -369,9 +369,9 @@ def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[st
     y = {c.id: n - 1 - i for i, c in enumerate(fw.criteria)}
     pooled = {}
     for c in fw.criteria:
-        mine = crit[crit["id"] == c.id]
-        yes, answered = int(mine["yes"].sum()), int(mine["answered"].sum())
-        if answered:
+        whole = all_row("criterion", c.id)  # all areas pooled, as registered and published
+        yes, answered = (areas.count(whole.cell(m)).value for m in ("yes", "answered"))
+        if answered and not areas.rate_hidden(whole):
             pooled[c.id] = yes / answered * 100
             ax.barh(y[c.id], pooled[c.id], color=GRID, height=0.55, zorder=1)
     shown = crit[[(a, i) not in hidden for a, i in zip(crit["area"], crit["id"], strict=True)]]
@@ -398,7 +398,8 @@ def area_spread_chart(results: pd.DataFrame, fw: Framework, hidden: set[tuple[st
     _style(ax)
     svg = _render(fig)
     minimum = finding_rules(fw).min_answered
-    named = {cid: pct for cid, pct in pooled.items() if int(crit[crit["id"] == cid]["answered"].sum()) >= minimum}
+    enough = {cid for cid in pooled if areas.count(all_row("criterion", cid).cell("answered")).value >= minimum}
+    named = {cid: pct for cid, pct in pooled.items() if cid in enough}
     if len(named) >= 2:
         low_id = min(named, key=named.get)
         high_id = max(named, key=named.get)

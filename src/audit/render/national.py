@@ -1,183 +1,41 @@
-"""The national summary: every area side by side, the criteria weakest everywhere and the spread between areas.
+"""The national summary's pages: every area side by side, the criteria weakest everywhere, the spread between areas.
 
-Written in the manner of the inspectorates' thematic reports: what was found
-across all the areas, where practice was weakest almost everywhere, and where
-areas differed most. The analysis functions return plain frames; the fragment
-functions at the end turn them into the HTML the national summary notebook shows.
-
-Whether areas differ more than chance would explain is judged per criterion by
-a chi-square test of equal proportions across the areas with at least the
-framework's ``min_answered`` answers (statsmodels ``proportions_chisquare``);
-the report speaks of a spread "beyond chance" only where the p-value is below
-0.05 after Holm's correction for every criterion and theme tested.
-
-No sentence names a weakest, strongest or most different result on fewer than
-``min_answered`` answers: the pooled figure needs that many, and the lowest and
-highest areas are taken from the areas that have that many. A theme pools
-several answers per case, so its pooled interval treats the case as the cluster.
+The analysis is :mod:`audit.analyse.national`; what of it may be published is
+decided once, for every area of the run, by :mod:`audit.publish.areas`. The
+fragments here show :class:`audit.publish.areas.PublishedAreas` and its
+published national table, and read no count of their own.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from audit.analyse.compare import items, pooled_by_item, spread
-from audit.analyse.findings import CATEGORY_ORDER, PRIORITY, STRENGTH, classify
-from audit.analyse.statistics import adjust_holm
+from audit.analyse.compare import items
+from audit.analyse.findings import PRIORITY, STRENGTH
+
+# The analysis, re-exported: the notebook and callers read it from here.
+from audit.analyse.national import (  # noqa: F401
+    SPREAD_P,
+    _minimum,
+    area_findings,
+    area_grid,
+    areas_overview,
+    heterogeneity,
+    national_table,
+    rated_criteria,
+    weakest_everywhere,
+    widest_spread,
+)
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
+from audit.publish.areas import ALL_CASES, PublishedAreas, area_cases, area_row, published_table  # noqa: F401
 from audit.publish.disclosure import SUPPRESSED
-from audit.render.present import Fragment, esc, table
-
-SPREAD_P = 0.05
+from audit.render.html_blocks import Fragment, esc, table
 
 
-def _float(value: object) -> float | None:
-    return None if value is None or value != value else float(value)  # type: ignore[arg-type]
-
-
-def area_findings(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    """Each area's finding category per criterion and theme (``results`` from compare.area_results)."""
-    rules = finding_rules(fw)
-    key = {c.id for c in fw.criteria if c.key}
-    out = results[["area", "level", "id"]].copy()
-    out["category"] = [
-        classify(int(n), _float(p), _float(lo), _float(hi), level == "criterion" and iid in key, rules)[0]
-        for n, p, lo, hi, level, iid in zip(
-            results["answered"],
-            results["pct_yes"],
-            results["ci_low"],
-            results["ci_high"],
-            results["level"],
-            results["id"],
-            strict=True,
-        )
-    ]
-    return out
-
-
-def heterogeneity(results: pd.DataFrame, min_answered: int = 1) -> pd.Series:
-    """Per (level, id): the chi-square p-value for "every area has the same % Yes" (None with under two areas).
-
-    Only areas with at least ``min_answered`` answers take part.
-    """
-    from statsmodels.stats.proportion import proportions_chisquare
-
-    out = {}
-    for key, group in results[results["answered"] >= max(1, min_answered)].groupby(["level", "id"]):
-        yes, n = group["yes"].to_numpy(), group["answered"].to_numpy()
-        if len(group) < 2 or yes.sum() in (0, n.sum()):  # one area, or every answer the same: nothing to test
-            out[key] = None
-            continue
-        out[key] = float(proportions_chisquare(yes, n)[1])
-    return pd.Series(out, dtype=object)
-
-
-def national_table(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    """One row per criterion then theme: all areas pooled, the spread between areas and the areas' findings.
-
-    Columns: ``label``, ``key``, pooled ``yes``/``answered``/``pct_yes``/``ci_low``/``ci_high``
-    (a theme's with the case as the cluster, and its ``n_eff``), ``areas`` (with at least
-    ``min_answered`` answers), their ``lowest``/``median``/``highest`` % Yes, ``spread``
-    (highest minus lowest), ``p_spread`` (chi-square), ``beyond_chance`` (p_spread
-    below 0.05 after Holm's correction over every row tested), and the number of
-    areas in each finding category (``strength``, ``improvement``, ``priority``,
-    ``too_small``). ``attrs["tests"]`` is the number of spreads tested.
-    """
-    minimum = finding_rules(fw).min_answered
-    ranges = spread(results, minimum)
-    p_values = heterogeneity(results, minimum)
-    found = area_findings(results, fw)
-    counts = found.groupby(["level", "id"])["category"].value_counts().unstack(fill_value=0)
-    key = {c.id for c in fw.criteria if c.key}
-    totals = pooled_by_item(results, fw)
-    empty = {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None, "n_eff": None}
-    rows = []
-    for level, iid, label in items(fw):
-        total = totals.loc[(level, iid)] if (level, iid) in totals.index else empty
-        yes, n, low, high = int(total["yes"]), int(total["answered"]), _float(total["ci_low"]), _float(total["ci_high"])
-        r = ranges.loc[(level, iid)] if (level, iid) in ranges.index else None
-        lowest = None if r is None else _float(r["lowest"])
-        highest = None if r is None else _float(r["highest"])
-        row = {
-            "level": level,
-            "id": iid,
-            "label": label,
-            "key": level == "criterion" and iid in key,
-            "yes": yes,
-            "answered": n,
-            "pct_yes": _float(total["pct_yes"]),
-            "ci_low": low,
-            "ci_high": high,
-            "n_eff": _float(total["n_eff"]),
-            "areas": 0 if r is None else int(r["areas"]),
-            "lowest": lowest,
-            "median": None if r is None else _float(r["median"]),
-            "highest": highest,
-            "spread": None if lowest is None or highest is None else highest - lowest,
-            "p_spread": p_values.get((level, iid)),
-        }
-        for category in CATEGORY_ORDER:
-            row[category] = int(counts.loc[(level, iid), category]) if category in counts.columns else 0
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    calls = adjust_holm(list(frame["p_spread"]), SPREAD_P)
-    frame["beyond_chance"] = calls
-    frame.attrs["tests"] = sum(c is not None for c in calls)
-    frame.attrs["min_answered"] = minimum
-    return frame
-
-
-def area_grid(results: pd.DataFrame, fw: Framework, level: str = "criterion") -> pd.DataFrame:
-    """% Yes with criteria (or themes) as rows and areas as columns, in framework and batch order."""
-    labels = {iid: label for lv, iid, label in items(fw) if lv == level}
-    sub = results[results["level"] == level]
-    grid = sub.pivot(index="id", columns="area", values="pct_yes")
-    areas = list(dict.fromkeys(results["area"]))
-    grid = grid.reindex(index=list(labels), columns=areas)
-    grid.index = [labels[i] for i in grid.index]
-    return grid
-
-
-def _minimum(table: pd.DataFrame) -> int:
-    return int(table.attrs.get("min_answered", 1))
-
-
-def rated_criteria(table: pd.DataFrame) -> pd.DataFrame:
-    """The criteria whose pooled figure rests on at least ``min_answered`` answers: the only ones named."""
-    return table[(table["level"] == "criterion") & (table["answered"] >= max(1, _minimum(table)))]
-
-
-def weakest_everywhere(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-    """The criteria weakest across the country: lowest pooled % Yes, ties broken by the best area's rate."""
-    return rated_criteria(table).sort_values(["pct_yes", "highest"], na_position="last").head(n)
-
-
-def widest_spread(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-    """The criteria on which areas differ most (largest gap between the lowest and highest area with enough answers)."""
-    crit = table[(table["level"] == "criterion") & table["spread"].notna() & (table["areas"] > 1)]
-    return crit.sort_values("spread", ascending=False).head(n)
-
-
-def areas_overview(results: pd.DataFrame, cases: pd.Series, fw: Framework) -> pd.DataFrame:
-    """One row per area: cases scored, % Yes on each key criterion, and how many criteria fall in each category.
-
-    ``cases`` maps an area to its number of scored cases.
-    """
-    found = area_findings(results, fw)
-    counts = found[found["level"] == "criterion"].groupby("area")["category"].value_counts()
-    crit = results[results["level"] == "criterion"]
-    pct = {(a, i): p for a, i, p in zip(crit["area"], crit["id"], crit["pct_yes"], strict=True)}
-    rows = []
-    for area in dict.fromkeys(results["area"]):
-        row = {"area": area, "cases": int(cases.get(area, 0))}
-        for c in fw.criteria:
-            if c.key:
-                row[c.id] = _float(pct.get((area, c.id)))
-        for category in CATEGORY_ORDER:
-            row[category] = int(counts.get((area, category), 0))
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _shown(table_: pd.DataFrame) -> str:
+    """Words for a published table, whose lowest and highest areas leave out every hidden area rate."""
+    return " and a published rate" if table_.attrs.get("published") else ""
 
 
 def _join(names: list[str]) -> str:
@@ -196,7 +54,7 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
     """
     phrases = finding_rules(fw).phrases
     minimum = _minimum(table)
-    crit = table[(table["level"] == "criterion") & (table["answered"] > 0)]
+    crit = table[(table["level"] == "criterion") & table["pct_yes"].notna()]
     if crit.empty:
         return ["No case could be scored, so there are no national findings."]
     rated = rated_criteria(table)
@@ -218,13 +76,13 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
         return out
     for _, r in weakest_everywhere(table).iterrows():
         best = (
-            f", and no area with {minimum} or more answers did better than {r['highest']:.0f}%"
+            f", and no area with {minimum} or more answers{_shown(table)} did better than {r['highest']:.0f}%"
             if r["highest"] is not None and r["highest"] == r["highest"]
             else ""
         )
         out.append(
             f"Practice was weak almost everywhere on {label(r)}: across all areas {what(r)} in only "
-            f"{r['pct_yes']:.0f}% of {int(r['answered'])} cases answered{best}."
+            f"{r['pct_yes']:.0f}% of {r['answers']} cases answered{best}."
         )
     priority = crit[crit[PRIORITY] > 0].sort_values(PRIORITY, ascending=False)
     if not priority.empty:
@@ -239,7 +97,7 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
     strengths = int(strong.iloc[0][STRENGTH])
     out.append(
         "Practice was strongest on "
-        + _join([f"{label(r)} ({r['pct_yes']:.0f}% of {int(r['answered'])} cases)" for _, r in strong.iterrows()])
+        + _join([f"{label(r)} ({r['pct_yes']:.0f}% of {r['answers']} cases)" for _, r in strong.iterrows()])
         + (
             f"; the first was a strength in {_areas(strengths)}."
             if strengths
@@ -250,7 +108,8 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
     if not wide.empty:
         r = wide.iloc[0]
         out.append(
-            f"Among the {int(r['areas'])} areas with {minimum} or more answers, areas differed most on {label(r)}, "
+            f"Among the {int(r['areas'])} areas with {minimum} or more answers{_shown(table)}, areas differed most on "
+            f"{label(r)}, "
             f"from {r['lowest']:.0f}% to {r['highest']:.0f}% of cases"
             + (
                 ", a spread beyond what chance would explain (after allowing for the "
@@ -273,36 +132,24 @@ def _rate(pct: float | None, low: float | None = None, high: float | None = None
     return f"{pct:.0f}%" if low is None else f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
 
 
-def _published(yes: int, answered: int, threshold: int) -> bool:
-    """An area's rate may be published when neither its Yes count nor the rest is from 1 to the threshold."""
-    return not (0 < yes <= threshold or 0 < answered - yes <= threshold)
-
-
-def hidden_rates(results: pd.DataFrame, threshold: int) -> set[tuple[str, str]]:
-    """(area, ID) pairs whose rate a published summary leaves out: built on a count from 1 to the threshold."""
-    return {
-        (a, i)
-        for a, i, y, n in zip(results["area"], results["id"], results["yes"], results["answered"], strict=True)
-        if not _published(int(y), int(n), threshold)
-    }
-
-
-def title_fragment(fw: Framework, n_areas: int, n_cases: int, publish: bool, threshold: int) -> Fragment:
+def title_fragment(areas: PublishedAreas) -> Fragment:
+    fw = areas.framework
     return Fragment(
         f"<h1>National summary: {esc(fw.title)}</h1>"
-        f'<p class="lead">{n_areas} areas and {n_cases} audited cases, side by side. Framework {esc(fw.id)} '
-        f"version {esc(fw.version)}.</p>"
+        f'<p class="lead">{len(areas.areas)} areas and {areas.shown(ALL_CASES)} audited cases, side by side. '
+        f"Framework {esc(fw.id)} version {esc(fw.version)}.</p>"
         + (
-            f'<p class="mode">Published version: an area\'s rate built on a count from 1 to {threshold} is '
-            f"shown as {SUPPRESSED}.</p>"
-            if publish
+            f'<p class="mode">Published version: an area\'s rate built on a count from 1 to {areas.threshold}, '
+            f"or from which one could be worked out, is shown as {SUPPRESSED}.</p>"
+            if areas.publish
             else ""
         )
     )
 
 
-def messages_fragment(table_: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int) -> Fragment:
-    items_ = "".join(f"<li>{esc(m)}</li>" for m in key_messages(table_, fw, n_areas, n_cases))
+def messages_fragment(areas: PublishedAreas, table_: pd.DataFrame) -> Fragment:
+    messages = key_messages(table_, areas.framework, len(areas.areas), areas.shown(ALL_CASES))
+    items_ = "".join(f"<li>{esc(m)}</li>" for m in messages)
     return Fragment(f"<h2>Main findings</h2><ul>{items_}</ul>")
 
 
@@ -314,7 +161,9 @@ def national_fragment(table_: pd.DataFrame) -> Fragment:
         rows.append(
             {
                 "Criterion or theme": r["label"] + (" (key)" if r["key"] else ""),
-                "All areas, % Yes (95% interval)": _rate(r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "All areas, % Yes (95% interval)": SUPPRESSED
+                if r["hidden"]
+                else _rate(r["pct_yes"], r["ci_low"], r["ci_high"]),
                 "Lowest area": _rate(r["lowest"]),
                 "Median area": _rate(r["median"]),
                 "Highest area": _rate(r["highest"]),
@@ -350,7 +199,8 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
             "across all areas were:</p><ol>"
             + "".join(
                 f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
-                f"all areas ({int(r['answered'])} cases answered); the best area with {minimum} or more answers "
+                f"all areas ({r['answers']} cases answered); the best area with {minimum} or more answers"
+                f"{_shown(table_)} "
                 f"reached {_rate(r['highest'])}.</li>"
                 for _, r in weak.iterrows()
             )
@@ -360,7 +210,8 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
         parts.append(f"<p>Too few areas had {minimum} or more answers to say where areas differed most.</p>")
     else:
         parts.append(
-            f"<p>Counting only areas with {minimum} or more answers, the criteria on which areas differed most "
+            f"<p>Counting only areas with {minimum} or more answers{_shown(table_)}, the criteria on which areas "
+            "differed most "
             f"were (a spread is beyond chance after Holm's correction for the {int(table_.attrs.get('tests', 0))} "
             "spreads tested):</p><ol>"
             + "".join(
@@ -374,25 +225,19 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
     return Fragment("".join(parts))
 
 
-def grid_fragment(
-    results: pd.DataFrame,
-    fw: Framework,
-    level: str = "criterion",
-    publish: bool = False,
-    threshold: int = 5,
-    chart_html: str = "",
-) -> Fragment:
+def grid_fragment(areas: PublishedAreas, level: str = "criterion", chart_html: str = "") -> Fragment:
     """Every area side by side: % Yes per criterion (or theme) and area, after the chart of it if given."""
+    results, fw = areas.results, areas.framework
     labels = {iid: label for lv, iid, label in items(fw) if lv == level}
     sub = results[results["level"] == level]
-    areas = list(dict.fromkeys(results["area"]))
-    hidden = hidden_rates(sub, threshold) if publish else set()
+    names = areas.areas
     pct = {(a, i): p for a, i, p in zip(sub["area"], sub["id"], sub["pct_yes"], strict=True)}
     rows = []
     for iid, label in labels.items():
         row: dict[str, str] = {"Criterion" if level == "criterion" else "Theme": label}
-        for area in areas:
-            row[area] = SUPPRESSED if (area, iid) in hidden else _rate(pct.get((area, iid)))
+        for area in names:
+            hidden = areas.has(area_row(area, level, iid).cell("yes")) and areas.rate_hidden(area_row(area, level, iid))
+            row[area] = SUPPRESSED if hidden else _rate(pct.get((area, iid)))
         rows.append(row)
     frame = pd.DataFrame(rows)
     what = "criterion" if level == "criterion" else "theme"
@@ -403,21 +248,17 @@ def grid_fragment(
     )
 
 
-def overview_fragment(
-    results: pd.DataFrame, overview: pd.DataFrame, fw: Framework, publish: bool = False, threshold: int = 5
-) -> Fragment:
+def overview_fragment(areas: PublishedAreas) -> Fragment:
     """One row per area: cases, key criteria and how many criteria are strengths or priority actions."""
+    fw = areas.framework
     key = [c for c in fw.criteria if c.key]
-    crit = results[results["level"] == "criterion"].set_index(["area", "id"])
+    cases = {a: areas.count(area_cases(a)).value for a in areas.areas}
+    overview = areas_overview(areas.results, pd.Series(cases, dtype=int), fw)
     rows = []
     for _, r in overview.iterrows():
-        row = {
-            "Area": r["area"],
-            "Cases": SUPPRESSED if publish and 0 < r["cases"] <= threshold else int(r["cases"]),
-        }
+        row = {"Area": r["area"], "Cases": areas.shown(area_cases(r["area"]))}
         for c in key:
-            counts = crit.loc[(r["area"], c.id)]
-            hidden = publish and not _published(int(counts["yes"]), int(counts["answered"]), threshold)
+            hidden = areas.rate_hidden(area_row(r["area"], "criterion", c.id))
             row[c.label] = SUPPRESSED if hidden else _rate(r[c.id])
         row["Strengths"] = int(r[STRENGTH])
         row["Areas for priority action"] = int(r[PRIORITY])
@@ -429,8 +270,9 @@ def overview_fragment(
     )
 
 
-def left_out_fragment(left_out: dict[str, str]) -> Fragment:
+def left_out_fragment(areas: PublishedAreas) -> Fragment:
     """Areas in none of the figures above, each with the kind of reason (never a value from its cells)."""
+    left_out = areas.left_out
     if not left_out:
         return Fragment("")
     items = "".join(f"<li>{esc(area)}: {esc(why)}</li>" for area, why in left_out.items())

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit.analyse.area_result import AreaResult
-from audit.analyse.compare import (
-    ABOVE,
-    BELOW,
-    DOWN,
-    UP,
-    NationalFigures,
-    benchmark,
-    change_since_previous,
-    spread,
-)
-from audit.analyse.rounds import rounds_table
+from audit.analyse.compare import ABOVE, BELOW, DOWN, UP, NationalFigures, benchmark, spread
 from audit.framework.settings import finding_rules, round_gap_days
+from audit.publish import cells
+from audit.publish.areas import rest_row
 from audit.publish.disclosure import SUPPRESSED
+from audit.publish.published import PublishedResult
 from audit.render.html_blocks import Fragment, _join, esc, table
 from audit.render.present_findings import _shown_rate
 
@@ -28,17 +20,15 @@ def _rate_text(pct: float | None, low: float | None, high: float | None) -> str:
     return f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
 
 
-def _publishable(yes: int, answered: int, threshold: int) -> bool:
-    """A rate from other areas may be published when neither Yes nor the rest is a small count."""
-    return not (0 < yes <= threshold or 0 < answered - yes <= threshold)
-
-
-def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigures | None = None) -> Fragment:
+def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) -> Fragment:
     """The area beside the other areas in this run (and a national figure, where one was given).
 
-    ``results`` is compare.area_results over every area in the run.
+    The other areas are the run's, as its one disclosure decision publishes
+    them (``pub.others``): the other areas pooled are hidden where they would
+    give away a hidden rate, and the range leaves out every hidden area rate.
     """
-    fw = result.framework
+    fw, result = pub.framework, pub
+    results = pub.analysed.analysis.others
     others = sorted(set(results["area"]) - {result.area})
     parts = ["<h2>How the area compares</h2>"]
     if not others and national is None:
@@ -48,12 +38,8 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
         )
         return Fragment("".join(parts))
     bench = benchmark(results, result.area, fw, national)
-    if result.publish:  # the range leaves out any area's rate built on a small count
-        keep = [
-            _publishable(int(y), int(n), result.threshold)
-            for y, n in zip(results["yes"], results["answered"], strict=True)
-        ]
-        ranges = spread(results[keep])
+    if pub.publish:  # the range leaves out every area rate the run's disclosure control hides
+        ranges = spread(pub.others.published_rates())
         for k in ("areas", "lowest", "highest"):
             bench[k] = [
                 ranges[k].get((lv, i)) if (lv, i) in ranges.index else None
@@ -72,12 +58,8 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
         "run.</p>"
     )
     if others:
-        above = [
-            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(result, r)
-        ]
-        below = [
-            _versus(result, r) for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(result, r)
-        ]
+        above = [_versus(pub, r) for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(pub, r)]
+        below = [_versus(pub, r) for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(pub, r)]
         made = bench.attrs["comparisons_rest"]
         parts.append(
             f"<p>{made} criteria and themes were compared with the other areas, and Holm's method was used to "
@@ -94,14 +76,14 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
         )
     rows = []
     for _, r in bench.iterrows():
-        key = ("c", r["id"]) if r["level"] == "criterion" else ("t", r["id"])
-        hidden = result.rate_hidden(key)
+        key = cells.result_row(r["level"], r["id"])
+        hidden = pub.rate_hidden(key)
         out = {
             "Criterion or theme": r["label"],
-            result.area: _shown_rate(result, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
+            result.area: _shown_rate(pub, key, r["pct_yes"], r["ci_low"], r["ci_high"]),
         }
         if others:
-            rest_ok = not result.publish or _publishable(r["rest_yes"], r["rest_answered"], result.threshold)
+            rest_ok = not _rest_hidden(pub, r)
             out["Other areas"] = _rate_text(r["rest_pct"], r["rest_low"], r["rest_high"]) if rest_ok else SUPPRESSED
             out["Range across areas"] = (
                 f"{r['lowest']:.0f}% to {r['highest']:.0f}%"
@@ -122,11 +104,22 @@ def benchmarks(result: AreaResult, results: pd.DataFrame, national: NationalFigu
     return Fragment("".join(parts))
 
 
-def _versus(result: AreaResult, r: pd.Series) -> str:
+def _rest_hidden(pub: PublishedResult, r: pd.Series) -> bool:
+    """Whether the other areas pooled may not be shown beside this row (the run's decision, see publish.areas)."""
+    return pub.others.rate_hidden(rest_row(pub.area, r["level"], r["id"]))
+
+
+def _versus(pub: PublishedResult, r: pd.Series) -> str:
     """A result named in a comparison, with the counts it rests on: "V1 ... (Yes in 6 of 30, against 90 of 150)"."""
-    rest_ok = not result.publish or _publishable(r["rest_yes"], r["rest_answered"], result.threshold)
-    rest = f"{r['rest_yes']} of {r['rest_answered']}" if rest_ok else SUPPRESSED
-    return f"{r['label']} (Yes in {r['yes']} of {r['answered']} answers, against {rest} in the other areas)"
+    rest = rest_row(pub.area, r["level"], r["id"])
+    rest_text = (
+        SUPPRESSED
+        if _rest_hidden(pub, r)
+        else f"{pub.others.shown(rest.cell('yes'))} of {pub.others.shown(rest.cell('answered'))}"
+    )
+    own = cells.result_row(r["level"], r["id"])
+    mine = f"{pub.shown(own.cell('yes'))} of {pub.shown(own.cell('answered'))}"
+    return f"{r['label']} (Yes in {mine} answers, against {rest_text} in the other areas)"
 
 
 def _word(value: object) -> str:
@@ -134,19 +127,19 @@ def _word(value: object) -> str:
     return value.capitalize() if isinstance(value, str) else ""
 
 
-def _hidden_row(result: AreaResult, r: pd.Series) -> bool:
-    return result.rate_hidden(("c", r["id"]) if r["level"] == "criterion" else ("t", r["id"]))
+def _hidden_row(pub: PublishedResult, r: pd.Series) -> bool:
+    return pub.rate_hidden(cells.result_row(r["level"], r["id"]))
 
 
-def change_over_time(result: AreaResult) -> Fragment:
+def change_over_time(pub: PublishedResult) -> Fragment:
     """The change since the previous audit round, per criterion and theme, with intervals."""
-    fw = result.framework
-    rounds = rounds_table(result.cases, fw)
-    change = change_since_previous(result.cases, fw)
+    fw, result = pub.framework, pub
+    rounds, change = pub.analysed.analysis.rounds, pub.analysed.analysis.change
+    cases = pub.analysed.cases
     parts = ["<h2>Change over time</h2>"]
     rule = (
         "Rounds come from the Audit round column."
-        if result.cases["audit_round"].notna().any()
+        if cases["audit_round"].notna().any()
         else f"With no Audit round column, a new round starts after a gap of more than {round_gap_days(fw)} days "
         "between audit dates."
     )
@@ -161,7 +154,7 @@ def change_over_time(result: AreaResult) -> Fragment:
     rframe = pd.DataFrame(
         {
             "Round": rounds["round"],
-            "Cases": [result.show(("rnd", r), int(n)) for r, n in zip(rounds["round"], rounds["cases"], strict=True)],
+            "Cases": [pub.shown(cells.round_cases(r)) for r in rounds["round"]],
             "Audit dates": [
                 "" if a is None else (f"{a:%-d %B %Y} to {b:%-d %B %Y}" if a != b else f"{a:%-d %B %Y}")
                 for a, b in zip(rounds["first_date"], rounds["last_date"], strict=True)
@@ -179,23 +172,23 @@ def change_over_time(result: AreaResult) -> Fragment:
     parts.append(table(rframe, f"Audit rounds, {result.area}", ["Cases"]))
     rows, moved = [], []
     for _, r in change.iterrows():
-        p_key, l_key = ("rnd", previous, r["id"]), ("rnd", latest, r["id"])
-        hidden = result.rate_hidden(p_key) or result.rate_hidden(l_key)
+        p_key, l_key = cells.round_criterion(previous, r["id"]), cells.round_criterion(latest, r["id"])
+        hidden = pub.rate_hidden(p_key) or pub.rate_hidden(l_key)
         if r["level"] == "theme":
-            hidden = hidden or result.rate_hidden(("t", r["id"]))
+            hidden = hidden or pub.rate_hidden(cells.theme(r["id"]))
         if not hidden and r["direction"] in (UP, DOWN):
+            before, after = (f"{pub.shown(k.cell('yes'))} of {pub.shown(k.cell('answered'))}" for k in (p_key, l_key))
             moved.append(
-                f"{r['label']} ({'up' if r['direction'] == UP else 'down'}: Yes in {r['previous_yes']} of "
-                f"{r['previous_answered']} answers, then {r['latest_yes']} of {r['latest_answered']})"
+                f"{r['label']} ({'up' if r['direction'] == UP else 'down'}: Yes in {before} answers, then {after})"
             )
         rows.append(
             {
                 "Criterion or theme": r["label"],
-                previous: _shown_rate(result, p_key, r["previous_pct"], None, None)
-                if result.rate_hidden(p_key)
+                previous: _shown_rate(pub, p_key, r["previous_pct"], None, None)
+                if pub.rate_hidden(p_key)
                 else _pct_n(r["previous_pct"]),
-                latest: _shown_rate(result, l_key, r["latest_pct"], None, None)
-                if result.rate_hidden(l_key)
+                latest: _shown_rate(pub, l_key, r["latest_pct"], None, None)
+                if pub.rate_hidden(l_key)
                 else _pct_n(r["latest_pct"]),
                 "Change (95% interval)": ""
                 if hidden or r["change"] is None or r["change"] != r["change"]

@@ -21,10 +21,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit.analyse.area_result import AreaResult
-from audit.analyse.findings import IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, assess, sentence
-from audit.analyse.moderation import agreement, grade_comparison, matched
+from audit.analyse.findings import IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, sentence
 from audit.analyse.statistics import round_or_none
+from audit.publish import cells
+from audit.publish.published import PublishedResult
 from audit.xlsx_text import append
 
 # Light tints with dark text; the answer or finding is always written in the cell too.
@@ -81,15 +81,13 @@ def _table(ws: Worksheet, header: list[str] | tuple[str, ...], rows: list[list[A
     return top
 
 
-def _result_row(r: Any) -> list[Any]:
+def _result_row(pub: PublishedResult, row: cells.Row, r: Any) -> list[Any]:
     """Counts, % Yes with its interval (1 decimal place) and score (3), rounded as summary.json rounds them."""
+    count = pub.count
     return [
-        int(r["yes"]),
-        int(r["partly"]),
-        int(r["no"]),
-        int(r["na"]),
-        int(r["missing"] + r["invalid"]),
-        int(r["answered"]),
+        *(pub.shown(row.cell(k)) for k in ("yes", "partly", "no", "na")),
+        count(row.cell("missing")).value + count(row.cell("invalid")).value,  # the full version: nothing hidden
+        pub.shown(row.cell("answered")),
         round_or_none(r["pct_yes"], 1),
         round_or_none(r["ci_low"], 1),
         round_or_none(r["ci_high"], 1),
@@ -97,16 +95,16 @@ def _result_row(r: Any) -> list[Any]:
     ]
 
 
-def _summary(wb: Workbook, result: AreaResult, found: dict[tuple[str, str], Any]) -> None:
-    fw = result.framework
+def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], Any]) -> None:
+    fw, result = pub.framework, pub.analysed
     ws = wb.create_sheet("Summary")
     dates = sorted(d for d in result.cases["audit_date"] if isinstance(d, dt.date))
     append(ws, [f"{result.area}: case-file audit results"])
     ws["A1"].font = TITLE
     for label, value in (
         ("Framework", f"{fw.title} ({fw.id}, version {fw.version})"),
-        ("Cases scored", result.cases_scored),
-        ("Rows left out", result.cases_excluded),
+        ("Cases scored", pub.shown(cells.CASES)),
+        ("Rows left out", pub.shown(cells.EXCLUDED)),
         ("Audit dates", f"{dates[0]:%d/%m/%Y} to {dates[-1]:%d/%m/%Y}" if dates else "not recorded"),
         ("How to read it", "% Yes is the share answered Yes among Yes, Partly and No, with its 95% Wilson interval."),
         ("Colours", "Answers and findings are tinted (Yes green, Partly yellow, No red); the words say the same."),
@@ -119,9 +117,8 @@ def _summary(wb: Workbook, result: AreaResult, found: dict[tuple[str, str], Any]
     theme_rows = []
     for t in fw.themes:
         f = found[("theme", t.id)]
-        theme_rows.append(
-            [t.id, f"{t.number}. {t.label}", t.number, "", *_result_row(result.themes.loc[t.id]), f.category_label]
-        )
+        theme_row = _result_row(pub, cells.theme(t.id), result.themes.loc[t.id])
+        theme_rows.append([t.id, f"{t.number}. {t.label}", t.number, "", *theme_row, f.category_label])
     widths = {"Criterion": 40, "Finding": 24, "ID": 14}
     top = _table(ws, SUMMARY_COLUMNS, theme_rows, widths)
     _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("theme", t.id)] for t in fw.themes])
@@ -136,7 +133,7 @@ def _summary(wb: Workbook, result: AreaResult, found: dict[tuple[str, str], Any]
                 c.label,
                 fw.theme(c.theme).number,
                 "Key" if c.key else "",
-                *_result_row(result.criteria.loc[c.id]),
+                *_result_row(pub, cells.criterion(c.id), result.criteria.loc[c.id]),
                 found[("criterion", c.id)].category_label,
             ]
         )
@@ -217,8 +214,8 @@ def _action_plan(wb: Workbook, findings: list[Any]) -> None:
     ws.freeze_panes = "C2"
 
 
-def _cases(wb: Workbook, result: AreaResult) -> None:
-    fw = result.framework
+def _cases(wb: Workbook, pub: PublishedResult) -> None:
+    fw, result = pub.framework, pub.analysed
     ids = list(fw.criterion_ids)
     header = [
         "Case ID",
@@ -264,19 +261,18 @@ def _cases(wb: Workbook, result: AreaResult) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
 
 
-def _moderation(wb: Workbook, result: AreaResult) -> None:
-    fw = result.framework
-    pairs = matched(result.cases, result.data.moderation)
-    if pairs.empty:
+def _moderation(wb: Workbook, pub: PublishedResult) -> None:
+    an = pub.analysed.analysis
+    if an.pairs.empty:
         return
     ws = wb.create_sheet("Moderation")
-    table = agreement(pairs, fw)
+    table = an.agreement
     rows = [
         [
             cid,
             r["label"],
-            int(r["pairs"]),
-            int(r["agreed"]),
+            pub.shown(cells.agreement(cid).cell("pairs")),
+            pub.shown(cells.agreement(cid).cell("agreed")),
             round_or_none(r["agreement_pct"], 1),
             round_or_none(r["kappa"], 3),
             ("Auditors disagree: " + r["reason"]) if r["flagged"] else "",
@@ -290,7 +286,7 @@ def _moderation(wb: Workbook, result: AreaResult) -> None:
         {"Criterion": 40, "Flag": 50},
     )
     append(ws, [])
-    grades = grade_comparison(pairs, fw)
+    grades = an.grade_pairs
     _table(
         ws,
         (
@@ -306,17 +302,23 @@ def _moderation(wb: Workbook, result: AreaResult) -> None:
     ws.freeze_panes = "A2"
 
 
-def scored_workbook_bytes(result: AreaResult) -> bytes:
-    """The area's scored workbook as xlsx bytes (see the module docstring for its sheets)."""
+def scored_workbook_bytes(pub: PublishedResult) -> bytes:
+    """The area's scored workbook as xlsx bytes (see the module docstring for its sheets).
+
+    ``pub`` is the full version (``publish(result, None)``): the workbook is case-level and never published.
+    """
+    if pub.publish:
+        raise ValueError("the scored workbook is case-level: make it from the full version, never the published one")
+    result = pub.analysed
     wb = Workbook()
     wb.remove(wb.active)
-    findings = assess(result.criteria, result.themes, result.framework)
+    findings = result.analysis.findings
     by_key = {(f.level, f.id): f for f in findings}
-    _summary(wb, result, by_key)
+    _summary(wb, pub, by_key)
     _findings(wb, findings)
     _action_plan(wb, findings)
-    _cases(wb, result)
-    _moderation(wb, result)
+    _cases(wb, pub)
+    _moderation(wb, pub)
     ws = wb.create_sheet("Excluded")
     _table(
         ws,

@@ -3,6 +3,7 @@
 - ``report``: one area's report: notebook, HTML, data files.
 - ``batch``: every area, an index and a manifest.
 - ``engine``: the papermill engine on a pool of warm kernels (kernel_pool, kernels, kernel_state, notebook_run).
+- ``area_input``: what a report notebook works from: ``open_report``/``open_national`` (the batch's published result).
 - ``outputs``: one output folder, one run.
 - ``manifest``: what a set of reports was made from.
 - ``notebooks_copy``: the shipped notebooks copied out for JupyterLab.
@@ -18,6 +19,8 @@ _EXPORTS = {
     "BatchOptions": "audit.run.batch",
     "run_notebook": "audit.run.notebook_run",
     "KernelPool": "audit.run.kernel_pool",
+    "open_report": "audit.run.area_input",
+    "open_national": "audit.run.area_input",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = exports(__name__, _EXPORTS)

@@ -16,14 +16,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.analyse.area_result import AreaResult, analyse_area
-from audit.check.validate import PREPARED_SUFFIX, AuditData, load_audit, save_prepared
+from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.framework.model import Framework
+from audit.publish import cells
+from audit.publish.areas import PublishedAreas
 from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
+from audit.publish.published import PublishedResult
 from audit.read.identifiers import KINDS_BY_CODE
 from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
+from audit.run.area_input import PREPARED_SUFFIX, report_result, run_areas, save_prepared
 from audit.run.report import make_national_summary, make_report, write_atomic
 
 
@@ -94,34 +97,48 @@ def refuse_identifiers(data: AuditData) -> None:
     )
 
 
-def _check_area(data: AuditData, area: str, opts: BatchOptions) -> tuple[AreaResult | None, str | None, str | None]:
-    """Before any report runs: an area's result, or why it is left out (message, and its kind for summaries)."""
+def _refused(data: AuditData, area: str, opts: BatchOptions) -> str | None:
+    """Before anything is analysed: why an area may not be reported at all (None when it may)."""
+    if opts.allow_identifiers:
+        return None
     try:
-        if not opts.allow_identifiers:
-            refuse_identifiers(data.for_area(area))
+        refuse_identifiers(data.for_area(area))
     except AuditError as exc:
-        return None, str(exc), "refused: cells that look like personal data"
+        return str(exc)
+    return None
+
+
+def _analyse(
+    data: AuditData, area: str, opts: BatchOptions, areas: PublishedAreas
+) -> tuple[PublishedResult | None, str | None]:
+    """An area analysed once and published with the run's decision about every area, or why it could not be."""
     try:
-        return analyse_area(data, area, publish=opts.publish, threshold=opts.threshold), None, None
+        return report_result(data, area, opts.publish, opts.threshold, areas), None
     except AuditError as exc:
-        return None, str(exc), "failed: its data could not be analysed"
+        return None, str(exc)
     except Exception as exc:  # one area's failure must not stop the batch
-        return None, f"{type(exc).__name__}: {exc}", "failed: its data could not be analysed"
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def key_results(pub: PublishedResult) -> dict[str, float | str | None]:
+    """The index's figures for an area: % Yes on each key criterion, as published."""
+    criteria = pub.analysed.criteria
+    return {
+        c.label: SUPPRESSED if pub.rate_hidden(cells.criterion(c.id)) else criteria.loc[c.id, "pct_yes"]
+        for c in pub.framework.criteria
+        if c.key
+    }
 
 
 def _report_one(
-    result: AreaResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
+    pub: PublishedResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
 ) -> AreaOutcome:
-    outcome = AreaOutcome(result.area, result.slug)
+    outcome = AreaOutcome(pub.area, pub.slug)
     try:
-        outcome.cases_scored = result.show("cases", result.cases_scored)
-        outcome.key_results = {
-            c.label: SUPPRESSED if result.rate_hidden(("c", c.id)) else result.criteria.loc[c.id, "pct_yes"]
-            for c in result.framework.criteria
-            if c.key
-        }
+        outcome.cases_scored = pub.shown(cells.CASES)
+        outcome.key_results = key_results(pub)
         paths = make_report(
-            result,
+            pub,
             sources,
             out_dir,
             opts.criteria,
@@ -162,9 +179,12 @@ def run_batch(
     """Report every area found in ``inputs`` under ``out_dir``; write ``index.html`` and ``manifest.json``.
 
     An area whose workbook holds likely personal identifiers is not reported
-    unless ``options.allow_identifiers``; the other areas still are. An area that is
-    refused or fails is left out of every all-area figure: the other areas'
-    comparisons and the national summary, which lists it as not included.
+    unless ``options.allow_identifiers``; the other areas still are. A refused area
+    is left out of every all-area figure (the other areas' comparisons and the
+    national summary); an area whose analysis or report fails is left out of the
+    national summary, which lists it as not included. (Reports start as soon as
+    their area is ready, so areas reported before such a failure have compared
+    themselves with it.)
     """
     from audit.run.manifest import build_manifest, input_records
     from audit.run.outputs import RunMode, claim_output
@@ -205,37 +225,47 @@ def run_batch(
 
 
 def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool) -> BatchOutcome:
-    results: dict[str, AreaResult] = {}
-    refused: dict[str, AreaOutcome] = {}
-    left_out: dict[str, str] = {}
+    """Every area analysed and published once, each report started as soon as its area is ready.
+
+    The areas refused for likely personal data are known before anything is
+    analysed, so the run's one disclosure decision about every area (the other
+    areas of each comparison, and the national summary) is made without them.
+    Each area is then analysed in turn while earlier areas' reports run on the
+    warm kernels; the kernel gets the area's published result, not the data.
+    """
     slugs = data.slugs
+    outcomes: list[AreaOutcome] = []
+    left_out: dict[str, str] = {}
     for area in data.areas:
-        result, error, kind = _check_area(data, area, opts)
-        if result is None:
-            refused[area] = AreaOutcome(area, slugs[area], error=error)
-            left_out[area] = kind or "failed"
-        else:
-            results[area] = result
+        if (why := _refused(data, area, opts)) is not None:
+            outcomes.append(AreaOutcome(area, slugs[area], error=why))
+            left_out[area] = "refused: cells that look like personal data"
     usable = data.without_areas(left_out)
     sources = list(data.paths.values())
-    outcomes: list[AreaOutcome] = list(refused.values())
     failed_files = {k: str(v) for k, v in data.failed.items()}
     batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
     rows = data.unassigned
     batch.unassigned_cells = [
         f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
     ]
-    # The workbooks are read and validated once, here; every kernel loads this copy instead,
-    # and warm kernels (reset between areas) spare each report a kernel start and its imports.
-    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(results)) as runner:
-        from audit.analyse.compare import area_results
-
-        area_results(usable)  # every report compares its area with all of them: count that once, here
-        prepared = save_prepared(usable, Path(tmp) / f"batch{PREPARED_SUFFIX}")
-        bar = _progress(len(results) + 1, progress)
+    todo = usable.areas
+    areas = run_areas(usable, opts.publish, opts.threshold)  # the run's one decision about every area
+    own_hidden: set[Any] = set()  # area rates hidden by an area's own disclosure control, for the national summary
+    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(todo)) as runner:
+        bar = _progress(len(todo) + 1, progress)
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        futures = []
         try:
-            futures = [pool.submit(_report_one, r, sources, out_dir, opts, runner, prepared) for r in results.values()]
+            for i, area in enumerate(todo):
+                pub, error = _analyse(usable, area, opts, areas)
+                if pub is None:
+                    outcomes.append(AreaOutcome(area, slugs[area], error=error))
+                    left_out[area] = "failed: its data could not be analysed"
+                    bar.update(1)
+                    continue
+                own_hidden |= {c for c, v in pub.others.counts.items() if v.suppressed and c.row.area == area}
+                prepared = save_prepared(pub, Path(tmp) / f"area-{i}{PREPARED_SUFFIX}")
+                futures.append(pool.submit(_report_one, pub, sources, out_dir, opts, runner, prepared))
             for fut in as_completed(futures):
                 outcomes.append(fut.result())
                 bar.update(1)
@@ -246,11 +276,12 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
         pool.shutdown(wait=True)
         order = {a: i for i, a in enumerate(data.areas)}
         outcomes.sort(key=lambda o: order[o.area])
-        failed_reports = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
+        failed = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
+        left_out.update({a: k for a, k in failed.items() if a not in left_out})
         if sources and any(a.ok for a in outcomes):
-            national_data = usable.without_areas({a: k for a, k in failed_reports.items() if a not in left_out})
-            if national_data is not usable:
-                prepared = save_prepared(national_data, Path(tmp) / f"national{PREPARED_SUFFIX}")
+            national_data = data.without_areas(left_out)
+            national = run_areas(national_data, opts.publish, opts.threshold, hidden=own_hidden)
+            prepared = save_prepared(national, Path(tmp) / f"national{PREPARED_SUFFIX}")
             try:
                 make_national_summary(
                     sources,

@@ -39,6 +39,7 @@ DEFAULT_PRELOAD = (
     "pandas",
     "audit",
     "audit.render.present",
+    "audit.run.area_input",  # open_report: the area's published result, loaded
     "audit.read.load",
     "audit.read.safety",
     "audit.read.identifiers",

@@ -11,14 +11,14 @@ import datetime as dt
 import json
 import os  # noqa: F401  # tests patch report.os.replace to simulate a failing write_atomic
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.analyse.area_result import AreaResult
 from audit.atomic import write_atomic  # also imported from here by callers written before audit.atomic
 from audit.errors import ReportError
 from audit.framework.model import Framework
+from audit.publish.published import PublishedResult, publish
 from audit.render.summary_json import summary_dict
 from audit.resources import NOTEBOOKS_DIR, REPORT_TEMPLATES_DIR
 from audit.restricted import OWNER_ONLY, RESTRICTED, Access, make_folder, write_file
@@ -38,17 +38,17 @@ def area_dirs(out_dir: Path, slug: str) -> tuple[Path, Path]:
     return out_dir / slug, out_dir / RESTRICTED / slug
 
 
-def write_area_data(result: AreaResult, out_dir: Path, access: Access = OWNER_ONLY) -> dict[str, Path]:
+def write_area_data(pub: PublishedResult, out_dir: Path, access: Access = OWNER_ONLY) -> dict[str, Path]:
     """summary.json (as published) beside the report; the full summary and scored workbook in restricted/.
 
     ``access`` says who may read the restricted files (see :mod:`audit.restricted`).
     """
     from audit.render.scored_workbook import scored_workbook_bytes
 
-    public, restricted = area_dirs(out_dir, result.slug)
-    full = replace(result, publish=False) if result.publish else result
-    paths = {"summary": write_atomic(public / "summary.json", _json(summary_dict(result)))}
-    if result.publish:
+    public, restricted = area_dirs(out_dir, pub.slug)
+    full = publish(pub.analysed, None) if pub.publish else pub  # the same analysis, nothing hidden
+    paths = {"summary": write_atomic(public / "summary.json", _json(summary_dict(pub)))}
+    if pub.publish:
         paths["full_summary"] = write_file(restricted / "summary.json", _json(summary_dict(full)), access)
     paths["workbook"] = write_file(restricted / "scored.xlsx", scored_workbook_bytes(full), access)
     return paths
@@ -69,10 +69,11 @@ class ReportMeta:
     index_href: str | None = None
 
 
-def report_meta(result: AreaResult, date: dt.date | None = None, index_href: str | None = None) -> ReportMeta:
+def report_meta(result: PublishedResult, date: dt.date | None = None, index_href: str | None = None) -> ReportMeta:
     fw = result.framework
     date = date or dt.date.today()
-    inputs = ", ".join(f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(result.data.files.items()))
+    files = result.analysed.data.files
+    inputs = ", ".join(f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(files.items()))
     mode = (
         f"Published version: counts from 1 to {result.threshold} suppressed."
         if result.publish
@@ -164,13 +165,17 @@ def _keep_error(output: Path, lines: list[str], access: Access = OWNER_ONLY) -> 
 
 
 def report_parameters(
-    result: AreaResult,
+    result: PublishedResult,
     sources: list[str],
     criteria: str | None,
     national: str | None = None,
     prepared: Path | None = None,
 ) -> dict[str, Any]:
-    """The notebook's parameters for one area: absolute paths, so it runs from anywhere."""
+    """The notebook's parameters for one area: absolute paths, so it runs from anywhere.
+
+    ``prepared`` is the area's published result (:func:`audit.run.area_input.save_prepared`):
+    the kernel loads it and neither reads the workbooks nor analyses anything again.
+    """
     return {
         "prepared": str(prepared) if prepared else None,
         "source": [str(Path(s).resolve()) for s in sources],
@@ -223,7 +228,7 @@ def make_national_summary(
 
 
 def make_report(
-    result: AreaResult,
+    result: PublishedResult,
     sources: list[str],
     out_dir: Path,
     criteria: str | None = None,

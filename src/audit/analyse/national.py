@@ -1,0 +1,184 @@
+"""The national summary's analysis: every area pooled, the spread between areas, the areas' findings.
+
+Written for the national summary (``audit.render.national`` shows it), in the
+manner of the inspectorates' thematic reports: what was found across all the
+areas, where practice was weakest almost everywhere, and where areas differed most.
+
+Whether areas differ more than chance would explain is judged per criterion by
+a chi-square test of equal proportions across the areas with at least the
+framework's ``min_answered`` answers (statsmodels ``proportions_chisquare``);
+the report speaks of a spread "beyond chance" only where the p-value is below
+0.05 after Holm's correction for every criterion and theme tested.
+
+No sentence names a weakest, strongest or most different result on fewer than
+``min_answered`` answers: the pooled figure needs that many, and the lowest and
+highest areas are taken from the areas that have that many. A theme pools
+several answers per case, so its pooled interval treats the case as the cluster.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from audit.analyse.compare import items, pooled_by_item, spread
+from audit.analyse.findings import CATEGORY_ORDER, classify
+from audit.analyse.statistics import adjust_holm
+from audit.framework.model import Framework
+from audit.framework.settings import finding_rules
+
+SPREAD_P = 0.05
+
+
+def _float(value: object) -> float | None:
+    return None if value is None or value != value else float(value)  # type: ignore[arg-type]
+
+
+def area_findings(results: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Each area's finding category per criterion and theme (``results`` from compare.area_results)."""
+    rules = finding_rules(fw)
+    key = {c.id for c in fw.criteria if c.key}
+    out = results[["area", "level", "id"]].copy()
+    out["category"] = [
+        classify(int(n), _float(p), _float(lo), _float(hi), level == "criterion" and iid in key, rules)[0]
+        for n, p, lo, hi, level, iid in zip(
+            results["answered"],
+            results["pct_yes"],
+            results["ci_low"],
+            results["ci_high"],
+            results["level"],
+            results["id"],
+            strict=True,
+        )
+    ]
+    return out
+
+
+def heterogeneity(results: pd.DataFrame, min_answered: int = 1) -> pd.Series:
+    """Per (level, id): the chi-square p-value for "every area has the same % Yes" (None with under two areas).
+
+    Only areas with at least ``min_answered`` answers take part.
+    """
+    from statsmodels.stats.proportion import proportions_chisquare
+
+    out = {}
+    for key, group in results[results["answered"] >= max(1, min_answered)].groupby(["level", "id"]):
+        yes, n = group["yes"].to_numpy(), group["answered"].to_numpy()
+        if len(group) < 2 or yes.sum() in (0, n.sum()):  # one area, or every answer the same: nothing to test
+            out[key] = None
+            continue
+        out[key] = float(proportions_chisquare(yes, n)[1])
+    return pd.Series(out, dtype=object)
+
+
+def national_table(results: pd.DataFrame, fw: Framework, rated: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per criterion then theme: all areas pooled, the spread between areas and the areas' findings.
+
+    Columns: ``label``, ``key``, pooled ``yes``/``answered``/``pct_yes``/``ci_low``/``ci_high``
+    (a theme's with the case as the cluster, and its ``n_eff``), ``areas`` (with at least
+    ``min_answered`` answers), their ``lowest``/``median``/``highest`` % Yes, ``spread``
+    (highest minus lowest), ``p_spread`` (chi-square), ``beyond_chance`` (p_spread
+    below 0.05 after Holm's correction over every row tested), and the number of
+    areas in each finding category (``strength``, ``improvement``, ``priority``,
+    ``too_small``). ``attrs["tests"]`` is the number of spreads tested. ``rated``
+    (rows of ``results``; all of them by default) are the area rates the spread
+    is taken over: a published summary passes only the rates it may publish.
+    """
+    minimum = finding_rules(fw).min_answered
+    rated = results if rated is None else rated
+    ranges = spread(rated, minimum)
+    p_values = heterogeneity(rated, minimum)
+    found = area_findings(results, fw)
+    counts = found.groupby(["level", "id"])["category"].value_counts().unstack(fill_value=0)
+    key = {c.id for c in fw.criteria if c.key}
+    totals = pooled_by_item(results, fw)
+    empty = {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None, "n_eff": None}
+    rows = []
+    for level, iid, label in items(fw):
+        total = totals.loc[(level, iid)] if (level, iid) in totals.index else empty
+        yes, n, low, high = int(total["yes"]), int(total["answered"]), _float(total["ci_low"]), _float(total["ci_high"])
+        r = ranges.loc[(level, iid)] if (level, iid) in ranges.index else None
+        lowest = None if r is None else _float(r["lowest"])
+        highest = None if r is None else _float(r["highest"])
+        row = {
+            "level": level,
+            "id": iid,
+            "label": label,
+            "key": level == "criterion" and iid in key,
+            "yes": yes,
+            "answered": n,
+            "pct_yes": _float(total["pct_yes"]),
+            "ci_low": low,
+            "ci_high": high,
+            "n_eff": _float(total["n_eff"]),
+            "areas": 0 if r is None else int(r["areas"]),
+            "lowest": lowest,
+            "median": None if r is None else _float(r["median"]),
+            "highest": highest,
+            "spread": None if lowest is None or highest is None else highest - lowest,
+            "p_spread": p_values.get((level, iid)),
+        }
+        for category in CATEGORY_ORDER:
+            row[category] = int(counts.loc[(level, iid), category]) if category in counts.columns else 0
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    calls = adjust_holm(list(frame["p_spread"]), SPREAD_P)
+    frame["beyond_chance"] = calls
+    frame.attrs["tests"] = sum(c is not None for c in calls)
+    frame.attrs["min_answered"] = minimum
+    frame["hidden"] = False  # a published table marks the pooled rates it may not show
+    frame["answers"] = frame["answered"]  # the pooled number answered as a page may print it (see publish.areas)
+    return frame
+
+
+def area_grid(results: pd.DataFrame, fw: Framework, level: str = "criterion") -> pd.DataFrame:
+    """% Yes with criteria (or themes) as rows and areas as columns, in framework and batch order."""
+    labels = {iid: label for lv, iid, label in items(fw) if lv == level}
+    sub = results[results["level"] == level]
+    grid = sub.pivot(index="id", columns="area", values="pct_yes")
+    areas = list(dict.fromkeys(results["area"]))
+    grid = grid.reindex(index=list(labels), columns=areas)
+    grid.index = [labels[i] for i in grid.index]
+    return grid
+
+
+def _minimum(table: pd.DataFrame) -> int:
+    return int(table.attrs.get("min_answered", 1))
+
+
+def rated_criteria(table: pd.DataFrame) -> pd.DataFrame:
+    """The criteria whose pooled figure rests on at least ``min_answered`` answers (and is published): the only ones
+    named."""
+    shown = ~table["hidden"]
+    return table[(table["level"] == "criterion") & (table["answered"] >= max(1, _minimum(table))) & shown]
+
+
+def weakest_everywhere(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The criteria weakest across the country: lowest pooled % Yes, ties broken by the best area's rate."""
+    return rated_criteria(table).sort_values(["pct_yes", "highest"], na_position="last").head(n)
+
+
+def widest_spread(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The criteria on which areas differ most (largest gap between the lowest and highest area with enough answers)."""
+    crit = table[(table["level"] == "criterion") & table["spread"].notna() & (table["areas"] > 1)]
+    return crit.sort_values("spread", ascending=False).head(n)
+
+
+def areas_overview(results: pd.DataFrame, cases: pd.Series, fw: Framework) -> pd.DataFrame:
+    """One row per area: cases scored, % Yes on each key criterion, and how many criteria fall in each category.
+
+    ``cases`` maps an area to its number of scored cases.
+    """
+    found = area_findings(results, fw)
+    counts = found[found["level"] == "criterion"].groupby("area")["category"].value_counts()
+    crit = results[results["level"] == "criterion"]
+    pct = {(a, i): p for a, i, p in zip(crit["area"], crit["id"], crit["pct_yes"], strict=True)}
+    rows = []
+    for area in dict.fromkeys(results["area"]):
+        row = {"area": area, "cases": int(cases.get(area, 0))}
+        for c in fw.criteria:
+            if c.key:
+                row[c.id] = _float(pct.get((area, c.id)))
+        for category in CATEGORY_ORDER:
+            row[category] = int(counts.get((area, category), 0))
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,121 @@
+"""What a report notebook works from: an area's published result, made here or handed over by the batch.
+
+:func:`open_report` (and :func:`open_national` for the national summary) is
+the one call a notebook makes. Given workbooks it reads, validates, analyses
+and publishes them; given ``prepared``, a file the batch wrote with
+:func:`save_prepared`, it loads the result the batch already analysed and
+published, so a kernel neither reads the workbooks nor analyses anything again.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.analyse.area_result import analyse_area
+from audit.analyse.compare import area_results
+from audit.check.validate import AuditData, load_audit
+from audit.errors import AuditError
+from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
+from audit.publish.published import PublishedResult, publish
+from audit.restricted import OWNER_ONLY, Access, open_file
+
+PREPARED_SUFFIX = ".audit.pickle"
+AREA, NATIONAL = "area report", "national summary"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A published result as the batch hands it to one kernel, with what it is for."""
+
+    kind: str  # AREA or NATIONAL
+    result: PublishedResult | PublishedAreas
+
+
+def save_prepared(result: PublishedResult | PublishedAreas, path: Path, access: Access = OWNER_ONLY) -> Path:
+    """Keep a published result for the kernel that renders it, so that kernel reads and analyses nothing again.
+
+    A pickle, because it is written and read by this toolkit within one run, in a
+    folder the run made for itself; it is never read from a user's input. It
+    holds the area's cases, so it is readable by its owner only (mode 0600 from the start).
+    """
+    kind = NATIONAL if isinstance(result, PublishedAreas) else AREA
+    with open_file(path, access) as fh:
+        pickle.dump(Prepared(kind, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load_prepared(prepared: str | Path, kind: str = AREA) -> Any:
+    """The published result a run kept with :func:`save_prepared`; refused unless it is a file of that kind."""
+    path = Path(prepared)
+    if not path.name.endswith(PREPARED_SUFFIX):
+        raise AuditError(
+            f"{path.name}: not a prepared result file (expected a name ending {PREPARED_SUFFIX})",
+            code="prepared-invalid",
+        )
+    with open(path, "rb") as fh:
+        held = pickle.load(fh)
+    if not isinstance(held, Prepared) or held.kind != kind:
+        raise AuditError(f"{path.name}: does not hold a prepared {kind}", code="prepared-invalid")
+    return held.result
+
+
+def open_report(
+    source: str | Path | Iterable[str | Path] | None,
+    area: str | None = None,
+    criteria: str | Path | None = None,
+    publish: bool = False,
+    threshold: int = 5,
+    prepared: str | Path | None = None,
+) -> PublishedResult:
+    """One area's published result, for its report notebook.
+
+    With ``prepared`` (set by ``audit batch`` and ``audit report``), the result
+    the run analysed and published, loaded as it is. Otherwise the workbooks in
+    ``source`` are read, validated, analysed and published here, with every area
+    in them as the other areas it is compared with.
+    """
+    if prepared is not None:
+        return load_prepared(prepared, AREA)
+    data = load_audit(source, criteria, scan=False)
+    return report_result(data, area, publish, threshold)
+
+
+def report_result(
+    data: AuditData, area: str | None, publish_: bool, threshold: int, areas: PublishedAreas | None = None
+) -> PublishedResult:
+    """An area of ``data`` analysed once and published (with ``threshold`` in publish mode)."""
+    result = analyse_area(data, area, publish=publish_)
+    return publish(result, threshold if publish_ else None, areas)
+
+
+def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[AreaCell] = ()) -> PublishedAreas:
+    """Every area of ``data`` as published: the one decision the national summary and each comparison read.
+
+    ``hidden``: area cells the areas' own reports hid (see :func:`audit.publish.areas.publish_areas`).
+    """
+    cases = data.scored.groupby("area").size().to_dict()
+    return publish_areas(
+        area_results(data),
+        data.framework,
+        threshold if publish_ else None,
+        cases,
+        hidden=hidden,
+        left_out=data.left_out,
+    )
+
+
+def open_national(
+    source: str | Path | Iterable[str | Path] | None,
+    criteria: str | Path | None = None,
+    publish: bool = False,
+    threshold: int = 5,
+    prepared: str | Path | None = None,
+) -> PublishedAreas:
+    """Every area as published, for the national summary notebook (loaded from ``prepared`` when given)."""
+    if prepared is not None:
+        return load_prepared(prepared, NATIONAL)
+    return run_areas(load_audit(source, criteria, scan=False), publish, threshold)
