@@ -88,8 +88,10 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def case_columns(framework: Framework) -> list[str]:
-    """The Cases sheet's headers in order: fixed, free text, then one per criterion."""
-    return [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *(c.header for c in framework.criteria)]
+    """The Cases sheet's headers in order: fixed, free text, each criterion then its evidence, then the practice."""
+    from audit.workbooks.template_sheets import criterion_columns, practice_headers
+
+    return [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *criterion_columns(framework), *practice_headers()]
 
 
 def write_template(path: str | Path, framework: Framework, rows: int = 40, *, overwrite: bool = False) -> Path:
@@ -97,6 +99,8 @@ def write_template(path: str | Path, framework: Framework, rows: int = 40, *, ov
 
     An existing file (perhaps a filled-in workbook) is refused unless ``overwrite``.
     """
+    from audit.workbooks import template_sheets as sheets
+
     if rows < 1:
         raise ValueError("a template needs at least one case row")
     path = Path(path)
@@ -113,8 +117,13 @@ def write_template(path: str | Path, framework: Framework, rows: int = 40, *, ov
         for c in range(1, len(columns) + 1):
             ws.cell(r, c).alignment = _WRAP_TOP
     _add_validations(wb, ws, framework, columns, last_row)
+    sheets.add_practice_validations(wb, ws, framework, columns, FIRST_DATA_ROW, last_row)
     write_instructions_sheet(wb, framework)
     write_criteria_sheet(wb, framework)
+    sheets.write_audit_details(wb)
+    sheets.write_case_sheet(wb, sheets.AGENCY_ANSWERS_SHEET, framework, n_rows=rows)
+    sheets.write_case_sheet(wb, sheets.AGREED_ANSWERS_SHEET, framework, n_rows=rows)
+    sheets.write_judgements(wb, framework)
     save_stable(wb, path, overwrite=overwrite)
     return path
 
@@ -194,7 +203,8 @@ def _add_validations(
         promptTitle="Answer",
         prompt="Yes, Partly, No or N/A. Leave blank if not yet answered.",
     )
-    answers.add(span(headers[0], headers[-1]))
+    for header in headers:  # each criterion's evidence column sits between two answer columns
+        answers.add(span(header))
     ws.add_data_validation(answers)
 
     if framework.age_bands:
@@ -276,7 +286,8 @@ def instructions_lines(framework: Framework) -> list[tuple[str, bool]]:
         ),
         ("Auditor comments: optional free text; keep it anonymised.", False),
         (
-            "Criterion columns: answer each one for the case (see the Criteria sheet for each question).",
+            "Criterion columns: answer each one for the case (see the Criteria sheet for each question); "
+            "the column after each answer is for the evidence behind it.",
             False,
         ),
         ("", False),
@@ -300,7 +311,9 @@ def instructions_lines(framework: Framework) -> list[tuple[str, bool]]:
             False,
         ),
     ]
-    return lines
+    from audit.workbooks.template_sheets import practice_instruction_lines
+
+    return lines + practice_instruction_lines(framework)
 
 
 def write_instructions_sheet(wb: Workbook, framework: Framework) -> Worksheet:
