@@ -30,6 +30,7 @@ from audit.check.audit_sheets import (
 from audit.check.practice_cells import THEME_SEPARATOR
 from audit.framework.model import CANONICAL_ANSWERS, Framework
 from audit.read.load import PRACTICE_FIELDS, evidence_header
+from audit.workbooks.xlsx_lists import list_formula, validation_message
 from audit.xlsx_text import put
 
 FIRST_ROW = 4  # below the instruction (row 1) and the header (row 3), as on the Cases sheet
@@ -89,25 +90,23 @@ def criterion_columns(framework: Framework) -> list[str]:
 
 
 def _list(wb: Workbook, name: str, values: Sequence[str], *, strict: bool = True, prompt: str = "") -> DataValidation:
-    from audit.workbooks.template import _list_formula, _message
-
     return DataValidation(
         type="list",
-        formula1=_list_formula(wb, name, values),
+        formula1=list_formula(wb, name, values),
         allow_blank=True,
         showDropDown=False,  # openpyxl's odd name: False means the arrow is shown
         showErrorMessage=strict,
         errorTitle="Not one of the choices",
-        error=_message("Choose one of: " + ", ".join(values)),
+        error=validation_message("Choose one of: " + ", ".join(values)),
         showInputMessage=bool(prompt),
-        prompt=_message(prompt),
+        prompt=validation_message(prompt),
     )
 
 
 def _note(title: str, text: str) -> DataValidation:
-    from audit.workbooks.template import _message
-
-    return DataValidation(allow_blank=True, showInputMessage=True, promptTitle=title[:32], prompt=_message(text))
+    return DataValidation(
+        allow_blank=True, showInputMessage=True, promptTitle=title[:32], prompt=validation_message(text)
+    )
 
 
 def _date(title: str) -> DataValidation:
