@@ -106,7 +106,7 @@ def _themes(value: Any, col: int | None, fw: Framework, report: Callable[..., No
         report(
             col,
             f"{unknown} learning theme(s) not in the framework's list ({listed}); separate themes with "
-            f"'{THEME_SEPARATOR}'. The others are counted",
+            f"'{THEME_SEPARATOR}'. Any others in the cell are counted",
             code="learning-theme-unknown",
         )
     return tuple(found)
