@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -199,3 +200,25 @@ def test_hostile_cells_in_the_new_sheets_are_clear_problems(tmp_path, framework)
     data = load_audit(path, framework)
     assert data.cases.iloc[0]["escalated"] is True and data.cases.iloc[0]["case_id"] == "101"
     assert list(data.agency_answers["status"]) == ["excluded", "excluded"]
+
+
+def test_framework_text_in_the_new_sheets_is_written_as_text(tmp_path):
+    """Learning themes and theme labels reach the Lists sheet and the instructions as text, never as formulas."""
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import write_workbook
+    from audit.workbooks.template import case_columns
+    from tests.conftest import SMALL_YAML
+    from tests.test_text_cells import _formula_free, _texts
+
+    text = SMALL_YAML.replace("label: First theme", 'label: "=HYPERLINK(\\"x\\")"')
+    (tmp_path / "fw.yml").write_text(text + 'learning_themes: ["=1+1", "+Risk", "@SUM(1)"]\n', encoding="utf-8")
+    fw = load_framework(tmp_path / "fw.yml")
+    xlsx = write_template(tmp_path / "t.xlsx", fw).read_bytes()
+    _formula_free(xlsx)
+    assert {"=1+1", "+Risk", "@SUM(1)", '=HYPERLINK("x")'} <= _texts(xlsx)
+    row = dict.fromkeys(case_columns(fw))
+    row.update({"Case ID": "C1", "Area": "=A1", "X1 evidence": "=cmd|' /C calc'!A0", "Learning themes": "=1+1"})
+    extra = {"judgements": [["=1+1", "Strength", "+because", "-panel", None]], "details": {"title": "@title"}}
+    sample = write_workbook(tmp_path / "s.xlsx", pd.DataFrame([row]), fw, extra=extra).read_bytes()
+    _formula_free(sample)
+    assert {"=cmd|' /C calc'!A0", "+because", "-panel", "@title"} <= _texts(sample)
