@@ -64,7 +64,7 @@ def test_report_html_is_a_report_not_a_notebook_dump(sample_batch):
 def test_data_quality_section_shows_the_invalid_answer(sample_batch):
     out, _ = sample_batch
     page = (out / "brackenholt-moor" / "report.html").read_text()
-    assert "brackenholt-moor.xlsx: Cases!I17" in page
+    assert "brackenholt-moor.xlsx: Cases!J17" in page
     summary = json.loads((out / "brackenholt-moor" / "summary.json").read_text())
     assert summary["criteria"]["I2"]["invalid"] == 1
 

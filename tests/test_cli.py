@@ -57,7 +57,7 @@ def test_validate_sample_data_reports_its_single_invalid_answer(run):
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if ": error: " in line]
     assert errors == [
-        "brackenholt-moor.xlsx: Cases!I17: error: answer to I2 should be Yes, Partly, No or N/A; found text "
+        "brackenholt-moor.xlsx: Cases!J17: error: answer to I2 should be Yes, Partly, No or N/A; found text "
         "that is not one of them. It is not scored; the rest of the case is"
     ]
 

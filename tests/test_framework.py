@@ -203,6 +203,10 @@ RULE_CASES = {
         lambda d: d["age_focus"]["bands"].append("0-4"),
         "age_focus.bands: expected bands listed in age_bands; not listed: 0-4",
     ),
+    "learning_themes_distinct": (
+        lambda d: d["learning_themes"].append("coercive  CONTROL"),
+        "learning_themes: expected each theme once (case and spaces aside); repeated: coercive control",
+    ),
 }
 
 

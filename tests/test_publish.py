@@ -114,7 +114,7 @@ def test_restricted_outputs_keep_the_detail(published):
     out, _ = published
     full = json.loads((out / "restricted" / "brackenholt-moor" / "summary.json").read_text())
     assert full["mode"] == "full"
-    assert any("Cases!I17" in p["where"] for p in full["problems"])
+    assert any("Cases!J17" in p["where"] for p in full["problems"])
 
 
 def test_report_says_which_mode_it_was_made_in(published):

@@ -111,10 +111,11 @@ def test_follows_a_different_framework(tmp_path: Path, small_framework: Framewor
     wb = openpyxl.load_workbook(path)
     ws = wb["Cases"]
     headers = [c.value for c in ws[3]]
-    criteria = ["X1 Seen promptly", "X2 Police checks done", "Y1 Plan agreed"]
-    assert headers == [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *criteria]
+    criteria = ["X1 Seen promptly", "X1 evidence", "X2 Police checks done", "X2 evidence", "Y1 Plan agreed"]
+    practice = ["Y1 evidence", "What difference did it make", "Learning themes", "Good practice", "Escalated"]
+    assert headers == [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *criteria, *practice, "Escalation note"]
     dv = _validation(ws, '"Yes,Partly,No,N/A"')
-    assert {str(r) for r in dv.sqref.ranges} == {"H4:J13"}
+    assert {str(r) for r in dv.sqref.ranges} == {"H4:H13", "J4:J13", "L4:L13"}  # evidence columns between
     _validation(ws, '"Under 5,5 and over"')
     _validation(ws, '"Good,Poor"')
     assert [r[0] for r in wb["Criteria"].iter_rows(min_row=2, values_only=True)] == ["X1", "X2", "Y1"]

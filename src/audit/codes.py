@@ -41,8 +41,17 @@ CODES: dict[str, Code] = _codes(
     ("field-blank", "warning", "an Audit date, Age band or Agencies involved cell of a case is blank"),
     ("age-band-invalid", "warning", "an Age band is not one of the framework's bands; the case has no age band"),
     ("grade-invalid", "warning", "an Overall grade is not one of the framework's grades; the case has no grade"),
-    ("date-as-text", "warning", "an Audit date is typed as text; it was read as day/month/year"),
-    ("date-invalid", "warning", "an Audit date is not a date; the case has no audit date"),
+    (
+        "date-as-text",
+        "warning",
+        "a date (an Audit date, or one on the Audit details or Judgements sheet) is typed as text; "
+        "it was read as day/month/year",
+    ),
+    (
+        "date-invalid",
+        "warning",
+        "a date (an Audit date, or one on the Audit details or Judgements sheet) is not a date; it is left blank",
+    ),
     ("agency-unknown", "warning", "an Agencies involved cell names agencies the framework does not know"),
     ("case-id-blank", "error", "row excluded: the Case ID is blank"),
     ("area-blank", "error", "row excluded: the Area is blank, so the case belongs to no area"),
@@ -59,6 +68,63 @@ CODES: dict[str, Code] = _codes(
         "an area's name is very like another area's, with far fewer rows: perhaps a typing mistake",
     ),
     ("area-rows-few", "warning", "an area has only one or two rows in a workbook whose other areas have many"),
+    # --- a case's practice columns (evidence, impact, learning themes, escalation)
+    ("learning-theme-unknown", "warning", "a Learning themes cell names a theme not in the framework's list"),
+    ("escalated-invalid", "error", "an Escalated cell is not Yes or No; the case is not counted as escalated"),
+    ("escalation-note-blank", "warning", "a case is escalated (Escalated is Yes) but its Escalation note is blank"),
+    # --- the optional sheets: Audit details, Agency answers, Agreed answers, Judgements
+    ("details-field-unknown", "warning", "an Audit details row names no field the toolkit knows; it is not read"),
+    ("details-field-repeated", "error", "an Audit details field is given twice; only the first is read"),
+    (
+        "details-value-invalid",
+        "error",
+        "an Audit details value is not one of the field's allowed values; the field is not recorded",
+    ),
+    ("details-differ", "warning", "two workbooks of one area give an Audit details field different values"),
+    (
+        "sheet-unread",
+        "error",
+        "an Agency answers, Agreed answers or Judgements sheet could not be read (no header row, a header "
+        "repeated, a column missing); the cases are still scored",
+    ),
+    (
+        "case-id-unknown",
+        "error",
+        "an Agency answers or Agreed answers row's Case ID is blank or not on the Cases sheet; the row is left out",
+    ),
+    (
+        "case-id-ambiguous",
+        "error",
+        "an Agency answers or Agreed answers row's Case ID matches several cases; the row is left out",
+    ),
+    (
+        "agency-invalid",
+        "error",
+        "an Agency answers row's Agency is blank or not one of the framework's agencies; the row is left out",
+    ),
+    (
+        "sheet-row-duplicate",
+        "error",
+        "a case (or case and agency) is on two rows of Agency answers or Agreed answers; every copy is left out",
+    ),
+    (
+        "judgement-target-unknown",
+        "error",
+        "a Judgements row names no criterion ID, theme or learning theme of the framework; it is left out",
+    ),
+    (
+        "judgement-invalid",
+        "error",
+        "a Judgement is not Strength, Area for improvement, Area for priority action or No judgement; "
+        "the row is left out",
+    ),
+    ("judgement-reason-blank", "warning", "a judgement gives no Reason"),
+    ("judgement-area-unknown", "error", "a Judgements row's Area has no cases in the workbook; it is left out"),
+    (
+        "judgement-repeated",
+        "error",
+        "a criterion or theme is judged more than once for one area; every copy is left out",
+    ),
     # --- the sheet's layout and cells read
     ("sheet-hidden", "warning", "the sheet is hidden in Excel; it was read all the same"),
     (

@@ -47,9 +47,11 @@ def matched(cases: pd.DataFrame, moderation: pd.DataFrame | None) -> pd.DataFram
         if first is None:
             continue
         row: dict[str, Any] = {"case_id": first["case_id"], "area": first["area"]}
+        # The first auditor's own answers, before any the Agreed answers sheet replaced for scoring.
+        replaced = first.get("first_answers") or {}
         for col in [c for c in moderation.columns if c not in ("case_id", "area")]:
             if col in first.index:
-                row[f"first_{col}"] = first[col]
+                row[f"first_{col}"] = replaced.get(col, first[col])
             row[f"second_{col}"] = mod[col]
         rows.append(row)
     return pd.DataFrame(rows)

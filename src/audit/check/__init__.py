@@ -2,6 +2,8 @@
 
 - ``validate``: cell grids to one tidy row per case (``cell_values`` reads each cell, ``row_checks`` looks across rows).
 - ``audit_data``: ``AuditData``, the container every later stage reads.
+- ``practice_cells``: a case's evidence, impact, learning themes and escalation columns.
+- ``audit_sheets``, ``audit_details``: the optional Audit details, Agency answers, Agreed answers and Judgements sheets.
 
 Each name below is imported on first use.
 """

@@ -33,6 +33,25 @@ CASE_COLUMNS = (
     "audit_round",
 )
 STATUS_COLUMNS = ("status", "reason", "reason_cell", "free_text")
+# Columns about the practice seen (issue 13): the learning themes named (a tuple of the framework's labels),
+# whether the child was escalated (True, False or None), the first auditor's answers that the Agreed answers
+# sheet replaced (criterion ID -> answer), and the cell of each free-text value (column -> A1 reference).
+PRACTICE_COLUMNS = ("learning_themes", "escalated", "first_answers", "text_cells")
+# Free text typed by auditors is kept in columns named ``free_...``, so that later stages can leave every
+# one of them out of published outputs by name: the existing ``free_text`` (other columns, by header),
+# the difference the work made, good practice, the escalation note, and one evidence column per criterion.
+FREE_PREFIX = "free_"
+FREE_COLUMNS = ("free_impact", "free_good_practice", "free_escalation_note")
+
+
+def evidence_column(criterion_id: str) -> str:
+    """The cases column holding a criterion's ``<ID> evidence`` text."""
+    return f"{FREE_PREFIX}evidence_{criterion_id}"
+
+
+def is_free_text(column: str) -> bool:
+    """Whether a column of any frame on AuditData holds auditors' free text (never published as it stands)."""
+    return column.startswith(FREE_PREFIX)
 
 
 @dataclass
@@ -59,6 +78,27 @@ class AuditData:
     paths: dict[str, str] = field(default_factory=dict)  # file label -> absolute path, for every file read
     run_areas: tuple[str, ...] = ()  # every area of the run, kept in an area's slice so folder names agree
     left_out: dict[str, str] = field(default_factory=dict)  # area -> why it is in no all-area figure (no values)
+    # The optional sheets (see audit.check.audit_sheets): the Audit details of each area (field -> value), each
+    # agency's own answers (shaped like cases, with ``agency``), and the judgements people recorded.
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agency_answers: pd.DataFrame | None = None
+    judgements: pd.DataFrame | None = None
+
+    @property
+    def agreed_changes(self) -> dict[str, int]:
+        """Per criterion, how many scored cases' answers the Agreed answers sheet changed (only criteria it changed)."""
+        counts: dict[str, int] = {}
+        for first in self.scored["first_answers"] if "first_answers" in self.cases else ():
+            for cid in first or {}:
+                counts[cid] = counts.get(cid, 0) + 1
+        return {cid: counts[cid] for cid in self.framework.criterion_ids if cid in counts}
+
+    @property
+    def escalated(self) -> pd.DataFrame:
+        """Scored cases whose Escalated cell is Yes."""
+        if "escalated" not in self.cases:
+            return self.scored.iloc[0:0]
+        return self.scored[self.scored["escalated"].eq(True)]
 
     @property
     def slugs(self) -> dict[str, str]:
@@ -116,6 +156,9 @@ class AuditData:
             else self.moderation[self.moderation["area"] == matches[0]].reset_index(drop=True),
             paths={f: p for f, p in self.paths.items() if f in files},
             run_areas=self.run_areas or tuple(self.areas),
+            details={a: d for a, d in self.details.items() if a == matches[0]},
+            agency_answers=_rows_of(self.agency_answers, [matches[0]]),
+            judgements=_rows_of(self.judgements, [matches[0]]),
         )
 
     def without_areas(self, left_out: dict[str, str]) -> AuditData:
@@ -141,6 +184,9 @@ class AuditData:
             paths={f: p for f, p in self.paths.items() if f in files},
             run_areas=self.run_areas or tuple(self.areas),
             left_out={**self.left_out, **left_out},
+            details={a: d for a, d in self.details.items() if a not in left_out},
+            agency_answers=_rows_of(self.agency_answers, list(left_out), keep=False),
+            judgements=_rows_of(self.judgements, list(left_out), keep=False),
         )
 
     def exclusions(self) -> list[dict[str, Any]]:
@@ -154,8 +200,29 @@ class AuditData:
         ]
 
 
+def _rows_of(frame: pd.DataFrame | None, areas: list[str], *, keep: bool = True) -> pd.DataFrame | None:
+    """The rows of ``frame`` in ``areas`` (or, with ``keep`` false, in none of them)."""
+    if frame is None:
+        return None
+    inside = frame["area"].isin(areas)
+    return frame[inside if keep else ~inside].reset_index(drop=True)
+
+
+def free_columns(framework: Framework) -> tuple[str, ...]:
+    """The cases frame's free-text columns beyond ``free_text``: impact, good practice, note, evidence."""
+    return (*FREE_COLUMNS, *(evidence_column(c) for c in framework.criterion_ids))
+
+
 def empty_cases(framework: Framework) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*CASE_COLUMNS, *framework.criterion_ids, *STATUS_COLUMNS])
+    return pd.DataFrame(
+        columns=[
+            *CASE_COLUMNS,
+            *framework.criterion_ids,
+            *STATUS_COLUMNS,
+            *PRACTICE_COLUMNS,
+            *free_columns(framework),
+        ]
+    )
 
 
 def cases_frame(records: list[dict[str, Any]], fw: Framework) -> pd.DataFrame:

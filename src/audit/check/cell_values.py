@@ -106,7 +106,8 @@ def choice(value: Any, col: int | None, lookup: Lookup, what: str, report: Any, 
     return hit
 
 
-def date(value: Any, col: int | None, report: Any) -> dt.date | None:
+def date(value: Any, col: int | None, report: Any, what: str = "audit date") -> dt.date | None:
+    """A date cell (``what`` names it in messages); text in a day/month/year form is read, with a warning."""
     if col is None or is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -121,11 +122,11 @@ def date(value: Any, col: int | None, report: Any) -> dt.date | None:
                 continue
             report(
                 col,
-                "the audit date is typed as text; it was read as day/month/year. Format the cell as a date to be sure",
+                f"the {what} is typed as text; it was read as day/month/year. Format the cell as a date to be sure",
                 code="date-as-text",
             )
             return parsed
-    report(col, f"expected an audit date; found {describe(value)}", code="date-invalid")
+    report(col, f"expected {'an' if what[0] in 'aeiou' else 'a'} {what}; found {describe(value)}", code="date-invalid")
     return None
 
 

@@ -28,6 +28,8 @@ from audit.check.audit_data import (
     cases_frame,
     empty_cases,
 )
+from audit.check.audit_sheets import EXTRA_SHEETS, Pending, read_extra_sheets, scan_grid, settle
+from audit.check.practice_cells import read_practice, theme_lookup
 from audit.check.row_checks import BLANK_FIELDS, Blank, area_name_problems, blank_answer, blank_field, blank_problems
 from audit.errors import AuditError, LayoutError, Problem, WorkbookError
 from audit.framework.model import Framework, load_framework
@@ -90,6 +92,7 @@ def load_audit(
     failed: dict[str, AuditError] = {}
     identifiers: list[Problem] = []
     paths: dict[str, str] = {}
+    pending = Pending()  # the optional sheets, until every area is settled
     found, empty = expand_inputs(inputs)
     for folder, exc in empty.items():
         if not keep_going:
@@ -100,7 +103,7 @@ def load_audit(
         label = labels[path]
         try:
             grids, read_problems = read_sheets(
-                path, (CASES_SHEET, MODERATION_SHEET), password=password, limits=limits, label=label
+                path, (CASES_SHEET, MODERATION_SHEET, *EXTRA_SHEETS), password=password, limits=limits, label=label
             )
             grid = grids[CASES_SHEET]
             layout = find_layout(grid, fw)
@@ -113,6 +116,7 @@ def load_audit(
         paths[label] = str(path.resolve())
         problems.extend(read_problems)
         rows, row_problems = validate_sheet(grid, layout, fw)
+        read_extra_sheets(grids, rows, fw, pending, scan=scan)
         records.extend(rows)
         problems.extend(layout.problems)
         problems.extend(row_problems)
@@ -134,20 +138,29 @@ def load_audit(
         problems.extend(_finalise(second, fw, spelling, moderation=True))
         problems.extend(blank_problems(second, SCORED))
         moderation = cases_frame(second, fw)
+    details, agency_answers, judgements, settled = settle(pending, records, fw)
+    problems.extend(pending.problems)
+    problems.extend(settled)
+    identifiers.extend(pending.identifiers)
     problems.extend(identifiers)
-    return AuditData(fw, cases_frame(records, fw), problems, files, failed, identifiers, moderation, paths=paths)
+    return AuditData(
+        fw,
+        cases_frame(records, fw),
+        problems,
+        files,
+        failed,
+        identifiers,
+        moderation,
+        paths=paths,
+        details=details,
+        agency_answers=agency_answers,
+        judgements=judgements,
+    )
 
 
 def identifier_problems(grid: SheetGrid, layout: Layout) -> list[Problem]:
     """Cells that look like personal data, as warnings that say where and what kind, never the value."""
-    from audit.read.identifiers import CODES, scan_cells
-
-    return [
-        Problem(
-            grid.name, f.sheet, f.cell, f"possible personal data ({f.kind}): {f.detail}", CODES[f.kind], subject=f.kind
-        )
-        for f in scan_cells(grid.sheet, grid.rows, layout.header_row)
-    ]
+    return scan_grid(grid, layout.header_row)
 
 
 def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -162,6 +175,7 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
     agencies: dict[str, str | None] = {}
     age_bands = cv.make_lookup(fw.age_bands, normalise=lambda v: cv.DASHES.sub("-", v))
     grades = cv.make_lookup(fw.grades)
+    themes = theme_lookup(fw)
     for r in range(layout.header_row + 1, len(grid.rows)):
         row = grid.rows[r]
         if all(is_blank(v) for v in row):
@@ -213,6 +227,7 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
         for cid in criterion_ids:
             rec.setdefault(cid, None)
         rec["free_text"] = {h: str(get(c)).strip() for h, c in layout.free_text.items() if not is_blank(get(c))}
+        read_practice(rec, r, get, layout, fw, report, themes)
         rec["status"], rec["reason"], rec["reason_cell"] = SCORED, None, None
         rec["_id_cell"] = cell_ref(r, f.get("case_id", 0))
         rec["_area_cell"] = cell_ref(r, f["area"]) if "area" in f else None

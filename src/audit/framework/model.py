@@ -72,6 +72,7 @@ class Framework:
     key_no_cap: str
     agency_aliases: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    learning_themes: tuple[str, ...] = ()  # what a case's Learning themes cell may name
     extra: dict[str, Any] = field(default_factory=dict)
 
     @functools.cached_property
@@ -189,6 +190,7 @@ def load_framework(path: str | Path | None = None) -> Framework:
         "answers",
         "age_bands",
         "grades",
+        "learning_themes",
     }
     return Framework(
         id=data["id"],
@@ -206,5 +208,6 @@ def load_framework(path: str | Path | None = None) -> Framework:
         key_no_cap=cap,
         agency_aliases=aliases,
         description=" ".join(str(data.get("description", "")).split()),
+        learning_themes=tuple(" ".join(str(t).split()) for t in data.get("learning_themes") or []),
         extra={k: v for k, v in data.items() if k not in known},
     )

@@ -175,6 +175,21 @@ def focus_bands_are_age_bands(data: dict[str, Any]) -> list[str]:
     return [f"age_focus.bands: expected bands listed in age_bands; not listed: {', '.join(unknown)}"] if unknown else []
 
 
+@rule
+def learning_themes_distinct(data: dict[str, Any]) -> list[str]:
+    """Themes are typed into one cell separated by ';', and matched without regard to case and spaces."""
+    themes = [str(t) for t in data.get("learning_themes") or []]
+    found = [
+        f"learning_themes[{i}]: expected a theme without ';' (it separates themes in a cell)"
+        for i, t in enumerate(themes)
+        if ";" in t
+    ]
+    dupes = _repeated([fold(t) for t in themes])
+    if dupes:
+        found.append(f"learning_themes: expected each theme once (case and spaces aside); repeated: {', '.join(dupes)}")
+    return found
+
+
 def rule_problems(data: dict[str, Any]) -> list[str]:
     """Every breach of every rule, rule by rule."""
     return [line for check in RULES for line in check(data)]

@@ -35,8 +35,25 @@ FIELDS: dict[str, str] = {
 OPTIONAL_FIELDS: dict[str, str] = {
     "audit_round": "Audit round",
 }
+# Optional columns about the practice seen: the difference the work made, what it teaches, and a child
+# found at immediate risk during the audit. With ``<ID> evidence`` columns (what the auditor saw behind an
+# answer), they are read when present; the template writes them all.
+PRACTICE_FIELDS: dict[str, str] = {
+    "impact": "What difference did it make",
+    "learning_themes": "Learning themes",
+    "good_practice": "Good practice",
+    "escalated": "Escalated",
+    "escalation_note": "Escalation note",
+}
+EVIDENCE_WORD = "evidence"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _HEADER_ID = re.compile(r"^([A-Za-z]+\d+)(?:\s|$)")
+_EVIDENCE_HEADER = re.compile(rf"^([A-Za-z]+\d+)\s+{EVIDENCE_WORD}$", re.IGNORECASE)
+
+
+def evidence_header(criterion_id: str) -> str:
+    """The header of a criterion's evidence column: ``V1 evidence``."""
+    return f"{criterion_id} {EVIDENCE_WORD}"
 
 
 def fold(value: Any) -> str:
@@ -96,6 +113,7 @@ class Layout:
     criteria: dict[str, int]
     free_text: dict[str, int]
     problems: list[Problem] = field(default_factory=list)
+    evidence: dict[str, int] = field(default_factory=dict)  # criterion ID -> its ``<ID> evidence`` column
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], dict[Path, WorkbookError]]:
@@ -273,10 +291,11 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
         )
     known_ids = {c.id.upper(): c.id for c in framework.criteria}
     _check_single_header_row(grid, header_row, known_ids)
-    known = {**FIELDS, **OPTIONAL_FIELDS}
+    known = {**FIELDS, **OPTIONAL_FIELDS, **PRACTICE_FIELDS}
     by_header = {fold(h): k for k, h in known.items()}
     fields: dict[str, int] = {}
     criteria: dict[str, int] = {}
+    evidence: dict[str, int] = {}
     free_text: dict[str, int] = {}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -308,10 +327,16 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
                     )
                 )
             continue
-        key = by_header.get(fold(header))
+        key = by_header.get(fold(header).rstrip("?").rstrip())  # 'What difference did it make?' too
         if key:
             claim(key, col, f"the {known[key]!r} header")
             fields[key] = col
+            continue
+        ev = _EVIDENCE_HEADER.match(header)
+        if ev and ev.group(1).upper() in known_ids:
+            cid = known_ids[ev.group(1).upper()]
+            claim(f"evidence {cid}", col, f"the evidence header for criterion {cid}")
+            evidence[cid] = col
             continue
         m = _HEADER_ID.match(header)
         if m:
@@ -346,4 +371,4 @@ def find_layout(grid: SheetGrid, framework: Framework) -> Layout:
                     "criterion-column-missing",
                 )
             )
-    return Layout(header_row, fields, criteria, free_text, problems)
+    return Layout(header_row, fields, criteria, free_text, problems, evidence)

@@ -1,7 +1,9 @@
 """Workbooks: the blank template for auditors and the synthetic sample data.
 
-- ``template``: the blank audit workbook.
-- ``sample, synthetic``: deterministic synthetic areas and cases.
+- ``template``: the blank audit workbook (``template_sheets``: its practice columns and optional sheets;
+  ``xlsx_lists``: its dropdown lists).
+- ``sample, synthetic``: deterministic synthetic areas and cases (``synthetic_practice``: their evidence,
+  judgements, agency and agreed answers).
 
 Each name below is imported on first use.
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,7 @@ def write_workbook(
     *,
     invalid_answers: int = 1,
     moderation: pd.DataFrame | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write cases to an audit workbook (Cases sheet, header on row 3, plus Instructions).
 
@@ -132,6 +134,8 @@ def write_workbook(
     odd case and blanks, one fully blank row goes in the middle, and
     ``invalid_answers`` cells (default one) get an answer the toolkit cannot read.
     ``moderation`` adds a Moderation sheet of the same layout (written without mess).
+    ``extra`` adds the optional sheets: ``details`` (field -> value), ``agency``, ``agreed`` and
+    ``judgements`` (rows in the columns of :mod:`audit.workbooks.template_sheets`).
     """
     path = Path(path)
     frame = _frames(frames)
@@ -150,6 +154,7 @@ def write_workbook(
         write_cases_header(mod, f"{title}: moderation (second auditor)", columns)
         _write_cases_rows(mod, moderation.reset_index(drop=True), framework, columns, False, 0, rng)
     write_instructions_sheet(wb, framework)
+    _write_extra(wb, framework, extra or {})
     for sheet in wb.worksheets:
         for row in sheet.iter_rows(min_row=FIRST_DATA_ROW):
             for cell in row:
@@ -159,13 +164,94 @@ def write_workbook(
     return path
 
 
+def _write_extra(wb: Workbook, framework: Framework, extra: Mapping[str, Any]) -> None:
+    """The optional sheets, each written only when given."""
+    from audit.workbooks import template_sheets as sheets
+
+    if "details" in extra:
+        sheets.write_audit_details(wb, extra["details"])
+    if "agency" in extra:
+        sheets.write_case_sheet(wb, sheets.AGENCY_ANSWERS_SHEET, framework, extra["agency"], n_rows=0)
+    if "agreed" in extra:
+        sheets.write_case_sheet(wb, sheets.AGREED_ANSWERS_SHEET, framework, extra["agreed"], n_rows=0)
+    if "judgements" in extra:
+        sheets.write_judgements(wb, framework, extra["judgements"], n_rows=0)
+
+
+# Judgements recorded by two areas' audit panels; each list has one that differs from what the data indicate
+# (Amberlow Vale's I5 and Elderwyke Downs' S1), as happens when a panel weighs what the numbers cannot show.
+SAMPLE_JUDGEMENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "Amberlow Vale": (
+        ("V1", "Area for priority action", "Children's experiences were rarely recorded or used to shape plans."),
+        ("P2", "Area for priority action", "Plans too often relied on the non-abusing parent to keep children safe."),
+        ("I2", "Strength", "Police consistently recorded every child present and what they saw or heard."),
+        (
+            "I5",
+            "Strength",
+            "Midwives identified risk to unborn babies early and shared it well; the few cases missed were "
+            "followed up by the health visitor.",
+        ),
+        (
+            "Information sharing and joint working",
+            "Area for improvement",
+            "Information was shared but not always drawn together.",
+        ),
+    ),
+    "Elderwyke Downs": (
+        (
+            "A2",
+            "Area for priority action",
+            "Coercive control was seldom recognised or its impact on children considered.",
+        ),
+        ("I4", "Strength", "Referrals were timely and gave enough information for decisions."),
+        (
+            "S1",
+            "Area for improvement",
+            "The multi-agency discussion found information was drawn together in most recent cases, after a new "
+            "daily meeting began; the panel judged this improving rather than a priority.",
+        ),
+        (
+            "Perpetrator accountability",
+            "Area for improvement",
+            "Work with perpetrators was not joined up across agencies.",
+        ),
+    ),
+}
+AGREED_AREA, AGREED_CHANGES = "Elderwyke Downs", {"A4": 2, "P4": 1}
+AGENCY_AREA = "Fennistow Bay"
+
+
+def _sample_sheets(
+    framework: Framework, frames: Mapping[str, pd.DataFrame], areas: Sequence[str], seed: int
+) -> dict[str, Any]:
+    """The optional sheets a sample workbook of ``areas`` carries besides Audit details."""
+    from audit.workbooks import synthetic_practice as practice
+
+    extra: dict[str, Any] = {}
+    for area in areas:
+        frame = frames[area]
+        if area in SAMPLE_JUDGEMENTS:
+            agreed_on = max(d.date() for d in frame["Audit date"])
+            extra["judgements"] = practice.judgement_rows(SAMPLE_JUDGEMENTS[area], agreed_on)
+        if area == AGREED_AREA:
+            extra["agreed"] = practice.agreed_rows(frame, framework, AGREED_CHANGES)
+        if area == AGENCY_AREA:
+            extra["agency"] = practice.agency_rows(frame, framework, seed)
+    return extra
+
+
 def write_sample_data(out_dir: str | Path, framework: Framework, seed: int = 2025) -> list[Path]:
     """Write the committed sample workbooks: six areas, one shared workbook, all messy.
 
     Areas get 15 to 40 cases. The third and fourth areas share one workbook; the
     first workbook also has a Moderation sheet. Exactly one answer cell in all the
-    files is invalid (in the second area's workbook).
+    files is invalid (in the second area's workbook). Every workbook has evidence,
+    practice columns and an Audit details sheet; the first and fourth areas have
+    Judgements, the fourth Agreed answers, the sixth Agency answers, and one case of
+    the second area is escalated. None of these changes an answer outside the fourth area.
     """
+    from audit.workbooks import synthetic_practice as practice
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = _rng(seed, "sample sizes")
@@ -175,19 +261,28 @@ def write_sample_data(out_dir: str | Path, framework: Framework, seed: int = 202
         for a, n in zip(names, rng.integers(15, 41, len(names)), strict=True)
     }
     groups = [[names[0]], [names[1]], [names[2], names[3]], [names[4]], [names[5]]]
+    selection = ("Random sample", "Purposive", "Random sample", "Selected by inspectors", "All eligible cases")
+    audit_type = ("Multi-agency", "Multi-agency", "Multi-agency", "Joint inspection", "Multi-agency")
     paths = []
     for g, areas in enumerate(groups):
         name = "-and-".join(slug(a) for a in areas) + ".xlsx"
         moderation = moderation_frame(frames[areas[0]], framework, 5, seed) if g == 0 else None
+        with_practice = {
+            a: practice.add_practice(frames[a], framework, seed, escalate=2 if a == names[1] else None) for a in areas
+        }
+        whole = _frames(frames[a] for a in areas)
+        extra: dict[str, Any] = {"details": practice.audit_details(areas, whole, selection[g], audit_type[g])}
+        extra.update(_sample_sheets(framework, frames, areas, seed))
         paths.append(
             write_workbook(
                 out / name,
-                {a: frames[a] for a in areas},
+                with_practice,
                 framework,
                 mess=True,
                 seed=seed + g,
                 invalid_answers=1 if g == 1 else 0,
                 moderation=moderation,
+                extra=extra,
             )
         )
     return paths

@@ -210,7 +210,7 @@ def generate_cases(
             **answers,
         }
     )
-    return frame[case_columns(framework)]
+    return frame[[c for c in case_columns(framework) if c in frame]]  # practice columns: synthetic_practice
 
 
 def _not_applicable(

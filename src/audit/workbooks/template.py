@@ -20,22 +20,24 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from audit.errors import AuditError
 from audit.framework.model import CANONICAL_ANSWERS, Framework
 from audit.read.load import CASES_SHEET, FIELDS
-from audit.xlsx_text import FORMULA_LEADS, put
+from audit.workbooks import template_sheets as sheets
+from audit.workbooks.xlsx_lists import LISTS_SHEET  # noqa: F401  (also imported from here)
+from audit.workbooks.xlsx_lists import list_formula as _list_formula
+from audit.workbooks.xlsx_lists import validation_message as _message
+from audit.xlsx_text import put
 
 FIXED_COLUMNS = tuple(FIELDS.values())
 FREE_TEXT_COLUMNS = ("Auditor comments",)
 
 INSTRUCTIONS_SHEET = "Instructions"
 CRITERIA_SHEET = "Criteria"
-LISTS_SHEET = "Lists"
 TITLE_ROW = 1
 HEADER_ROW = 3
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -66,8 +68,6 @@ _BOLD = Font(bold=True)
 _TITLE_FONT = Font(bold=True, size=14)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-# Excel limits an inline list (formula1 of a list validation) to 255 characters.
-_INLINE_LIST_LIMIT = 255
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -88,8 +88,8 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def case_columns(framework: Framework) -> list[str]:
-    """The Cases sheet's headers in order: fixed, free text, then one per criterion."""
-    return [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *(c.header for c in framework.criteria)]
+    """The Cases sheet's headers in order: fixed, free text, each criterion then its evidence, then the practice."""
+    return [*FIXED_COLUMNS, *FREE_TEXT_COLUMNS, *sheets.criterion_columns(framework), *sheets.practice_headers()]
 
 
 def write_template(path: str | Path, framework: Framework, rows: int = 40, *, overwrite: bool = False) -> Path:
@@ -113,8 +113,13 @@ def write_template(path: str | Path, framework: Framework, rows: int = 40, *, ov
         for c in range(1, len(columns) + 1):
             ws.cell(r, c).alignment = _WRAP_TOP
     _add_validations(wb, ws, framework, columns, last_row)
+    sheets.add_practice_validations(wb, ws, framework, columns, FIRST_DATA_ROW, last_row)
     write_instructions_sheet(wb, framework)
     write_criteria_sheet(wb, framework)
+    sheets.write_audit_details(wb)
+    sheets.write_case_sheet(wb, sheets.AGENCY_ANSWERS_SHEET, framework, n_rows=rows)
+    sheets.write_case_sheet(wb, sheets.AGREED_ANSWERS_SHEET, framework, n_rows=rows)
+    sheets.write_judgements(wb, framework)
     save_stable(wb, path, overwrite=overwrite)
     return path
 
@@ -131,40 +136,6 @@ def write_cases_header(ws: Worksheet, title: str, columns: Sequence[str]) -> Non
     ws.row_dimensions[HEADER_ROW].height = 60
     # Rows above the first case and the Case ID column stay in view while scrolling.
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 2).coordinate
-
-
-def _list_formula(wb: Workbook, name: str, values: Sequence[str]) -> str:
-    """A list validation's formula1: inline if Excel allows it, else a named range on a hidden sheet."""
-    inline = ",".join(values)
-    if len(inline) + 2 <= _INLINE_LIST_LIMIT and all(_plain(v) for v in values):
-        return f'"{inline}"'
-    lists = wb[LISTS_SHEET] if LISTS_SHEET in wb.sheetnames else wb.create_sheet(LISTS_SHEET)
-    lists.sheet_state = "hidden"
-    col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value is not None else 1
-    letter = get_column_letter(col)
-    for r, v in enumerate(values, start=1):
-        put(lists, r, col, v)
-    ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$1:${letter}${len(values)}"
-    wb.defined_names[name] = DefinedName(name, attr_text=ref)
-    return name
-
-
-def _plain(value: str) -> bool:
-    """Framework text safe inside an inline list: no comma or quote to break out of it, nothing odd.
-
-    Anything else goes to the hidden Lists sheet, where it is a cell written as text.
-    """
-    return (
-        value == value.strip()
-        and value.isprintable()
-        and not any(ch in value for ch in ',"')
-        and not value.startswith(FORMULA_LEADS)
-    )
-
-
-def _message(text: str) -> str:
-    """A validation message within Excel's 255-character limit (a longer one makes Excel repair the file)."""
-    return text if len(text) <= _INLINE_LIST_LIMIT else text[: _INLINE_LIST_LIMIT - 3] + "..."
 
 
 def _add_validations(
@@ -194,7 +165,8 @@ def _add_validations(
         promptTitle="Answer",
         prompt="Yes, Partly, No or N/A. Leave blank if not yet answered.",
     )
-    answers.add(span(headers[0], headers[-1]))
+    for header in headers:  # each criterion's evidence column sits between two answer columns
+        answers.add(span(header))
     ws.add_data_validation(answers)
 
     if framework.age_bands:
@@ -276,7 +248,8 @@ def instructions_lines(framework: Framework) -> list[tuple[str, bool]]:
         ),
         ("Auditor comments: optional free text; keep it anonymised.", False),
         (
-            "Criterion columns: answer each one for the case (see the Criteria sheet for each question).",
+            "Criterion columns: answer each one for the case (see the Criteria sheet for each question); "
+            "the column after each answer is for the evidence behind it.",
             False,
         ),
         ("", False),
@@ -300,7 +273,7 @@ def instructions_lines(framework: Framework) -> list[tuple[str, bool]]:
             False,
         ),
     ]
-    return lines
+    return lines + sheets.practice_instruction_lines(framework)
 
 
 def write_instructions_sheet(wb: Workbook, framework: Framework) -> Worksheet:
