@@ -690,3 +690,11 @@ def test_formula_scan_streams_large_sheet(tmp_path: Path) -> None:
     path = tmp_path / "large.xlsx"
     wb.save(path)
     assert find_formulas_without_values(path, "Cases") == ["C1", "C5001", "C10001"]
+
+
+def test_a_part_with_no_name_is_refused_as_damaged(tmp_path: Path) -> None:
+    """A central directory entry with an empty name (found by the mutation test) is refused, never an IndexError."""
+    members = workbook_members(make_xlsx(tmp_path / "good.xlsx"))
+    data = b"<x/>"
+    members.append(("", zipfile.ZIP_DEFLATED, [deflate(data)], zlib.crc32(data), len(data)))
+    refused(raw_zip(tmp_path / "noname.xlsx", members), "part with no name", code="file-damaged")

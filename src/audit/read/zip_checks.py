@@ -116,6 +116,10 @@ def _check_central_directory(zf: zipfile.ZipFile, label: str, limits: Limits) ->
     seen: set[str] = set()
     total = 0
     for info in infos:
+        if not info.filename:  # zipfile itself fails on a part with no name (is_dir reads its last character)
+            raise WorkbookError(
+                f"{label}: contains a part with no name; refusing it (corrupt file). {_RESAVE}", code="file-damaged"
+            )
         name = _clean(info.filename)
         if info.filename in seen:
             raise WorkbookError(
