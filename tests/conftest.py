@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import openpyxl
@@ -14,6 +18,27 @@ from audit.framework.model import Framework, load_framework
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DATA = ROOT / "sample_data"
+
+
+# `make test` runs the tests on two processes (pytest-xdist, --dist loadscope --no-loadscope-reorder), each
+# module on one of them, handed out in collection order: the modules that take longest go first, so that
+# neither process is left running a long one alone at the end. Alone, pytest runs them in the same order.
+LONGEST_FIRST = (
+    "test_accessibility.py",
+    "test_engine.py",
+    "test_signals.py",
+    "test_permissions.py",
+    "test_install.py",
+    "test_disk_full.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a module, and of every other module, is kept
 
 
 @pytest.fixture(scope="session")
@@ -111,14 +136,28 @@ def small_framework(tmp_path: Path) -> Framework:
     return load_framework(path)
 
 
+BATCH_OPTIONS = ("--workers", "2", "--quiet")
+
+
 def _batch(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> tuple[Path, Any]:
+    """`audit batch` over the sample data into a new folder; its exit code and output as a result."""
     from click.testing import CliRunner
 
     from audit.cli import main
 
-    out = tmp_path_factory.mktemp(name)
-    args = ["batch", str(SAMPLE_DATA), "--out", str(out), "--workers", "2", "--quiet", *options]
-    return out, CliRunner().invoke(main, args)
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        out = tmp_path_factory.mktemp(name)
+        return out, CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), *BATCH_OPTIONS, *options])
+    # Under pytest-xdist each worker is its own process: the first to ask makes the batch in the folder
+    # all workers of this run share, the others wait on the lock and read the same files and result.
+    shared = tmp_path_factory.getbasetemp().parent
+    out, record = shared / name, shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            run = CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), *BATCH_OPTIONS, *options])
+            record.write_text(json.dumps({"exit_code": run.exit_code, "output": run.output}), encoding="utf-8")
+    return out, SimpleNamespace(**json.loads(record.read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="session")

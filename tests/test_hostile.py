@@ -319,6 +319,7 @@ def test_batch_reports_other_areas_when_the_reader_crashes_on_one_file(run, tmp_
     crash = _good(folder / "crash.xlsx", framework, area="Crashshire")
     monkeypatch.setattr(reader_child, "read", _abort_on(crash.read_bytes()))
     monkeypatch.setattr(batch_module, "make_report", lambda result, *a, **k: {})
+    use_fake_runner(monkeypatch)  # no kernels: the subject is the reader's crash and the batch going on
     out = tmp_path / "out"
     result = run("batch", str(folder), "--out", str(out), "--quiet")
     assert result.exit_code == 1, result.output

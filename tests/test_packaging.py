@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -53,8 +54,18 @@ def test_the_lock_is_for_python_311_and_the_same_command_as_make_lock():
 def test_make_installs_from_the_lock():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^\$\(STAMP\): .*requirements\.lock", makefile, re.M)
-    assert "pip install --quiet --require-hashes -r requirements.lock" in makefile
-    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+    assert "uv pip install --quiet --require-hashes -r requirements.lock" in makefile
+    assert "uv pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+
+
+def test_uv_which_installs_the_lock_is_itself_installed_hash_checked_from_the_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pip install --quiet --no-deps --require-hashes -r $(VENV)/uv-requirement.txt" in makefile
+    program = re.search(r"awk '([^']*)' requirements\.lock > \$\(VENV\)/uv-requirement\.txt", makefile).group(1)
+    picked = subprocess.run(["awk", program, "requirements.lock"], cwd=ROOT, capture_output=True, text=True, check=True)
+    (uv,) = [(n, v, h) for n, v, h in PINS if n == "uv"]
+    lines = [line for line in picked.stdout.splitlines() if not line.lstrip().startswith("#")]
+    assert "\n".join(lines) == f"{uv[0]}=={uv[1]}{uv[2]}"  # uv's pin and every hash, nothing else
 
 
 def test_environment_yml_agrees_with_the_lock():
