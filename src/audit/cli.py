@@ -130,7 +130,7 @@ def score(
     from audit.check.validate import load_audit
     from audit.publish import cells
     from audit.restricted import share_with
-    from audit.run.area_input import report_result, run_areas
+    from audit.run.area_input import report_results
     from audit.run.manifest import write_run_manifest
     from audit.run.outputs import RunMode, claim_output
     from audit.run.report import write_area_data
@@ -143,11 +143,10 @@ def score(
     with claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as claim:
         out = claim.path
         outcomes = {}
-        areas = run_areas(data, publish, threshold)  # every area's comparison figures, decided once
-        for area in data.areas:
-            pub = report_result(data, area, publish, threshold, areas)
+        pubs = report_results(data, publish, threshold)  # every area analysed and published once, together
+        for pub in pubs.values():
             paths = write_area_data(pub, out, access)
-            outcomes[area] = "ok"
+            outcomes[pub.area] = "ok"
             scored, excluded = pub.shown(cells.CASES), pub.shown(cells.EXCLUDED)
             click.echo(f"{pub.area}: {scored} scored, {excluded} excluded -> {paths['summary']}")
         params = {"command": "score", "publish": publish, "threshold": threshold}

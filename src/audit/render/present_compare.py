@@ -62,8 +62,13 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
         below = [_versus(pub, r) for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(pub, r)]
         made = bench.attrs["comparisons_rest"]
         parts.append(
-            f"<p>{made} criteria and themes were compared with the other areas, and Holm's method was used to "
-            "allow for that many comparisons. "
+            (
+                f"<p>{made} criteria and themes were compared with the other areas, and Holm's method was used to "
+                "allow for that many comparisons. "
+                if not _tally_hidden(pub, bench)
+                else "<p>Criteria and themes with enough answers were compared with the other areas, and Holm's "
+                "method was used to allow for the number of comparisons. "
+            )
             + (f"Results were clearly higher for {esc(_join(above))}" if above else "No result was clearly higher")
             + (f", and clearly lower for {esc(_join(below))}." if below else ", and none was clearly lower.")
             + "</p>"
@@ -73,6 +78,9 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
         parts.append(
             f"<p>{made} criteria and themes were compared with the {esc(national.source)}, with Holm's method "
             "for that many comparisons.</p>"
+            if not _tally_hidden(pub, bench)
+            else f"<p>Criteria and themes with enough answers were compared with the {esc(national.source)}, with "
+            "Holm's method for the number of comparisons.</p>"
         )
     rows = []
     for _, r in bench.iterrows():
@@ -162,11 +170,17 @@ def change_over_time(pub: PublishedResult) -> Fragment:
         }
     )
     minimum, made = finding_rules(fw).min_answered, change.attrs["comparisons"]
+    rows_compared = [cells.round_criterion(label, i) for label in (previous, latest) for i in change["id"]]
+    if pub.publish and any(pub.rate_hidden(row) for row in rows_compared):
+        # How many were compared would tell a reader that a hidden number answered is at least the minimum.
+        tally, family = "The criteria and themes", "the number of comparisons"
+    else:
+        tally, family = f"{made} of the {len(change)} criteria and themes", f"the {made} comparisons"
     parts.append(
         f"<p>{esc(rule)} The latest round ({esc(latest)}) is set beside the one before ({esc(previous)}). "
-        f"{made} of the {len(change)} criteria and themes had {minimum} or more answers in both rounds and were "
+        f"{tally} with {minimum} or more answers in both rounds were "
         "compared; the rest have too few answers. A change is called clear only where its 95% interval "
-        f"(Newcombe's method) excludes zero and it survives Holm's correction for the {made} comparisons. "
+        f"(Newcombe's method) excludes zero and it survives Holm's correction for {family}. "
         "The other sections of this report pool every round.</p>"
     )
     parts.append(table(rframe, f"Audit rounds, {result.area}", ["Cases"]))
@@ -208,3 +222,10 @@ def change_over_time(pub: PublishedResult) -> Fragment:
 
 def _pct_n(value: float | None) -> str:
     return "" if value is None or value != value else f"{value:.0f}%"
+
+
+def _tally_hidden(pub: PublishedResult, bench: pd.DataFrame) -> bool:
+    """Whether saying how many rows were compared would tell a reader that a hidden number answered is enough."""
+    return pub.publish and any(
+        pub.rate_hidden(cells.result_row(lv, i)) for lv, i in zip(bench["level"], bench["id"], strict=True)
+    )

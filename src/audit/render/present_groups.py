@@ -145,13 +145,21 @@ def age_bands(pub: PublishedResult) -> Fragment:
         )
     minimum, made = finding_rules(fw).min_answered, by_criterion.attrs["comparisons"]
     few = len(by_criterion) - made
+    parts_compared = [cells.focus_criterion(i, p) for i in by_criterion["id"] for p in ("focus", "older")]
+    # How many were compared would tell a reader that a hidden number answered is at least the minimum.
+    untold = pub.publish and any(pub.rate_hidden(row) for row in parts_compared)
     if made:
         text = (
-            f"{made} of the {len(by_criterion)} criteria had {minimum} or more answers in both groups and were "
-            "compared"
-            + (f" (the other {few} had too few answers to compare)" if few else "")
+            (
+                f"{made} of the {len(by_criterion)} criteria had {minimum} or more answers in both groups and were "
+                "compared"
+                + (f" (the other {few} had too few answers to compare)" if few else "")
+                if not untold
+                else f"The criteria with {minimum} or more answers in both groups were compared"
+            )
             + ". With several comparisons some differences arise by chance, so Holm's method was used for the "
-            f"{made} comparisons: a difference is clear only where it survives that correction and its 95% "
+            + ("comparisons" if untold else f"{made} comparisons")
+            + ": a difference is clear only where it survives that correction and its 95% "
             "interval excludes zero. "
             + (
                 f"The difference is clear for {esc(_join(clearer))}."

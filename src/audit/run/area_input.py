@@ -10,12 +10,12 @@ published, so a kernel neither reads the workbooks nor analyses anything again.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.analyse.area_result import analyse_area
+from audit.analyse.area_result import AreaResult, analyse_area
 from audit.analyse.compare import area_results
 from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
@@ -80,16 +80,29 @@ def open_report(
     """
     if prepared is not None:
         return load_prepared(prepared, AREA)
-    data = load_audit(source, criteria, scan=False)
-    return report_result(data, area, publish, threshold)
+    return report_result(load_audit(source, criteria, scan=False), area, publish, threshold)
 
 
-def report_result(
-    data: AuditData, area: str | None, publish_: bool, threshold: int, areas: PublishedAreas | None = None
-) -> PublishedResult:
-    """An area of ``data`` analysed once and published (with ``threshold`` in publish mode)."""
-    result = analyse_area(data, area, publish=publish_)
-    return publish(result, threshold if publish_ else None, areas)
+def report_result(data: AuditData, area: str | None, publish_: bool, threshold: int) -> PublishedResult:
+    """An area of ``data`` analysed once and published (with ``threshold`` in publish mode).
+
+    In publish mode every other area of ``data`` is analysed too, as the run's
+    decision about the areas it is compared with needs each area's own (see
+    :func:`publish_run`).
+    """
+    chosen = analyse_area(data, area, publish=publish_)  # the area asked for is checked first
+    if not publish_:
+        return publish(chosen, None)
+    return report_results(data, publish_, threshold, {chosen.area: chosen})[chosen.area]
+
+
+def report_results(
+    data: AuditData, publish_: bool, threshold: int, done: Mapping[str, AreaResult] | None = None
+) -> dict[str, PublishedResult]:
+    """Every area of ``data`` analysed once and published with the run's decision (``done``: areas analysed already)."""
+    done = done or {}
+    results = {a: done[a] if a in done else analyse_area(data, a, publish=publish_) for a in data.areas}
+    return publish_run(data, results, publish_, threshold)[0]
 
 
 def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[AreaCell] = ()) -> PublishedAreas:
@@ -106,6 +119,36 @@ def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[
         hidden=hidden,
         left_out=data.left_out,
     )
+
+
+def publish_run(
+    data: AuditData, results: Mapping[str, AreaResult], publish_: bool, threshold: int
+) -> tuple[dict[str, PublishedResult], PublishedAreas]:
+    """Every area's published result and the run's areas, decided together.
+
+    An area's report hides rates for reasons of its own (a small Partly, a
+    hidden total); the run's decision must hide them too, or another area's
+    range or the national summary would show them. Each round adds the rates
+    the areas' own reports hid to the run's decision and publishes every area
+    again with it, until no area hides a rate the run does not (the hidden
+    cells only grow, so this ends).
+    """
+    hidden: set[AreaCell] = set()
+    while True:
+        areas = run_areas(data, publish_, threshold, hidden=hidden)
+        pubs = {a: publish(r, threshold if publish_ else None, areas) for a, r in results.items()}
+        if not publish_:
+            return pubs, areas
+        own = own_hidden(pubs.values())
+        run_hidden = {c for c, v in areas.counts.items() if v.suppressed}
+        if own <= run_hidden:
+            return pubs, areas
+        hidden |= own
+
+
+def own_hidden(pubs: Iterable[PublishedResult]) -> set[AreaCell]:
+    """The area cells each area's own report hides (its own rates, for reasons of its own)."""
+    return {c for pub in pubs for c, v in pub.others.counts.items() if v.suppressed and c.row.area == pub.area}
 
 
 def open_national(

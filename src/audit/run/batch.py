@@ -16,17 +16,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audit.analyse.area_result import AreaResult, analyse_area
 from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.framework.model import Framework
 from audit.publish import cells
-from audit.publish.areas import PublishedAreas
 from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.publish.published import PublishedResult
 from audit.read.identifiers import KINDS_BY_CODE
 from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
-from audit.run.area_input import PREPARED_SUFFIX, report_result, run_areas, save_prepared
+from audit.run.area_input import PREPARED_SUFFIX, own_hidden, publish_run, run_areas, save_prepared
 from audit.run.report import make_national_summary, make_report, write_atomic
 
 
@@ -108,12 +108,10 @@ def _refused(data: AuditData, area: str, opts: BatchOptions) -> str | None:
     return None
 
 
-def _analyse(
-    data: AuditData, area: str, opts: BatchOptions, areas: PublishedAreas
-) -> tuple[PublishedResult | None, str | None]:
-    """An area analysed once and published with the run's decision about every area, or why it could not be."""
+def _analyse(data: AuditData, area: str, opts: BatchOptions) -> tuple[AreaResult | None, str | None]:
+    """An area analysed once, or why it could not be."""
     try:
-        return report_result(data, area, opts.publish, opts.threshold, areas), None
+        return analyse_area(data, area, publish=opts.publish), None
     except AuditError as exc:
         return None, str(exc)
     except Exception as exc:  # one area's failure must not stop the batch
@@ -225,13 +223,13 @@ def run_batch(
 
 
 def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool) -> BatchOutcome:
-    """Every area analysed and published once, each report started as soon as its area is ready.
+    """Every area analysed once and published once, then reported on the warm kernels.
 
-    The areas refused for likely personal data are known before anything is
-    analysed, so the run's one disclosure decision about every area (the other
-    areas of each comparison, and the national summary) is made without them.
-    Each area is then analysed in turn while earlier areas' reports run on the
-    warm kernels; the kernel gets the area's published result, not the data.
+    The areas refused for likely personal data are left out before anything is
+    analysed; every other area is analysed, then all are published together
+    with the run's one disclosure decision about every area (the other areas of
+    each comparison, and the national summary). Each kernel gets its area's
+    published result, not the data.
     """
     slugs = data.slugs
     outcomes: list[AreaOutcome] = []
@@ -248,24 +246,29 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
     batch.unassigned_cells = [
         f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
     ]
-    todo = usable.areas
-    areas = run_areas(usable, opts.publish, opts.threshold)  # the run's one decision about every area
-    own_hidden: set[Any] = set()  # area rates hidden by an area's own disclosure control, for the national summary
+    # Every area is analysed once, then published together with the run's decision about every area (the
+    # other areas of each comparison, and the national summary): an area's rate hidden in its own report is
+    # hidden wherever else it would appear, so the decision waits for every area's analysis.
+    results = {}
+    for area in usable.areas:
+        result, error = _analyse(usable, area, opts)
+        if result is None:
+            outcomes.append(AreaOutcome(area, slugs[area], error=error))
+            left_out[area] = "failed: its data could not be analysed"
+        else:
+            results[area] = result
+    usable = usable.without_areas(left_out)
+    pubs, _ = publish_run(usable, results, opts.publish, opts.threshold)
+    own = own_hidden(pubs.values())  # for the national summary, decided again without failed reports
+    todo = list(pubs)
     with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(todo)) as runner:
         bar = _progress(len(todo) + 1, progress)
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
         futures = []
         try:
             for i, area in enumerate(todo):
-                pub, error = _analyse(usable, area, opts, areas)
-                if pub is None:
-                    outcomes.append(AreaOutcome(area, slugs[area], error=error))
-                    left_out[area] = "failed: its data could not be analysed"
-                    bar.update(1)
-                    continue
-                own_hidden |= {c for c, v in pub.others.counts.items() if v.suppressed and c.row.area == area}
-                prepared = save_prepared(pub, Path(tmp) / f"area-{i}{PREPARED_SUFFIX}")
-                futures.append(pool.submit(_report_one, pub, sources, out_dir, opts, runner, prepared))
+                prepared = save_prepared(pubs[area], Path(tmp) / f"area-{i}{PREPARED_SUFFIX}")
+                futures.append(pool.submit(_report_one, pubs[area], sources, out_dir, opts, runner, prepared))
             for fut in as_completed(futures):
                 outcomes.append(fut.result())
                 bar.update(1)
@@ -280,7 +283,7 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
         left_out.update({a: k for a, k in failed.items() if a not in left_out})
         if sources and any(a.ok for a in outcomes):
             national_data = data.without_areas(left_out)
-            national = run_areas(national_data, opts.publish, opts.threshold, hidden=own_hidden)
+            national = run_areas(national_data, opts.publish, opts.threshold, hidden=own)
             prepared = save_prepared(national, Path(tmp) / f"national{PREPARED_SUFFIX}")
             try:
                 make_national_summary(
