@@ -167,12 +167,13 @@ def html_segments(path: Path, page: str) -> list[Segment]:
 
 
 def json_segments(path: Path, page: str) -> list[Segment]:
-    """Every value of a JSON file (keys are labels, not read as numbers); a number's text is its JSON form."""
+    """Every key and value of a JSON file; a number's text is its JSON form, a key's path ends in ``"(key)"``."""
     out: list[Segment] = []
 
     def walk(value: Any, keys: tuple[str, ...]) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
+                out.append(Segment(page, str(k), path=(*keys, str(k), "(key)")))
                 walk(v, (*keys, str(k)))
         elif isinstance(value, list):
             for i, v in enumerate(value):

@@ -162,8 +162,12 @@ def axis_ticks(ctx: Context) -> bool:
     return len(ticks) >= 3 and ticks[0] == 0 and len(steps) == 1 and steps.pop() > 0
 
 
-def item_named(fw: Framework, header: str) -> str | None:
-    """The criterion or theme a row or column header names ("I1", "I1 Child ...", "1. Response ...", a label)."""
+def item_named(fw: Framework, header: str, prefix: bool = False) -> str | None:
+    """The criterion or theme a row or column header names ("I1", "I1 Child ...", "1. Response ...", a label).
+
+    With ``prefix``, also a text that starts with a label, as a finding or a key
+    criterion's sentence does ("Child's voice recorded: Yes in ...").
+    """
     if not header:
         return None
     for c in fw.criteria:
@@ -172,6 +176,11 @@ def item_named(fw: Framework, header: str) -> str | None:
     for i, t in enumerate(fw.themes, 1):
         if header in (t.label, f"{i}. {t.label}") or header.startswith(f"{t.label}:"):
             return t.id
+    if prefix:
+        labels = [(c.label, c.id) for c in fw.criteria] + [(t.label, t.id) for t in fw.themes]
+        for label, iid in sorted(labels, key=lambda x: -len(x[0])):
+            if header.startswith((f"{label} .", f"{label} (key criterion).")):
+                return iid
     return None
 
 

@@ -21,6 +21,7 @@ Anything else fails, naming the page, the number and the words around it.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -35,9 +36,8 @@ import pytest
 from audit.check.validate import load_audit
 from audit.framework.settings import finding_rules, moderation_rules, round_gap_days
 from audit.publish.cells import criterion
-from audit.publish.disclosure import SUPPRESSED
 from tests.conftest import SAMPLE_DATA
-from tests.published_pages import Number, Page, Segment, numbers, read_batch
+from tests.published_pages import Number, Page, Segment, html_segments, numbers, read_batch
 from tests.published_registry import RunRegistry, Values, run_registry
 from tests.published_structure import (
     Context,
@@ -200,7 +200,7 @@ def scope(reg: RunRegistry, page: Page, seg: Segment) -> Values:
         return area.scopes.get(keys[0], Values()) if keys else area.scopes[None]
     named = [h for h in (seg.row, seg.column, seg.heading) if h in reg.areas]
     area = named[0] if named else page.area
-    item = item_named(fw, seg.row) or item_named(fw, seg.column)
+    item = item_named(fw, seg.row) or item_named(fw, seg.column) or item_named(fw, seg.text, prefix=True)
     if area is not None:
         scopes = reg.areas[area].scopes
         return scopes.get(item, Values()) if item else scopes[None]
@@ -294,14 +294,20 @@ def _copy(batch: Path, tmp_path: Path) -> Path:
     return out
 
 
-def test_a_suppressed_count_planted_in_a_page_is_found(batch: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "where",
+    [
+        r"(<td[^>]*>)\[c\](</td>)",  # the first hidden cell of a table
+        r"(A second auditor audited )\[c\]( of the cases)",  # a hidden count in a sentence
+    ],
+)
+def test_a_suppressed_count_planted_in_a_page_is_found(batch: Path, tmp_path: Path, where: str) -> None:
     reg = registry()
     out = _copy(batch, tmp_path)
     page = out / "amberlow-vale" / "report.html"
-    html = page.read_text(encoding="utf-8")
-    cell = f"<td>{SUPPRESSED}</td>"
-    assert cell in html
-    page.write_text(html.replace(cell, "<td>3</td>", 1), encoding="utf-8")
+    html, planted = re.subn(where, r"\g<1>3\g<2>", page.read_text(encoding="utf-8"), count=1)
+    assert planted
+    page.write_text(html, encoding="utf-8")
     leaks = unregistered(published_pages(out, reg), reg)
     assert any(leak.startswith("3 in amberlow-vale/report.html") for leak in leaks), leaks
 
@@ -349,3 +355,29 @@ def test_an_unregistered_number_planted_in_summary_json_is_found(batch: Path, tm
 )
 def test_numbers_are_read_as_a_reader_reads_them(text: str, expected: list[tuple[str, bool]]) -> None:
     assert [(n.text, n.percent) for n in numbers(text)] == expected
+
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg"><g id="matplotlib.axis_1"><g id="xtick_1"><text>0%</text></g>'
+    '<g id="xtick_2"><text>50%</text></g></g><text>12</text></svg>'
+)
+
+
+def test_a_page_is_read_as_a_reader_sees_it(tmp_path: Path) -> None:
+    """Text, table headers, alt and aria-label text and a chart's text are read; tags, styles and scripts are not."""
+    chart = base64.b64encode(SVG.encode()).decode()
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Report 7</title><style>p { width: 31px }</style><script>var n = 32;</script></head>"
+        '<body><h2 id="s33">Amberlow Vale</h2><p class="w34">Yes in <strong>35</strong> cases.</p>'
+        "<table><thead><tr><th>ID</th><th>Yes</th></tr></thead><tbody><tr><td>I1</td><td>36</td></tr></tbody></table>"
+        f'<img alt="Chart of 37 cases" src="data:image/svg+xml;base64,{chart}"><nav aria-label="Part 38"></nav>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    segments = html_segments(page, "page.html")
+    seen = {n.text: s for s in segments for n in numbers(s.text)}
+    assert set(seen) == {"7", "35", "36", "37", "38", "0", "50", "12"}
+    assert (seen["35"].text, seen["35"].heading) == ("Yes in 35 cases.", "Amberlow Vale")
+    assert (seen["36"].column, seen["36"].row) == ("Yes", "I1")
+    assert seen["50"].axis and not seen["12"].axis
