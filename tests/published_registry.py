@@ -73,8 +73,22 @@ class AreaRegistry:
     """One area's published result and what each of its scopes may show."""
 
     published: PublishedResult
-    scopes: dict[str | None, Values]  # None: the whole area; an ID: one criterion's or theme's row
+    scopes: dict[str | None, Values]  # None: the whole area; an ID: one criterion's or theme's row of its own
     published_rates: dict[str, float]  # % Yes of each criterion and theme this area's result publishes
+    compared: dict[str, Values] = field(default_factory=dict)  # each ID's other areas pooled and range of rates
+
+    def item(self, rid: str, own: bool = False) -> Values:
+        """What a row about ``rid`` may show: on the area's own page its figures and comparison; elsewhere
+        (``own``) only its published % Yes."""
+        if own:
+            out = Values()
+            if rid in self.published_rates:
+                out.rate(self.published_rates[rid])
+            return out
+        out = Values()
+        out.update(self.scopes.get(rid, Values()))
+        out.update(self.compared.get(rid, Values()))
+        return out
 
 
 def area_registry(data: AuditData, area: str, threshold: int) -> AreaRegistry:
@@ -164,7 +178,7 @@ def _row(table: str, key: tuple[Any, ...]) -> Row:
 
 @dataclass
 class RunRegistry:
-    """Every area's registry, and the run's pooled (national) figures by scope."""
+    """Every area's registry, and the run's pooled (national) figures by scope (None: the run as a whole)."""
 
     areas: dict[str, AreaRegistry]
     pooled: dict[str | None, Values]
@@ -175,6 +189,7 @@ class RunRegistry:
         return next(iter(self.areas.values())).published.framework
 
     def everything(self) -> Values:
+        """Every value any page of the run may show (for text on the national summary and the index)."""
         out = Values()
         for reg in self.areas.values():
             out.update(reg.scopes[None])
@@ -184,44 +199,67 @@ class RunRegistry:
 
 
 def run_registry(data: AuditData, threshold: int) -> RunRegistry:
-    """Each area's registry, the comparison figures each area page shows, and the national figures."""
+    """Each area's registry with the comparisons its page shows, and the national figures."""
     areas = {a: area_registry(data, a, threshold) for a in data.areas}
     results = compare.area_results(data)
-    fw = data.framework
+    comparison_values(areas, results, threshold)
+    return RunRegistry(areas, national_values(areas, results, threshold), threshold)
+
+
+# The figures about other areas (an area's comparison, the national summary) are worked out here from
+# compare.area_results by one rule: an area's rate only where its own published result shows it, a pooled rate only
+# where its Yes and answered are not counts from 1 to the threshold. The publish stage's run-level decision
+# (publish.areas) may hide more, never less, so the rule is also a check on it: to read that decision instead,
+# replace these two functions.
+
+
+def _pooled(rows: Any, fw: Framework, threshold: int) -> dict[str, Values]:
+    """Each criterion's and theme's figures over ``rows`` of area_results pooled, where none rests on a small count."""
+    out: dict[str, Values] = defaultdict(Values)
     small = range(1, threshold + 1)
-    # An area's rate of an item as another page may show it: only where that area's own result publishes it.
-    shown_rates: dict[str, list[float]] = defaultdict(list)
+    for (_, rid), r in compare.pooled_by_item(rows, fw).iterrows():
+        yes, answered = int(r["yes"]), int(r["answered"])
+        out[rid].counts |= {n for n in (yes, answered) if n not in small}
+        if yes not in small and answered not in small:
+            out[rid].rate(*(r[k] for k in RATE))
+    return out
+
+
+def _shown_rates(areas: dict[str, AreaRegistry]) -> dict[str, list[float]]:
+    """Each criterion's and theme's % Yes in every area whose own result publishes it."""
+    out: dict[str, list[float]] = defaultdict(list)
     for reg in areas.values():
         for rid, x in reg.published_rates.items():
-            shown_rates[rid].append(x)
+            out[rid].append(x)
+    return out
 
-    def pooled_values(rows: Any) -> dict[str, Values]:
-        out: dict[str, Values] = defaultdict(Values)
-        for (_, rid), r in compare.pooled_by_item(rows, fw).iterrows():
-            yes, answered = int(r["yes"]), int(r["answered"])
-            out[rid].counts |= {n for n in (yes, answered) if n not in small}
-            if yes not in small and answered not in small:
-                out[rid].rate(*(r[k] for k in RATE))
-        return out
 
+def comparison_values(areas: dict[str, AreaRegistry], results: Any, threshold: int) -> None:
+    """Add to each area's scopes what its comparison shows: the other areas pooled, and the range of area rates."""
+    fw = next(iter(areas.values())).published.framework
+    shown = _shown_rates(areas)
     for area, reg in areas.items():
-        for rid, v in pooled_values(results[results["area"] != area]).items():
-            reg.scopes[rid].update(v)
-            reg.scopes[rid].rate(*shown_rates[rid])  # the range across areas: areas' published rates
-            reg.scopes[None].update(reg.scopes[rid])
-    pooled = pooled_values(results)
+        for rid, v in _pooled(results[results["area"] != area], fw, threshold).items():
+            v.rate(*shown[rid])
+            reg.compared[rid] = v
+            reg.scopes[None].update(v)
+
+
+def national_values(areas: dict[str, AreaRegistry], results: Any, threshold: int) -> dict[str | None, Values]:
+    """What the national summary may show beside each area's own: all areas pooled, and the spread of area rates."""
+    fw = next(iter(areas.values())).published.framework
+    pooled: dict[str | None, Values] = dict(_pooled(results, fw, threshold))
+    shown = _shown_rates(areas)
     minimum = finding_rules(fw).min_answered
     answered = results.set_index(["area", "id"])["answered"]
-    for rid in pooled:
+    for rid, v in pooled.items():
+        v.rate(*shown[rid])  # the lowest and highest area
         rated = sorted(
             x
             for a, reg in areas.items()
-            for r, x in reg.published_rates.items()
-            if r == rid and answered[(a, rid)] >= minimum
+            if (x := reg.published_rates.get(rid)) is not None and answered[(a, rid)] >= minimum
         )
-        pooled[rid].rate(*shown_rates[rid])
         if rated:
-            n = len(rated)
-            pooled[rid].rate((rated[(n - 1) // 2] + rated[n // 2]) / 2)  # the median area
+            v.rate((rated[(len(rated) - 1) // 2] + rated[len(rated) // 2]) / 2)  # the median area
     pooled[None] = Values(counts={sum(reg.published.analysed.cases_scored for reg in areas.values())})
-    return RunRegistry(areas, dict(pooled), threshold)
+    return pooled

@@ -192,18 +192,22 @@ STRUCTURAL: dict[str, Rule] = {
 
 
 def scope(reg: RunRegistry, page: Page, seg: Segment) -> Values:
-    """The values a number in ``seg`` may take: of the row's criterion or theme, of the area named, or of the page."""
+    """The values a number in ``seg`` may take: of the row's criterion or theme, of the area named, or of the page.
+
+    On an area's own page a row shows its figures and its comparison with the
+    other areas; on the national summary and the index a row of an area shows
+    that area's published % Yes only, a row of a criterion or theme the pooled figures.
+    """
     fw = reg.framework
     if seg.path:  # summary.json: criteria/ID/..., themes/ID/..., moderation/criteria/ID/...
         keys = [k for k in seg.path if k in fw.criterion_ids or k in {t.id for t in fw.themes}]
         area = reg.areas[page.area]
-        return area.scopes.get(keys[0], Values()) if keys else area.scopes[None]
+        return area.item(keys[0]) if keys else area.scopes[None]
     named = [h for h in (seg.row, seg.column, seg.heading) if h in reg.areas]
     area = named[0] if named else page.area
     item = item_named(fw, seg.row) or item_named(fw, seg.column) or item_named(fw, seg.text, prefix=True)
     if area is not None:
-        scopes = reg.areas[area].scopes
-        return scopes.get(item, Values()) if item else scopes[None]
+        return reg.areas[area].item(item, own=page.area is None) if item else reg.areas[area].scopes[None]
     if item is not None:
         return reg.pooled.get(item, Values())
     return reg.everything()
