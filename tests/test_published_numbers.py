@@ -22,6 +22,7 @@ Anything else fails, naming the page, the number and the words around it.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import shutil
@@ -36,6 +37,7 @@ import pytest
 from audit.check.validate import load_audit
 from audit.framework.settings import finding_rules, moderation_rules, round_gap_days
 from audit.publish.cells import criterion
+from audit.publish.disclosure import SUPPRESSED
 from tests.conftest import SAMPLE_DATA
 from tests.published_pages import Number, Page, Segment, html_segments, numbers, read_batch
 from tests.published_registry import RunRegistry, Values, run_registry
@@ -385,3 +387,20 @@ def test_a_page_is_read_as_a_reader_sees_it(tmp_path: Path) -> None:
     assert (seen["35"].text, seen["35"].heading) == ("Yes in 35 cases.", "Amberlow Vale")
     assert (seen["36"].column, seen["36"].row) == ("Yes", "I1")
     assert seen["50"].axis and not seen["12"].axis
+
+
+def test_a_small_count_in_place_of_any_hidden_figure_is_found(batch: Path) -> None:
+    """Wherever a page or summary.json shows [c], a count from 1 to the threshold there is not taken as structural."""
+    reg = registry()
+    missed = []
+    for page in published_pages(batch, reg):
+        hidden = [s for s in page.segments if SUPPRESSED in s.text]
+        for n in range(1, THRESHOLD + 1):
+            planted = [dataclasses.replace(s, text=s.text.replace(SUPPRESSED, str(n), 1)) for s in hidden]
+            found = {
+                leak.split(" in ", 1)[1]
+                for leak in unregistered([dataclasses.replace(page, segments=planted)], reg)
+                if leak.startswith(f"{n} in ")
+            }
+            missed += [s.where() for s in planted if s.where() not in found]
+    assert not missed, "\n".join(missed[:20])
