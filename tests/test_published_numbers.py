@@ -2,19 +2,23 @@
 
 The test reads every published page of ``audit batch --publish`` (each
 area's ``report.html`` and ``summary.json``, ``national/report.html``,
-``index.html``) as a reader sees them (text, ``alt`` and ``aria-label``, the
-text of the SVG charts; see ``published_pages``) and checks each number:
+``index.html``) as a reader sees it: text, ``alt``, ``aria-label`` and
+``title`` text, and the text of the SVG charts (``tests/published_pages.py``).
+Each number must be
 
-- a registered value (``published_registry``): an unsuppressed count of
-  the area it is about, or a rate, interval, score, kappa or agreement
-  derived from a row whose rate (score) is not hidden. A number in a table
-  row or under a heading naming a criterion or theme must be one of *that*
-  row's values, and one in a column or row naming an area one of *that*
-  area's; otherwise one of the page's area (the run, on the national page and
-  the index). Counts, percentages and other decimals are kept apart;
-- or structural: one of the kinds in :data:`STRUCTURAL` (or text of the
-  framework itself, :func:`framework_text`), each bound to the words around
-  it, so that no bare small count passes as one.
+- a registered value (``tests/published_registry.py``): an unsuppressed
+  count from ``publish()``, or a rate, interval, score, kappa, agreement or
+  effective number of answers of a row whose rate (score) is not hidden, in
+  the roundings the renderers use. Where the words around a number name what
+  it is about, it must be a value of that: a table row, column or heading
+  naming a criterion or theme, one of that row's values; an area, one of that
+  area's (on the national summary and the index, only that area's published
+  % Yes); a summary.json key path, that criterion's or theme's. Elsewhere, a
+  value of the page's area (of the run, on the national summary and the
+  index). Counts, percentages and other decimals are kept apart;
+- or structural: one of the kinds in :data:`STRUCTURAL`, or inside the
+  framework's own text (:func:`framework_text`). Each kind is bound to the
+  words around it, so a count standing alone never passes as one.
 
 Anything else fails, naming the page, the number and the words around it.
 """
@@ -37,7 +41,7 @@ import pytest
 from audit.check.validate import load_audit
 from audit.framework.settings import finding_rules, moderation_rules, round_gap_days
 from audit.publish.cells import criterion
-from audit.publish.disclosure import SUPPRESSED
+from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from tests.conftest import SAMPLE_DATA
 from tests.published_pages import Number, Page, Segment, html_segments, numbers, read_batch
 from tests.published_registry import RunRegistry, Values, run_registry
@@ -53,7 +57,7 @@ from tests.published_structure import (
     theme_number,
 )
 
-THRESHOLD = 5  # audit batch --publish without --threshold
+THRESHOLD = DEFAULT_THRESHOLD  # audit batch --publish without --threshold
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 
 
@@ -227,8 +231,22 @@ def registered(n: Number, allowed: Values, points: bool = False) -> bool:
     return int(n.text) in allowed.counts
 
 
-def unregistered(pages: list[Page], reg: RunRegistry) -> list[str]:
-    """Every number on ``pages`` that is neither registered nor structural, as "page: number in context"."""
+@dataclass(frozen=True)
+class Leak:
+    """A number a page shows that is neither registered nor structural."""
+
+    number: Number
+    seg: Segment
+    rule: str = ""  # the structural rule whose words it stands in, with a value the rule does not allow
+
+    def __str__(self) -> str:
+        n = self.number
+        why = f" (not the {self.rule} it stands as)" if self.rule else ""
+        return f"{n.text}{'%' if n.percent else ''} in {self.seg.where()}{why}"
+
+
+def unregistered(pages: list[Page], reg: RunRegistry) -> list[Leak]:
+    """Every number on ``pages`` that is neither registered nor structural."""
     literals = [re.compile(re.escape(t), re.IGNORECASE) for t in framework_text(reg)]
     out = []
     for page in pages:
@@ -243,11 +261,11 @@ def unregistered(pages: list[Page], reg: RunRegistry) -> list[str]:
                     continue
                 claimed = [name for (a, b), name in wrong.items() if a <= n.start < b]
                 if claimed:
-                    out.append(f"{n.text} in {seg.where()} (not the {claimed[0]} it stands as)")
+                    out.append(Leak(n, seg, claimed[0]))
                     continue
                 allowed = allowed or scope(reg, page, seg)
                 if not registered(n, allowed, bool(POINTS.search(seg.text))):
-                    out.append(f"{n.text}{'%' if n.percent else ''} in {seg.where()}")
+                    out.append(Leak(n, seg))
     return out
 
 
@@ -281,7 +299,9 @@ def batch(published_batch: tuple[Path, Any]) -> Path:
 def test_every_published_number_is_registered_or_structural(batch: Path) -> None:
     reg = registry()
     leaks = unregistered(published_pages(batch, reg), reg)
-    assert not leaks, f"{len(leaks)} published numbers are neither registered nor structural:\n" + "\n".join(leaks)
+    assert not leaks, f"{len(leaks)} published numbers are neither registered nor structural:\n" + "\n".join(
+        map(str, leaks)
+    )
 
 
 def test_summary_json_holds_no_unregistered_count(batch: Path) -> None:
@@ -291,7 +311,7 @@ def test_summary_json_holds_no_unregistered_count(batch: Path) -> None:
     ints = [Page(p.name, p.area, [s for s in p.segments if re.fullmatch(r"\d+", s.text)]) for p in pages]
     assert all(p.segments for p in ints)
     leaks = unregistered(ints, reg)
-    assert not leaks, "\n".join(leaks)
+    assert not leaks, "\n".join(map(str, leaks))
 
 
 def _copy(batch: Path, tmp_path: Path) -> Path:
@@ -315,7 +335,7 @@ def test_a_suppressed_count_planted_in_a_page_is_found(batch: Path, tmp_path: Pa
     assert planted
     page.write_text(html, encoding="utf-8")
     leaks = unregistered(published_pages(out, reg), reg)
-    assert any(leak.startswith("3 in amberlow-vale/report.html") for leak in leaks), leaks
+    assert any(str(leak).startswith("3 in amberlow-vale/report.html") for leak in leaks), leaks
 
 
 def test_a_secondary_suppressed_count_planted_in_its_row_is_found(batch: Path, tmp_path: Path) -> None:
@@ -334,7 +354,7 @@ def test_a_secondary_suppressed_count_planted_in_its_row_is_found(batch: Path, t
     summary["criteria"][cid]["yes"] = value
     path.write_text(json.dumps(summary), encoding="utf-8")
     leaks = unregistered(published_pages(out, reg), reg)
-    assert any(f"{value} in amberlow-vale/summary.json" in leak for leak in leaks), leaks
+    assert any(str(leak).startswith(f"{value} in amberlow-vale/summary.json") for leak in leaks), leaks
 
 
 def test_an_unregistered_number_planted_in_summary_json_is_found(batch: Path, tmp_path: Path) -> None:
@@ -346,7 +366,7 @@ def test_an_unregistered_number_planted_in_summary_json_is_found(batch: Path, tm
     summary["note"] = "4 cases were left out"
     path.write_text(json.dumps(summary), encoding="utf-8")
     leaks = unregistered(published_pages(out, reg), reg)
-    assert sum(leak.startswith("4 in amberlow-vale/summary.json") for leak in leaks) == 2, leaks
+    assert sum(str(leak).startswith("4 in amberlow-vale/summary.json") for leak in leaks) == 2, leaks
 
 
 @pytest.mark.parametrize(
@@ -397,10 +417,7 @@ def test_a_small_count_in_place_of_any_hidden_figure_is_found(batch: Path) -> No
         hidden = [s for s in page.segments if SUPPRESSED in s.text]
         for n in range(1, THRESHOLD + 1):
             planted = [dataclasses.replace(s, text=s.text.replace(SUPPRESSED, str(n), 1)) for s in hidden]
-            found = {
-                leak.split(" in ", 1)[1]
-                for leak in unregistered([dataclasses.replace(page, segments=planted)], reg)
-                if leak.startswith(f"{n} in ")
-            }
-            missed += [s.where() for s in planted if s.where() not in found]
+            leaks = unregistered([dataclasses.replace(page, segments=planted)], reg)
+            found = {leak.seg for leak in leaks if leak.number.text == str(n)}
+            missed += [s.where() for s in planted if s not in found]
     assert not missed, "\n".join(missed[:20])
