@@ -116,6 +116,11 @@ def compared_with_rest(ctx: Context) -> set[int]:
     }
 
 
+def rounds(ctx: Context) -> int:
+    """How many audit rounds the page's area (any area, on the national summary and the index) has."""
+    return max(len(a.published.analysed.analysis.rounds) for a in ctx.areas())
+
+
 def findings_by_item(reg: RunRegistry) -> dict[str, dict[str, set[str]]]:
     """For each finding category, the areas where each criterion or theme has it (findings are published)."""
     out: dict[str, dict[str, set[str]]] = {}

@@ -53,6 +53,7 @@ from tests.published_structure import (
     findings_tally,
     framework_text,
     item_named,
+    rounds,
     tallies,
     theme_number,
 )
@@ -185,7 +186,7 @@ STRUCTURAL: dict[str, Rule] = {
     # A chart axis's tick labels, evenly spaced from 0 (a scale, not a figure of the data).
     "axis tick": _rule(r"^(?P<n>\d+)%?$", lambda m, c: axis_ticks(c), claims=False),
     # Audit rounds are published as "Round 1", "Round 2", ... (their own labels are free text).
-    "round name": _rule(r"\bRound (?P<n>\d+)\b", lambda m, c: 1 <= int(m["n"]) <= 50),
+    "round name": _rule(r"\bRound (?P<n>\d+)\b", lambda m, c: 1 <= int(m["n"]) <= rounds(c)),
     # An input file's SHA-256, which identifies the file (its hexadecimal digits are not a number).
     "checksum": _rule(r"\bSHA-256:? (?P<n>[0-9a-f]{6,})", lambda m, c: True),
     "checksum (JSON)": _rule(
