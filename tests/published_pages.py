@@ -221,19 +221,21 @@ class Page:
     axes: dict[str, list[str]] = field(default_factory=dict)  # each chart axis's tick labels, in order
 
 
-def read_batch(out: Path, areas: dict[str, str]) -> list[Page]:
-    """Every published page and summary.json of a batch in ``out``; ``areas`` maps each area's folder to its name.
+def read_batch(out: Path, areas: dict[str, str], only: str | None = None) -> list[Page]:
+    """Every published page and summary.json of a batch in ``out`` (``only`` that one); ``areas`` maps each area's
+    folder to its name.
 
     The restricted folder and manifest.json are not for publication, so not read.
     """
-    pages = [
-        Page("index.html", None, html_segments(out / "index.html", "index.html")),
-        Page("national/report.html", None, html_segments(out / "national/report.html", "national/report.html")),
+    names: list[tuple[str, str | None]] = [("index.html", None), ("national/report.html", None)]
+    names += [
+        (f"{slug}/{name}", area) for slug, area in sorted(areas.items()) for name in ("report.html", "summary.json")
     ]
-    for slug, area in sorted(areas.items()):
-        for name, read in (("report.html", html_segments), ("summary.json", json_segments)):
-            page = f"{slug}/{name}"
-            pages.append(Page(page, area, read(out / page, page)))
+    pages = []
+    for name, area in names:
+        if only in (None, name):
+            read = json_segments if name.endswith(".json") else html_segments
+            pages.append(Page(name, area, read(out / name, name)))
     for page in pages:
         for seg in page.segments:
             if seg.axis:
