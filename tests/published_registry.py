@@ -91,10 +91,19 @@ class AreaRegistry:
         return out
 
 
-def area_registry(data: AuditData, area: str, threshold: int) -> AreaRegistry:
-    """Every value ``area``'s published outputs may show, by scope."""
-    result = analyse_area(data, area, publish=True)
-    pub = publish(result, threshold)
+def published_results(data: AuditData, threshold: int) -> dict[str, PublishedResult]:
+    """Each area of ``data`` published as ``audit batch --publish`` publishes it."""
+    try:  # the batch's path once the publish stage decides for the whole run (audit.run.area_input)
+        from audit.run.area_input import report_result, run_areas
+    except ImportError:
+        return {a: publish(analyse_area(data, a, publish=True), threshold) for a in data.areas}
+    run = run_areas(data, True, threshold)
+    return {a: report_result(data, a, True, threshold, run) for a in data.areas}
+
+
+def area_registry(pub: PublishedResult) -> AreaRegistry:
+    """Every value an area's published outputs may show, by scope."""
+    result = pub.analysed
     an = result.analysis
     scopes: dict[str | None, Values] = defaultdict(Values)
     whole = scopes[None]
@@ -200,7 +209,7 @@ class RunRegistry:
 
 def run_registry(data: AuditData, threshold: int) -> RunRegistry:
     """Each area's registry with the comparisons its page shows, and the national figures."""
-    areas = {a: area_registry(data, a, threshold) for a in data.areas}
+    areas = {a: area_registry(pub) for a, pub in published_results(data, threshold).items()}
     results = compare.area_results(data)
     comparison_values(areas, results, threshold)
     return RunRegistry(areas, national_values(areas, results, threshold), threshold)
