@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.analyse import compare
-from audit.analyse.area_result import analyse_area
 from audit.check.validate import AuditData
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
 from audit.publish.cells import TABLES, Row, criterion, round_criterion, theme, theme_cases
 from audit.publish.cells import agreement as agreement_row
 from audit.publish.cells import focus_criterion as focus_row
-from audit.publish.published import PublishedResult, publish
+from audit.publish.published import PublishedResult
 
 RATE = ("pct_yes", "ci_low", "ci_high")
 DIGITS = range(4)  # the roundings renderers use: {:.0f} and {:.2f} on pages, round(x, 1) and round(x, 3) in JSON
@@ -92,13 +91,10 @@ class AreaRegistry:
 
 
 def published_results(data: AuditData, threshold: int) -> dict[str, PublishedResult]:
-    """Each area of ``data`` published as ``audit batch --publish`` publishes it."""
-    try:  # the batch's path once the publish stage decides for the whole run (audit.run.area_input)
-        from audit.run.area_input import report_result, run_areas
-    except ImportError:
-        return {a: publish(analyse_area(data, a, publish=True), threshold) for a in data.areas}
-    run = run_areas(data, True, threshold)
-    return {a: report_result(data, a, True, threshold, run) for a in data.areas}
+    """Each area of ``data`` published as ``audit batch --publish`` publishes it: together, with the run's decision."""
+    from audit.run.area_input import report_results
+
+    return report_results(data, True, threshold)
 
 
 def area_registry(pub: PublishedResult) -> AreaRegistry:

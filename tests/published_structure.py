@@ -16,6 +16,7 @@ from typing import Any
 from audit.analyse import compare
 from audit.framework.model import Framework
 from audit.framework.settings import age_focus, finding_rules
+from audit.publish import cells
 from audit.publish.cells import focus_criterion, sharing
 from tests.published_pages import Page, Segment
 from tests.published_registry import AreaRegistry, RunRegistry
@@ -62,8 +63,9 @@ def tallies(ctx: Context, noun: str) -> set[int]:
         return {len(crit)} | {sum(_enough(a, r, ctx.minimum) for r in crit) for a in areas}
     if noun == "themes":
         return {len(themes)} | {sum(_enough(a, r, ctx.minimum) for r in themes) for a in areas}
-    if noun == "spreads":  # the national summary tests the spread of every criterion and theme
-        return {len(crit) + len(themes)}
+    if noun == "spreads":  # the spreads tested: rows with two or more areas publishing a rate on enough answers
+        tested = sum(sum(_enough(a, r, ctx.minimum) for a in ctx.reg.areas.values()) >= 2 for r in crit | themes)
+        return {len(crit) + len(themes), tested}
     if noun in ("areas", "area"):
         n = len(ctx.reg.areas)
         found = {len(where) for by_id in findings_by_item(ctx.reg).values() for where in by_id.values()}
@@ -144,7 +146,13 @@ def findings_tally(m: re.Match[str], ctx: Context) -> bool:
     if ctx.seg.row in ctx.reg.areas:
         return n == sum(ctx.seg.row in where and rid in ctx.fw.criterion_ids for rid, where in found.items())
     rid = item_named(ctx.fw, ctx.seg.row)
-    return rid is not None and n == len(found.get(rid, ()))
+    if rid is None:
+        return False
+    # Across areas, only the areas whose rate for the item is published are tallied (a hidden rate's finding
+    # would say which side of a threshold it fell).
+    row = cells.result_row("criterion" if rid in ctx.fw.criterion_ids else "theme", rid)
+    shown = {area for area, a in ctx.reg.areas.items() if not a.published.rate_hidden(row)}
+    return n == len(found.get(rid, set()) & shown)
 
 
 def theme_number(m: re.Match[str], ctx: Context) -> bool:

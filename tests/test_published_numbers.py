@@ -175,6 +175,10 @@ STRUCTURAL: dict[str, Rule] = {
     "tally of areas": _rule(
         r"\b(?P<n1>\d+) of (?P<n2>\d+) areas\b", lambda m, c: int(m["n1"]) == int(m["n2"]) == len(c.reg.areas)
     ),
+    # The headline's count of criteria rated on enough answers, when too few were to name a weakest and strongest.
+    "tally of rated criteria": _rule(
+        r"\bweakest results \((?P<n>\d+) did\)", lambda m, c: int(m["n"]) in tallies(c, "criteria")
+    ),
     "tally of bars": _rule(
         r"\bOf the (?P<n>\d+) with \d+ or more answers",
         lambda m, c: int(m["n"]) in tallies(c, "criteria") | tallies(c, "themes"),

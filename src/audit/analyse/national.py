@@ -81,13 +81,14 @@ def national_table(results: pd.DataFrame, fw: Framework, rated: pd.DataFrame | N
     areas in each finding category (``strength``, ``improvement``, ``priority``,
     ``too_small``). ``attrs["tests"]`` is the number of spreads tested. ``rated``
     (rows of ``results``; all of them by default) are the area rates the spread
-    is taken over: a published summary passes only the rates it may publish.
+    and the findings' tallies are taken over: a published summary passes only
+    the rates it may publish.
     """
     minimum = finding_rules(fw).min_answered
     rated = results if rated is None else rated
     ranges = spread(rated, minimum)
     p_values = heterogeneity(rated, minimum)
-    found = area_findings(results, fw)
+    found = area_findings(rated, fw)  # a hidden area rate's finding would say which side of a threshold it fell
     counts = found.groupby(["level", "id"])["category"].value_counts().unstack(fill_value=0)
     key = {c.id for c in fw.criteria if c.key}
     totals = pooled_by_item(results, fw)
@@ -118,7 +119,8 @@ def national_table(results: pd.DataFrame, fw: Framework, rated: pd.DataFrame | N
             "p_spread": p_values.get((level, iid)),
         }
         for category in CATEGORY_ORDER:
-            row[category] = int(counts.loc[(level, iid), category]) if category in counts.columns else 0
+            known = category in counts.columns and (level, iid) in counts.index
+            row[category] = int(counts.loc[(level, iid), category]) if known else 0
         rows.append(row)
     frame = pd.DataFrame(rows)
     calls = adjust_holm(list(frame["p_spread"]), SPREAD_P)

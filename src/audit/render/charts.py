@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from audit.framework.settings import finding_rules
 from audit.publish import cells
@@ -187,6 +188,7 @@ def grades_chart(pub: PublishedResult) -> Chart:
     ax.set_xlim(-0.6, len(grades) - 0.4)
     _ylabel(ax, "Cases", count_w + TICK_GAP / 72 + LABEL_PAD / 72)
     ax.set_ylim(0, top_count * 1.25)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # cases come whole: no 2.5 on a count axis
     ax.legend(frameon=False, fontsize=TICK_PT, loc="upper left")
     _title(ax, "Cases by grade")
     _style(ax)
