@@ -192,16 +192,7 @@ def _add_validations(
     grades.add(span("Overall grade"))
     ws.add_data_validation(grades)
 
-    dates = DataValidation(
-        type="date",
-        operator="between",
-        formula1="DATE(2000,1,1)",
-        formula2="DATE(2099,12,31)",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Not a date",
-        error="Enter the date of the audit as a date, for example 14/03/2025.",
-    )
+    dates = sheets.date_validation("Date of the audit")
     dates.add(span("Audit date"))
     ws.add_data_validation(dates)
 

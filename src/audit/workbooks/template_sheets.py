@@ -109,7 +109,8 @@ def _note(title: str, text: str) -> DataValidation:
     )
 
 
-def _date(title: str) -> DataValidation:
+def date_validation(title: str) -> DataValidation:
+    """A cell that takes a date from 2000 to 2099, its error naming what the date is for."""
     return DataValidation(
         type="date",
         operator="between",
@@ -210,7 +211,7 @@ def write_audit_details(wb: Workbook, values: Mapping[str, Any] | None = None) -
         dv.add(f"B{row_of[name]}")
         ws.add_data_validation(dv)
     yes_no = _list(wb, "YesNo", ("Yes", "No"))
-    dates = _date("date")
+    dates = date_validation("date")
     for name in YES_NO_FIELDS:
         yes_no.add(f"B{row_of[name]}")
     for name in DATE_FIELDS:
@@ -270,7 +271,7 @@ def write_judgements(
     targets.add(f"A{FIRST_ROW}:A{last}")
     judgements = _list(wb, "JudgementChoices", JUDGEMENTS)
     judgements.add(f"B{FIRST_ROW}:B{last}")
-    dates = _date("date the judgement was agreed")
+    dates = date_validation("date the judgement was agreed")
     dates.add(f"E{FIRST_ROW}:E{last}")
     for dv in (targets, judgements, dates):
         ws.add_data_validation(dv)
