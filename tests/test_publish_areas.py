@@ -13,7 +13,15 @@ from audit.publish.areas import ALL_CASES, all_row, area_cases, area_row, rest_r
 from audit.publish.published import PublishedResult
 from audit.render import national
 from audit.run import area_input
-from audit.run.area_input import PREPARED_SUFFIX, load_prepared, open_report, report_result, run_areas, save_prepared
+from audit.run.area_input import (
+    PREPARED_SUFFIX,
+    load_prepared,
+    open_report,
+    publish_run,
+    report_result,
+    run_areas,
+    save_prepared,
+)
 from tests.conftest import case_row
 from tests.fakes import run_cli, use_fake_runner
 
@@ -53,7 +61,7 @@ def test_an_area_hidden_by_the_run_is_hidden_in_its_own_report(three_areas):
     """The area chosen to protect North's V1 hides V1 in its own outputs too, or its report would give it away."""
     areas = run_areas(three_areas, True, 5)
     second = next(a for a, i in areas.hidden_rates("criterion") if i == "V1" and a != "North")
-    pub = report_result(three_areas, second, True, 5, areas)
+    pub = report_result(three_areas, second, True, 5)
     assert pub.rate_hidden(cells.criterion("V1"))
     assert not publish_alone(three_areas, second).rate_hidden(cells.criterion("V1"))  # by its own counts alone
 
@@ -137,3 +145,18 @@ def test_a_prepared_file_of_the_wrong_kind_is_refused_with_its_code(tmp_path, th
     with pytest.raises(AuditError) as caught:
         open_report(None, "North", prepared=misnamed)
     assert caught.value.code == "prepared-invalid" and PREPARED_SUFFIX in str(caught.value)
+
+
+def test_a_rate_an_area_hides_for_its_own_reasons_is_hidden_for_the_whole_run(three_areas):
+    """No other area's range, and no national figure, may show a rate that the area's own report hides."""
+    from audit.analyse.area_result import analyse_area
+
+    results = {a: analyse_area(three_areas, a, publish=True) for a in three_areas.areas}
+    pubs, areas = publish_run(three_areas, results, True, 5)
+    fw = three_areas.framework
+    rows = [("criterion", c.id) for c in fw.criteria] + [("theme", t.id) for t in fw.themes]
+    own = {(a, i) for a, pub in pubs.items() for lv, i in rows if pub.rate_hidden(cells.result_row(lv, i))}
+    assert own, "the data must make some area hide a rate of its own"
+    assert own <= areas.hidden_rates()
+    for a, pub in pubs.items():  # and each report's view of the other areas leaves them out of its ranges
+        assert {(b, i) for b, i in own if b != a} <= pub.others.hidden_rates()
