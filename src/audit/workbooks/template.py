@@ -29,7 +29,6 @@ from audit.framework.model import CANONICAL_ANSWERS, Framework
 from audit.read.load import CASES_SHEET, FIELDS
 from audit.workbooks import template_sheets as sheets
 from audit.workbooks.xlsx_lists import LISTS_SHEET  # noqa: F401  (also imported from here)
-from audit.workbooks.xlsx_lists import list_formula as _list_formula
 from audit.workbooks.xlsx_lists import validation_message as _message
 from audit.xlsx_text import put
 
@@ -170,25 +169,11 @@ def _add_validations(
     ws.add_data_validation(answers)
 
     if framework.age_bands:
-        ages = DataValidation(
-            type="list",
-            formula1=_list_formula(wb, "AgeBands", framework.age_bands),
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Not an age band",
-            error=_message("Choose one of: " + ", ".join(framework.age_bands)),
-        )
+        ages = sheets.list_validation(wb, "AgeBands", framework.age_bands, error_title="Not an age band")
         ages.add(span("Age band"))
         ws.add_data_validation(ages)
 
-    grades = DataValidation(
-        type="list",
-        formula1=_list_formula(wb, "Grades", framework.grades),
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Not a grade",
-        error=_message("Choose one of: " + ", ".join(framework.grades)),
-    )
+    grades = sheets.list_validation(wb, "Grades", framework.grades, error_title="Not a grade")
     grades.add(span("Overall grade"))
     ws.add_data_validation(grades)
 

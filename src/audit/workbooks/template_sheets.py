@@ -89,14 +89,23 @@ def criterion_columns(framework: Framework) -> list[str]:
     return [h for c in framework.criteria for h in (c.header, evidence_header(c.id))]
 
 
-def _list(wb: Workbook, name: str, values: Sequence[str], *, strict: bool = True, prompt: str = "") -> DataValidation:
+def list_validation(
+    wb: Workbook,
+    name: str,
+    values: Sequence[str],
+    *,
+    strict: bool = True,
+    prompt: str = "",
+    error_title: str = "Not one of the choices",
+) -> DataValidation:
+    """A dropdown of ``values`` (kept on the hidden Lists sheet as ``name``); ``strict`` refuses anything else."""
     return DataValidation(
         type="list",
         formula1=list_formula(wb, name, values),
         allow_blank=True,
         showDropDown=False,  # openpyxl's odd name: False means the arrow is shown
         showErrorMessage=strict,
-        errorTitle="Not one of the choices",
+        errorTitle=error_title,
         error=validation_message("Choose one of: " + ", ".join(values)),
         showInputMessage=bool(prompt),
         prompt=validation_message(prompt),
@@ -150,7 +159,7 @@ def add_practice_validations(
         evidence.add(_span(columns, evidence_header(c.id), first, last))
     ws.add_data_validation(evidence)
     if framework.learning_themes:
-        themes = _list(
+        themes = list_validation(
             wb,
             "LearningThemes",
             framework.learning_themes,
@@ -159,7 +168,7 @@ def add_practice_validations(
         )
         themes.add(_span(columns, PRACTICE_FIELDS["learning_themes"], first, last))
         ws.add_data_validation(themes)
-    escalated = _list(wb, "YesNo", ("Yes", "No"), prompt=PRACTICE_HELP["escalated"])
+    escalated = list_validation(wb, "YesNo", ("Yes", "No"), prompt=PRACTICE_HELP["escalated"])
     escalated.add(_span(columns, PRACTICE_FIELDS["escalated"], first, last))
     ws.add_data_validation(escalated)
     for name in ("impact", "good_practice", "escalation_note"):
@@ -207,10 +216,10 @@ def write_audit_details(wb: Workbook, values: Mapping[str, Any] | None = None) -
         if name in DATE_FIELDS:
             ws.cell(r, 2).number_format = DATE_FORMAT
     for name, choices in (("selection", SELECTION_METHODS), ("audit_type", AUDIT_TYPES)):
-        dv = _list(wb, name.title().replace("_", ""), choices)
+        dv = list_validation(wb, name.title().replace("_", ""), choices)
         dv.add(f"B{row_of[name]}")
         ws.add_data_validation(dv)
-    yes_no = _list(wb, "YesNo", ("Yes", "No"))
+    yes_no = list_validation(wb, "YesNo", ("Yes", "No"))
     dates = date_validation("date")
     for name in YES_NO_FIELDS:
         yes_no.add(f"B{row_of[name]}")
@@ -252,7 +261,7 @@ def write_case_sheet(
     answers.add(f"{get_column_letter(first_answer)}{FIRST_ROW}:{get_column_letter(len(columns))}{last}")
     ws.add_data_validation(answers)
     if name == AGENCY_ANSWERS_SHEET:
-        agencies = _list(wb, "Agencies", tuple(framework.agencies.values()))
+        agencies = list_validation(wb, "Agencies", tuple(framework.agencies.values()))
         agencies.add(f"B{FIRST_ROW}:B{last}")
         ws.add_data_validation(agencies)
     return ws
@@ -267,9 +276,9 @@ def write_judgements(
     _header(ws, SHEET_HELP[JUDGEMENTS_SHEET], columns, {columns[0]: 34, columns[1]: 26, columns[2]: 70})
     _rows(ws, rows, date_cols=(5,))
     last = FIRST_ROW + max(n_rows, len(rows)) - 1
-    targets = _list(wb, "JudgementTargets", judgement_targets(framework))
+    targets = list_validation(wb, "JudgementTargets", judgement_targets(framework))
     targets.add(f"A{FIRST_ROW}:A{last}")
-    judgements = _list(wb, "JudgementChoices", JUDGEMENTS)
+    judgements = list_validation(wb, "JudgementChoices", JUDGEMENTS)
     judgements.add(f"B{FIRST_ROW}:B{last}")
     dates = date_validation("date the judgement was agreed")
     dates.add(f"E{FIRST_ROW}:E{last}")
