@@ -20,7 +20,7 @@ from audit.framework.model import Framework
 from audit.publish import cells
 from audit.publish.areas import PublishedAreas, area_row, publish_areas
 from audit.publish.cells import Cell, Row, UnregisteredCell, area_cells
-from audit.publish.disclosure import DEFAULT_THRESHOLD, Count, protect  # Count: imported from here too
+from audit.publish.disclosure import DEFAULT_THRESHOLD, Count, Group, protect  # Count: imported from here too
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,11 @@ class PublishedResult:
 
 
 def publish(
-    result: AreaResult, threshold: int | None = DEFAULT_THRESHOLD, areas: PublishedAreas | None = None
+    result: AreaResult,
+    threshold: int | None = DEFAULT_THRESHOLD,
+    areas: PublishedAreas | None = None,
+    *,
+    registered: tuple[dict[Cell, int], list[Group]] | None = None,
 ) -> PublishedResult:
     """``result`` as it may be published: counts from 1 to ``threshold``, and those that would reveal one, hidden.
 
@@ -103,11 +107,13 @@ def publish(
     for a batch); without it they are decided here from the result's comparison
     table. An area rate hidden there is hidden in the area's own outputs too,
     and an own rate hidden here hides the other areas pooled beside it.
+    ``registered`` is :func:`area_cells` of ``result`` when already worked out
+    (a run publishes each area more than once on its way to one decision).
     """
     if threshold is not None and not result.publish:
         # Round labels are auditors' free text; analyse_area(..., publish=True) replaces them before counting.
         raise ValueError("a result analysed for the full version cannot be published: analyse it with publish=True")
-    counts, groups = area_cells(result)
+    counts, groups = registered if registered is not None else area_cells(result)
     if threshold is None:
         registered = {cell: Count(cell, value, False) for cell, value in counts.items()}
         full = areas.for_area(result.area) if areas is not None and not areas.publish else None

@@ -20,6 +20,7 @@ from audit.analyse.compare import area_results
 from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
+from audit.publish.cells import area_cells
 from audit.publish.published import PublishedResult, publish
 from audit.restricted import OWNER_ONLY, Access, open_file
 
@@ -134,9 +135,11 @@ def publish_run(
     cells only grow, so this ends).
     """
     hidden: set[AreaCell] = set()
+    registered = {a: area_cells(r) for a, r in results.items()}  # each area's counts, the same every round
     while True:
         areas = run_areas(data, publish_, threshold, hidden=hidden)
-        pubs = {a: publish(r, threshold if publish_ else None, areas) for a, r in results.items()}
+        level = threshold if publish_ else None
+        pubs = {a: publish(r, level, areas, registered=registered[a]) for a, r in results.items()}
         if not publish_:
             return pubs, areas
         own = own_hidden(pubs.values())
