@@ -154,6 +154,11 @@ CODES: dict[str, Code] = _codes(
     ("identifier-dob-column", "warning", "a column header suggests dates of birth"),
     ("identifier-dob-text", "warning", "a cell's text gives a date of birth"),
     ("identifiers-refused", "stop", "an area is not reported: its workbooks hold cells that look like personal data"),
+    (
+        "judgement-reason-refused",
+        "stop",
+        "an area is not published: a judgement's Reason looks like it holds personal data or names a Case ID",
+    ),
     # --- a workbook file that is not read at all
     ("file-not-found", "stop", "the input file does not exist"),
     ("file-unreadable", "stop", "the input file cannot be opened or read (permissions, a lock, a disk error)"),

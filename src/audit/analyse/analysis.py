@@ -14,7 +14,9 @@ import pandas as pd
 
 from audit.analyse import age_bands, agencies, compare, moderation
 from audit.analyse.findings import Finding, assess
+from audit.analyse.practice import Practice, practice_tables
 from audit.analyse.rounds import rounds_table
+from audit.check.audit_data import AuditData
 from audit.framework.model import Framework
 
 
@@ -35,6 +37,7 @@ class Analysis:
     moderation: dict[str, Any]  # moderation.moderation_summary
     findings: list[Finding]  # findings.assess over criteria and themes
     others: pd.DataFrame  # compare.area_results: every area of the run, for the comparisons
+    practice: Practice  # practice.practice_tables: judgements, evidence, escalations, learning, audit details
 
 
 def analyse_tables(
@@ -44,10 +47,15 @@ def analyse_tables(
     second: pd.DataFrame | None,
     fw: Framework,
     others: pd.DataFrame,
+    data: AuditData,
 ) -> Analysis:
-    """Run every analysis once over one area's scored ``cases`` (``second``: its moderation rows, if any)."""
+    """Run every analysis once over one area's scored ``cases`` (``second``: its moderation rows, if any).
+
+    ``data`` is the area's slice of the audit data, for the optional sheets (judgements, agency answers, details).
+    """
     pairs = moderation.matched(cases, second)
     agreement = moderation.agreement(pairs, fw) if not pairs.empty else pd.DataFrame()
+    findings = assess(criteria, themes, fw)
     return Analysis(
         agencies=agencies.agency_results(cases, fw),
         sharing=agencies.sharing_results(cases, fw),
@@ -60,6 +68,7 @@ def analyse_tables(
         grade_pairs=moderation.grade_comparison(pairs, fw) if not pairs.empty else pd.DataFrame(),
         unmatched=moderation.unmatched(cases, second),
         moderation=moderation.agreement_summary(pairs, agreement),
-        findings=assess(criteria, themes, fw),
+        findings=findings,
         others=others,
+        practice=practice_tables(data, cases, fw, findings),
     )

@@ -83,7 +83,7 @@ def analyse_area(data: AuditData, area: str | None = None, *, publish: bool = Fa
     criteria = score_criteria(scored, fw)
     themes = score_themes(scored, fw)
     cases = pd.concat([scored, grade_cases(scored, fw)], axis=1).reset_index(drop=True)
-    analysis = analyse_tables(cases, criteria, themes, data.moderation, fw, others)
+    analysis = analyse_tables(cases, criteria, themes, data.moderation, fw, others, data)
     return AreaResult(data.areas[0], fw, data, criteria, themes, cases, analysis, publish)
 
 

@@ -40,6 +40,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     "grade_agreement": ("agreed", "disagreed", "both"),
     "moderation_grade": ("agreed", "disagreed", "cases"),
     "key_no": ("cases", "other"),
+    "escalated": ("cases", "other"),
+    "learning": ("cases", "other"),
+    "agreed_change": ("answers",),
+    "agency_own": (*RESULT_COUNTS, "cases"),
 }
 
 
@@ -79,6 +83,8 @@ CASES, EXCLUDED, ROWS = SAMPLE.cell("cases"), SAMPLE.cell("excluded"), SAMPLE.ce
 MODERATED = Row("moderation").cell("cases")
 GRADE_AGREEMENT = Row("grade_agreement")
 KEY_NO = Row("key_no")
+ESCALATED = Row("escalated")  # cases escalated during the audit ("cases") and the rest ("other")
+AGREED_CHANGED = Row("agreed_change").cell("answers")  # answers the Agreed answers sheet changed, in all
 
 
 def criterion(cid: str) -> Row:
@@ -149,6 +155,21 @@ def moderation_grade(who: str) -> Row:
     return Row("moderation_grade", (who,))
 
 
+def learning(label: str) -> Row:
+    """Scored cases naming a learning theme ("cases") and the rest ("other")."""
+    return Row("learning", (label,))
+
+
+def agreed_change(cid: str) -> Cell:
+    """Answers to one criterion that the Agreed answers sheet changed."""
+    return Row("agreed_change", (cid,)).cell("answers")
+
+
+def agency_own(aid: str) -> Row:
+    """An agency's own answers (the Agency answers sheet), pooled over its criteria."""
+    return Row("agency_own", (aid,))
+
+
 def _result_rows(counts: dict[Cell, int], groups: list[Group], frame: pd.DataFrame, row, keys=RESULT_COUNTS) -> None:
     """A results frame's rows as cells, each row's Yes, Partly and No adding up to its answered."""
     for name, r in frame.iterrows():
@@ -213,6 +234,7 @@ def area_cells(result: AreaResult) -> tuple[dict[Cell, int], list[Group]]:
         counts[involved(aid)] = int(sum(aid in a for a in cases["agencies"]))
     _analysis_cells(result, counts, groups)
     _own_totals(result, counts, groups)
+    _practice_cells(result, counts, groups)
     return counts, groups
 
 
@@ -298,3 +320,18 @@ def _moderation_grades(counts: dict[Cell, int], groups: list[Group], grades: pd.
     for who, (same, total) in compared.items():
         names = ("agreed", "disagreed", "cases")
         _part_rest(counts, groups, moderation_grade(who), names, int(same.sum()), total)
+
+
+def _practice_cells(result: AreaResult, counts: dict[Cell, int], groups: list[Group]) -> None:
+    """Escalations, learning themes, answers changed by agreement and each agency's own answers."""
+    practice, scored = result.analysis.practice, result.cases_scored
+    _part_rest(counts, groups, ESCALATED, ("cases", "other", None), practice.escalated, scored)
+    for label, n in practice.learning.items():
+        _part_rest(counts, groups, learning(str(label)), ("cases", "other", None), int(n), scored)
+    changes = practice.agreed_changes
+    counts[AGREED_CHANGED] = sum(changes.values())
+    counts.update({agreed_change(cid): n for cid, n in changes.items()})
+    if changes:
+        groups.append(Group(tuple(agreed_change(cid) for cid in changes), AGREED_CHANGED))
+    if practice.agency_own is not None:
+        _result_rows(counts, groups, practice.agency_own, agency_own, (*RESULT_COUNTS, "cases"))

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.analyse.area_result import AreaResult
+from audit.analyse.practice import Practice
 from audit.framework.model import Framework
 from audit.publish import cells
 from audit.publish.areas import PublishedAreas, area_row, publish_areas
 from audit.publish.cells import Cell, Row, UnregisteredCell, area_cells
 from audit.publish.disclosure import DEFAULT_THRESHOLD, Count, Group, protect  # Count: imported from here too
+from audit.publish.practice import for_publication, refuse_reasons
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,12 @@ class PublishedResult:
             full = publish_areas(self.analysed.analysis.others, self.framework, None)
             object.__setattr__(self, "compared", full.for_area(self.area) if self.area in full.areas else full)
         return self.compared  # type: ignore[return-value]
+
+    @property
+    def practice(self) -> Practice:
+        """The area's practice as this version may show it: without auditors' free text when published."""
+        own = self.analysed.analysis.practice
+        return for_publication(own) if self.publish else own
 
     @property
     def area(self) -> str:
@@ -113,6 +121,8 @@ def publish(
     if threshold is not None and not result.publish:
         # Round labels are auditors' free text; analyse_area(..., publish=True) replaces them before counting.
         raise ValueError("a result analysed for the full version cannot be published: analyse it with publish=True")
+    if threshold is not None:
+        refuse_reasons(result.analysis.practice, result.data.cases["case_id"])
     counts, groups = registered if registered is not None else area_cells(result)
     if threshold is None:
         registered = {cell: Count(cell, value, False) for cell, value in counts.items()}

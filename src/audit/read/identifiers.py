@@ -249,6 +249,11 @@ def _scan_text(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def scan_text(text: str) -> tuple[str, ...]:
+    """The kinds of personal data one text looks like it holds (empty when none), as :func:`scan_cells` finds them."""
+    return tuple(kind for kind, _ in _scan_text(text)) if text else ()
+
+
 def _ni_shape(shape: bytes) -> bool:
     """Cheap test: two letters (starting a word), then six digits, grouped or not."""
     for m in _NI_DIGITS_SHAPE.finditer(shape):

@@ -21,6 +21,7 @@ from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
 from audit.publish.cells import area_cells
+from audit.publish.practice import refuse_reasons
 from audit.publish.published import PublishedResult, publish
 from audit.restricted import OWNER_ONLY, Access, open_file
 
@@ -94,6 +95,7 @@ def report_result(data: AuditData, area: str | None, publish_: bool, threshold: 
     chosen = analyse_area(data, area, publish=publish_)  # the area asked for is checked first
     if not publish_:
         return publish(chosen, None)
+    check_reasons(chosen)  # its judgement reasons stop it here, with the cells named
     return report_results(data, publish_, threshold, {chosen.area: chosen})[chosen.area]
 
 
@@ -103,7 +105,28 @@ def report_results(
     """Every area of ``data`` analysed once and published with the run's decision (``done``: areas analysed already)."""
     done = done or {}
     results = {a: done[a] if a in done else analyse_area(data, a, publish=publish_) for a in data.areas}
+    if publish_:
+        # An area whose judgement reasons may not be published is in no other area's comparison either.
+        refused = {a: "refused: a judgement reason may not be published" for a in refused_reasons(results)}
+        data = data.without_areas(refused)
+        results = {a: r for a, r in results.items() if a not in refused}
     return publish_run(data, results, publish_, threshold)[0]
+
+
+def check_reasons(result: AreaResult) -> None:
+    """Stop an area whose judgement reasons look like they hold personal data or a Case ID (publish mode)."""
+    refuse_reasons(result.analysis.practice, result.data.cases["case_id"])
+
+
+def refused_reasons(results: Mapping[str, AreaResult]) -> dict[str, str]:
+    """Each area whose judgement reasons may not be published, with the message naming their cells."""
+    refused = {}
+    for area, result in results.items():
+        try:
+            check_reasons(result)
+        except AuditError as exc:
+            refused[area] = str(exc)
+    return refused
 
 
 def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[AreaCell] = ()) -> PublishedAreas:

@@ -26,7 +26,14 @@ from audit.publish.published import PublishedResult
 from audit.read.identifiers import KINDS_BY_CODE
 from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
-from audit.run.area_input import PREPARED_SUFFIX, own_hidden, publish_run, run_areas, save_prepared
+from audit.run.area_input import (
+    PREPARED_SUFFIX,
+    own_hidden,
+    publish_run,
+    refused_reasons,
+    run_areas,
+    save_prepared,
+)
 from audit.run.report import make_national_summary, make_report, write_atomic
 
 
@@ -257,6 +264,11 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
             left_out[area] = "failed: its data could not be analysed"
         else:
             results[area] = result
+    if opts.publish:
+        for area, why in refused_reasons(results).items():
+            outcomes.append(AreaOutcome(area, slugs[area], error=why))
+            left_out[area] = "refused: a judgement reason may not be published"
+            del results[area]
     usable = usable.without_areas(left_out)
     pubs, _ = publish_run(usable, results, opts.publish, opts.threshold)
     own = own_hidden(pubs.values())  # for the national summary, decided again without failed reports

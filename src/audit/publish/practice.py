@@ -1,0 +1,59 @@
+"""What a published report may say of the audit's practice: people's judgements, never auditors' free text.
+
+Auditors' text (evidence, the difference the work made, good practice, escalation
+notes) and Case IDs are for the audit team: the published version leaves every
+one of them out, and who agreed each judgement too. Judgement reasons are written
+for publication, so they appear, but only after the same scan as every cell (and a
+scan for the area's Case IDs); a reason that fails it stops the area, named by
+file, sheet and cell, never quoted. Counts (escalations, learning themes, answers
+changed by agreement) are registered cells, suppressed like every other count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from audit.analyse.practice import WITHHELD, Judgement, Practice, flagged
+from audit.errors import AuditError
+
+
+def reason_failures(practice: Practice, case_ids: Iterable[str]) -> list[Judgement]:
+    """The judgements whose reason looks like it holds personal data or names a case."""
+    ids = [str(c) for c in case_ids if c is not None]
+    return [j for j in practice.judgements if j.reason and flagged(j.reason, ids)]
+
+
+def refuse_reasons(practice: Practice, case_ids: Iterable[str]) -> None:
+    """Stop an area whose judgement reasons may not be published, naming each cell (never its text)."""
+    failed = reason_failures(practice, case_ids)
+    if not failed:
+        return
+    places = "; ".join(f"{file}, {sheet}!{cell}" for file, sheet, cell in (j.reason_where for j in failed[:5]))
+    more = len(failed) - 5
+    raise AuditError(
+        f"not published: {len(failed)} judgement reason(s) look like they hold personal data or a Case ID: {places}"
+        + (f" and {more} more" if more > 0 else "")
+        + ". Reword the Reason on the Judgements sheet for publication",
+        code="judgement-reason-refused",
+    )
+
+
+def for_publication(practice: Practice) -> Practice:
+    """The practice less every auditor's text, every Case ID and who agreed each judgement.
+
+    The counts stay (read as registered cells); the extracts' lists are emptied,
+    so a renderer given the published result has no free text to show. The Audit
+    details describe the method and are published, but a text field the scan
+    flags shows as withheld.
+    """
+    details = {k: WITHHELD if isinstance(v, str) and flagged(v) else v for k, v in practice.details.items()}
+    return dataclasses.replace(
+        practice,
+        details=details,
+        judgements=[dataclasses.replace(j, agreed_by=None) for j in practice.judgements],
+        evidence={key: [] for key in practice.evidence},
+        escalations=[],
+        impact=[],
+        good_practice=[],
+    )
