@@ -14,22 +14,44 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from audit.analyse.practice import WITHHELD, Judgement, Practice, flagged
+from audit.analyse.practice import WITHHELD, Practice, flagged
+from audit.check.audit_data import SCORED, AuditData
 from audit.errors import AuditError
 
+Where = tuple[str, str, str | None]  # (file, sheet, cell) of a reason
 
-def reason_failures(practice: Practice, case_ids: Iterable[str]) -> list[Judgement]:
-    """The judgements whose reason looks like it holds personal data or names a case."""
+
+def reason_failures(reasons: Iterable[tuple[str | None, Where]], case_ids: Iterable[str]) -> list[Where]:
+    """Where each reason that looks like it holds personal data or names one of ``case_ids`` is."""
     ids = [str(c) for c in case_ids if c is not None]
-    return [j for j in practice.judgements if j.reason and flagged(j.reason, ids)]
+    return [where for reason, where in reasons if isinstance(reason, str) and reason and flagged(reason, ids)]
 
 
-def refuse_reasons(practice: Practice, case_ids: Iterable[str]) -> None:
+def practice_reasons(practice: Practice) -> list[tuple[str | None, Where]]:
+    """The judgement reasons of an analysed area, with their cells."""
+    return [(j.reason, j.reason_where) for j in practice.judgements]
+
+
+def data_reasons(data: AuditData) -> list[tuple[str | None, Where]]:
+    """The judgement reasons of an area's data, before it is analysed (rows left out are never shown)."""
+    frame = data.judgements
+    if frame is None or frame.empty:
+        return []
+    used = frame[frame["status"] == SCORED]
+    return [
+        (r, (f, s, c))
+        for r, f, s, c in zip(
+            used["judgement_reason"], used["file"], used["sheet"], used["judgement_reason_cell"], strict=True
+        )
+    ]
+
+
+def refuse_reasons(reasons: Iterable[tuple[str | None, Where]], case_ids: Iterable[str]) -> None:
     """Stop an area whose judgement reasons may not be published, naming each cell (never its text)."""
-    failed = reason_failures(practice, case_ids)
+    failed = reason_failures(reasons, case_ids)
     if not failed:
         return
-    places = "; ".join(f"{file}, {sheet}!{cell}" for file, sheet, cell in (j.reason_where for j in failed[:5]))
+    places = "; ".join(f"{file}, {sheet}!{cell}" for file, sheet, cell in failed[:5])
     more = len(failed) - 5
     raise AuditError(
         f"not published: {len(failed)} judgement reason(s) look like they hold personal data or a Case ID: {places}"
@@ -37,6 +59,11 @@ def refuse_reasons(practice: Practice, case_ids: Iterable[str]) -> None:
         + ". Reword the Reason on the Judgements sheet for publication",
         code="judgement-reason-refused",
     )
+
+
+def refuse_area(data: AuditData) -> None:
+    """Stop one area's data (:meth:`AuditData.for_area`) from being published if a judgement reason may not be."""
+    refuse_reasons(data_reasons(data), data.cases["case_id"])
 
 
 def for_publication(practice: Practice) -> Practice:

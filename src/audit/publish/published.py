@@ -22,7 +22,7 @@ from audit.publish import cells
 from audit.publish.areas import PublishedAreas, area_row, publish_areas
 from audit.publish.cells import Cell, Row, UnregisteredCell, area_cells
 from audit.publish.disclosure import DEFAULT_THRESHOLD, Count, Group, protect  # Count: imported from here too
-from audit.publish.practice import for_publication, refuse_reasons
+from audit.publish.practice import for_publication, practice_reasons, refuse_reasons
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ def publish(
         # Round labels are auditors' free text; analyse_area(..., publish=True) replaces them before counting.
         raise ValueError("a result analysed for the full version cannot be published: analyse it with publish=True")
     if threshold is not None:
-        refuse_reasons(result.analysis.practice, result.data.cases["case_id"])
+        # The batch and report_result refuse such an area before analysing it; this keeps any other way out shut.
+        refuse_reasons(practice_reasons(result.analysis.practice), result.data.cases["case_id"])
     counts, groups = registered if registered is not None else area_cells(result)
     if threshold is None:
         registered = {cell: Count(cell, value, False) for cell, value in counts.items()}

@@ -21,7 +21,7 @@ from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
 from audit.publish.cells import area_cells
-from audit.publish.practice import refuse_reasons
+from audit.publish.practice import refuse_area
 from audit.publish.published import PublishedResult, publish
 from audit.restricted import OWNER_ONLY, Access, open_file
 
@@ -95,7 +95,11 @@ def report_result(data: AuditData, area: str | None, publish_: bool, threshold: 
     chosen = analyse_area(data, area, publish=publish_)  # the area asked for is checked first
     if not publish_:
         return publish(chosen, None)
-    check_reasons(chosen)  # its judgement reasons stop it here, with the cells named
+    refuse_area(data.for_area(chosen.area))  # its judgement reasons stop it here, with the cells named
+    refused = refused_reasons(data)
+    if refused:  # analysed again without the areas whose reasons may not be published, as the batch does
+        data = data.without_areas(refused)
+        chosen = analyse_area(data, chosen.area, publish=publish_)
     return report_results(data, publish_, threshold, {chosen.area: chosen})[chosen.area]
 
 
@@ -104,28 +108,24 @@ def report_results(
 ) -> dict[str, PublishedResult]:
     """Every area of ``data`` analysed once and published with the run's decision (``done``: areas analysed already)."""
     done = done or {}
-    results = {a: done[a] if a in done else analyse_area(data, a, publish=publish_) for a in data.areas}
     if publish_:
         # An area whose judgement reasons may not be published is in no other area's comparison either.
-        refused = {a: "refused: a judgement reason may not be published" for a in refused_reasons(results)}
-        data = data.without_areas(refused)
-        results = {a: r for a, r in results.items() if a not in refused}
+        data = data.without_areas(refused_reasons(data))
+    results = {a: done[a] if a in done else analyse_area(data, a, publish=publish_) for a in data.areas}
     return publish_run(data, results, publish_, threshold)[0]
 
 
-def check_reasons(result: AreaResult) -> None:
-    """Stop an area whose judgement reasons look like they hold personal data or a Case ID (publish mode)."""
-    refuse_reasons(result.analysis.practice, result.data.cases["case_id"])
+REASON_REFUSED = "refused: a judgement reason may not be published"
 
 
-def refused_reasons(results: Mapping[str, AreaResult]) -> dict[str, str]:
-    """Each area whose judgement reasons may not be published, with the message naming their cells."""
+def refused_reasons(data: AuditData) -> dict[str, str]:
+    """Each area of ``data`` whose judgement reasons may not be published, as :meth:`AuditData.without_areas` takes."""
     refused = {}
-    for area, result in results.items():
+    for area in data.areas:
         try:
-            check_reasons(result)
-        except AuditError as exc:
-            refused[area] = str(exc)
+            refuse_area(data.for_area(area))
+        except AuditError:
+            refused[area] = REASON_REFUSED
     return refused
 
 

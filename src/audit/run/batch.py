@@ -22,15 +22,16 @@ from audit.errors import AuditError
 from audit.framework.model import Framework
 from audit.publish import cells
 from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
+from audit.publish.practice import refuse_area
 from audit.publish.published import PublishedResult
 from audit.read.identifiers import KINDS_BY_CODE
 from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
 from audit.run.area_input import (
     PREPARED_SUFFIX,
+    REASON_REFUSED,
     own_hidden,
     publish_run,
-    refused_reasons,
     run_areas,
     save_prepared,
 )
@@ -104,14 +105,22 @@ def refuse_identifiers(data: AuditData) -> None:
     )
 
 
-def _refused(data: AuditData, area: str, opts: BatchOptions) -> str | None:
-    """Before anything is analysed: why an area may not be reported at all (None when it may)."""
-    if opts.allow_identifiers:
-        return None
+def _refused(data: AuditData, area: str, opts: BatchOptions) -> tuple[str, str] | None:
+    """Before anything is analysed: why an area may not be reported at all (None when it may), and the kind of why.
+
+    A judgement reason is printed as it stands in a published report, so one that
+    looks like personal data or names a case stops the area even with
+    ``allow_identifiers``.
+    """
+    mine = data.for_area(area)
     try:
-        refuse_identifiers(data.for_area(area))
+        if opts.publish:
+            refuse_area(mine)
+        if not opts.allow_identifiers:
+            refuse_identifiers(mine)
     except AuditError as exc:
-        return str(exc)
+        reasons = exc.code == "judgement-reason-refused"
+        return str(exc), REASON_REFUSED if reasons else "refused: cells that look like personal data"
     return None
 
 
@@ -242,9 +251,9 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
     outcomes: list[AreaOutcome] = []
     left_out: dict[str, str] = {}
     for area in data.areas:
-        if (why := _refused(data, area, opts)) is not None:
-            outcomes.append(AreaOutcome(area, slugs[area], error=why))
-            left_out[area] = "refused: cells that look like personal data"
+        if (refusal := _refused(data, area, opts)) is not None:
+            outcomes.append(AreaOutcome(area, slugs[area], error=refusal[0]))
+            left_out[area] = refusal[1]
     usable = data.without_areas(left_out)
     sources = list(data.paths.values())
     failed_files = {k: str(v) for k, v in data.failed.items()}
@@ -264,11 +273,6 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
             left_out[area] = "failed: its data could not be analysed"
         else:
             results[area] = result
-    if opts.publish:
-        for area, why in refused_reasons(results).items():
-            outcomes.append(AreaOutcome(area, slugs[area], error=why))
-            left_out[area] = "refused: a judgement reason may not be published"
-            del results[area]
     usable = usable.without_areas(left_out)
     pubs, _ = publish_run(usable, results, opts.publish, opts.threshold)
     own = own_hidden(pubs.values())  # for the national summary, decided again without failed reports
