@@ -131,25 +131,32 @@ def names_case(text: str, case_ids: Iterable[str]) -> bool:
     return False
 
 
-def _extract(row: pd.Series, column: str) -> Extract:
-    text = row[column]
-    cells = row.get("text_cells") or {}
-    where = f"{row['file']}, {row['sheet']}!{cells.get(column, '?')}"
-    text = text.strip() if isinstance(text, str) else ""
-    return Extract(str(row["case_id"]), None if scan_text(text) else text, where)
+def _texts(cases: pd.DataFrame, column: str, answers_to: str | None = None) -> list[tuple[Any, str, str]]:
+    """(answer, Case ID, text, where) for each case with text in ``column``, in case order (answer to ``answers_to``).
 
-
-def _extracts(
-    cases: pd.DataFrame, column: str, answers: tuple[str, ...] = (), criteria: Iterable[str] = ()
-) -> list[Extract]:
-    """Up to MAX_EXTRACTS texts of ``column`` in case order (cases answering one of ``answers`` to ``criteria``)."""
+    Plain lists rather than a frame filtered per criterion: an area has a few
+    dozen cases and these run once per criterion and theme.
+    """
     if column not in cases:
         return []
-    chosen = cases[cases[column].map(lambda v: isinstance(v, str) and bool(v.strip()))]
-    if answers:
-        ids = [c for c in criteria if c in chosen]
-        chosen = chosen[chosen[ids].isin(answers).any(axis=1)] if ids else chosen.iloc[0:0]
-    return [_extract(r, column) for _, r in chosen.head(MAX_EXTRACTS).iterrows()]
+    answers = cases[answers_to] if answers_to is not None else [None] * len(cases)
+    out = []
+    for cid, answer, text, file, sheet, refs in zip(
+        cases["case_id"], answers, cases[column], cases["file"], cases["sheet"], cases["text_cells"], strict=True
+    ):
+        if isinstance(text, str) and text.strip():
+            out.append((answer, cid, text, f"{file}, {sheet}!{(refs or {}).get(column, '?')}"))
+    return out
+
+
+def _extract(case_id: Any, text: Any, where: str) -> Extract:
+    text = text.strip() if isinstance(text, str) else ""
+    return Extract(str(case_id), None if scan_text(text) else text, where)
+
+
+def _extracts(cases: pd.DataFrame, column: str) -> list[Extract]:
+    """Up to MAX_EXTRACTS texts of ``column``, in case order."""
+    return [_extract(cid, text, where) for _, cid, text, where in _texts(cases, column)[:MAX_EXTRACTS]]
 
 
 def _concern(category: str | None) -> tuple[str, ...]:
@@ -161,17 +168,36 @@ def _evidence(
     cases: pd.DataFrame, fw: Framework, findings: list[Finding], judged: dict[str, str]
 ) -> dict[str, list[Extract]]:
     """Per criterion and theme, extracts chosen by the judgement recorded, or else by the data's indication."""
+    texts = {cid: _texts(cases, evidence_column(cid), cid) for cid in fw.criterion_ids}
     out: dict[str, list[Extract]] = {}
     for f in findings:
-        category = JUDGED_CATEGORY.get(judged.get(f.id, ""), f.category)
+        wanted = _concern(JUDGED_CATEGORY.get(judged.get(f.id, ""), f.category))
         ids = [f.id] if f.level == "criterion" else [c.id for c in fw.criteria_in(f.id)]
         found: list[Extract] = []
         for cid in ids:
-            for e in _extracts(cases, evidence_column(cid), _concern(category), [cid]):
-                if len(found) < MAX_EXTRACTS and all(e.case_id != x.case_id for x in found):
-                    found.append(e)
+            for answer, case_id, text, where in texts[cid]:
+                if len(found) == MAX_EXTRACTS:
+                    break
+                if answer in wanted and all(str(case_id) != x.case_id for x in found):
+                    found.append(_extract(case_id, text, where))
         out[f.id] = found
     return out
+
+
+def _notes(escalated: pd.DataFrame) -> list[tuple[Any, Any, str]]:
+    """Each escalated case's ID, note (None when blank) and the note's cell."""
+    column = "free_escalation_note"
+    return [
+        (cid, text, f"{file}, {sheet}!{(refs or {}).get(column, '?')}")
+        for cid, text, file, sheet, refs in zip(
+            escalated["case_id"],
+            escalated[column],
+            escalated["file"],
+            escalated["sheet"],
+            escalated["text_cells"],
+            strict=True,
+        )
+    ]
 
 
 def _judgements(data: AuditData, fw: Framework, findings: list[Finding]) -> list[Judgement]:
@@ -269,7 +295,7 @@ def practice_tables(data: AuditData, cases: pd.DataFrame, fw: Framework, finding
         judgements=judgements,
         evidence=_evidence(cases, fw, findings, judged),
         escalated=len(escalated),
-        escalations=[_extract(r, "free_escalation_note") for _, r in escalated.iterrows()],
+        escalations=[_extract(cid, text, where) for cid, text, where in _notes(escalated)],
         learning=_learning(cases, fw),
         impact=_extracts(cases, "free_impact"),
         good_practice=_extracts(cases, "free_good_practice"),
