@@ -200,7 +200,7 @@ def item_named(fw: Framework, header: str, prefix: bool = False) -> str | None:
 def framework_text(reg: RunRegistry) -> list[str]:
     """Text of the framework holding digits, longest first: a number inside it is the framework's, not data.
 
-    Criterion and theme labels and questions, agency, age band ("0-2") and
+    Criterion, theme and learning theme labels and questions, agency, age band ("0-2") and
     grade names, the age focus label ("children aged 0 to 7"), the version
     ("2025.1"), themes as the pages number them ("1. Response ..."), the
     checksum's name ("SHA-256") and the input files' names.
@@ -209,6 +209,7 @@ def framework_text(reg: RunRegistry) -> list[str]:
     texts = [fw.title, fw.version, "SHA-256", *fw.age_bands, *fw.grades, *fw.agencies.values()]
     texts += [c.label for c in fw.criteria] + [c.question for c in fw.criteria]
     texts += [t.label for t in fw.themes] + [f"{i}. {t.label}" for i, t in enumerate(fw.themes, 1)]
+    texts += list(fw.learning_themes)
     focus = age_focus(fw)
     if focus is not None:
         texts.append(focus.label)
