@@ -10,6 +10,7 @@ axis's ticks, and the framework's own text holding digits.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,9 @@ def tallies(ctx: Context, noun: str) -> set[int]:
         n = len(ctx.reg.areas)
         found = {len(where) for by_id in findings_by_item(ctx.reg).values() for where in by_id.values()}
         rated = {sum(_enough(a, r, ctx.minimum) for a in ctx.reg.areas.values()) for r in crit | themes}
-        return {n, n - 1} | found | rated
+        # The national summary's areas by how they chose their cases (their Audit details), and those not recorded.
+        methods = Counter(a.published.practice.details.get("selection") for a in ctx.reg.areas.values())
+        return {n, n - 1} | found | rated | set(methods.values())
     if noun == "cells":
         out = set()
         for a in areas:
