@@ -68,8 +68,8 @@ def key_messages(
     Sentences use the framework's finding phrases (``findings.phrases``), so a
     criterion reads as what was done: "the child's voice ... was recorded".
     Unless ``methods`` allow the areas to be ranked, no sentence sets one area
-    against another (the best area's rate, where areas differed most): the last
-    says why instead.
+    against another (the best area's rate, where areas differed most): the
+    second says why instead.
     """
     phrases = finding_rules(fw).phrases
     minimum = _minimum(table)
@@ -88,12 +88,14 @@ def key_messages(
         f"Across {_areas(n_areas)}, {n_cases} children's cases were audited against "
         f"{len(table[table['level'] == 'criterion'])} criteria."
     ]
+    ranked = methods.ranked
+    if not ranked:  # said before any finding, so the reader knows the areas are not set against one another
+        out.append(methods.why())
     if rated.empty:
         out.append(
             f"No criterion had {minimum} or more answers across all areas, too few to name the weakest or strongest."
         )
         return out
-    ranked = methods.ranked
     for i, (_, r) in enumerate(weakest_everywhere(table).iterrows()):
         if not ranked:  # all areas together only: no area's rate beside it
             where = f"Practice was weakest on {label(r)}" if i == 0 else f"{label(r)} was also among the weakest"
@@ -132,7 +134,6 @@ def key_messages(
         )
     )
     if not ranked:
-        out.append(methods.why())
         return out
     wide = widest_spread(table, 1)
     if not wide.empty:
