@@ -27,7 +27,7 @@ from audit.analyse import compare
 from audit.check.validate import AuditData
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
-from audit.publish.cells import TABLES, Row, criterion, round_criterion, theme, theme_cases
+from audit.publish.cells import TABLES, Row, agreed_change, criterion, round_criterion, theme, theme_cases
 from audit.publish.cells import agreement as agreement_row
 from audit.publish.cells import focus_criterion as focus_row
 from audit.publish.published import PublishedResult
@@ -167,6 +167,13 @@ def area_registry(pub: PublishedResult) -> AreaRegistry:
         if not any(pub.count(agreement_row(cid).cell(k)).suppressed for k in ("agreed", "pairs")):
             scopes[cid].rate(r["agreement_pct"])
             scopes[cid].decimal(r["kappa"])
+    practice = an.practice
+    if practice.agency_own is not None:  # each agency's own answers: registered rows, with their rates
+        for aid, r in practice.agency_own.iterrows():
+            row_values(whole, _row("agency_own", (aid,)), r)
+    for cid in practice.agreed_changes:  # answers the Agreed answers sheet changed, a count of that criterion's
+        if pub.has(agreed_change(cid)) and not pub.count(agreed_change(cid)).suppressed:
+            scopes[cid].counts.add(pub.count(agreed_change(cid)).value)
     for rid, scope in list(scopes.items()):
         if rid is not None:
             whole.update(scope)

@@ -10,6 +10,7 @@ axis's ticks, and the framework's own text holding digits.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,9 @@ def tallies(ctx: Context, noun: str) -> set[int]:
         n = len(ctx.reg.areas)
         found = {len(where) for by_id in findings_by_item(ctx.reg).values() for where in by_id.values()}
         rated = {sum(_enough(a, r, ctx.minimum) for a in ctx.reg.areas.values()) for r in crit | themes}
-        return {n, n - 1} | found | rated
+        # The national summary's areas by how they chose their cases (their Audit details), and those not recorded.
+        methods = Counter(a.published.practice.details.get("selection") for a in ctx.reg.areas.values())
+        return {n, n - 1} | found | rated | set(methods.values())
     if noun == "cells":
         out = set()
         for a in areas:
@@ -200,7 +203,7 @@ def item_named(fw: Framework, header: str, prefix: bool = False) -> str | None:
 def framework_text(reg: RunRegistry) -> list[str]:
     """Text of the framework holding digits, longest first: a number inside it is the framework's, not data.
 
-    Criterion and theme labels and questions, agency, age band ("0-2") and
+    Criterion, theme and learning theme labels and questions, agency, age band ("0-2") and
     grade names, the age focus label ("children aged 0 to 7"), the version
     ("2025.1"), themes as the pages number them ("1. Response ..."), the
     checksum's name ("SHA-256") and the input files' names.
@@ -209,6 +212,7 @@ def framework_text(reg: RunRegistry) -> list[str]:
     texts = [fw.title, fw.version, "SHA-256", *fw.age_bands, *fw.grades, *fw.agencies.values()]
     texts += [c.label for c in fw.criteria] + [c.question for c in fw.criteria]
     texts += [t.label for t in fw.themes] + [f"{i}. {t.label}" for i, t in enumerate(fw.themes, 1)]
+    texts += list(fw.learning_themes)
     focus = age_focus(fw)
     if focus is not None:
         texts.append(focus.label)

@@ -42,6 +42,7 @@ NOT_CLAIMS = (
     "had the same share of Yes answers",
     "accounted for below",
     "Where practice was weakest, and where areas differed most",  # a heading, in the contents list
+    "Where practice was weakest across all areas",  # the heading when the areas are not ranked
 )
 COUNTS = re.compile(r"(\d+) of (\d+)")
 
@@ -159,7 +160,8 @@ def check_area_block(text: str, minimum: int) -> bool:
 
 def check_national_block(text: str, minimum: int, framework, summaries: dict[str, dict]) -> bool:
     """Check a claim block of the national summary; False when it is not a claim form this test knows."""
-    if text.startswith("Practice was weak almost everywhere on") or text.startswith("Practice was strongest on"):
+    starts = ("Practice was weak almost everywhere on", "Practice was strongest on", "Practice was weakest on")
+    if text.startswith(starts) or "was also among the weakest: across all areas together" in text:
         counts = re.findall(r"(\d+)% of (\d+) cases", text)
         _enough(counts, minimum, text)
         if "better than" in text:

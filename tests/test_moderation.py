@@ -123,7 +123,11 @@ def test_summary_json_moderation(data):
 
 def test_no_moderation_sheet(make_workbook, framework):
     pub = publish(analyse_area(load_audit(make_workbook([case_row(framework, "C1")]), framework, scan=False)), None)
-    assert summary_dict(pub)["moderation"] == {"cases": 0, "criteria": {}}
+    assert summary_dict(pub)["moderation"] == {
+        "cases": 0,
+        "criteria": {},
+        "agreed_changes": {"answers": 0, "criteria": {}},
+    }
     assert "cannot be reported" in present.moderation(pub)
 
 

@@ -7,6 +7,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_chisqua
 
 from audit.analyse.compare import area_results
 from audit.analyse.findings import PRIORITY, classify
+from audit.analyse.national import SelectionMethods
 from audit.check.validate import load_audit
 from audit.framework.settings import finding_rules
 from audit.render import charts, national
@@ -17,6 +18,11 @@ from tests.conftest import SAMPLE_DATA, case_row
 @pytest.fixture(scope="module")
 def data(framework):
     return load_audit(SAMPLE_DATA, framework, scan=False)
+
+
+def alike(areas) -> SelectionMethods:
+    """Every area recorded the same way of choosing its cases: the areas may be ranked."""
+    return SelectionMethods(dict.fromkeys(areas, "Random sample"))
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +68,7 @@ def test_weakest_everywhere_and_widest_spread(table):
 
 
 def test_key_messages_read_like_a_thematic_report(table, framework, data):
-    messages = national.key_messages(table, framework, len(data.areas), len(data.scored))
+    messages = national.key_messages(table, framework, len(data.areas), len(data.scored), alike(data.areas))
     assert messages[0] == f"Across 6 areas, {len(data.scored)} children's cases were audited against 17 criteria."
     weakest = national.weakest_everywhere(table, 1).iloc[0]
     phrase = finding_rules(framework).phrases[weakest["id"]]
@@ -82,16 +88,16 @@ def test_national_claims_rest_on_enough_answers(make_workbook, framework):
     assert "V1" not in set(national.weakest_everywhere(table, 17)["id"])
     # Cray answered P2 once (0%): it is left out of the range, which runs over Ashby and Bowfell only.
     assert (by_id.loc["P2", "areas"], by_id.loc["P2", "lowest"]) == (2, 50)
-    messages = " ".join(national.key_messages(table, framework, 3, len(rows)))
+    messages = " ".join(national.key_messages(table, framework, 3, len(rows), alike(data.areas)))
     assert "Practice was weak almost everywhere on \u201cChild's voice" not in messages
-    assert "Spread beyond chance" in national.national_fragment(table)
-    assert "Holm's correction" in national.national_fragment(table)
+    assert "Spread beyond chance" in national.national_fragment(table, alike(data.areas))
+    assert "Holm's correction" in national.national_fragment(table, alike(data.areas))
 
 
 def test_one_area_reads_in_the_singular(make_workbook, framework):
     data = load_audit(make_workbook([case_row(framework, f"C{i}") for i in range(3)]), framework, scan=False)
     results = area_results(data)
-    messages = national.key_messages(national.national_table(results, framework), framework, 1, 3)
+    messages = national.key_messages(national.national_table(results, framework), framework, 1, 3, alike(data.areas))
     assert messages[0].startswith("Across 1 area, 3 children's cases")
 
 
@@ -138,9 +144,95 @@ def test_published_spread_leaves_out_hidden_area_rates(data, results, framework)
 def test_published_sentences_say_the_range_is_over_published_rates(data):
     """A hidden area rate is left out of the lowest and highest, so a published page does not claim every area."""
     areas = run_areas(data, True, 5)
-    text = " ".join(national.key_messages(national.published_table(areas), areas.framework, 6, 154))
+    text = " ".join(national.key_messages(national.published_table(areas), areas.framework, 6, 154, alike(data.areas)))
     assert "no area with 5 or more answers and a published rate did better than" in text
     full = run_areas(data, False, 5)
     assert "and a published rate" not in " ".join(
-        national.key_messages(national.published_table(full), full.framework, 6, 154)
+        national.key_messages(national.published_table(full), full.framework, 6, 154, alike(data.areas))
     )
+
+
+# Ranking areas: only when every area chose its cases the same recorded way ----------------------------------------
+
+RANKING = ("did better than", "differed most", "Lowest area", "Highest area", "Median area", "Spread beyond chance")
+
+
+def _pages(table, framework, methods) -> str:
+    """The national summary's text about the areas' results, given how the areas chose their cases."""
+    n = len(methods.by_area)
+    parts = national.key_messages(table, framework, n, 154, methods)
+    parts += [national.national_fragment(table, methods), national.weakest_fragment(table, methods)]
+    return " ".join(map(str, parts))
+
+
+def test_areas_are_ranked_when_they_share_one_recorded_method(table, framework, data):
+    text = _pages(table, framework, alike(data.areas))
+    assert all(words in text for words in RANKING)
+    assert "not ranked" not in text
+    assert alike(data.areas).why().startswith("Every area recorded the same way of choosing its cases (Random sample)")
+
+
+@pytest.mark.parametrize(
+    ("methods", "why"),
+    [
+        (
+            {"A": "Random sample", "B": "Random sample", "C": "Purposive"},
+            "The areas chose their cases in different ways (Random sample in 2 areas; Purposive in 1 area)",
+        ),
+        (
+            {"A": "Random sample", "B": None, "C": "Random sample"},
+            "How cases were selected was recorded as Random sample for 2 areas but not recorded for 1 area",
+        ),
+        (
+            {"A": "Purposive", "B": "All eligible cases", "C": None},
+            "The areas chose their cases in different ways (Purposive in 1 area; All eligible cases in 1 area), "
+            "and how cases were selected was not recorded for 1 area",
+        ),
+        ({"A": None, "B": None}, "No area recorded how its cases were selected"),
+        (
+            {"A": "Other", "B": "Other"},
+            "Every area recorded how its cases were selected only as Other, which does not say how",
+        ),
+    ],
+)
+def test_areas_are_not_ranked_when_methods_differ_or_are_not_recorded(table, framework, methods, why):
+    chosen = SelectionMethods(methods)
+    assert not chosen.ranked
+    assert chosen.why().startswith(why + ", so a difference between areas could come from how their cases were chosen")
+    text = _pages(table, framework, chosen)
+    assert not [words for words in RANKING if words in text]
+    messages = national.key_messages(table, framework, len(methods), 154, chosen)
+    assert messages[1] == chosen.why()
+    assert "The areas are not ranked against one another" in str(national.national_fragment(table, chosen))
+    weakest = str(national.weakest_fragment(table, chosen))
+    assert "does not name the criteria on which areas differed" in weakest and "the best area" not in weakest
+    assert "Practice was weakest on" in " ".join(messages)  # the criteria weakest across all areas, pooled
+
+
+def test_each_area_carries_its_selection_method_into_the_national_summary(data):
+    """The sample's four methods: the summary says why it does not rank, and lists each area's method."""
+    areas = run_areas(data, True, 5)
+    assert areas.selection == {a: d["selection"] for a, d in data.details.items()}
+    assert areas.for_area("Amberlow Vale").selection == areas.selection
+    methods = areas.selection_methods
+    assert not methods.ranked and methods.methods == {
+        "Random sample": 3,
+        "Purposive": 1,
+        "Selected by inspectors": 1,
+        "All eligible cases": 1,
+    }
+    text = str(national.messages_fragment(areas, national.published_table(areas)))
+    assert "The areas chose their cases in different ways (Random sample in 3 areas; Purposive in 1 area;" in text
+    overview = str(national.overview_fragment(areas))
+    assert "How cases were selected" in overview and "Selected by inspectors" in overview
+
+
+def test_areas_without_audit_details_are_not_ranked(make_workbook, framework):
+    rows = [case_row(framework, f"A{i}", "Ashby") for i in range(6)] + [
+        case_row(framework, f"B{i}", "Bowfell", V1="No") for i in range(6)
+    ]
+    areas = run_areas(load_audit(make_workbook(rows), framework, scan=False), False, 5)
+    assert areas.selection == {"Ashby": None, "Bowfell": None}
+    text = str(national.messages_fragment(areas, national.published_table(areas)))
+    assert "No area recorded how its cases were selected" in text and "differed most" not in text
+    assert "Not recorded" in str(national.overview_fragment(areas))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import json
 import re
 import shutil
@@ -110,6 +111,20 @@ def _finding_setting(m: re.Match[str], c: Context) -> bool:
     }
 
 
+def _iso_date(m: re.Match[str], c: Context) -> bool:
+    try:
+        dt.date(int(m["n1"]), int(m["n2"]), int(m["n3"]))
+    except ValueError:
+        return False
+    return _years(m["n1"]) and c.seg.path[:1] in (("audit_details",), ("judgements",))
+
+
+# summary.json's text written by the partnership for the reader: a judgement's reason, the audit's title, cohort and
+# auditors' agencies (each scanned before publication). A number inside it is their words, not a count of the toolkit.
+PARTNERSHIP_TEXT = {("judgements", "reason"), ("audit_details", "title"), ("audit_details", "cohort")}
+PARTNERSHIP_TEXT.add(("audit_details", "auditors_agencies"))
+
+
 def _compared(m: re.Match[str], c: Context) -> bool:
     n1, n2, n3 = int(m["n1"]), int(m["n2"]), int(m["n3"] or 0)
     return n2 == len(c.fw.criteria) and n1 in compared_by_age(c) and (not m["n3"] or n3 == n2 - n1)
@@ -130,6 +145,13 @@ STRUCTURAL: dict[str, Rule] = {
     "threshold (JSON)": _rule(
         r"^(?P<n>\d+)$",
         lambda m, c: c.seg.path == ("suppression", "threshold") and int(m["n"]) == c.reg.threshold,
+        claims=False,
+    ),
+    # Dates in summary.json (the audit details' dates, a judgement's date) as ISO text ("2025-03-14"): days, not counts.
+    "ISO date (JSON)": _rule(r"^(?P<n1>\d{4})-(?P<n2>\d{2})-(?P<n3>\d{2})$", _iso_date, claims=False),
+    "partnership's text (JSON)": _rule(
+        r"(?P<n>\d+)",
+        lambda m, c: len(c.seg.path) > 1 and (c.seg.path[0], c.seg.path[-1]) in PARTNERSHIP_TEXT,
         claims=False,
     ),
     # The framework's minimum answers to conclude on (findings.min_answered).

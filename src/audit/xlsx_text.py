@@ -6,7 +6,7 @@ and framework labels all come from files someone else wrote, so a Case ID of
 ``=HYPERLINK("http://...")`` would become a live link in a board member's copy.
 Every cell the toolkit writes goes through :func:`put` or :func:`append`, which
 store strings as text (``t="inlineStr"``), mark text that a spreadsheet would
-read as a formula if retyped (leading ``=``, ``+``, ``-``, ``@``) with Excel's
+read as a formula if retyped (leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) with Excel's
 quote prefix, and replace characters an xlsx file cannot hold.
 """
 
@@ -22,8 +22,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 # Characters XML 1.0 (so xlsx) cannot hold; openpyxl raises on them rather than write them.
 # Lone surrogates are how Python keeps undecodable bytes of a file name; UTF-8 cannot store them.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# What Excel, LibreOffice and Sheets read as the start of a formula when the text is typed or pasted.
-FORMULA_LEADS = ("=", "+", "-", "@")
+# What Excel, LibreOffice and Sheets read as the start of a formula when the text is typed or pasted (a leading tab
+# or carriage return too, when the cell is copied out as CSV and opened again).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters in one cell
 
 

@@ -14,19 +14,98 @@ No sentence names a weakest, strongest or most different result on fewer than
 ``min_answered`` answers: the pooled figure needs that many, and the lowest and
 highest areas are taken from the areas that have that many. A theme pools
 several answers per case, so its pooled interval treats the case as the cluster.
+
+Areas are set against one another (the lowest and highest area, where areas
+differed most, the spread test) only when every area chose its cases the same
+recorded way (:class:`SelectionMethods`): a purposive sample of worrying cases
+and a random sample differ for that reason alone, whatever the practice.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
 from audit.analyse.compare import items, pooled_by_item, spread
 from audit.analyse.findings import CATEGORY_ORDER, classify
 from audit.analyse.statistics import adjust_holm
+from audit.check.audit_details import SELECTION_METHODS
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
 
 SPREAD_P = 0.05
+OTHER_METHOD = "Other"  # recorded, but says nothing of how the cases were chosen
+
+
+@dataclass(frozen=True)
+class SelectionMethods:
+    """How each area chose its cases ("How cases were selected" in its Audit details; None: not recorded).
+
+    Areas are ranked (set against one another) only when every area recorded one
+    and the same method, and that method is not "Other", which does not say how.
+    """
+
+    by_area: Mapping[str, str | None]
+
+    @property
+    def methods(self) -> dict[str, int]:
+        """Each recorded method and its number of areas, in the template's order of methods."""
+        found = [m for m in self.by_area.values() if m is not None]
+        order = [m for m in SELECTION_METHODS if m in found] + sorted({m for m in found} - set(SELECTION_METHODS))
+        return {m: found.count(m) for m in order}
+
+    @property
+    def not_recorded(self) -> int:
+        return sum(m is None for m in self.by_area.values())
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the areas' results may be set against one another: one shared, recorded, named method."""
+        methods = self.methods
+        return bool(self.by_area) and not self.not_recorded and len(methods) == 1 and OTHER_METHOD not in methods
+
+    def why(self) -> str:
+        """Why the areas are ranked or not, in a sentence naming the methods and the areas not recorded."""
+        methods, missing = self.methods, self.not_recorded
+        if self.ranked:
+            method = next(iter(methods))
+            return (
+                f"Every area recorded the same way of choosing its cases ({method}), "
+                "so their results are set side by side and compared."
+            )
+        if len(methods) > 1:
+            found = f"The areas chose their cases in different ways ({_tally(methods)})"
+            found += f", and how cases were selected was not recorded for {_areas(missing)}" if missing else ""
+        elif methods and missing:
+            method = next(iter(methods))
+            found = (
+                f"How cases were selected was recorded as {_named(method)} for {_areas(methods[method])} "
+                f"but not recorded for {_areas(missing)}"
+            )
+        elif methods:
+            found = "Every area recorded how its cases were selected only as Other, which does not say how"
+        else:
+            found = "No area recorded how its cases were selected"
+        return (
+            found + ", so a difference between areas could come from how their cases were chosen rather than "
+            "from their practice. The areas are therefore not ranked: no area is placed as the lowest or highest, "
+            "and the spread between areas is not tested."
+        )
+
+
+def _named(method: str) -> str:
+    return "Other (which does not say how)" if method == OTHER_METHOD else method
+
+
+def _areas(n: int) -> str:
+    return f"{n} area" if n == 1 else f"{n} areas"
+
+
+def _tally(methods: Mapping[str, int]) -> str:
+    """"Random sample in 3 areas; Purposive in 1 area" (one method a part)."""
+    return "; ".join(f"{m} in {_areas(k)}" for m, k in methods.items())
 
 
 def _float(value: object) -> float | None:

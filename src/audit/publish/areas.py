@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from audit.analyse.national import national_table
+from audit.analyse.national import SelectionMethods, national_table
 from audit.framework.model import Framework
 from audit.publish.cells import UnregisteredCell
 from audit.publish.disclosure import DEFAULT_THRESHOLD, Count, Group, protect
@@ -145,7 +145,9 @@ class PublishedAreas:
 
     ``results`` (compare.area_results) gives rates and structure; counts are
     read with :meth:`count`. ``publish`` False (the full version) registers the
-    same cells and hides none.
+    same cells and hides none. ``selection`` is how each area chose its cases (its
+    Audit details; None where not recorded), which decides whether the national
+    summary may set the areas against one another (:attr:`selection_methods`).
     """
 
     framework: Framework
@@ -155,11 +157,17 @@ class PublishedAreas:
     counts: Mapping[AreaCell, Count] = field(repr=False)
     left_out: Mapping[str, str] = field(default_factory=dict)  # area -> the kind of reason it is in no figure
     rates_hidden: frozenset[tuple[str, str, str]] | None = field(default=None, repr=False)  # see for_area
+    selection: Mapping[str, str | None] = field(default_factory=dict)  # area -> how its cases were selected
 
     @functools.cached_property
     def areas(self) -> list[str]:
         """The run's areas, in the batch's order."""
         return list(dict.fromkeys(self.results["area"]))
+
+    @property
+    def selection_methods(self) -> SelectionMethods:
+        """How the run's areas chose their cases, and so whether their results may be ranked."""
+        return SelectionMethods({a: self.selection.get(a) for a in self.areas})
 
     def count(self, cell: AreaCell) -> Count:
         """The registered count of ``cell``; a cell never registered is a fault and is refused."""
@@ -246,7 +254,9 @@ class PublishedAreas:
                 c: Count(c, v.value, c in hidden and (c.row.kind != "all" or v.suppressed)) for c, v in mine.items()
             }
         hidden = hidden_all | {(row.area, row.level, row.id) for row in own_hidden}  # nor the area's own, in the range
-        return PublishedAreas(self.framework, self.results, self.publish, self.threshold, mine, self.left_out, hidden)
+        return PublishedAreas(
+            self.framework, self.results, self.publish, self.threshold, mine, self.left_out, hidden, self.selection
+        )
 
 
 def publish_areas(
@@ -257,12 +267,14 @@ def publish_areas(
     *,
     hidden: Iterable[AreaCell] = (),
     left_out: Mapping[str, str] | None = None,
+    selection: Mapping[str, str | None] | None = None,
 ) -> PublishedAreas:
     """The run's areas as they may be published: counts from 1 to ``threshold``, and those revealing one, hidden.
 
     ``threshold`` None gives the full version (nothing hidden). ``hidden`` names
     cells already hidden elsewhere (an area's own report), which then count as
-    hidden here too, so no published total gives them away.
+    hidden here too, so no published total gives them away. ``selection`` maps
+    an area to how its cases were selected (None, or absent: not recorded).
     """
     counts, groups = area_cells(results, framework, cases_by_area)
     if threshold is None:
@@ -271,7 +283,13 @@ def publish_areas(
         suppressed = protect(counts, groups, threshold, hidden=[c for c in hidden if c in counts])
     registered = {c: Count(c, v, c in suppressed) for c, v in counts.items()}
     return PublishedAreas(
-        framework, results, threshold is not None, threshold or DEFAULT_THRESHOLD, registered, dict(left_out or {})
+        framework,
+        results,
+        threshold is not None,
+        threshold or DEFAULT_THRESHOLD,
+        registered,
+        dict(left_out or {}),
+        selection=dict(selection or {}),
     )
 
 

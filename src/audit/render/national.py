@@ -4,6 +4,13 @@ The analysis is :mod:`audit.analyse.national`; what of it may be published is
 decided once, for every area of the run, by :mod:`audit.publish.areas`. The
 fragments here show :class:`audit.publish.areas.PublishedAreas` and its
 published national table, and read no count of their own.
+
+Areas are ranked (set against one another: the lowest, median and highest area,
+the best area's rate, where areas differed most and the test of that spread) only
+when every area recorded the same way of choosing its cases
+(:class:`audit.analyse.national.SelectionMethods`); otherwise the pages say why
+and keep to all areas pooled, each area's own results side by side in the
+batch's order, and how many areas had each criterion as a strength or a priority.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from audit.analyse.findings import PRIORITY, STRENGTH
 # The analysis, re-exported: the notebook and callers read it from here.
 from audit.analyse.national import (  # noqa: F401
     SPREAD_P,
+    SelectionMethods,
     _minimum,
     area_findings,
     area_grid,
@@ -46,11 +54,22 @@ def _areas(n: int) -> str:
     return f"{n} area" if n == 1 else f"{n} areas"
 
 
-def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int) -> list[str]:
+NOT_RANKED = (
+    "The areas are not ranked against one another: they did not all record the same way of choosing their "
+    "cases (see the main findings)."
+)
+
+
+def key_messages(
+    table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int, methods: SelectionMethods
+) -> list[str]:
     """The thematic report's main findings, in plain sentences, from the national table.
 
     Sentences use the framework's finding phrases (``findings.phrases``), so a
     criterion reads as what was done: "the child's voice ... was recorded".
+    Unless ``methods`` allow the areas to be ranked, no sentence sets one area
+    against another (the best area's rate, where areas differed most): the
+    second says why instead.
     """
     phrases = finding_rules(fw).phrases
     minimum = _minimum(table)
@@ -69,12 +88,22 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
         f"Across {_areas(n_areas)}, {n_cases} children's cases were audited against "
         f"{len(table[table['level'] == 'criterion'])} criteria."
     ]
+    ranked = methods.ranked
+    if not ranked:  # said before any finding, so the reader knows the areas are not set against one another
+        out.append(methods.why())
     if rated.empty:
         out.append(
             f"No criterion had {minimum} or more answers across all areas, too few to name the weakest or strongest."
         )
         return out
-    for _, r in weakest_everywhere(table).iterrows():
+    for i, (_, r) in enumerate(weakest_everywhere(table).iterrows()):
+        if not ranked:  # all areas together only: no area's rate beside it
+            where = f"Practice was weakest on {label(r)}" if i == 0 else f"{label(r)} was also among the weakest"
+            out.append(
+                f"{where}: across all areas together {what(r)} in only {r['pct_yes']:.0f}% of {r['answers']} "
+                "cases answered."
+            )
+            continue
         best = (
             f", and no area with {minimum} or more answers{_shown(table)} did better than {r['highest']:.0f}%"
             if r["highest"] is not None and r["highest"] == r["highest"]
@@ -104,6 +133,8 @@ def key_messages(table: pd.DataFrame, fw: Framework, n_areas: int, n_cases: int)
             else "; even so, no area showed the first reliably enough to call it a strength."
         )
     )
+    if not ranked:
+        return out
     wide = widest_spread(table, 1)
     if not wide.empty:
         r = wide.iloc[0]
@@ -148,46 +179,66 @@ def title_fragment(areas: PublishedAreas) -> Fragment:
 
 
 def messages_fragment(areas: PublishedAreas, table_: pd.DataFrame) -> Fragment:
-    messages = key_messages(table_, areas.framework, len(areas.areas), areas.shown(ALL_CASES))
+    messages = key_messages(table_, areas.framework, len(areas.areas), areas.shown(ALL_CASES), areas.selection_methods)
     items_ = "".join(f"<li>{esc(m)}</li>" for m in messages)
     return Fragment(f"<h2>Main findings</h2><ul>{items_}</ul>")
 
 
-def national_fragment(table_: pd.DataFrame) -> Fragment:
-    """All areas pooled per criterion and theme, with the spread between areas and the areas' findings."""
+def national_fragment(table_: pd.DataFrame, methods: SelectionMethods) -> Fragment:
+    """All areas pooled per criterion and theme, with the areas' findings, and the spread between areas where the
+    areas may be ranked (``methods``)."""
     minimum, tests = _minimum(table_), int(table_.attrs.get("tests", 0))
+    ranked = methods.ranked
     rows = []
     for _, r in table_.iterrows():
-        rows.append(
-            {
-                "Criterion or theme": r["label"] + (" (key)" if r["key"] else ""),
-                "All areas, % Yes (95% interval)": SUPPRESSED
-                if r["hidden"]
-                else _rate(r["pct_yes"], r["ci_low"], r["ci_high"]),
+        row = {
+            "Criterion or theme": r["label"] + (" (key)" if r["key"] else ""),
+            "All areas, % Yes (95% interval)": SUPPRESSED
+            if r["hidden"]
+            else _rate(r["pct_yes"], r["ci_low"], r["ci_high"]),
+        }
+        if ranked:
+            row |= {
                 "Lowest area": _rate(r["lowest"]),
                 "Median area": _rate(r["median"]),
                 "Highest area": _rate(r["highest"]),
-                "Areas for priority action": int(r[PRIORITY]),
-                "Strengths": int(r[STRENGTH]),
-                "Spread beyond chance": "" if r["beyond_chance"] is None else ("Yes" if r["beyond_chance"] else "No"),
             }
-        )
+        row |= {"Areas for priority action": int(r[PRIORITY]), "Strengths": int(r[STRENGTH])}
+        if ranked:
+            row["Spread beyond chance"] = "" if r["beyond_chance"] is None else ("Yes" if r["beyond_chance"] else "No")
+        rows.append(row)
     frame = pd.DataFrame(rows)
+    pooled = "A theme's interval treats each case as one cluster, since answers within a case are not independent. "
+    if ranked:
+        text = (
+            "<p>Each row pools every area's answers, then shows the range of the areas' own results and how many "
+            "areas had the criterion as an area for priority action or a strength (by the framework's rules). "
+            + pooled
+            + f"The lowest, median and highest areas, and the test of the spread, count only areas with {minimum} or "
+            "more answers. A spread is beyond chance where a chi-square test across those areas gives p below 0.05 "
+            f"after Holm's correction for the {tests} spreads tested.</p>"
+        )
+    else:
+        text = (
+            "<p>Each row pools every area's answers and shows how many areas had the criterion as an area for "
+            "priority action or a strength (by the framework's rules). "
+            + pooled
+            + f"{NOT_RANKED} So no lowest, median or highest area is shown, and the spread between areas is not "
+            "tested.</p>"
+        )
     return Fragment(
         "<h2>Results across all areas</h2>"
-        "<p>Each row pools every area's answers, then shows the range of the areas' own results and how many "
-        "areas had the criterion as an area for priority action or a strength (by the framework's rules). "
-        "A theme's interval treats each case as one cluster, since answers within a case are not independent. "
-        f"The lowest, median and highest areas, and the test of the spread, count only areas with {minimum} or "
-        "more answers. A spread is beyond chance where a chi-square test across those areas gives p below 0.05 "
-        f"after Holm's correction for the {tests} spreads tested.</p>"
+        + text
         + table(frame, "Results across all areas, % Yes", list(frame.columns[1:]))
     )
 
 
-def weakest_fragment(table_: pd.DataFrame) -> Fragment:
+def weakest_fragment(table_: pd.DataFrame, methods: SelectionMethods) -> Fragment:
+    """The criteria weakest across all areas, and (where the areas may be ranked) where areas differed most."""
     weak, wide = weakest_everywhere(table_), widest_spread(table_)
     minimum = _minimum(table_)
+    if not methods.ranked:
+        return _weakest_pooled(weak, minimum)
     parts = ["<h2>Where practice was weakest, and where areas differed most</h2>"]
     if weak.empty:
         parts.append(
@@ -225,6 +276,28 @@ def weakest_fragment(table_: pd.DataFrame) -> Fragment:
     return Fragment("".join(parts))
 
 
+def _weakest_pooled(weak: pd.DataFrame, minimum: int) -> Fragment:
+    """The criteria weakest across all areas together, with no area set against another."""
+    parts = ["<h2>Where practice was weakest across all areas</h2>"]
+    if weak.empty:
+        parts.append(
+            f"<p>No criterion had {minimum} or more answers across all areas, too few to name the weakest.</p>"
+        )
+    else:
+        parts.append(
+            f"<p>Of the criteria with {minimum} or more answers, those with the lowest share of cases answered Yes "
+            "across all areas together were:</p><ol>"
+            + "".join(
+                f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
+                f"all areas ({r['answers']} cases answered).</li>"
+                for _, r in weak.iterrows()
+            )
+            + "</ol>"
+        )
+    parts.append(f"<p>{NOT_RANKED} So this summary does not name the criteria on which areas differed.</p>")
+    return Fragment("".join(parts))
+
+
 def grid_fragment(areas: PublishedAreas, level: str = "criterion", chart_html: str = "") -> Fragment:
     """Every area side by side: % Yes per criterion (or theme) and area, after the chart of it if given."""
     results, fw = areas.results, areas.framework
@@ -254,9 +327,11 @@ def overview_fragment(areas: PublishedAreas) -> Fragment:
     key = [c for c in fw.criteria if c.key]
     cases = {a: areas.count(area_cases(a)).value for a in areas.areas}
     overview = areas_overview(areas.results, pd.Series(cases, dtype=int), fw)
+    selection = areas.selection_methods.by_area
     rows = []
     for _, r in overview.iterrows():
         row = {"Area": r["area"], "Cases": areas.shown(area_cases(r["area"]))}
+        row["How cases were selected"] = selection.get(r["area"]) or "Not recorded"
         for c in key:
             hidden = areas.rate_hidden(area_row(r["area"], "criterion", c.id))
             row[c.label] = SUPPRESSED if hidden else _rate(r[c.id])
@@ -265,8 +340,10 @@ def overview_fragment(areas: PublishedAreas) -> Fragment:
         rows.append(row)
     frame = pd.DataFrame(rows)
     return Fragment(
-        "<h2>The areas</h2><p>Each area's cases scored, its results on the key criteria, and how many criteria "
-        "were strengths or areas for priority action.</p>" + table(frame, "Areas at a glance", list(frame.columns[1:]))
+        "<h2>The areas</h2><p>Each area's cases scored, how it chose them (its Audit details), its results on the "
+        "key criteria, and how many criteria were strengths or areas for priority action. Areas are listed in the "
+        "batch's order, not by their results.</p>"
+        + table(frame, "Areas at a glance", [c for c in frame.columns[1:] if c != "How cases were selected"])
     )
 
 

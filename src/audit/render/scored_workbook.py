@@ -1,10 +1,14 @@
-"""The scored workbook: an area's results, cases, findings and an action plan, as an Excel file to act on.
+"""The scored workbook: an area's results, cases, findings, judgements and an action plan, as an Excel file to act on.
 
 Sheets: Summary (headline figures, results by theme and criterion), Findings
-(strengths, areas for improvement, areas for priority action), Action plan (one
-row per area for improvement or priority action, with owner, action and date
-columns for the partnership board), Cases (every scored case, answers colour-
-coded), Moderation (where a second auditor re-audited cases) and Excluded.
+(strengths, areas for improvement, areas for priority action, as the data
+indicate them), Judgements (what people decided, beside the data's indication),
+Action plan (one row per judgement that is an area for priority action or for
+improvement, or without judgements per criterion the data indicate, with owner,
+action and date columns for the partnership board), Cases (every scored case,
+answers colour-coded, with its evidence, impact, learning themes, good practice
+and escalation), Moderation (where a second auditor re-audited cases) and
+Excluded. The practice sheets are :mod:`audit.render.scored_practice`.
 Colour is never the only sign: every coloured cell also says what it means.
 The workbook is case-level, so it is always the full version, never published.
 """
@@ -16,37 +20,26 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit.analyse.findings import IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, sentence
+from audit.analyse.findings import sentence
 from audit.analyse.statistics import round_or_none
 from audit.publish import cells
 from audit.publish.published import PublishedResult
+from audit.render.scored_practice import (
+    ACTION_COLUMNS,
+    STATUSES,
+    action_plan,
+    case_columns,
+    case_value,
+    judgements_sheet,
+)
+from audit.render.scored_style import BOLD, DATE_FORMAT, FILLS, FINDING_FILLS, TITLE, WRAP
+from audit.render.scored_style import table as write_table
 from audit.xlsx_text import append
 
-# Light tints with dark text; the answer or finding is always written in the cell too.
-FILLS = {
-    "Yes": PatternFill("solid", fgColor="CCE2D8"),
-    "Partly": PatternFill("solid", fgColor="FFF7BF"),
-    "No": PatternFill("solid", fgColor="F4CDC6"),
-    "N/A": PatternFill("solid", fgColor="E8F1F8"),
-    "Invalid": PatternFill("solid", fgColor="D9D9D9"),
-}
-FINDING_FILLS = {
-    STRENGTH: FILLS["Yes"],
-    IMPROVEMENT: FILLS["Partly"],
-    PRIORITY: FILLS["No"],
-    TOO_SMALL: FILLS["Invalid"],
-}
-HEADER_FILL = PatternFill("solid", fgColor="DEE0E2")
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-WRAP = Alignment(wrap_text=True, vertical="top")
-DATE_FORMAT = "DD/MM/YYYY"
-STATUSES = ("Not started", "In progress", "Done")
+__all__ = ["ACTION_COLUMNS", "FILLS", "STATUSES", "scored_workbook_bytes"]
 
 SUMMARY_COLUMNS = (
     "ID",
@@ -65,20 +58,6 @@ SUMMARY_COLUMNS = (
     "Score",
     "Finding",
 )
-ACTION_COLUMNS = ("Ref", "Priority", "Criterion", "Finding", "Owner", "Action", "Target date", "Status")
-
-
-def _table(ws: Worksheet, header: list[str] | tuple[str, ...], rows: list[list[Any]], widths: dict[str, int]) -> int:
-    """Write a header row and rows from the sheet's next row; returns the header's row number."""
-    top = append(ws, header)
-    for cell in ws[top]:
-        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
-    for row in rows:
-        append(ws, row)
-    for i, h in enumerate(header, start=1):
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, widths.get(h, 12))
-    return top
 
 
 def _result_row(pub: PublishedResult, row: cells.Row, r: Any) -> list[Any]:
@@ -120,7 +99,7 @@ def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], An
         theme_row = _result_row(pub, cells.theme(t.id), result.themes.loc[t.id])
         theme_rows.append([t.id, f"{t.number}. {t.label}", t.number, "", *theme_row, f.category_label])
     widths = {"Criterion": 40, "Finding": 24, "ID": 14}
-    top = _table(ws, SUMMARY_COLUMNS, theme_rows, widths)
+    top = write_table(ws, SUMMARY_COLUMNS, theme_rows, widths)
     _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("theme", t.id)] for t in fw.themes])
     append(ws, [])
     append(ws, ["Results by criterion"])
@@ -137,7 +116,7 @@ def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], An
                 found[("criterion", c.id)].category_label,
             ]
         )
-    top = _table(ws, SUMMARY_COLUMNS, rows, widths)
+    top = write_table(ws, SUMMARY_COLUMNS, rows, widths)
     _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("criterion", c.id)] for c in fw.criteria])
     ws.column_dimensions["B"].width = 40
     ws.freeze_panes = "A2"
@@ -164,7 +143,9 @@ def _findings(wb: Workbook, findings: list[Any]) -> None:
         ]
         for f in findings
     ]
-    top = _table(ws, header, rows, {"Criterion or theme": 36, "Finding": 24, "What the audit found": 70, "Why": 40})
+    top = write_table(
+        ws, header, rows, {"Criterion or theme": 36, "Finding": 24, "What the audit found": 70, "Why": 40}
+    )
     for i, f in enumerate(findings, start=1):
         ws.cell(top + i, 5).fill = FINDING_FILLS[f.category]
         for col in (3, 6, 7):
@@ -173,50 +154,10 @@ def _findings(wb: Workbook, findings: list[Any]) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
 
 
-def _action_plan(wb: Workbook, findings: list[Any]) -> None:
-    """One row per criterion that is an area for priority action or for improvement, priority first."""
-    ws = wb.create_sheet("Action plan")
-    chosen = [f for f in findings if f.level == "criterion" and f.category == PRIORITY]
-    chosen += [f for f in findings if f.level == "criterion" and f.category == IMPROVEMENT]
-    rows = [[f.id, f.category_label, f.label, sentence(f), None, None, None, None] for f in chosen]
-    top = _table(
-        ws,
-        ACTION_COLUMNS,
-        rows,
-        {"Priority": 24, "Criterion": 30, "Finding": 60, "Owner": 22, "Action": 50, "Target date": 14, "Status": 14},
-    )
-    last = top + max(len(rows), 1) + 50  # room for the board to add rows of its own
-    for i, f in enumerate(chosen, start=1):
-        ws.cell(top + i, 2).fill = FINDING_FILLS[f.category]
-        for col in (3, 4, 6):
-            ws.cell(top + i, col).alignment = WRAP
-    date_col = get_column_letter(ACTION_COLUMNS.index("Target date") + 1)
-    dates = DataValidation(
-        type="date",
-        operator="greaterThan",
-        formula1="DATE(2000,1,1)",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Target date",
-        error="Enter a date, such as 31/03/2026.",
-        promptTitle="Target date",
-        prompt="The date the action should be done by.",
-        showInputMessage=True,
-    )
-    dates.add(f"{date_col}{top + 1}:{date_col}{last}")
-    status_col = get_column_letter(ACTION_COLUMNS.index("Status") + 1)
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True)
-    status.add(f"{status_col}{top + 1}:{status_col}{last}")
-    ws.add_data_validation(dates)
-    ws.add_data_validation(status)
-    for r in range(top + 1, last + 1):
-        ws[f"{date_col}{r}"].number_format = DATE_FORMAT
-    ws.freeze_panes = "C2"
-
-
 def _cases(wb: Workbook, pub: PublishedResult) -> None:
     fw, result = pub.framework, pub.analysed
     ids = list(fw.criterion_ids)
+    practice = case_columns(result.cases, fw)  # evidence, impact, learning, good practice, escalation
     header = [
         "Case ID",
         "Audit date",
@@ -226,6 +167,7 @@ def _cases(wb: Workbook, pub: PublishedResult) -> None:
         "Derived grade",
         "Mean points",
         *(fw.criterion(c).header for c in ids),
+        *(name for _, name in practice),
         "Source",
     ]
     rows = []
@@ -243,11 +185,13 @@ def _cases(wb: Workbook, pub: PublishedResult) -> None:
                 c["derived_grade"],
                 mean,
                 *(c[i] for i in ids),
+                *(case_value(c, column) for column, _ in practice),
                 f"{c['file']} {c['sheet']}!row {c['row']}",
             ]
         )
     ws = wb.create_sheet("Cases")
-    top = _table(ws, header, rows, {"Agencies involved": 30, "Source": 30})
+    widths = {"Agencies involved": 30, "Source": 30, **{name: 40 for _, name in practice}}
+    top = write_table(ws, header, rows, widths)
     first = header.index(fw.criterion(ids[0]).header) + 1 if ids else 0
     for row in ws.iter_rows(min_row=top + 1, min_col=first, max_col=first + len(ids) - 1):
         for cell in row:
@@ -279,7 +223,7 @@ def _moderation(wb: Workbook, pub: PublishedResult) -> None:
         ]
         for cid, r in table.iterrows()
     ]
-    _table(
+    write_table(
         ws,
         ("ID", "Criterion", "Pairs", "Agreed", "% agreement", "Cohen's kappa", "Flag"),
         rows,
@@ -287,7 +231,7 @@ def _moderation(wb: Workbook, pub: PublishedResult) -> None:
     )
     append(ws, [])
     grades = an.grade_pairs
-    _table(
+    write_table(
         ws,
         (
             "Case ID",
@@ -316,11 +260,13 @@ def scored_workbook_bytes(pub: PublishedResult) -> bytes:
     by_key = {(f.level, f.id): f for f in findings}
     _summary(wb, pub, by_key)
     _findings(wb, findings)
-    _action_plan(wb, findings)
+    judgements = pub.practice.judgements
+    judgements_sheet(wb, judgements)
+    action_plan(wb, judgements, findings)
     _cases(wb, pub)
     _moderation(wb, pub)
     ws = wb.create_sheet("Excluded")
-    _table(
+    write_table(
         ws,
         ("Case ID", "File", "Cell", "Reason"),
         [[e["case_id"], e["file"], e["cell"], e["reason"]] for e in result.data.exclusions()],

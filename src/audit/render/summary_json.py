@@ -1,12 +1,20 @@
-"""An area's ``summary.json``: counts, exclusions, problems and results, read from its published result."""
+"""An area's ``summary.json``: counts, exclusions, problems and results, read from its published result.
+
+The audit's practice (escalations, judgements, audit details, learning themes,
+answers changed by agreement, each agency's own answers) is read through
+``pub.practice`` and every count through ``pub.shown``, so the published version
+holds no auditor's free text and no count that disclosure control hides.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 
 from audit.analyse.area_result import file_accounting
+from audit.analyse.findings import CATEGORY_LABELS
 from audit.analyse.statistics import round_or_none
 from audit.publish import cells
 from audit.publish.cells import COUNT_KEYS
@@ -75,6 +83,67 @@ def summary_dict(pub: PublishedResult) -> dict[str, Any]:
     out["sample"] = published_profile(pub)
     out["findings"] = findings_summary(pub)
     out["moderation"] = moderation_summary(pub)
+    out.update(practice_summary(pub))
+    return out
+
+
+def _iso(value: Any) -> Any:
+    """A date as ISO text (``2025-03-14``); anything else as it is."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def practice_summary(pub: PublishedResult) -> dict[str, Any]:
+    """The audit's practice, in this key order: ``escalated``, ``judgements``, ``audit_details``,
+    ``learning_themes`` and ``agency_answers``.
+
+    Counts are as published (``[c]`` when hidden). A judgement's reason is
+    published (it was scanned before publication); who agreed it only in the
+    full version. ``agency_answers`` is None without an Agency answers sheet.
+    """
+    practice = pub.practice
+    judgements = []
+    for j in practice.judgements:
+        item = {
+            "target": j.target,
+            "kind": j.kind,
+            "label": j.label,
+            "judgement": j.judgement,
+            "reason": j.reason,
+            "date": _iso(j.date),
+            "indicated": CATEGORY_LABELS[j.indicated] if j.indicated is not None else None,
+            "agrees": j.agrees,
+        }
+        if not pub.publish:
+            item["agreed_by"] = j.agreed_by
+        judgements.append(item)
+    return {
+        "escalated": pub.shown(cells.ESCALATED.cell("cases")),
+        "judgements": judgements,
+        "audit_details": {name: _iso(value) for name, value in practice.details.items()},
+        "learning_themes": {
+            str(label): pub.shown(cells.learning(str(label)).cell("cases")) for label in practice.learning.index
+        },
+        "agency_answers": agency_answers(pub),
+    }
+
+
+def agency_answers(pub: PublishedResult) -> dict[str, Any] | None:
+    """Each agency's own answers (the Agency answers sheet), pooled over its criteria: counts as published,
+    and its % Yes with interval ``[c]`` where a count it rests on is hidden."""
+    own = pub.practice.agency_own
+    if own is None:
+        return None
+    out: dict[str, Any] = {}
+    for aid, r in own.iterrows():
+        row = cells.agency_own(str(aid))
+        hide = pub.rate_hidden(row)
+        out[str(aid)] = {
+            "label": r["label"],
+            "criteria": [c.strip() for c in str(r["criteria"]).split(",") if c.strip()],
+            "cases": pub.shown(row.cell("cases")),
+            **{k: pub.shown(row.cell(k)) for k in ("yes", "partly", "no", "answered")},
+            **{k: SUPPRESSED if hide else round_or_none(r[k], 1) for k in ("pct_yes", "ci_low", "ci_high")},
+        }
     return out
 
 
@@ -88,14 +157,14 @@ def findings_summary(pub: PublishedResult) -> dict[str, dict[str, str]]:
 
 
 def moderation_summary(pub: PublishedResult) -> dict[str, Any]:
-    """Agreement between first and second auditors: ``{"cases", "criteria": {ID: {"pairs", ...}}}``.
+    """Agreement between first and second auditors: ``{"cases", "criteria": {ID: {"pairs", ...}}, "agreed_changes"}``.
 
     In publish mode a suppressed count shows as ``[c]``, and so do the
     agreement and kappa built from it.
     """
     summary = pub.analysed.analysis.moderation
     if not pub.has(cells.MODERATED):  # nothing was moderated
-        return summary
+        return {**summary, "agreed_changes": agreed_changes(pub)}
     out: dict[str, Any] = {"cases": pub.shown(cells.MODERATED), "criteria": {}}
     for cid, item in summary["criteria"].items():
         row = cells.agreement(cid)
@@ -105,4 +174,15 @@ def moderation_summary(pub: PublishedResult) -> dict[str, Any]:
             "agreement_pct": SUPPRESSED if hide else item["agreement_pct"],
             "kappa": SUPPRESSED if hide else item["kappa"],
         }
+    out["agreed_changes"] = agreed_changes(pub)
     return out
+
+
+def agreed_changes(pub: PublishedResult) -> dict[str, Any]:
+    """Answers the Agreed answers sheet changed: ``{"answers": total, "criteria": {ID: answers}}``, as published
+    (a criterion only where it changed any)."""
+    changed = [cid for cid in pub.framework.criterion_ids if pub.has(cells.agreed_change(cid))]
+    return {
+        "answers": pub.shown(cells.AGREED_CHANGED),
+        "criteria": {cid: pub.shown(cells.agreed_change(cid)) for cid in changed},
+    }

@@ -133,6 +133,8 @@ def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[
     """Every area of ``data`` as published: the one decision the national summary and each comparison read.
 
     ``hidden``: area cells the areas' own reports hid (see :func:`audit.publish.areas.publish_areas`).
+    Each area's selection method ("How cases were selected" in its Audit details) goes with them, for the
+    national summary to decide whether it may rank the areas.
     """
     cases = data.scored.groupby("area").size().to_dict()
     return publish_areas(
@@ -142,6 +144,7 @@ def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[
         cases,
         hidden=hidden,
         left_out=data.left_out,
+        selection={a: (data.details.get(a) or {}).get("selection") for a in data.areas},
     )
 
 
