@@ -178,7 +178,8 @@ def _evidence(
             for answer, case_id, text, where in texts[cid]:
                 if len(found) == MAX_EXTRACTS:
                     break
-                if answer in wanted and all(str(case_id) != x.case_id for x in found):
+                chosen = {x.case_id for x in found}
+                if answer in wanted and f"{case_id}" not in chosen:
                     found.append(_extract(case_id, text, where))
         out[f.id] = found
     return out
