@@ -14,7 +14,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+import pandas as pd
+
+from audit.analyse.area_result import AreaResult
 from audit.analyse.practice import WITHHELD, Judgement, Practice, flagged
+from audit.check.audit_data import is_free_text
 from audit.errors import AuditError
 
 
@@ -57,3 +61,50 @@ def for_publication(practice: Practice) -> Practice:
         impact=[],
         good_practice=[],
     )
+
+
+def without_free_text(result: AreaResult) -> AreaResult:
+    """The area's result less every auditor's text, for the kernel that renders its published report.
+
+    The run keeps the whole result for the restricted outputs (the scored workbook, the
+    full summary); what it hands a published report's kernel holds no free text at all
+    (evidence, impact, good practice, escalation notes, other columns, who agreed each
+    judgement), so no section can print what it was never given. Case IDs stay: the
+    analyses are keyed by them, and the published pages never show them.
+    """
+    data = result.data
+    data = dataclasses.replace(
+        data,
+        cases=_blank(data.cases),
+        moderation=_blank(data.moderation),
+        judgements=_blank(data.judgements),
+        derived=dict(data.derived),
+    )
+    analysis = result.analysis
+    frames = {
+        f.name: _blank(v)
+        for f in dataclasses.fields(analysis)
+        if isinstance(v := getattr(analysis, f.name), pd.DataFrame)
+    }
+    analysis = dataclasses.replace(analysis, **frames, practice=for_publication(analysis.practice))
+    return dataclasses.replace(result, data=data, cases=_blank(result.cases), analysis=analysis)
+
+
+def _free(column: str) -> bool:
+    """A free-text column, also as the moderation pairs name it (``first_free_...``, ``second_free_...``)."""
+    first, _, rest = column.partition("_")
+    return is_free_text(column) or (first in ("first", "second") and is_free_text(rest))
+
+
+def _blank(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with its free-text columns emptied (None; ``free_text``, the other columns by header: {})."""
+    if frame is None:
+        return None
+    columns = [c for c in frame.columns if _free(str(c))]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        values = [{} if column.endswith("free_text") else None for _ in range(len(frame))]
+        frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    return frame

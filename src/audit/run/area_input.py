@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
 from audit.publish.cells import area_cells
-from audit.publish.practice import refuse_reasons
+from audit.publish.practice import refuse_reasons, without_free_text
 from audit.publish.published import PublishedResult, publish
 from audit.restricted import OWNER_ONLY, Access, open_file
 
@@ -43,8 +43,12 @@ def save_prepared(result: PublishedResult | PublishedAreas, path: Path, access: 
     A pickle, because it is written and read by this toolkit within one run, in a
     folder the run made for itself; it is never read from a user's input. It
     holds the area's cases, so it is readable by its owner only (mode 0600 from the start).
+    A published report's kernel is given no auditor's free text at all (see
+    :func:`audit.publish.practice.without_free_text`): it cannot print what it does not hold.
     """
     kind = NATIONAL if isinstance(result, PublishedAreas) else AREA
+    if isinstance(result, PublishedResult) and result.publish:
+        result = replace(result, analysed=without_free_text(result.analysed))
     with open_file(path, access) as fh:
         pickle.dump(Prepared(kind, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return path
@@ -102,15 +106,29 @@ def report_result(data: AuditData, area: str | None, publish_: bool, threshold: 
 def report_results(
     data: AuditData, publish_: bool, threshold: int, done: Mapping[str, AreaResult] | None = None
 ) -> dict[str, PublishedResult]:
-    """Every area of ``data`` analysed once and published with the run's decision (``done``: areas analysed already)."""
+    """Every area of ``data`` analysed once and published with the run's decision (``done``: areas analysed already).
+
+    An area whose judgement reasons may not be published is left out (see :func:`published_results`).
+    """
+    return published_results(data, publish_, threshold, done)[0]
+
+
+def published_results(
+    data: AuditData, publish_: bool, threshold: int, done: Mapping[str, AreaResult] | None = None
+) -> tuple[dict[str, PublishedResult], dict[str, str]]:
+    """As :func:`report_results`, with each area refused for its judgement reasons and the message naming their cells.
+
+    A command that writes every area reports each refused one, so no area is left out unsaid.
+    """
     done = done or {}
     results = {a: done[a] if a in done else analyse_area(data, a, publish=publish_) for a in data.areas}
+    refused: dict[str, str] = {}
     if publish_:
         # An area whose judgement reasons may not be published is in no other area's comparison either.
-        refused = {a: "refused: a judgement reason may not be published" for a in refused_reasons(results)}
-        data = data.without_areas(refused)
+        refused = refused_reasons(results)
+        data = data.without_areas({a: "refused: a judgement reason may not be published" for a in refused})
         results = {a: r for a, r in results.items() if a not in refused}
-    return publish_run(data, results, publish_, threshold)[0]
+    return publish_run(data, results, publish_, threshold)[0], refused
 
 
 def check_reasons(result: AreaResult) -> None:
