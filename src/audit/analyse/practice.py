@@ -32,11 +32,14 @@ from audit.analyse.groups import group_results
 from audit.check.audit_data import AuditData, evidence_column
 from audit.check.audit_details import DETAILS_FIELDS
 from audit.framework.model import Framework
-from audit.read.identifiers import scan_text
+from audit.read.identifiers import normalise, scan_text
 
 WITHHELD = "[withheld: possible personal data]"
 MAX_EXTRACTS = 3
 MAX_HEADLINES = 5
+# A Case ID's runs of letters and digits, and what may stand between them where a reason names it.
+_ID_PARTS = re.compile(r"[^\W_]+")
+_ID_JOIN = r"[\s._/\\-]{0,3}"
 # The Judgements sheet's words -> the data's category they correspond to ("No judgement" to none).
 JUDGED_CATEGORY = {
     "Strength": STRENGTH,
@@ -116,17 +119,23 @@ def flagged(text: str, case_ids: Iterable[str] = ()) -> bool:
 
 
 def names_case(text: str, case_ids: Iterable[str]) -> bool:
-    """Whether ``text`` names a Case ID as a word of its own (case aside).
+    """Whether ``text`` names a Case ID as a word of its own (case aside), in whatever form it was typed.
 
-    A Case ID of fewer than four characters that is all digits is not looked for:
-    it would match ordinary numbers ("3 of 12 cases").
+    Both sides are normalised as the personal-data scan normalises a cell (full-width
+    letters and digits, any dash, invisible characters, runs of spaces), and the
+    ID's letters and digits may be joined by any separator or none: ``AV-0001`` is
+    found as ``AV 0001``, ``av0001``, ``AV–0001`` or ``AV/0001``, but not inside
+    ``AV-00012`` or ``XAV-0001``. A Case ID of fewer than four characters that is
+    all digits is not looked for: it would match ordinary numbers ("3 of 12 cases").
     """
-    folded = text.casefold()
+    folded = normalise(text).casefold()
     for cid in case_ids:
-        key = str(cid).strip().casefold()
-        if not key or (key.isdigit() and len(key) < 4):
+        key = normalise(str(cid)).strip().casefold()
+        parts = _ID_PARTS.findall(key)
+        if not parts or (key.isdigit() and len(key) < 4):
             continue
-        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", folded):
+        joined = _ID_JOIN.join(re.escape(p) for p in parts)
+        if re.search(rf"(?<![^\W_]){joined}(?![^\W_])", folded):
             return True
     return False
 

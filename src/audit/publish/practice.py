@@ -43,15 +43,16 @@ def refuse_reasons(practice: Practice, case_ids: Iterable[str]) -> None:
     )
 
 
-def for_publication(practice: Practice) -> Practice:
+def for_publication(practice: Practice, case_ids: Iterable[str] = ()) -> Practice:
     """The practice less every auditor's text, every Case ID and who agreed each judgement.
 
     The counts stay (read as registered cells); the extracts' lists are emptied,
     so a renderer given the published result has no free text to show. The Audit
     details describe the method and are published, but a text field the scan
-    flags shows as withheld.
+    flags, or that names one of the area's ``case_ids``, shows as withheld.
     """
-    details = {k: WITHHELD if isinstance(v, str) and flagged(v) else v for k, v in practice.details.items()}
+    ids = [str(c) for c in case_ids if c is not None]
+    details = {k: WITHHELD if isinstance(v, str) and flagged(v, ids) else v for k, v in practice.details.items()}
     return dataclasses.replace(
         practice,
         details=details,
@@ -86,7 +87,8 @@ def without_free_text(result: AreaResult) -> AreaResult:
         for f in dataclasses.fields(analysis)
         if isinstance(v := getattr(analysis, f.name), pd.DataFrame)
     }
-    analysis = dataclasses.replace(analysis, **frames, practice=for_publication(analysis.practice))
+    practice = for_publication(analysis.practice, result.data.cases["case_id"])
+    analysis = dataclasses.replace(analysis, **frames, practice=practice)
     return dataclasses.replace(result, data=data, cases=_blank(result.cases), analysis=analysis)
 
 
