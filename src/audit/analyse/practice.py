@@ -39,7 +39,7 @@ MAX_EXTRACTS = 3
 MAX_HEADLINES = 5
 # A Case ID's runs of letters and digits, and what may stand between them where a reason names it.
 _ID_PARTS = re.compile(r"[^\W_]+")
-_ID_JOIN = r"[\s._/\\-]{0,3}"
+_ID_GAP = re.compile(r"[\s._/\\-]{1,3}")
 # The Judgements sheet's words -> the data's category they correspond to ("No judgement" to none).
 JUDGED_CATEGORY = {
     "Strength": STRENGTH,
@@ -122,21 +122,35 @@ def names_case(text: str, case_ids: Iterable[str]) -> bool:
     """Whether ``text`` names a Case ID as a word of its own (case aside), in whatever form it was typed.
 
     Both sides are normalised as the personal-data scan normalises a cell (full-width
-    letters and digits, any dash, invisible characters, runs of spaces), and the
-    ID's letters and digits may be joined by any separator or none: ``AV-0001`` is
+    letters and digits, any dash, invisible characters, runs of spaces), and an ID's
+    letters and digits may be joined by a short separator or none: ``AV-0001`` is
     found as ``AV 0001``, ``av0001``, ``AV–0001`` or ``AV/0001``, but not inside
     ``AV-00012`` or ``XAV-0001``. A Case ID of fewer than four characters that is
     all digits is not looked for: it would match ordinary numbers ("3 of 12 cases").
+    The text is read once whatever the number of IDs (a reason may be long, an area large).
     """
-    folded = normalise(text).casefold()
+    keys: set[str] = set()
     for cid in case_ids:
         key = normalise(str(cid)).strip().casefold()
-        parts = _ID_PARTS.findall(key)
-        if not parts or (key.isdigit() and len(key) < 4):
-            continue
-        joined = _ID_JOIN.join(re.escape(p) for p in parts)
-        if re.search(rf"(?<![^\W_]){joined}(?![^\W_])", folded):
-            return True
+        if key and not (key.isdigit() and len(key) < 4):
+            keys.add("".join(_ID_PARTS.findall(key)))
+    keys.discard("")
+    if not keys:
+        return False
+    longest = max(map(len, keys))
+    folded = normalise(text).casefold()
+    words = list(_ID_PARTS.finditer(folded))
+    for i, first in enumerate(words):
+        joined, j = first.group(), i
+        while True:
+            if joined in keys:
+                return True
+            j += 1
+            if j == len(words) or not _ID_GAP.fullmatch(folded, words[j - 1].end(), words[j].start()):
+                break
+            joined += words[j].group()
+            if len(joined) > longest:
+                break
     return False
 
 
