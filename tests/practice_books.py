@@ -61,7 +61,7 @@ def _case(fw: Framework, area: str, i: int, text: dict[str, str] | None = None) 
         ("Unborn", "0-2", "3-7", "8-12", "13-17")[i % 5],
         "Police, Health, Children's social care",
         ("Good", "Requires improvement")[i % 2],
-        f"{MARK}-round-{'later' if later else 'earlier'}",
+        f"{MARK}-round-{'later' if later else 'earlier'}{text.get('round', '')}",
         text.get("comment", f"{MARK}-comment-{cid}"),
     ]
     for c in fw.criteria:

@@ -368,14 +368,17 @@ def _hostile_folder(tmp_path: Path, fw: Framework) -> Path:
     markup = f"{MARK}-markup {SCRIPT} {IMG} _x001B_[31m {BIDI}"
     judged = [["V1", "Area for priority action", f"Reason {SCRIPT} {IMG}", markup, "1/4/2025", None]]
     text = {k: f"{MARK}-{k} {markup}" for k in ("evidence", "impact", "good_practice", "escalation_note", "comment")}
-    write_marked(
+    text["round"] = f" {SCRIPT}"
+    path = write_marked(
         folder / "markup.xlsx",
         fw,
         areas=AREAS[:1],
         judgements=judged,
         text=text,
-        details={"Audit title": f"Title {SCRIPT}", "Cohort": f"Cohort {IMG}"},
+        details={"Audit title": f"Title {SCRIPT}", "Cohort": f"Cohort {IMG}", "Auditors' agencies": SCRIPT},
     )
+    # A Case ID of markup (its Agency answers rows then name no case: left out, by cell).
+    _edit(path, lambda wb: _put(wb["Cases"], f"A{CASES_PER_AREA + 1}", f"{MARK}-id-{SCRIPT}"))
     shutil_copy = _formula_book(tmp_path, fw)
     shutil_copy.rename(folder / "formulas.xlsx")
     _edit(folder / "formulas.xlsx", lambda wb: _rename_area(wb, AREAS[1]))
