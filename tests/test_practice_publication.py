@@ -131,3 +131,22 @@ def test_an_audit_detail_given_as_a_number_is_read_as_the_text_it_shows_and_scan
     data, pub = _practice(tmp_path, fw, details={"Cohort": 9434765919, "Audit title": 12.0})
     assert pub.analysed.analysis.practice.details["title"] == "12"
     assert pub.practice.details["cohort"] == WITHHELD
+
+
+def test_a_reason_naming_a_case_of_another_area_stops_every_area_it_would_be_published_in(tmp_path, fw):
+    """A judgement with no Area applies to each area of its workbook; its reason once named the other area's case."""
+    from audit.run.area_input import published_results
+
+    judged = [["V1", "Strength", f"as in {case_id(AREAS[1], 3)}", "x", None]]
+    data = load_audit([write_marked(tmp_path / "a.xlsx", fw, judgements=judged)], fw, scan=False)
+    pubs, refused = published_results(data, True, 5)
+    assert pubs == {} and set(refused) == set(AREAS)
+    assert all("a.xlsx, Judgements!C2" in why and MARK not in why for why in refused.values())
+
+
+def test_case_ids_are_worked_out_once_for_many_reasons():
+    from audit.analyse.practice import case_keys
+
+    keys = case_keys([f"AV-{i:04d}" for i in range(3000)] + ["12", None])
+    assert len(keys) == 3000 and case_keys(keys) is keys
+    assert names_case("seen in av 2999", keys) and not names_case("12 cases", keys)

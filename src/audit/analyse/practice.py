@@ -113,28 +113,46 @@ class Practice:
         return bool(self.judgements)
 
 
-def flagged(text: str, case_ids: Iterable[str] = ()) -> bool:
+def flagged(text: str, case_ids: Iterable[object] = ()) -> bool:
     """Whether ``text`` looks like it holds personal data or names one of ``case_ids`` (see :func:`names_case`)."""
     return bool(scan_text(text)) or names_case(text, case_ids)
 
 
-def names_case(text: str, case_ids: Iterable[str]) -> bool:
+class CaseKeys(frozenset):
+    """Case IDs as :func:`names_case` compares them, worked out once for many texts (see :func:`case_keys`)."""
+
+
+def case_keys(case_ids: Iterable[object]) -> CaseKeys:
+    """Each Case ID normalised as the personal-data scan normalises a cell, folded, its separators dropped.
+
+    A Case ID of fewer than four characters that is all digits is left out: it would
+    match ordinary numbers ("3 of 12 cases").
+    """
+    if isinstance(case_ids, CaseKeys):
+        return case_ids
+    keys = set()
+    for cid in case_ids:
+        if cid is None:
+            continue
+        key = normalise(str(cid)).strip().casefold()
+        if key and not (key.isdigit() and len(key) < 4):
+            keys.add("".join(_ID_PARTS.findall(key)))
+    keys.discard("")
+    return CaseKeys(keys)
+
+
+def names_case(text: str, case_ids: Iterable[object]) -> bool:
     """Whether ``text`` names a Case ID as a word of its own (case aside), in whatever form it was typed.
 
     Both sides are normalised as the personal-data scan normalises a cell (full-width
     letters and digits, any dash, invisible characters, runs of spaces), and an ID's
     letters and digits may be joined by a short separator or none: ``AV-0001`` is
     found as ``AV 0001``, ``av0001``, ``AV–0001`` or ``AV/0001``, but not inside
-    ``AV-00012`` or ``XAV-0001``. A Case ID of fewer than four characters that is
-    all digits is not looked for: it would match ordinary numbers ("3 of 12 cases").
-    The text is read once whatever the number of IDs (a reason may be long, an area large).
+    ``AV-00012`` or ``XAV-0001``. Short all-digit IDs are not looked for (see
+    :func:`case_keys`; pass its result to check many texts against many IDs). The text
+    is read once whatever the number of IDs.
     """
-    keys: set[str] = set()
-    for cid in case_ids:
-        key = normalise(str(cid)).strip().casefold()
-        if key and not (key.isdigit() and len(key) < 4):
-            keys.add("".join(_ID_PARTS.findall(key)))
-    keys.discard("")
+    keys = case_keys(case_ids)
     if not keys:
         return False
     longest = max(map(len, keys))

@@ -17,15 +17,15 @@ from collections.abc import Iterable
 import pandas as pd
 
 from audit.analyse.area_result import AreaResult
-from audit.analyse.practice import WITHHELD, Judgement, Practice, flagged
+from audit.analyse.practice import WITHHELD, Judgement, Practice, case_keys, flagged
 from audit.check.audit_data import is_free_text
 from audit.errors import AuditError
 
 
 def reason_failures(practice: Practice, case_ids: Iterable[str]) -> list[Judgement]:
     """The judgements whose reason looks like it holds personal data or names a case."""
-    ids = [str(c) for c in case_ids if c is not None]
-    return [j for j in practice.judgements if j.reason and flagged(j.reason, ids)]
+    keys = case_keys(case_ids)
+    return [j for j in practice.judgements if j.reason and flagged(j.reason, keys)]
 
 
 def refuse_reasons(practice: Practice, case_ids: Iterable[str]) -> None:
@@ -51,8 +51,8 @@ def for_publication(practice: Practice, case_ids: Iterable[str] = ()) -> Practic
     details describe the method and are published, but a text field the scan
     flags, or that names one of the area's ``case_ids``, shows as withheld.
     """
-    ids = [str(c) for c in case_ids if c is not None]
-    details = {k: WITHHELD if isinstance(v, str) and flagged(v, ids) else v for k, v in practice.details.items()}
+    keys = case_keys(case_ids)
+    details = {k: WITHHELD if isinstance(v, str) and flagged(v, keys) else v for k, v in practice.details.items()}
     return dataclasses.replace(
         practice,
         details=details,

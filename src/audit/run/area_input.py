@@ -17,6 +17,7 @@ from typing import Any
 
 from audit.analyse.area_result import AreaResult, analyse_area
 from audit.analyse.compare import area_results
+from audit.analyse.practice import case_keys
 from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
@@ -99,7 +100,7 @@ def report_result(data: AuditData, area: str | None, publish_: bool, threshold: 
     chosen = analyse_area(data, area, publish=publish_)  # the area asked for is checked first
     if not publish_:
         return publish(chosen, None)
-    check_reasons(chosen)  # its judgement reasons stop it here, with the cells named
+    check_reasons(chosen, data.cases["case_id"])  # its judgement reasons stop it here, with the cells named
     return report_results(data, publish_, threshold, {chosen.area: chosen})[chosen.area]
 
 
@@ -125,23 +126,34 @@ def published_results(
     refused: dict[str, str] = {}
     if publish_:
         # An area whose judgement reasons may not be published is in no other area's comparison either.
-        refused = refused_reasons(results)
+        refused = refused_reasons(results, data.cases["case_id"])
         data = data.without_areas({a: "refused: a judgement reason may not be published" for a in refused})
         results = {a: r for a, r in results.items() if a not in refused}
     return publish_run(data, results, publish_, threshold)[0], refused
 
 
-def check_reasons(result: AreaResult) -> None:
-    """Stop an area whose judgement reasons look like they hold personal data or a Case ID (publish mode)."""
-    refuse_reasons(result.analysis.practice, result.data.cases["case_id"])
+def check_reasons(result: AreaResult, case_ids: Iterable[str] | None = None) -> None:
+    """Stop an area whose judgement reasons look like they hold personal data or a Case ID (publish mode).
+
+    ``case_ids``: every Case ID of the run (by default the area's own). A judgement with no
+    Area applies to every area of its workbook, so its reason is published in each of
+    them: naming a case of any area stops it.
+    """
+    refuse_reasons(result.analysis.practice, result.data.cases["case_id"] if case_ids is None else case_ids)
 
 
-def refused_reasons(results: Mapping[str, AreaResult]) -> dict[str, str]:
-    """Each area whose judgement reasons may not be published, with the message naming their cells."""
+def refused_reasons(results: Mapping[str, AreaResult], case_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Each area whose judgement reasons may not be published, with the message naming their cells.
+
+    ``case_ids``: every Case ID of the run; by default those of every area in ``results``.
+    """
+    if case_ids is None:
+        case_ids = [c for r in results.values() for c in r.data.cases["case_id"]]
+    keys = case_keys(case_ids)  # worked out once for every area's reasons
     refused = {}
     for area, result in results.items():
         try:
-            check_reasons(result)
+            check_reasons(result, keys)
         except AuditError as exc:
             refused[area] = str(exc)
     return refused

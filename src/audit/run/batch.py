@@ -265,7 +265,7 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
         else:
             results[area] = result
     if opts.publish:
-        for area, why in refused_reasons(results).items():
+        for area, why in refused_reasons(results, data.cases["case_id"]).items():  # any case of the run named
             outcomes.append(AreaOutcome(area, slugs[area], error=why))
             left_out[area] = "refused: a judgement reason may not be published"
             del results[area]
