@@ -351,3 +351,35 @@ def test_the_practice_check_sees_what_it_looks_for():
     )
     assert len(practice_reads(bad, "bad.py")) == 3
     assert practice_reads("def f(pub):\n    return pub.practice.evidence, pub.practice.judgements\n", "g") == []
+
+
+@pytest.mark.parametrize("stage", ["analysis", "report"])
+def test_an_unexpected_failure_in_a_published_run_never_quotes_its_text(tmp_path, fw, monkeypatch, stage):
+    """An exception's text may quote a cell: a published run names its kind only, the details kept in restricted/."""
+    from audit.run import batch as batch_module
+
+    folder = tmp_path / "data"
+    write_marked(folder / "q.xlsx", fw, areas=AREAS[:1])
+    write_marked(folder / "r.xlsx", fw, areas=AREAS[1:])
+    secret = f"{MARK}-evidence-in-an-exception"
+    name = "analyse_area" if stage == "analysis" else "make_report"
+    real = getattr(batch_module, name)
+
+    def failing(result, *args, **kwargs):
+        area = result.area if stage == "report" else args[0]
+        if area == AREAS[0]:
+            raise KeyError(secret)
+        return real(result, *args, **kwargs)
+
+    monkeypatch.setattr(batch_module, name, failing)
+    use_fake_runner(monkeypatch)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(folder), "--out", str(out), "--publish"])
+    assert result.exit_code == 1, result.output
+    assert f"{AREAS[0]}: FAILED: an unexpected KeyError; its details, which may quote a cell, are kept in" in (
+        result.output
+    )
+    assert f"{AREAS[1]}: ok" in result.output
+    assert MARK not in result.output and markers_in(out, skip=("restricted",)) == {}
+    kept = out / "restricted" / "quillan-marsh" / "error.txt"
+    assert secret in kept.read_text() and stat.S_IMODE(kept.stat().st_mode) == 0o600
