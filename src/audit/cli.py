@@ -130,7 +130,7 @@ def score(
     from audit.check.validate import load_audit
     from audit.publish import cells
     from audit.restricted import share_with
-    from audit.run.area_input import report_results
+    from audit.run.area_input import published_results
     from audit.run.manifest import write_run_manifest
     from audit.run.outputs import RunMode, claim_output
     from audit.run.report import write_area_data
@@ -143,15 +143,22 @@ def score(
     with claim_output(out_dir, RunMode(publish, threshold), whole_run=False, replace=replace) as claim:
         out = claim.path
         outcomes = {}
-        pubs = report_results(data, publish, threshold)  # every area analysed and published once, together
+        # Every area analysed and published once, together; an area whose judgement reasons may not be published
+        # is named with the cells, never their text, and written nowhere.
+        pubs, refused = published_results(data, publish, threshold)
         for pub in pubs.values():
             paths = write_area_data(pub, out, access)
             outcomes[pub.area] = "ok"
             scored, excluded = pub.shown(cells.CASES), pub.shown(cells.EXCLUDED)
             click.echo(f"{pub.area}: {scored} scored, {excluded} excluded -> {paths['summary']}")
+        for area, why in refused.items():
+            outcomes[area] = f"failed: {why}"
+            click.echo(f"{area}: FAILED: {why}")
         params = {"command": "score", "publish": publish, "threshold": threshold}
         write_run_manifest(out, data, params, started, outcomes)
     _stop_on_unrecorded(claim)
+    if refused:
+        sys.exit(1)
 
 
 @main.command()

@@ -103,7 +103,8 @@ def _published_rounds(data: AuditData) -> AuditData:
         return frame
 
     moderation = None if data.moderation is None else relabel(data.moderation)
-    return replace_(data, cases=relabel(data.cases), moderation=moderation)
+    agency = None if data.agency_answers is None else relabel(data.agency_answers)
+    return replace_(data, cases=relabel(data.cases), moderation=moderation, agency_answers=agency)
 
 
 def _counts(values: pd.Series, order: tuple[str, ...] | list[str]) -> dict[str, int]:

@@ -32,11 +32,14 @@ from audit.analyse.groups import group_results
 from audit.check.audit_data import AuditData, evidence_column
 from audit.check.audit_details import DETAILS_FIELDS
 from audit.framework.model import Framework
-from audit.read.identifiers import scan_text
+from audit.read.identifiers import normalise, scan_text
 
 WITHHELD = "[withheld: possible personal data]"
 MAX_EXTRACTS = 3
 MAX_HEADLINES = 5
+# A Case ID's runs of letters and digits, and what may stand between them where a reason names it.
+_ID_PARTS = re.compile(r"[^\W_]+")
+_ID_GAP = re.compile(r"[\s._/\\-]{1,3}")
 # The Judgements sheet's words -> the data's category they correspond to ("No judgement" to none).
 JUDGED_CATEGORY = {
     "Strength": STRENGTH,
@@ -110,24 +113,62 @@ class Practice:
         return bool(self.judgements)
 
 
-def flagged(text: str, case_ids: Iterable[str] = ()) -> bool:
+def flagged(text: str, case_ids: Iterable[object] = ()) -> bool:
     """Whether ``text`` looks like it holds personal data or names one of ``case_ids`` (see :func:`names_case`)."""
     return bool(scan_text(text)) or names_case(text, case_ids)
 
 
-def names_case(text: str, case_ids: Iterable[str]) -> bool:
-    """Whether ``text`` names a Case ID as a word of its own (case aside).
+class CaseKeys(frozenset):
+    """Case IDs as :func:`names_case` compares them, worked out once for many texts (see :func:`case_keys`)."""
 
-    A Case ID of fewer than four characters that is all digits is not looked for:
-    it would match ordinary numbers ("3 of 12 cases").
+
+def case_keys(case_ids: Iterable[object]) -> CaseKeys:
+    """Each Case ID normalised as the personal-data scan normalises a cell, folded, its separators dropped.
+
+    A Case ID of fewer than four characters that is all digits is left out: it would
+    match ordinary numbers ("3 of 12 cases").
     """
-    folded = text.casefold()
+    if isinstance(case_ids, CaseKeys):
+        return case_ids
+    keys = set()
     for cid in case_ids:
-        key = str(cid).strip().casefold()
-        if not key or (key.isdigit() and len(key) < 4):
+        if cid is None:
             continue
-        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", folded):
-            return True
+        key = normalise(str(cid)).strip().casefold()
+        if key and not (key.isdigit() and len(key) < 4):
+            keys.add("".join(_ID_PARTS.findall(key)))
+    keys.discard("")
+    return CaseKeys(keys)
+
+
+def names_case(text: str, case_ids: Iterable[object]) -> bool:
+    """Whether ``text`` names a Case ID as a word of its own (case aside), in whatever form it was typed.
+
+    Both sides are normalised as the personal-data scan normalises a cell (full-width
+    letters and digits, any dash, invisible characters, runs of spaces), and an ID's
+    letters and digits may be joined by a short separator or none: ``AV-0001`` is
+    found as ``AV 0001``, ``av0001``, ``AV–0001`` or ``AV/0001``, but not inside
+    ``AV-00012`` or ``XAV-0001``. Short all-digit IDs are not looked for (see
+    :func:`case_keys`; pass its result to check many texts against many IDs). The text
+    is read once whatever the number of IDs.
+    """
+    keys = case_keys(case_ids)
+    if not keys:
+        return False
+    longest = max(map(len, keys))
+    folded = normalise(text).casefold()
+    words = list(_ID_PARTS.finditer(folded))
+    for i, first in enumerate(words):
+        joined, j = first.group(), i
+        while True:
+            if joined in keys:
+                return True
+            j += 1
+            if j == len(words) or not _ID_GAP.fullmatch(folded, words[j - 1].end(), words[j].start()):
+                break
+            joined += words[j].group()
+            if len(joined) > longest:
+                break
     return False
 
 

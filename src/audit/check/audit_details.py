@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from audit.check import cell_values as cv
-from audit.check.practice_cells import yes_no
+from audit.check.practice_cells import free_text, yes_no
 from audit.errors import Problem
 from audit.read.load import SheetGrid, cell_ref, fold, is_blank
 
@@ -99,7 +99,7 @@ def _value(name: str, value: Any, report: Any) -> Any:
         if answer is None:
             report(f"{label} should be Yes or No; found {cv.describe(value)}", code="details-value-invalid")
         return answer
-    return cv.text(value) if isinstance(value, str) else cv.text(str(value))
+    return cv.text(free_text(value))  # a number as the text it shows (12, not 12.0), so it is scanned as typed
 
 
 def details_by_area(

@@ -28,6 +28,7 @@ import pandas as pd
 from audit.check import cell_values as cv
 from audit.check.audit_data import EXCLUDED, INVALID, SCORED
 from audit.check.audit_details import details_by_area, read_details
+from audit.check.practice_cells import free_text
 from audit.errors import LayoutError, Problem
 from audit.framework.model import Framework
 from audit.read.load import Layout, SheetGrid, cell_ref, find_layout, fold, is_blank
@@ -352,10 +353,11 @@ def _judgements(grid: SheetGrid, fw: Framework, index: _CaseIndex, pending: Pend
 
         rec: dict[str, Any] = {"file": grid.name, "sheet": grid.sheet, "row": r + 1, "status": SCORED}
         rec["area"] = cv.area_name(get("area")) if "area" in cols else None
-        rec["judgement_reason"] = cv.text(get("reason")) if not is_blank(get("reason")) else None
+        # A number typed as the reason is read as the text it shows (9434765919, not 9434765919.0), so it is scanned.
+        rec["judgement_reason"] = cv.text(free_text(get("reason"))) if not is_blank(get("reason")) else None
         rec["judgement_reason_cell"] = cell_ref(r, cols["reason"]) if rec["judgement_reason"] else None
         agreed_by = get("agreed_by")
-        rec["free_agreed_by"] = None if is_blank(agreed_by) else cv.text(str(agreed_by))
+        rec["free_agreed_by"] = None if is_blank(agreed_by) else cv.text(free_text(agreed_by))
         rec["date"] = cv.date(get("date"), cols.get("date"), report, what="judgement date")
         target = _target(get("target"), fw)
         if target is None:

@@ -10,6 +10,7 @@ message. Learning themes are checked against the framework's ``learning_themes``
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -40,10 +41,24 @@ def yes_no(value: Any) -> bool | None:
 
 
 def free_text(value: Any) -> str:
-    """A free-text cell as text: numbers and dates typed there are kept as the text they show."""
+    """A free-text cell as text: numbers and dates typed there are kept as the text they show.
+
+    The text may be shown in a page, a workbook or JSON, so nothing in it may act on what
+    shows it: invisible format characters (bidirectional overrides, zero-width spaces) are
+    dropped, line and paragraph separators become line breaks, and any other control
+    character (an escape sequence, a bell) becomes U+FFFD. Tabs and line breaks stay.
+    """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    return text if text.isprintable() else "".join(_shown(ch) for ch in text).strip()
+
+
+def _shown(ch: str) -> str:
+    if ch in "\t\n\r" or ch.isprintable():
+        return ch
+    kind = unicodedata.category(ch)
+    return "" if kind == "Cf" else "\n" if kind in ("Zl", "Zp") else ch if kind == "Zs" else "\ufffd"
 
 
 def theme_lookup(fw: Framework) -> Lookup:

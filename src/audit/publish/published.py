@@ -54,7 +54,7 @@ class PublishedResult:
     def practice(self) -> Practice:
         """The area's practice as this version may show it: without auditors' free text when published."""
         own = self.analysed.analysis.practice
-        return for_publication(own) if self.publish else own
+        return for_publication(own, self.analysed.data.cases["case_id"]) if self.publish else own
 
     @property
     def area(self) -> str:

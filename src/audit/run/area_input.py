@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from audit.analyse.area_result import AreaResult, analyse_area
 from audit.analyse.compare import area_results
+from audit.analyse.practice import case_keys
 from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.publish.areas import AreaCell, PublishedAreas, publish_areas
 from audit.publish.cells import area_cells
-from audit.publish.practice import refuse_area
+from audit.publish.practice import refuse_area, without_free_text
 from audit.publish.published import PublishedResult, publish
 from audit.restricted import OWNER_ONLY, Access, open_file
 
@@ -43,8 +44,12 @@ def save_prepared(result: PublishedResult | PublishedAreas, path: Path, access: 
     A pickle, because it is written and read by this toolkit within one run, in a
     folder the run made for itself; it is never read from a user's input. It
     holds the area's cases, so it is readable by its owner only (mode 0600 from the start).
+    A published report's kernel is given no auditor's free text at all (see
+    :func:`audit.publish.practice.without_free_text`): it cannot print what it does not hold.
     """
     kind = NATIONAL if isinstance(result, PublishedAreas) else AREA
+    if isinstance(result, PublishedResult) and result.publish:
+        result = replace(result, analysed=without_free_text(result.analysed))
     with open_file(path, access) as fh:
         pickle.dump(Prepared(kind, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return path
@@ -95,8 +100,9 @@ def report_result(data: AuditData, area: str | None, publish_: bool, threshold: 
     chosen = analyse_area(data, area, publish=publish_)  # the area asked for is checked first
     if not publish_:
         return publish(chosen, None)
-    refuse_area(data.for_area(chosen.area))  # its judgement reasons stop it here, with the cells named
-    refused = refused_reasons(data)
+    run_ids = case_keys(data.cases["case_id"])  # a reason naming a case of any area stops its area
+    refuse_area(data.for_area(chosen.area), run_ids)  # its judgement reasons stop it here, with the cells named
+    refused = refused_reasons(data, run_ids)
     if refused:  # analysed again without the areas whose reasons may not be published, as the batch does
         data = data.without_areas(refused)
         chosen = analyse_area(data, chosen.area, publish=publish_)
@@ -106,26 +112,49 @@ def report_result(data: AuditData, area: str | None, publish_: bool, threshold: 
 def report_results(
     data: AuditData, publish_: bool, threshold: int, done: Mapping[str, AreaResult] | None = None
 ) -> dict[str, PublishedResult]:
-    """Every area of ``data`` analysed once and published with the run's decision (``done``: areas analysed already)."""
+    """Every area of ``data`` analysed once and published with the run's decision (``done``: areas analysed already).
+
+    An area whose judgement reasons may not be published is left out (see :func:`published_results`).
+    """
+    return published_results(data, publish_, threshold, done)[0]
+
+
+def published_results(
+    data: AuditData, publish_: bool, threshold: int, done: Mapping[str, AreaResult] | None = None
+) -> tuple[dict[str, PublishedResult], dict[str, str]]:
+    """As :func:`report_results`, with each area refused for its judgement reasons and the message naming their cells.
+
+    A command that writes every area reports each refused one, so no area is left out unsaid.
+    """
     done = done or {}
+    refused: dict[str, str] = {}
     if publish_:
         # An area whose judgement reasons may not be published is in no other area's comparison either.
-        data = data.without_areas(refused_reasons(data))
+        refused = refused_reasons(data, messages=True)
+        data = data.without_areas(dict.fromkeys(refused, REASON_REFUSED))
     results = {a: done[a] if a in done else analyse_area(data, a, publish=publish_) for a in data.areas}
-    return publish_run(data, results, publish_, threshold)[0]
+    return publish_run(data, results, publish_, threshold)[0], refused
 
 
 REASON_REFUSED = "refused: a judgement reason may not be published"
 
 
-def refused_reasons(data: AuditData) -> dict[str, str]:
-    """Each area of ``data`` whose judgement reasons may not be published, as :meth:`AuditData.without_areas` takes."""
+def refused_reasons(
+    data: AuditData, case_ids: Iterable[object] | None = None, *, messages: bool = False
+) -> dict[str, str]:
+    """Each area of ``data`` whose judgement reasons may not be published, before any is analysed.
+
+    ``case_ids``: every Case ID of the run (by default those of ``data``). The value is
+    :data:`REASON_REFUSED`, as :meth:`AuditData.without_areas` takes it, or with
+    ``messages`` the message naming the reasons' cells.
+    """
+    keys = case_keys(data.cases["case_id"] if case_ids is None else case_ids)  # once for every area's reasons
     refused = {}
     for area in data.areas:
         try:
-            refuse_area(data.for_area(area))
-        except AuditError:
-            refused[area] = REASON_REFUSED
+            refuse_area(data.for_area(area), keys)
+        except AuditError as exc:
+            refused[area] = str(exc) if messages else REASON_REFUSED
     return refused
 
 

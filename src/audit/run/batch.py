@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.analyse.area_result import AreaResult, analyse_area
+from audit.analyse.practice import CaseKeys, case_keys
 from audit.check.validate import AuditData, load_audit
 from audit.errors import AuditError
 from audit.framework.model import Framework
@@ -105,17 +106,18 @@ def refuse_identifiers(data: AuditData) -> None:
     )
 
 
-def _refused(data: AuditData, area: str, opts: BatchOptions) -> tuple[str, str] | None:
+def _refused(data: AuditData, area: str, opts: BatchOptions, keys: CaseKeys) -> tuple[str, str] | None:
     """Before anything is analysed: why an area may not be reported at all (None when it may), and the kind of why.
 
     A judgement reason is printed as it stands in a published report, so one that
     looks like personal data or names a case stops the area even with
-    ``allow_identifiers``.
+    ``allow_identifiers``. ``keys``: every Case ID of the run, as a reason naming any of them
+    is refused (a judgement with no Area is published in every area of its workbook).
     """
     mine = data.for_area(area)
     try:
         if opts.publish:
-            refuse_area(mine)
+            refuse_area(mine, keys)
         if not opts.allow_identifiers:
             refuse_identifiers(mine)
     except AuditError as exc:
@@ -124,14 +126,36 @@ def _refused(data: AuditData, area: str, opts: BatchOptions) -> tuple[str, str] 
     return None
 
 
-def _analyse(data: AuditData, area: str, opts: BatchOptions) -> tuple[AreaResult | None, str | None]:
+def _analyse(data: AuditData, area: str, opts: BatchOptions, out_dir: Path) -> tuple[AreaResult | None, str | None]:
     """An area analysed once, or why it could not be."""
     try:
         return analyse_area(data, area, publish=opts.publish), None
     except AuditError as exc:
         return None, str(exc)
     except Exception as exc:  # one area's failure must not stop the batch
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, _unexpected(exc, opts, out_dir, data.slugs[area])
+
+
+def _unexpected(exc: Exception, opts: BatchOptions, out_dir: Path, slug: str) -> str:
+    """An unexpected failure as the console, index and manifest name it.
+
+    Its text may quote a cell (an evidence note, a Case ID), so a published run names
+    only its kind and keeps the details in ``restricted/<area>/error.txt`` (owner-only).
+    """
+    if not opts.publish:
+        return f"{type(exc).__name__}: {exc}"
+    import traceback
+
+    from audit.restricted import make_folder, write_file
+    from audit.run.report import area_dirs
+
+    kept = area_dirs(out_dir, slug)[1] / "error.txt"
+    try:
+        make_folder(kept.parent, opts.access)
+        write_file(kept, "".join(traceback.format_exception(exc)), opts.access)
+    except OSError:
+        return f"an unexpected {type(exc).__name__} (its details are not shown in a published run)"
+    return f"an unexpected {type(exc).__name__}; its details, which may quote a cell, are kept in {kept}"
 
 
 def key_results(pub: PublishedResult) -> dict[str, float | str | None]:
@@ -169,7 +193,7 @@ def _report_one(
     except OSError as exc:  # a full disk or a read-only folder: this area's outputs, named
         outcome.error = _write_failure(exc)
     except Exception as exc:  # one area's failure must not stop the batch
-        outcome.error = f"{type(exc).__name__}: {exc}"
+        outcome.error = _unexpected(exc, opts, out_dir, pub.slug)
     return outcome
 
 
@@ -250,8 +274,9 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
     slugs = data.slugs
     outcomes: list[AreaOutcome] = []
     left_out: dict[str, str] = {}
+    keys = case_keys(data.cases["case_id"]) if opts.publish else case_keys(())
     for area in data.areas:
-        if (refusal := _refused(data, area, opts)) is not None:
+        if (refusal := _refused(data, area, opts, keys)) is not None:
             outcomes.append(AreaOutcome(area, slugs[area], error=refusal[0]))
             left_out[area] = refusal[1]
     usable = data.without_areas(left_out)
@@ -267,7 +292,7 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
     # hidden wherever else it would appear, so the decision waits for every area's analysis.
     results = {}
     for area in usable.areas:
-        result, error = _analyse(usable, area, opts)
+        result, error = _analyse(usable, area, opts, out_dir)
         if result is None:
             outcomes.append(AreaOutcome(area, slugs[area], error=error))
             left_out[area] = "failed: its data could not be analysed"
