@@ -312,3 +312,18 @@ def test_the_report_notebook_shows_the_sections_in_order():
         "about",
         "annex",
     ]
+
+
+@pytest.mark.parametrize("mode", ["", '<p class="mode">Published version.</p>'])
+def test_the_escalations_box_comes_before_the_contents_list(synthetic, mode):
+    from audit.render.html_page import add_contents
+
+    box = present.escalations(published(synthetic))
+    page = f'<h1>Testshire</h1><p class="lead">Lead.</p>{mode}{box}<h2>Summary</h2><p>x</p><h2>Findings</h2>'
+    done = add_contents(page)
+    assert (
+        done.index("Duty manager told on the day.")
+        < done.index('<nav class="contents"')
+        < done.index('<h2 id="summary">')
+    )
+    assert '<a href="#children-escalated-during-the-audit">' in done and add_contents(done) == done

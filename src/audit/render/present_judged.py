@@ -161,7 +161,7 @@ def findings(pub: PublishedResult) -> Fragment:
         tail = "" if category == TOO_SMALL else "; no judgement has been recorded"
         parts.append(f"<p>{lead}{tail}.</p><ul>")
         for f in items:
-            evidence = "" if category == TOO_SMALL else extracts_html(pub, practice.evidence.get(f.id, []))
+            evidence = extracts_html(pub, practice.evidence.get(f.id, []))
             parts.append(
                 f"<li><strong>{esc(f.name)}</strong>{' (key criterion)' if f.key else ''}. "
                 f"{esc(finding_text(pub, f))}{evidence}</li>"
