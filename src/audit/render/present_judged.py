@@ -138,7 +138,7 @@ def findings(pub: PublishedResult) -> Fragment:
         f"{rules.min_answered} cases answered, a result is too small to conclude on.</p>",
     ]
     if pub.publish:
-        parts.append(f"<p>The auditors' evidence behind each finding is not shown here. {LEFT_OUT}</p>")
+        parts.append(f"<p>The auditors' evidence behind each finding {LEFT_OUT}.</p>")
     judged = {j.target for j in judgements if _judged(j)}
     sub = "h3"
     if judgements:

@@ -22,8 +22,8 @@ from audit.render.html_blocks import Fragment, esc, table
 
 NOT_RECORDED = "not recorded"
 NO_NOTE = "no note recorded"
-# Said once where the full version would quote auditors' text.
-LEFT_OUT = "Auditors' own words are for the audit team and are left out of the published version."
+# Said once, where the full version would quote auditors' text ("{what} is for the audit team ...").
+LEFT_OUT = "is for the audit team and is left out of the published version"
 # Selection methods whose results stand for the eligible cases as a whole.
 REPRESENTATIVE = (SELECTION_METHODS[0], "All eligible cases")
 
@@ -138,8 +138,7 @@ def impact_learning(pub: PublishedResult) -> Fragment:
     if pub.publish:
         parts.append(
             "<h3>What difference the work made, and good practice</h3>"
-            "<p>The auditors recorded what difference the work made for each child and the good practice they "
-            f"saw. {LEFT_OUT}</p>"
+            f"<p>What the auditors wrote about the difference the work made and about good practice {LEFT_OUT}.</p>"
         )
         return Fragment("".join(parts))
     for heading, found, none in (
