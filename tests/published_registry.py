@@ -23,6 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from audit.analyse import compare
 from audit.check.validate import AuditData
 from audit.framework.model import Framework
@@ -133,6 +135,11 @@ def area_registry(pub: PublishedResult) -> AreaRegistry:
         (an.agencies, lambda i, r: _row("agency", (i,))),
         (an.sharing, lambda i, r: _row("sharing", (r["from"], r["to"]))),
         (an.bands, lambda i, r: _row("band", (r["group"] if r["group"] in ("focus", "older") else i,))),
+        # Each agency's own answers (the Agency answers sheet): the single-agency view's rows.
+        (
+            an.practice.agency_own if an.practice.agency_own is not None else pd.DataFrame(),
+            lambda i, r: _row("agency_own", (i,)),
+        ),
     ):
         for i, r in frame.iterrows():
             row = make(i, r)

@@ -206,7 +206,10 @@ def framework_text(reg: RunRegistry) -> list[str]:
     Criterion, theme and learning theme labels and questions, agency, age band ("0-2") and
     grade names, the age focus label ("children aged 0 to 7"), the version
     ("2025.1"), themes as the pages number them ("1. Response ..."), the
-    checksum's name ("SHA-256") and the input files' names.
+    checksum's name ("SHA-256") and the input files' names. Also the text the
+    partnership wrote for publication, whose numbers are its words, not counts:
+    judgement reasons, the Audit details' text fields and the framework's
+    learning themes.
     """
     fw: Any = reg.framework
     texts = [fw.title, fw.version, "SHA-256", *fw.age_bands, *fw.grades, *fw.agencies.values()]
@@ -216,6 +219,10 @@ def framework_text(reg: RunRegistry) -> list[str]:
     focus = age_focus(fw)
     if focus is not None:
         texts.append(focus.label)
+    texts += list(fw.learning_themes)
     for a in reg.areas.values():
         texts += list(a.published.analysed.data.files)
+        practice = a.published.practice
+        texts += [j.reason for j in practice.judgements if j.reason]
+        texts += [v for v in practice.details.values() if isinstance(v, str)]
     return sorted({t for t in texts if t and re.search(r"\d", t)}, key=len, reverse=True)

@@ -74,7 +74,10 @@ def test_report_numbers_match_summary(sample_batch):
     summary = json.loads((out / "fennistow-bay" / "summary.json").read_text())
     page = html.unescape((out / "fennistow-bay" / "report.html").read_text())
     v1 = summary["criteria"]["V1"]
-    assert f"Child's voice recorded: Yes in {v1['yes']} of {v1['answered']} cases ({v1['pct_yes']:.0f}%" in page
+    assert (
+        f"Child's voice recorded</strong> (key criterion). In {v1['yes']} of {v1['answered']} cases "
+        f"({v1['pct_yes']:.0f}%;" in page
+    )
 
 
 def test_one_failing_area_does_not_stop_the_others(make_workbook, framework, tmp_path, monkeypatch):

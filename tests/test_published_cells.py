@@ -64,7 +64,7 @@ def _agencies(pub):
 
 # Each way a renderer names a cell, and the sections and charts that name cells that way.
 MADE_BY: dict[str, list[Callable]] = {
-    "criterion": [present.headline, present.findings, lambda p: present.criteria(p, ""), charts.criteria_chart],
+    "criterion": [present.annex, present.findings, lambda p: present.criteria(p, ""), charts.criteria_chart],
     "theme": [present.findings, lambda p: present.themes(p, ""), charts.themes_chart],
     "grade": [present.sample, lambda p: present.grades(p, ""), charts.grades_chart],
     "age": [present.sample, present.age_bands],
@@ -83,12 +83,34 @@ MADE_BY: dict[str, list[Callable]] = {
     "MODERATED": [present.moderation],
 }
 CASES_ = [(name, i) for name, renderers in MADE_BY.items() for i in range(len(renderers))]
+# The practice's cells, each named by a section in the sample area that has something for it to print.
+PRACTICE_MADE_BY: dict[str, tuple[str, Callable]] = {
+    "ESCALATED": ("Brackenholt Moor", present.escalations),
+    "learning": ("Amberlow Vale", present.impact_learning),
+    "AGREED_CHANGED": ("Elderwyke Downs", present.moderation),
+    "agreed_change": ("Elderwyke Downs", present.moderation),
+    "agency_own": ("Fennistow Bay", _agencies),
+}
 
 
 @pytest.mark.parametrize(("name", "i"), CASES_, ids=[f"{n}-{i}" for n, i in CASES_])
 def test_a_misspelt_cell_is_refused_not_published(pub, monkeypatch, name, i):
     render = MADE_BY[name][i]
     render(pub)  # as written, every cell it names was registered
+    made = getattr(cells, name)
+    if callable(made):
+        monkeypatch.setattr(cells, name, lambda *args: _misspelt(made(*args)))
+    else:
+        monkeypatch.setattr(cells, name, _misspelt(made))
+    with pytest.raises(UnregisteredCell):
+        render(pub)
+
+
+@pytest.mark.parametrize("name", list(PRACTICE_MADE_BY))
+def test_a_misspelt_practice_cell_is_refused_not_published(monkeypatch, name):
+    area, render = PRACTICE_MADE_BY[name]
+    pub = published(load_audit(SAMPLE_DATA, scan=False), area, 5)
+    render(pub)
     made = getattr(cells, name)
     if callable(made):
         monkeypatch.setattr(cells, name, lambda *args: _misspelt(made(*args)))

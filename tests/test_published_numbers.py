@@ -448,3 +448,29 @@ def test_a_small_count_in_place_of_any_hidden_figure_is_found(batch: Path) -> No
             found = {leak.seg for leak in leaks if leak.number.text == str(n)}
             missed += [s.where() for s in planted if s not in found]
     assert not missed, "\n".join(missed[:20])
+
+
+def test_numbers_in_the_partnerships_own_text_are_its_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A judgement reason or an Audit details field written for publication may hold numbers: they are not counts."""
+    from audit.publish.published import PublishedResult
+
+    reg = registry()
+    pub = reg.areas["Amberlow Vale"].published
+    own = pub.practice
+    reason, title = "Seen in 9173 of 9281 cases.", "Spring audit 8642"
+    page = Page(
+        "amberlow-vale/report.html",
+        "Amberlow Vale",
+        [Segment("amberlow-vale/report.html", f"Reason: {reason}"), Segment("amberlow-vale/report.html", title)],
+    )
+    assert [n.text for leak in unregistered([page], reg) for n in [leak.number]] == ["9173", "9281", "8642"]
+    written = dataclasses.replace(
+        own,
+        judgements=[dataclasses.replace(own.judgements[0], reason=reason), *own.judgements[1:]],
+        details={**own.details, "title": title},
+    )
+    original = PublishedResult.practice
+    monkeypatch.setattr(
+        PublishedResult, "practice", property(lambda self: written if self is pub else original.fget(self))
+    )
+    assert unregistered([page], reg) == []

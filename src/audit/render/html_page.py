@@ -15,6 +15,11 @@ _H2 = re.compile(r"<h2(?P<attrs>\s[^>]*)?>(?P<body>.*?)</h2>", re.DOTALL | re.IG
 _ID = re.compile(r"""\bid\s*=\s*(["'])(?P<id>.*?)\1""", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _H1_BLOCK = re.compile(r"<h1[\s>].*?</h1>\s*(?:<p\s+class=\"lead\"[^>]*>.*?</p>)?", re.DOTALL | re.IGNORECASE)
+# The escalations box (present.escalations) opens the report, before even the contents list; in the published
+# version the mode note comes between it and the title.
+_OPENING_BOX = re.compile(
+    r"(?:\s*<p\s+class=\"mode\"[^>]*>.*?</p>)?\s*<div\s+class=\"escalations\"[^>]*>.*?</div>", re.DOTALL | re.IGNORECASE
+)
 _TABLE = re.compile(r"<table(?P<attrs>\s[^>]*)?>(?P<body>.*?)</table>", re.DOTALL | re.IGNORECASE)
 _CAPTION = re.compile(r"<caption(?P<attrs>\s[^>]*)?>", re.IGNORECASE)
 _COL_HEADER = re.compile(r"<th\b[^>]*\bscope\s*=\s*[\"']?col", re.IGNORECASE)
@@ -46,6 +51,9 @@ def _unique(base: str, taken: set[str]) -> str:
 def add_contents(page: str, title: str = "Contents") -> str:
     """Give every h2 an id and put a contents list linking to them after the h1 and its lead paragraph.
 
+    A report that opens with an escalations box keeps it first, straight after the title: the contents
+    list follows it.
+
     Readers of a long report (and screen reader users most of all) need a way
     to jump to a section; the PDF's print stylesheet adds page numbers to the
     same list. A page without an h1 or with fewer than two sections is returned
@@ -76,7 +84,10 @@ def add_contents(page: str, title: str = "Contents") -> str:
         f'<h2 class="contents-title" id="{_unique("contents", taken)}">{html.escape(title)}</h2>'
         f"<ol>{items}</ol></nav>"
     )
-    return page[: block.end()] + nav + page[block.end() :]
+    end = block.end()
+    box = _OPENING_BOX.match(page, end)
+    end = box.end() if box else end
+    return page[:end] + nav + page[end:]
 
 
 def wrap_tables(page: str) -> str:

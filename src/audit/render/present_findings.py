@@ -1,4 +1,4 @@
-"""The report sections on the area's own results: title, summary, sample, themes, criteria, grades, findings.
+"""The report sections on the area's own results: title, sample, themes, criteria, grades, and the annex.
 
 Every section takes the area's :class:`~audit.publish.published.PublishedResult`
 and reads each count it prints through it (``pub.shown(cell)``), so a count
@@ -13,22 +13,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from audit.analyse.findings import (
-    CATEGORY_ORDER,
-    IMPROVEMENT,
-    PRIORITY,
-    STRENGTH,
-    TOO_SMALL,
-    Finding,
-    by_category,
-)
-from audit.analyse.findings import sentence as finding_sentence
 from audit.framework.settings import finding_rules
 from audit.publish import cells
 from audit.publish.disclosure import SUPPRESSED
 from audit.publish.published import PublishedResult
 from audit.publish.tables import criteria_table, published_profile, themes_table
 from audit.render.html_blocks import Fragment, _pct, esc, table
+from audit.render.present_judged import INDICATED
 
 
 def _date_range(dates: Sequence[object]) -> str:
@@ -55,53 +46,6 @@ def title(pub: PublishedResult) -> Fragment:
     )
 
 
-def headline(pub: PublishedResult) -> Fragment:
-    """The few sentences a reader takes away: key criteria, the strongest and weakest results."""
-    fw, crit = pub.framework, pub.analysed.criteria
-    cases = pub.count(cells.CASES)
-    if cases.value == 0:
-        return Fragment(
-            "<h2>Summary</h2><p>No case could be scored, so this report has no findings. "
-            "The data quality section says why.</p>"
-        )
-    excluded = pub.count(cells.EXCLUDED)
-    parts = [
-        f"<h2>Summary</h2><p>{cases} cases were scored"
-        + (f" and {excluded} rows were left out (see data quality)" if excluded.value else "")
-        + ".</p>"
-    ]
-    items = [_finding(pub, c.id) for c in fw.criteria if c.key]
-    if items:
-        parts.append("<p>Key criteria:</p><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
-    minimum = finding_rules(fw).min_answered
-    visible = [
-        cid
-        for cid in crit.index
-        if _answered(pub, cells.criterion(cid)) >= max(1, minimum) and not pub.rate_hidden(cells.criterion(cid))
-    ]
-    rated = crit.loc[visible].sort_values("pct_yes", kind="stable")
-    if len(rated) >= 2 and rated["pct_yes"].iloc[0] < rated["pct_yes"].iloc[-1]:
-        low, high = rated.index[0], rated.index[-1]
-        parts.append(
-            f"<p>Of the {len(rated)} criteria with {minimum} or more answers, the weakest result was "
-            f"<strong>{esc(fw.criterion(low).label)}</strong> ({_count_rate(pub, low)}); the strongest was "
-            f"<strong>{esc(fw.criterion(high).label)}</strong> ({_count_rate(pub, high)}).</p>"
-        )
-    elif len(rated) >= 2:
-        parts.append(f"<p>Every criterion with {minimum} or more answers had the same share of Yes answers.</p>")
-    else:
-        parts.append(
-            f"<p>Too few criteria had {minimum} or more answers to name the strongest and weakest results "
-            f"({len(rated)} did).</p>"
-        )
-    if cases.value < 10:
-        parts.append(
-            f"<p><strong>The sample is small ({cases} cases):</strong> "
-            "the intervals are wide, so treat differences between criteria with care.</p>"
-        )
-    return Fragment("".join(parts))
-
-
 def _answered(pub: PublishedResult, row: cells.Row) -> int:
     """A row's true number answered, for deciding whether there are enough answers to conclude on."""
     return pub.count(row.cell("answered")).value
@@ -112,21 +56,6 @@ def _count_rate(pub: PublishedResult, cid: str) -> str:
     row = cells.criterion(cid)
     yes, answered = pub.shown(row.cell("yes")), pub.shown(row.cell("answered"))
     return f"Yes in {yes} of {answered} cases, {_pct(pub.analysed.criteria.loc[cid, 'pct_yes'])}"
-
-
-def _finding(pub: PublishedResult, cid: str) -> str:
-    label = esc(pub.framework.criterion(cid).label)
-    row = cells.criterion(cid)
-    if not _answered(pub, row):
-        return f"{label}: no case answered this criterion."
-    yes, answered = pub.shown(row.cell("yes")), pub.shown(row.cell("answered"))
-    if pub.rate_hidden(row):
-        return f"{label}: Yes in {yes} of {answered} cases (the rate is not published: it would reveal a small count)."
-    r = pub.analysed.criteria.loc[cid]
-    return (
-        f"{label}: Yes in {yes} of {answered} cases ({_pct(r['pct_yes'])}; "
-        f"95% interval {r['ci_low']:.0f}% to {r['ci_high']:.0f}%)."
-    )
 
 
 def sample(pub: PublishedResult) -> Fragment:
@@ -213,9 +142,8 @@ def grades(pub: PublishedResult, chart_html: str) -> Fragment:
     )
 
 
-# Inspection-grade analysis: findings, benchmarks, agencies, age bands, moderation, change over time.
-# Every count goes through the published result (pub.shown), whose cells are registered by
-# audit.publish.cells.area_cells.
+# The shared rate cell of the analysis sections (benchmarks, agencies, age bands): every count goes through the
+# published result (pub.shown), whose cells are registered by audit.publish.cells.area_cells.
 
 
 def _shown_rate(pub: PublishedResult, row: cells.Row, pct: float | None, low: float | None, high: float | None) -> str:
@@ -227,62 +155,42 @@ def _shown_rate(pub: PublishedResult, row: cells.Row, pct: float | None, low: fl
     return f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
 
 
-def _finding_sentence(pub: PublishedResult, f: Finding) -> str:
-    row = cells.result_row(f.level, f.id)
-    return finding_sentence(
-        f,
-        yes=pub.shown(row.cell("yes")),
-        answered=pub.shown(row.cell("answered")),
-        partly=pub.shown(row.cell("partly")),
-        rate_shown=not pub.rate_hidden(row),
-    )
-
-
-def findings(pub: PublishedResult) -> Fragment:
-    """Strengths, areas for improvement and areas for priority action, as an inspection letter sets them out."""
-    fw = pub.framework
-    rules = finding_rules(fw)
-    found = pub.analysed.analysis.findings
+def annex(pub: PublishedResult) -> Fragment:
+    """Every criterion's and theme's result and what the data indicate, for the reader who wants the whole list."""
+    fw, crit = pub.framework, pub.analysed.criteria
     parts = [
-        "<h2>Findings</h2>",
-        "<p>As in a joint inspection letter, the results are set out as strengths, areas for improvement and "
-        "areas for priority action, with no overall grade. A criterion is a strength when even the low end of "
-        f"its 95% interval is at least {rules.strength_lower:.0f}% Yes; an area for priority action when even the "
-        f"high end is below {rules.priority_upper:.0f}%, or when a key criterion was met in fewer than "
-        f"{rules.key_priority_pct:.0f}% of cases; otherwise an area for improvement. With fewer than "
-        f"{rules.min_answered} cases answered, a criterion is too small to conclude on.</p>",
+        "<h2>Annex: every criterion's result</h2>",
+        "<p>Every criterion and theme with its share of Yes answers and what the data indicate by the rule set out "
+        "under Findings. What the data indicate is not a judgement.</p>",
     ]
-    grouped = by_category(found, "criterion")
-    for category in CATEGORY_ORDER:
-        items = grouped[category]
-        heading = {
-            STRENGTH: "Strengths",
-            IMPROVEMENT: "Areas for improvement",
-            PRIORITY: "Areas for priority action",
-            TOO_SMALL: "Too small to conclude",
-        }[category]
-        if not items and category == TOO_SMALL:
-            continue
-        parts.append(f"<h3>{heading}</h3>")
-        if not items:
-            parts.append(f"<p>None of the {len(fw.criteria)} criteria.</p>")
-            continue
+    minimum = finding_rules(fw).min_answered
+    visible = [
+        cid
+        for cid in crit.index
+        if _answered(pub, cells.criterion(cid)) >= max(1, minimum) and not pub.rate_hidden(cells.criterion(cid))
+    ]
+    rated = crit.loc[visible].sort_values("pct_yes", kind="stable")
+    if len(rated) >= 2 and rated["pct_yes"].iloc[0] < rated["pct_yes"].iloc[-1]:
+        low, high = rated.index[0], rated.index[-1]
         parts.append(
-            "<ul>"
-            + "".join(
-                f"<li><strong>{esc(f.label)}</strong>{' (key criterion)' if f.key else ''}. "
-                f"{esc(_finding_sentence(pub, f))}</li>"
-                for f in items
-            )
-            + "</ul>"
+            f"<p>Of the {len(rated)} criteria with {minimum} or more answers, the weakest result was "
+            f"<strong>{esc(fw.criterion(low).label)}</strong> ({_count_rate(pub, low)}); the strongest was "
+            f"<strong>{esc(fw.criterion(high).label)}</strong> ({_count_rate(pub, high)}).</p>"
+        )
+    elif len(rated) >= 2:
+        parts.append(f"<p>Every criterion with {minimum} or more answers had the same share of Yes answers.</p>")
+    else:
+        parts.append(
+            f"<p>Too few criteria had {minimum} or more answers to name the strongest and weakest results "
+            f"({len(rated)} did).</p>"
         )
     rows = []
-    for f in found:
+    for f in pub.analysed.analysis.findings:
         row = cells.result_row(f.level, f.id)
         rows.append(
             {
                 "Criterion or theme": f.name + (" (key)" if f.key else ""),
-                "Finding": f.category_label,
+                "Indicated by the data": INDICATED[f.category],
                 "% Yes (95% interval)": _shown_rate(pub, row, f.pct_yes, f.ci_low, f.ci_high),
                 "Why": f.reason if not pub.rate_hidden(row) else "not published: it would reveal a small count",
             }

@@ -46,11 +46,22 @@ def agencies(pub: PublishedResult, heatmap_html: str) -> Fragment:
         "each other. An agency's answers come several to a case, so its interval treats the case as the "
         "cluster.</p>",
     ]
+    own = pub.practice.agency_own
+    if own is None:
+        parts.append(
+            "<p>These figures are for the cases each agency was involved in; they are not attributed to the agency. "
+            "The answers describe the work of every agency on those cases, not that agency's own practice (the "
+            "workbook has no Agency answers sheet recording each agency's own answers).</p>"
+        )
     if rows:
         frame = pd.DataFrame(rows)
+        if own is not None:
+            parts.append("<h3>Multi-agency view</h3>")
         parts.append(table(frame, f"Results by agency, {pub.area}", ["Cases", "Answers", "% Yes (95% interval)"]))
     if none:
         parts.append(f"<p>No criterion in this framework is the responsibility of {esc(_join(none))}.</p>")
+    if own is not None:
+        parts.append(_single_agency(pub, own, minimum))
     sharing = pub.analysed.analysis.sharing
     parts.append("<h3>Information sharing between agencies</h3>")
     if sharing.empty:
@@ -84,6 +95,34 @@ def agencies(pub: PublishedResult, heatmap_html: str) -> Fragment:
         )
     )
     return Fragment("".join(parts))
+
+
+def _single_agency(pub: PublishedResult, own: pd.DataFrame, minimum: int) -> str:
+    """Each agency's own answers (the Agency answers sheet), beside the multi-agency view above."""
+    rows = []
+    for aid, r in own.iterrows():
+        row = cells.agency_own(str(aid))
+        rows.append(
+            {
+                "Agency": r["label"],
+                "Criteria": r["criteria"],
+                "Cases": pub.shown(row.cell("cases")),
+                "Answers": pub.shown(row.cell("answered")),
+                "% Yes (95% interval)": _shown_rate(pub, row, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(pub, row, minimum),
+            }
+        )
+    return (
+        "<h3>Single-agency view: each agency's own answers</h3>"
+        "<p>The audit also recorded each agency's own answers to the criteria that concern it (the Agency answers "
+        "sheet). This table is each agency's own practice, over the cases it answered for; the multi-agency "
+        "view pools every agency's work on the cases each was involved in.</p>"
+        + table(
+            pd.DataFrame(rows),
+            f"Each agency's own answers (single-agency view), {pub.area}",
+            ["Cases", "Answers", "% Yes (95% interval)"],
+        )
+    )
 
 
 def _few_note(pub: PublishedResult, row: cells.Row, minimum: int) -> str:

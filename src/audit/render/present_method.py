@@ -147,7 +147,7 @@ def moderation(pub: PublishedResult) -> Fragment:
             "<p>No case in this area was audited a second time (there is no Moderation sheet with its cases), "
             "so agreement between auditors cannot be reported.</p>"
         )
-        return Fragment("".join(parts))
+        return Fragment("".join(parts) + _agreed(pub))
     rules = moderation_rules(fw)
     n = pub.shown(cells.MODERATED)
     parts.append(
@@ -223,4 +223,25 @@ def moderation(pub: PublishedResult) -> Fragment:
             }
         )
         parts.append(table(gframe, f"Grades of the moderated cases, {pub.area}"))
-    return Fragment("".join(parts))
+    return Fragment("".join(parts) + _agreed(pub))
+
+
+def _agreed(pub: PublishedResult) -> str:
+    """How many answers the agreed answers changed after moderation, and in which criteria ("" when none)."""
+    changes = pub.practice.agreed_changes
+    if not changes:
+        return ""
+    fw = pub.framework
+    frame = pd.DataFrame(
+        {
+            "Criterion": [f"{cid} {fw.criterion(cid).label}" for cid in changes],
+            "Answers changed": [pub.shown(cells.agreed_change(cid)) for cid in changes],
+        }
+    )
+    return (
+        "<h3>Answers agreed after moderation</h3>"
+        "<p>After moderation the auditors agreed answers for some cases (the Agreed answers sheet). Where given, "
+        "the agreed answer replaces the first auditor's answer in every result of this report. The agreed answers "
+        f"changed {pub.shown(cells.AGREED_CHANGED)} answers in all, in these criteria.</p>"
+        + table(frame, f"Answers changed by the agreed answers, by criterion, {pub.area}", ["Answers changed"])
+    )
