@@ -53,19 +53,6 @@ def _kinds(found: dict[str, set[str]]) -> set[str]:
     return {hit.split("-")[1].casefold() for hits in found.values() for hit in hits}
 
 
-def _report_shows_practice() -> bool:
-    """Whether the report has an evidence section yet (issue 13's report helper adds one to audit.render.present)."""
-    from audit.render import present
-
-    return any("evidence" in name.casefold() for name in dir(present))
-
-
-PRACTICE_SHOWN = pytest.mark.skipif(
-    not _report_shows_practice(),
-    reason="no renderer shows practice yet (audit.render.present has no evidence section): enable once merged",
-)
-
-
 def _batch(inputs: list[Path], out: Path, *options: str):
     result = CliRunner().invoke(main, ["batch", *map(str, inputs), "--out", str(out), "--workers", "2", *options])
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
@@ -176,7 +163,6 @@ def test_text_no_version_shows_is_in_no_output_of_either_run(published_run, full
         assert not _kinds(markers_in(out)) & NEVER_SHOWN, out
 
 
-@PRACTICE_SHOWN
 def test_the_published_report_shows_clean_judgement_reasons(published_run):
     out, _ = published_run
     for area in ("quillan-marsh", "rookby-wold"):
@@ -184,7 +170,6 @@ def test_the_published_report_shows_clean_judgement_reasons(published_run):
         assert f"{REASON}-V1" in page and f"{REASON}-I3" in page
 
 
-@PRACTICE_SHOWN
 def test_the_full_report_shows_the_evidence_and_the_escalations(full_run):
     out, _ = full_run
     page = (out / "quillan-marsh" / "report.html").read_text(encoding="utf-8")
@@ -294,7 +279,8 @@ def test_a_clean_reason_is_published(tmp_path, fw):
 
 
 RENDER = Path(audit.render.__file__).parent
-RESTRICTED_RENDERERS = {"scored_workbook.py"}  # writes restricted/ only: the case-level workbook needs the text
+# Write restricted/ only: the case-level workbook (and its practice sheets) needs the text.
+RESTRICTED_RENDERERS = {"scored_workbook.py", "scored_practice.py"}
 FREE_TEXT_NAMES = {"evidence_column", "is_free_text", "free_columns", "practice_tables", "_extract", "_extracts"}
 
 

@@ -116,10 +116,10 @@ def _refused(data: AuditData, area: str, opts: BatchOptions, keys: CaseKeys) -> 
     """
     mine = data.for_area(area)
     try:
-        if opts.publish:
-            refuse_area(mine, keys)
         if not opts.allow_identifiers:
             refuse_identifiers(mine)
+        if opts.publish:
+            refuse_area(mine, keys)
     except AuditError as exc:
         reasons = exc.code == "judgement-reason-refused"
         return str(exc), REASON_REFUSED if reasons else "refused: cells that look like personal data"
