@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
 from audit.errors import FrameworkError
 from audit.framework.model import Framework, load_framework
@@ -123,3 +124,22 @@ def test_bad_aliases_and_sources_refused(tmp_path, change, expected):
     with pytest.raises(FrameworkError) as info:
         load_framework(_with(tmp_path, change))
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_framework_scores_a_workbook(make_workbook, path: Path):
+    """A small workbook written for the framework validates cleanly and scores every criterion and theme."""
+    fw = load_framework(path)
+    answers = ("Yes", "Partly", "No", "Yes", "N/A")
+    rows = []
+    for i in range(8):
+        row = case_row(fw, f"C{i}", **{c.id: answers[(i + j) % len(answers)] for j, c in enumerate(fw.criteria)})
+        row[3], row[4] = fw.age_bands[i % len(fw.age_bands)], ", ".join(list(fw.agencies.values())[:2])
+        rows.append(row)
+    data = load_audit(make_workbook(rows, fw=fw), fw)
+    assert not [p for p in data.problems if p.severity == "error"]
+    assert all(not p.code.startswith("agency") for p in data.problems)
+    result = analyse_area(data, "Testshire")
+    assert result.cases_scored == 8
+    assert list(result.criteria.index) == list(fw.criterion_ids)
+    assert set(result.themes.index) == {t.id for t in fw.themes}
