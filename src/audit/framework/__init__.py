@@ -3,6 +3,7 @@
 - ``model``: the framework as dataclasses, read from YAML (the default ships in ``audit/data/criteria``).
 - ``schema``: the file's shape, checked against the JSON Schema shipped as package data.
 - ``rules``: the checks beyond the schema (references, uniqueness, ranges that depend on each other).
+- ``mapping``: how one version's criteria carry over to the next (for change over time across versions).
 - ``settings``: the analysis settings the framework file holds (findings, moderation, rounds, age bands).
 
 Each name below is imported on first use.
@@ -18,6 +19,9 @@ _EXPORTS = {
     "finding_rules": "audit.framework.settings",
     "moderation_rules": "audit.framework.settings",
     "age_focus": "audit.framework.settings",
+    "CriterionMap": "audit.framework.mapping",
+    "load_mapping": "audit.framework.mapping",
+    "mapping_path": "audit.framework.mapping",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = exports(__name__, _EXPORTS)
