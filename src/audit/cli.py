@@ -318,6 +318,22 @@ def sample(out_dir: str, criteria: str | None, seed: int) -> None:
 
 
 @main.command()
+@_friendly
+def frameworks() -> None:
+    """List the criteria frameworks shipped: id, version, title, number of themes and criteria.
+
+    Give one to the other commands as --criteria ID (its newest version) or --criteria ID@VERSION.
+    """
+    from audit.framework.registry import shipped
+
+    rows = [("ID", "VERSION", "THEMES", "CRITERIA", "TITLE")]
+    rows += [(s.id, s.version, str(s.themes), str(s.criteria), s.title) for s in shipped()]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        click.echo("  ".join([*(v.ljust(w) for v, w in zip(r[:4], widths, strict=True)), r[4]]).rstrip())
+
+
+@main.command()
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Replace notebooks already in OUT_DIR.")
 @_friendly

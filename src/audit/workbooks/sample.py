@@ -169,7 +169,7 @@ def _write_extra(wb: Workbook, framework: Framework, extra: Mapping[str, Any]) -
     from audit.workbooks import template_sheets as sheets
 
     if "details" in extra:
-        sheets.write_audit_details(wb, extra["details"])
+        sheets.write_audit_details(wb, extra["details"], framework)
     if "agency" in extra:
         sheets.write_case_sheet(wb, sheets.AGENCY_ANSWERS_SHEET, framework, extra["agency"], n_rows=0)
     if "agreed" in extra:
