@@ -24,6 +24,8 @@ CRITERIA_DIR = DATA_DIR / "criteria"
 REPORT_TEMPLATES_DIR = DATA_DIR / "report"
 NOTEBOOKS_DIR = PACKAGE_DIR / "notebooks"
 DEFAULT_CRITERIA = CRITERIA_DIR / "jtai_domestic_abuse.yml"
+#: How one framework version's criteria carry over to the next (read by audit/framework/mapping.py).
+MAPPINGS_DIR = DATA_DIR / "mappings"
 FRAMEWORK_SCHEMA = DATA_DIR / "framework.schema.json"
 #: The notebooks `audit notebooks DIR` copies out for JupyterLab.
 NOTEBOOKS = ("area_report.ipynb", "national_summary.ipynb", "explore_cases.ipynb")

@@ -130,7 +130,9 @@ def date(value: Any, col: int | None, report: Any, what: str = "audit date") -> 
     return None
 
 
-def agencies(value: Any, col: int | None, fw: Framework, report: Any, seen: dict[str, str | None]) -> tuple[str, ...]:
+def agencies(
+    value: Any, col: int | None, fw: Framework, report: Any, seen: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
     if col is None or is_blank(value):
         return ()
     found: list[str] = []
@@ -138,11 +140,11 @@ def agencies(value: Any, col: int | None, fw: Framework, report: Any, seen: dict
     for part in _AGENCY_SPLIT.split(str(value)):
         if not part.strip():
             continue
-        aid = seen[part] if part in seen else seen.setdefault(part, fw.agency_id(part))
-        if aid is None:
+        # A name may stand for several agencies (an old workbook's "Health" for each health service).
+        aids = seen[part] if part in seen else seen.setdefault(part, fw.agency_ids(part))
+        if not aids:
             unknown += 1
-        elif aid not in found:
-            found.append(aid)
+        found.extend(aid for aid in aids if aid not in found)
     if unknown:
         report(
             col,

@@ -235,7 +235,7 @@ def validate_sheet(grid: SheetGrid, layout: Layout, fw: Framework) -> tuple[list
     criterion_ids = fw.criterion_ids
     # Auditors write the same few spellings thousands of times: each is folded and looked up once.
     answers: dict[str, str | None] = {}
-    agencies: dict[str, str | None] = {}
+    agencies: dict[str, tuple[str, ...]] = {}
     age_bands = cv.make_lookup(fw.age_bands, normalise=lambda v: cv.DASHES.sub("-", v))
     grades = cv.make_lookup(fw.grades)
     themes = theme_lookup(fw)

@@ -43,6 +43,7 @@ class Criterion:
     key: bool = False
     shares_from: tuple[str, ...] = ()
     shares_to: tuple[str, ...] = ()
+    source: str = ""  # the public guidance or report the criterion follows ("" where the file gives none)
 
     @property
     def header(self) -> str:
@@ -72,6 +73,8 @@ class Framework:
     grade_bands: tuple[GradeBand, ...]
     key_no_cap: str
     agency_aliases: dict[str, str] = field(default_factory=dict)
+    # Names that stand for several agencies (such as "Health" in a framework that splits health services).
+    agency_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     description: str = ""
     learning_themes: tuple[str, ...] = ()  # what a case's Learning themes cell may name
     extra: dict[str, Any] = field(default_factory=dict)
@@ -101,8 +104,15 @@ class Framework:
         return tuple(c for c in self.criteria if c.theme == theme_id)
 
     def agency_id(self, name: str) -> str | None:
-        """The agency ID for a name an auditor wrote, or None if it is not known."""
+        """The agency ID for a name an auditor wrote, or None if it is not known or names several agencies."""
         return self.agency_aliases.get(_fold(name))
+
+    def agency_ids(self, name: str) -> tuple[str, ...]:
+        """Every agency a name stands for: one, several (an alias listing several IDs), or none if not known."""
+        folded = _fold(name)
+        if folded in self.agency_aliases:
+            return (self.agency_aliases[folded],)
+        return self.agency_groups.get(folded, ())
 
     def normalise_answer(self, value: str) -> str | None:
         """The canonical answer for an auditor's spelling, or None if it is not one."""
@@ -166,6 +176,7 @@ def load_framework(path: str | Path | None = None) -> Framework:
                 key=c.get("key", False),
                 shares_from=tuple(shares.get("from", [])),
                 shares_to=tuple(shares.get("to", [])),
+                source=" ".join(str(c.get("source", "")).split()),
             )
         )
     points: dict[str, float | None] = {}
@@ -177,9 +188,19 @@ def load_framework(path: str | Path | None = None) -> Framework:
             synonyms[_fold(spelling)] = canon
     bands = tuple(GradeBand(b["grade"], float(b["min"])) for b in data["grades"]["bands"])
     cap = data["grades"].get("key_no_cap", bands[-1].grade)
-    aliases = {_fold(alias): agency for alias, agency in (data.get("agency_aliases") or {}).items()}
+    aliases: dict[str, str] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for alias, named in (data.get("agency_aliases") or {}).items():
+        if isinstance(named, str):
+            aliases[_fold(alias)] = named
+        elif len(named) == 1:
+            aliases[_fold(alias)] = named[0]
+        else:
+            groups[_fold(alias)] = tuple(named)
     for aid, label in agencies.items():
-        aliases[_fold(aid)] = aliases[_fold(aid.replace("_", " "))] = aliases[_fold(label)] = aid
+        for name in (aid, aid.replace("_", " "), label):  # an agency's own ID and label always name it alone
+            aliases[_fold(name)] = aid
+            groups.pop(_fold(name), None)
 
     known = {
         "agency_aliases",
@@ -210,6 +231,7 @@ def load_framework(path: str | Path | None = None) -> Framework:
         grade_bands=tuple(bands),
         key_no_cap=cap,
         agency_aliases=aliases,
+        agency_groups=groups,
         description=" ".join(str(data.get("description", "")).split()),
         learning_themes=tuple(" ".join(str(t).split()) for t in data.get("learning_themes") or []),
         extra={k: v for k, v in data.items() if k not in known},

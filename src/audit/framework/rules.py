@@ -108,12 +108,15 @@ def criterion_agencies_exist(data: dict[str, Any]) -> list[str]:
 
 @rule
 def aliases_name_agencies(data: dict[str, Any]) -> list[str]:
+    """Each alias names one agency ID, or a list of them (a name such as "Health" that stands for several)."""
     agencies = set(data["agencies"])
-    return [
-        f"agency_aliases.{alias}: expected an agency ID from 'agencies' ({', '.join(sorted(agencies))})"
-        for alias, agency in _section(data, "agency_aliases").items()
-        if agency not in agencies
-    ]
+    found = []
+    for alias, named in _section(data, "agency_aliases").items():
+        listed = [named] if isinstance(named, str) else list(named)
+        if any(agency not in agencies for agency in listed):
+            what = "an agency ID" if isinstance(named, str) else "agency IDs"
+            found.append(f"agency_aliases.{alias}: expected {what} from 'agencies' ({', '.join(sorted(agencies))})")
+    return found
 
 
 @rule
