@@ -1,4 +1,4 @@
-"""Several frameworks: the registry of shipped ones, `--criteria ID@VERSION`, and versions that travel with workbooks."""
+"""Several frameworks: the shipped ones, `--criteria ID@VERSION`, and versions that travel with workbooks."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def newer_version(fw_yaml: dict[str, Any]) -> dict[str, Any]:
         else:
             criteria.append(c)
     data["criteria"] = criteria
-    data["findings"] = dict(data["findings"], phrases={k: v for k, v in data["findings"]["phrases"].items() if k != "V1"})
+    phrases = {k: v for k, v in data["findings"]["phrases"].items() if k != "V1"}
+    data["findings"] = dict(data["findings"], phrases=phrases)
     return data
 
 
@@ -89,7 +90,8 @@ def test_versions_sort_as_numbers() -> None:
 
 
 def test_unknown_id_or_version_names_what_is_shipped(shipped_dir: Path) -> None:
-    with pytest.raises(FrameworkError, match=r"no framework 'neglect' is shipped.*jtai-domestic-abuse \(2025.1, 2026.1\)"):
+    shipped = r"no framework 'neglect' is shipped.*jtai-domestic-abuse \(2025.1, 2026.1\)"
+    with pytest.raises(FrameworkError, match=shipped):
         load_framework("neglect")
     with pytest.raises(FrameworkError, match=r"no version '2030.1'; the versions shipped are: 2025.1, 2026.1"):
         load_framework("jtai-domestic-abuse@2030.1")

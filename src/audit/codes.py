@@ -226,7 +226,7 @@ CODES: dict[str, Code] = _codes(
     (
         "frameworks-mixed",
         "stop",
-        "the workbooks name more than one framework, where one set of results was asked for (`audit batch` groups them)",
+        "the workbooks name more than one framework where one set of results was asked for (`audit batch` groups them)",
     ),
     ("settings-file-invalid", "stop", "a YAML or JSON settings file (national figures) cannot be read"),
     ("area-unknown", "stop", "the data has no area of the name asked for"),

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.analyse.area_result import AreaResult, analyse_area
-from audit.check.validate import AuditData, load_audit
+from audit.analyse.area_result import AreaResult, analyse_area, slugify
+from audit.check.validate import AuditData, load_audits
 from audit.errors import AuditError
 from audit.framework.model import Framework
 from audit.publish import cells
@@ -83,6 +83,8 @@ class BatchOutcome:
     index: Path | None = None
     write_errors: list[str] = field(default_factory=list)  # run-level files that could not be written
     unassigned_cells: list[str] = field(default_factory=list)  # where the rows that name no area are
+    # With workbooks of several frameworks: (framework, its folder in OUT, its own outcome) for each.
+    groups: list[tuple[Framework, str, BatchOutcome]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -200,7 +202,6 @@ def run_batch(
     their area is ready, so areas reported before such a failure have compared
     themselves with it.)
     """
-    from audit.run.manifest import build_manifest, input_records
     from audit.run.outputs import RunMode, claim_output
 
     started = dt.datetime.now(dt.UTC)
@@ -217,24 +218,66 @@ def run_batch(
         if why := pdf_available():
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
     # Absolute paths before any thread starts, so nothing depends on the working directory.
-    data = load_audit([Path(i).resolve() for i in inputs], opts.criteria, password=password)
+    groups = load_audits([Path(i).resolve() for i in inputs], opts.criteria, password=password)
+    if len(groups) > 1 and opts.national:
+        raise AuditError("--national gives figures for one framework, but the workbooks name several; run them apart")
+    params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
     with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True, replace=replace) as claim:
         out_dir = claim.path
-        batch = _run_areas(data, out_dir, opts, workers, progress)
-        params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
-        results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
-        results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
-        results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
-        try:
-            batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
-        except OSError as exc:
-            batch.write_errors.append(f"index.html: {_write_failure(exc)}")
-        manifest = build_manifest(input_records(data), data.framework, params, started, results)
-        try:
-            write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-        except OSError as exc:
-            batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
+        if len(groups) == 1:
+            batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started)
+        else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
+            batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf)
+            for data in groups:
+                sub = out_dir / framework_folder(data.framework)
+                done = _run_group(data, sub, opts, workers, progress, params, started)
+                batch.groups.append((data.framework, framework_folder(data.framework), done))
+                batch.areas += done.areas
+                batch.failed_files.update(done.failed_files)
+                batch.unassigned_rows += done.unassigned_rows
+                batch.unassigned_cells += done.unassigned_cells
+                batch.write_errors += done.write_errors
+                if done.national_error:
+                    batch.national_error = f"{data.framework.id} {data.framework.version}: {done.national_error}"
+            try:
+                batch.index = write_atomic(out_dir / "index.html", frameworks_index_html(batch))
+            except OSError as exc:
+                batch.write_errors.append(f"index.html: {_write_failure(exc)}")
     batch.write_errors.extend(claim.problems)
+    return batch
+
+
+def framework_folder(fw: Framework) -> str:
+    """The folder of one framework's reports in a batch of several: ``<id>-<version>`` as a folder name."""
+    return slugify(f"{fw.id}-{fw.version}")
+
+
+def _run_group(
+    data: AuditData,
+    out_dir: Path,
+    opts: BatchOptions,
+    workers: int,
+    progress: bool,
+    params: dict[str, Any],
+    started: dt.datetime,
+) -> BatchOutcome:
+    """One framework's areas reported into ``out_dir``, with its index.html, national summary and manifest.json."""
+    from audit.run.manifest import build_manifest, input_records
+
+    out_dir.mkdir(exist_ok=True)
+    batch = _run_areas(data, out_dir, opts, workers, progress)
+    results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
+    results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
+    results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
+    try:
+        batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
+    except OSError as exc:
+        batch.write_errors.append(f"index.html: {_write_failure(exc)}")
+    manifest = build_manifest(input_records(data), data.framework, params, started, results)
+    try:
+        write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    except OSError as exc:
+        batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
     return batch
 
 
@@ -349,3 +392,11 @@ def index_html(batch: BatchOutcome, fw: Framework) -> str:
     env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
     key_labels = [c.label for c in fw.criteria if c.key]
     return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())
+
+
+def frameworks_index_html(batch: BatchOutcome) -> str:
+    """The front page of a batch of several frameworks: each framework's areas, national summary and index."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("frameworks_index.html.j2").render(batch=batch, made=dt.date.today())
