@@ -228,9 +228,15 @@ def run_batch(
             batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started)
         else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
             batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf)
-            for data in groups:
-                sub = out_dir / framework_folder(data.framework)
-                done = _run_group(data, sub, opts, workers, progress, params, started)
+            areas = sum(len(g.areas) for g in groups)
+            with _kernels(workers, areas) as runner:  # one pool of warm kernels for every framework's reports
+                done_by = [
+                    _run_group(
+                        g, out_dir / framework_folder(g.framework), opts, workers, progress, params, started, runner
+                    )
+                    for g in groups
+                ]
+            for data, done in zip(groups, done_by, strict=True):
                 batch.groups.append((data.framework, framework_folder(data.framework), done))
                 batch.areas += done.areas
                 batch.failed_files.update(done.failed_files)
@@ -260,12 +266,13 @@ def _run_group(
     progress: bool,
     params: dict[str, Any],
     started: dt.datetime,
+    runner: Any = None,
 ) -> BatchOutcome:
     """One framework's areas reported into ``out_dir``, with its index.html, national summary and manifest.json."""
     from audit.run.manifest import build_manifest, input_records
 
     out_dir.mkdir(exist_ok=True)
-    batch = _run_areas(data, out_dir, opts, workers, progress)
+    batch = _run_areas(data, out_dir, opts, workers, progress, runner)
     results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
     results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
     results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
@@ -281,7 +288,9 @@ def _run_group(
     return batch
 
 
-def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool) -> BatchOutcome:
+def _run_areas(
+    data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool, shared: Any = None
+) -> BatchOutcome:
     """Every area analysed once and published once, then reported on the warm kernels.
 
     The areas refused for likely personal data are left out before anything is
@@ -320,7 +329,8 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
     pubs, _ = publish_run(usable, results, opts.publish, opts.threshold)
     own = own_hidden(pubs.values())  # for the national summary, decided again without failed reports
     todo = list(pubs)
-    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(todo)) as runner:
+    kernels = contextlib.nullcontext(shared) if shared is not None else _kernels(workers, len(todo))
+    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, kernels as runner:
         bar = _progress(len(todo) + 1, progress)
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
         futures = []
