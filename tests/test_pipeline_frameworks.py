@@ -1,4 +1,4 @@
-"""The whole pipeline on every shipped framework: template, synthetic workbooks, validate, score, report, batch, publish.
+"""The whole pipeline on every shipped framework: template, synthetic data, validate, score, report, batch, publish.
 
 Parametrised over the registry, so a framework file added to ``audit/data/criteria`` is covered
 with no code change. Kept quick: the workbooks of every framework go into ONE published batch
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import openpyxl
