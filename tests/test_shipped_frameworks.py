@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 
+from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
 from audit.errors import FrameworkError
 from audit.framework.model import Framework, load_framework
 from audit.resources import CRITERIA_DIR, DEFAULT_CRITERIA
-from tests.conftest import case_row
+from tests.conftest import case_row, header_for
 
 SHIPPED = sorted(CRITERIA_DIR.glob("*.yml"))
 DA_V1 = CRITERIA_DIR / "jtai_domestic_abuse.yml"
@@ -123,3 +125,41 @@ def test_bad_aliases_and_sources_refused(tmp_path, change, expected):
     with pytest.raises(FrameworkError) as info:
         load_framework(_with(tmp_path, change))
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_framework_scores_a_workbook(make_workbook, path: Path):
+    """A small workbook written for the framework validates cleanly and scores every criterion and theme."""
+    fw = load_framework(path)
+    answers = ("Yes", "Partly", "No", "Yes", "N/A")
+    rows = []
+    for i in range(8):
+        row = case_row(fw, f"C{i}", **{c.id: answers[(i + j) % len(answers)] for j, c in enumerate(fw.criteria)})
+        row[3], row[4] = fw.age_bands[i % len(fw.age_bands)], ", ".join(list(fw.agencies.values())[:2])
+        rows.append(row)
+    data = load_audit(make_workbook(rows, fw=fw), fw)
+    assert not [p for p in data.problems if p.severity == "error"]
+    assert all(not p.code.startswith("agency") for p in data.problems)
+    result = analyse_area(data, "Testshire")
+    assert result.cases_scored == 8
+    assert list(result.criteria.index) == list(fw.criterion_ids)
+    assert set(result.themes.index) == {t.id for t in fw.themes}
+
+
+def test_agency_answers_need_one_agency_not_a_group(tmp_path, v2):
+    """On the Agency answers sheet a row is one agency's own answers: "Health" (six services) is refused, by cell."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Cases"
+    ws.append(header_for(v2))
+    ws.append(case_row(v2, "C1"))
+    sheet = wb.create_sheet("Agency answers")
+    for row in (["Case ID", "Agency", "V2"], ["C1", "Health", "Yes"], ["C1", "Midwife", "No"]):
+        sheet.append(row)
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    data = load_audit(path, v2)
+    problems = [p for p in data.problems if p.sheet == "Agency answers"]
+    assert [(p.code, p.cell) for p in problems] == [("agency-invalid", "B2")]
+    assert "names several agencies" in problems[0].message
+    assert list(data.agency_answers.loc[data.agency_answers["status"] == "scored", "agency"]) == ["maternity"]

@@ -282,6 +282,8 @@ def _agency_answers(grid: SheetGrid, fw: Framework, index: _CaseIndex, pending: 
         rec["agency"] = fw.agency_id(value) if isinstance(value, str) else None
         if rec["agency"] is None:
             found = "it is blank" if is_blank(value) else f"found {cv.describe(value)}"
+            if isinstance(value, str) and len(fw.agency_ids(value)) > 1:  # such as "Health" for each health service
+                found = "it names several agencies, and a row holds one agency's own answers"
             report(agency_col, f"row left out: the Agency should be one of {known}; {found}", code="agency-invalid")
             if rec["status"] == SCORED:
                 rec.update(
