@@ -134,3 +134,17 @@ def test_rounds_are_set_in_date_order_whichever_version_came_first(
     assert change.attrs["versions"] == ("2026.1", "2025.1")
     i1 = change.set_index("id").loc["I1"]
     assert (i1["previous_pct"], i1["latest_pct"], i1["direction"]) == (100.0, 0.0, "down")
+
+
+def test_the_footer_and_manifest_name_the_older_rounds_and_their_workbooks(two_rounds: Path) -> None:
+    from audit.run.manifest import input_records
+    from audit.run.report import report_meta
+
+    data = load_audit(two_rounds)
+    footer = report_meta(publish(analyse_area(data, "North Vale"), None)).footer
+    assert "Framework jtai-domestic-abuse version 2026.1. Earlier rounds scored against version 2025.1." in footer
+    assert "north-2025.xlsx" in footer and "north-2026.xlsx" in footer
+    records = {r["file"]: r for r in input_records(data)}
+    assert records["north-2025.xlsx"]["framework_version"] == "2025.1"
+    assert records["north-2025.xlsx"]["cases_scored"] == 12
+    assert records["north-2026.xlsx"]["framework_version"] == "2026.1"

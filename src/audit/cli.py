@@ -221,8 +221,11 @@ def report(
         from audit.analyse.compare import read_national
         from audit.framework.model import load_framework
 
-        read_national(national, load_framework(criteria))  # a bad file stops the run before anything is read
+        if criteria is not None:  # a bad file stops the run before anything is read
+            read_national(national, load_framework(criteria))
     data = _one_framework(load_audits(list(files), criteria, password=_password(password_env)), area)
+    if national and criteria is None:  # checked against the framework the workbooks name
+        read_national(national, data.framework)
     _stop_on_unread(data)
     _account_unassigned(data)
     result = report_result(data, area, publish, threshold)  # analysed and published once, here

@@ -207,7 +207,7 @@ def run_batch(
     started = dt.datetime.now(dt.UTC)
     opts = options or BatchOptions()
     share_with(opts.share_group)  # a group the user is not in stops the run before it starts
-    if opts.national:
+    if opts.national and opts.criteria is not None:
         from audit.analyse.compare import read_national
         from audit.framework.model import load_framework
 
@@ -221,6 +221,10 @@ def run_batch(
     groups = load_audits([Path(i).resolve() for i in inputs], opts.criteria, password=password)
     if len(groups) > 1 and opts.national:
         raise AuditError("--national gives figures for one framework, but the workbooks name several; run them apart")
+    if opts.national and opts.criteria is None:  # checked against the framework the workbooks name
+        from audit.analyse.compare import read_national
+
+        read_national(opts.national, groups[0].framework)
     params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
     with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True, replace=replace) as claim:
         out_dir = claim.path
