@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -224,3 +225,46 @@ def test_a_mix_of_frameworks_is_grouped_or_refused(
         assert caught.value.code == "frameworks-mixed"
     finally:
         registry.shipped.cache_clear()
+
+
+# --- a batch over a folder mixing frameworks (no kernels: the subject is the folders and the index)
+
+
+def test_a_mixed_batch_reports_each_framework_apart(tmp_path: Path, fake_runner: Any) -> None:
+    from audit.workbooks.sample import write_framework_sample
+    from tests.fakes import run_cli
+
+    mixed = tmp_path / "mixed"
+    for name in ("jtai-domestic-abuse@2025.1", "jtai-csa-family"):
+        for path in write_framework_sample(tmp_path / name, load_framework(name), sizes=(6, 8))[:2]:
+            (mixed / path.name).parent.mkdir(exist_ok=True)
+            (mixed / path.name).write_bytes(path.read_bytes())
+    result = run_cli("batch", mixed, "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    for folder in ("jtai-domestic-abuse-2025-1", "jtai-csa-family-2026-1"):
+        assert (out / folder / "index.html").is_file()
+        assert (out / folder / "national" / "report.html").is_file()
+        assert (out / folder / "amberlow-vale" / "summary.json").is_file()
+        assert json.loads((out / folder / "manifest.json").read_text())["framework"]["id"] in folder
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('<h2 id="framework-') == 2
+    assert 'href="jtai-csa-family-2026-1/amberlow-vale/report.html"' in index
+    assert 'href="jtai-domestic-abuse-2025-1/national/report.html"' in index
+    national = tmp_path / "national.yml"
+    national.write_text("I1: 50\n", encoding="utf-8")
+    refused = run_cli("batch", mixed, "--out", tmp_path / "out2", "--quiet", "--national", national)
+    assert refused.exit_code == 1
+    assert "--national gives figures for one framework" in refused.output
+
+
+def test_sample_framework_writes_three_areas_naming_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.main, ["sample", str(tmp_path), "--framework", "jtai-csa-family"])
+    assert result.exit_code == 0, result.output
+    paths = sorted(tmp_path.glob("*.xlsx"))
+    assert len(paths) == 3
+    data = load_audit(tmp_path)
+    assert data.framework.id == "jtai-csa-family"
+    assert len(data.areas) == 3 and not data.failed and not data.errors
+    both = CliRunner().invoke(cli.main, ["sample", str(tmp_path), "--framework", "x", "--criteria", "y.yml"])
+    assert both.exit_code == 2
