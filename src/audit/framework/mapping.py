@@ -99,6 +99,11 @@ def shipped_mappings() -> tuple[Path, ...]:
     return tuple(sorted(MAPPINGS_DIR.glob("*.yml")))
 
 
+def _scalar(value: Any) -> str:
+    """A YAML value as the text a framework holds (a version such as 2026.1 may be written unquoted)."""
+    return value if isinstance(value, str) else f"{value}"
+
+
 def _shown(value: Any) -> str:
     return safe_text(str(value), 40)
 
@@ -112,7 +117,7 @@ def _check_header(data: dict[str, Any], source: Framework, target: Framework) ->
             found.append(f"(top level): missing {key!r}")
     expected = {"framework": source.id, "from": source.version, "to": target.version}
     for key, want in expected.items():
-        if key in data and str(data[key]) != want:
+        if key in data and _scalar(data[key]) != want:
             found.append(f"{key}: expected {want!r}, to match the frameworks being compared")
     if source.id != target.id:
         found.append(f"framework: expected both versions of one framework; the target is {_shown(target.id)!r}")
