@@ -142,7 +142,7 @@ def mixed_error(groups: Sequence[AuditData]) -> FrameworkError:
     """The refusal of a set of workbooks naming several frameworks, where one set of results was asked for."""
     parts = [f"{g.framework.id} {g.framework.version}: {', '.join(sorted(g.files)) or 'no workbook'}" for g in groups]
     return FrameworkError(
-        "the workbooks name more than one framework (" + "; ".join(parts) + "); `audit batch` reports each "
+        "the workbooks name more than one framework or version (" + "; ".join(parts) + "); `audit batch` reports each "
         "framework apart, or give the workbooks of one framework",
         code="frameworks-mixed",
     )
