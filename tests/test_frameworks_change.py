@@ -148,3 +148,11 @@ def test_the_footer_and_manifest_name_the_older_rounds_and_their_workbooks(two_r
     assert records["north-2025.xlsx"]["framework_version"] == "2025.1"
     assert records["north-2025.xlsx"]["cases_scored"] == 12
     assert records["north-2026.xlsx"]["framework_version"] == "2026.1"
+
+
+def test_summary_json_names_the_older_version(two_rounds: Path) -> None:
+    from audit.render.summary_json import summary_dict
+
+    summary = summary_dict(publish(analyse_area(load_audit(two_rounds), "North Vale"), None))
+    assert summary["framework"]["version"] == "2026.1"
+    assert summary["framework"]["earlier_versions"] == ["2025.1"]
