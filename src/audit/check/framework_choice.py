@@ -32,7 +32,7 @@ from audit.check.audit_details import FRAMEWORK_LABEL, VERSION_LABEL, framework_
 from audit.check.audit_sheets import AUDIT_DETAILS_SHEET
 from audit.errors import FrameworkError, LayoutError
 from audit.framework.model import Framework, load_framework
-from audit.framework.registry import available, find, version_key
+from audit.framework.registry import available, find, shipped, version_key
 from audit.read.load import SheetGrid, fold
 from audit.resources import DEFAULT_CRITERIA
 
@@ -79,7 +79,7 @@ def workbook_framework(grids: Mapping[str, SheetGrid], label: str, fixed: Framew
             )
         return fixed
     try:
-        shipped = find(fid)
+        named_fw = find(fid)
     except FrameworkError:
         raise LayoutError(
             f"{where}{id_cell}: names a framework that is not shipped (the frameworks shipped are: {available()}); "
@@ -88,23 +88,21 @@ def workbook_framework(grids: Mapping[str, SheetGrid], label: str, fixed: Framew
         ) from None
     if version is None:
         raise LayoutError(
-            f"{where}{version_cell or id_cell}: names {shipped.id} but no {VERSION_LABEL}; "
-            f"the versions shipped are: {_versions(shipped.id)}",
+            f"{where}{version_cell or id_cell}: names {named_fw.id} but no {VERSION_LABEL}; "
+            f"the versions shipped are: {_versions(named_fw.id)}",
             code="framework-unknown",
         )
     try:
-        return shipped_framework(find(shipped.id, version).path)
+        return shipped_framework(find(named_fw.id, version).path)
     except FrameworkError:
         raise LayoutError(
-            f"{where}{version_cell}: names a version of {shipped.id} that is not shipped; "
-            f"the versions shipped are: {_versions(shipped.id)}",
+            f"{where}{version_cell}: names a version of {named_fw.id} that is not shipped; "
+            f"the versions shipped are: {_versions(named_fw.id)}",
             code="framework-unknown",
         ) from None
 
 
 def _versions(framework_id: str) -> str:
-    from audit.framework.registry import shipped
-
     return ", ".join(s.version for s in shipped() if s.id == framework_id)
 
 
