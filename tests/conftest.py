@@ -26,6 +26,7 @@ SAMPLE_DATA = ROOT / "sample_data"
 LONGEST_FIRST = (
     "test_accessibility.py",
     "test_engine.py",
+    "test_pipeline_frameworks.py",
     "test_signals.py",
     "test_permissions.py",
     "test_install.py",

@@ -121,6 +121,29 @@ def index_variant(sample_reports: Path, site: Path) -> Path:
     return page
 
 
+@pytest.fixture(scope="module")
+def frameworks_index(sample_reports: Path, site: Path) -> Path:
+    """The front page of a batch mixing frameworks: the sample areas under two framework versions."""
+    from audit.framework.model import load_framework
+    from audit.run.batch import framework_folder, frameworks_index_html
+
+    groups = []
+    for i, name in enumerate(("jtai-domestic-abuse@2025.1", "jtai-domestic-abuse@2026.1")):
+        fw = load_framework(name)
+        areas = [
+            SimpleNamespace(area=a, slug=a.lower().replace(" ", "-"), ok=j != 1 or i == 0, error="the notebook failed")
+            for j, a in enumerate(("Amberlow Vale", "Brackenholt Moor"))
+        ]
+        outcome = SimpleNamespace(areas=areas, national=i == 0, national_error=None if i == 0 else "it failed")
+        groups.append((fw, framework_folder(fw), outcome))
+    batch = SimpleNamespace(groups=groups, failed_files={"broken.xlsx": "not a workbook"})
+    out = site / "index-frameworks"
+    out.mkdir()
+    page = out / "index.html"
+    page.write_text(frameworks_index_html(batch), encoding="utf-8")  # type: ignore[arg-type]
+    return page
+
+
 # ---------------------------------------------------------------------------------------------
 # The browser
 
@@ -149,7 +172,12 @@ def _browser_unavailable() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser(
-    site: Path, sample_reports: Path, area_pages: list[Path], published_report: Path, index_variant: Path
+    site: Path,
+    sample_reports: Path,
+    area_pages: list[Path],
+    published_report: Path,
+    index_variant: Path,
+    frameworks_index: Path,
 ) -> dict[str, dict[str, Any]]:
     """check_pages.mjs run once over every page; results keyed by a short page name."""
     why = _browser_unavailable()
@@ -159,6 +187,7 @@ def browser(
     pages["index"] = sample_reports / "index.html"
     pages["published"] = published_report
     pages["index-with-pdf-and-national"] = index_variant
+    pages["index-of-frameworks"] = frameworks_index
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     run = subprocess.run(
         ["node", str(CHECKER), "--screenshots", str(SCREENSHOTS), "--root", str(site), *map(str, pages.values())],
@@ -191,7 +220,7 @@ def _fmt(violations: list[dict[str, Any]]) -> str:
 def test_every_page_was_checked(browser: dict[str, dict[str, Any]]) -> None:
     errors = {k: r["error"] for k, r in browser.items() if r.get("error")}
     assert not errors, errors
-    assert {"index", "published", "index-with-pdf-and-national"} <= set(browser)
+    assert {"index", "published", "index-with-pdf-and-national", "index-of-frameworks"} <= set(browser)
     assert all(r["axeVersion"] for r in browser.values())
 
 

@@ -72,9 +72,14 @@ def validate(
         click.echo(f"{criteria}: a valid criteria framework ({len(fw.criteria)} criteria in {len(fw.themes)} themes)")
         return
     from audit.check.row_checks import grouped_lines
-    from audit.check.validate import load_audit
+    from audit.check.validate import load_audits
 
-    data = load_audit(list(files), criteria, password=_password(password_env))
+    # Every framework the workbooks name is checked (each workbook against its own), older rounds included.
+    parts = [d for g in load_audits(list(files), criteria, password=_password(password_env)) for d in (g, *g.earlier)]
+    failed = {name: exc for d in parts for name, exc in d.failed.items()}
+    # A file's own problems may sit with two parts when its areas went to two versions' results: listed once.
+    problems = parts[0].problems if len(parts) == 1 else list(dict.fromkeys(p for d in parts for p in d.problems))
+    errors = [p for p in problems if p.severity == "error"]
     if output_format == "json":
         import json
 
@@ -82,25 +87,29 @@ def validate(
 
         # no case_id: a Case ID is a cell's value
         keys = ("file", "sheet", "cell", "severity", "code", "message", "area")
-        unread = [Problem(name, None, None, str(exc), exc.code) for name, exc in data.failed.items()]
-        listed = [{k: getattr(p, k) for k in keys} for p in [*unread, *data.problems]]
+        unread = [Problem(name, None, None, str(exc), exc.code) for name, exc in failed.items()]
+        listed = [{k: getattr(p, k) for k in keys} for p in [*unread, *problems]]
         click.echo(json.dumps(listed, indent=1))
     else:
-        for name, exc in data.failed.items():
+        for name, exc in failed.items():
             click.echo(_failure_line(name, exc))
-        for line in grouped_lines(data.problems):
+        for line in grouped_lines(problems):
             click.echo(line)
-    counted = data.problems if strict else data.errors
-    n_rows = len(data.cases)
+    counted = problems if strict else errors
+    n_files, n_rows = sum(len(d.files) for d in parts), sum(len(d.cases) for d in parts)
+    scored, excluded = sum(len(d.scored) for d in parts), sum(len(d.excluded) for d in parts)
+    if len(parts) > 1:
+        named = sorted({f"{d.framework.id} {d.framework.version}" for d in parts})
+        click.echo(f"frameworks: {', '.join(named)} (each workbook checked against the one it names)", err=True)
     click.echo(
-        f"{len(data.files)} workbook(s) read, {len(data.failed)} unreadable; {n_rows} rows: "
-        f"{len(data.scored)} cases scored, {len(data.excluded)} excluded; "
-        f"{len(data.errors)} errors, {len(data.problems) - len(data.errors)} warnings.",
+        f"{n_files} workbook(s) read, {len(failed)} unreadable; {n_rows} rows: "
+        f"{scored} cases scored, {excluded} excluded; "
+        f"{len(errors)} errors, {len(problems) - len(errors)} warnings.",
         err=True,
     )
-    if any(exc.exit_code == 2 for exc in data.failed.values()):
+    if any(exc.exit_code == 2 for exc in failed.values()):
         sys.exit(2)
-    if data.failed or counted:
+    if failed or counted:
         sys.exit(1)
 
 
@@ -207,7 +216,7 @@ def report(
     """Make one area's report: OUT/<area>/report.html and summary.json; case-level data in OUT/restricted/."""
     import datetime as dt
 
-    from audit.check.validate import load_audit
+    from audit.check.validate import load_audits
     from audit.restricted import share_with
     from audit.run.area_input import PREPARED_SUFFIX, report_result, save_prepared
     from audit.run.manifest import write_run_manifest
@@ -220,8 +229,11 @@ def report(
         from audit.analyse.compare import read_national
         from audit.framework.model import load_framework
 
-        read_national(national, load_framework(criteria))  # a bad file stops the run before anything is read
-    data = load_audit(list(files), criteria, password=_password(password_env))
+        if criteria is not None:  # a bad file stops the run before anything is read
+            read_national(national, load_framework(criteria))
+    data = _one_framework(load_audits(list(files), criteria, password=_password(password_env)), area)
+    if national and criteria is None:  # checked against the framework the workbooks name
+        read_national(national, data.framework)
     _stop_on_unread(data)
     _account_unassigned(data)
     result = report_result(data, area, publish, threshold)  # analysed and published once, here
@@ -245,6 +257,23 @@ def report(
         write_run_manifest(out, data, params, started, {result.area: "ok"})
     click.echo(f"{result.area}: {paths['html']}" + (f" and {paths['pdf']}" if "pdf" in paths else ""))
     _stop_on_unrecorded(claim)
+
+
+def _one_framework(groups: list, area: str | None) -> object:
+    """The group of workbooks (one framework) holding ``area``; the others are named, not used."""
+    from audit.check.framework_choice import mixed_error
+    from audit.read.load import fold
+
+    if len(groups) == 1:
+        return groups[0]
+    holding = [g for g in groups if area is not None and fold(area) in {fold(a) for a in g.areas}]
+    if len(holding) != 1:
+        raise mixed_error(groups)
+    chosen = holding[0]
+    chosen.failed = {**groups[0].failed, **chosen.failed}  # every input that could not be read stops the report
+    others = sorted(f for g in groups if g is not chosen for f in g.files)
+    click.echo(f"{len(others)} workbook(s) of another framework left out of this report: {', '.join(others)}", err=True)
+    return chosen
 
 
 @main.command()
@@ -313,15 +342,48 @@ def batch(
 @main.command()
 @click.argument("out_dir", type=click.Path(file_okay=False))
 @criteria_option
+@click.option(
+    "--framework",
+    "framework_name",
+    metavar="ID[@VERSION]",
+    default=None,
+    help="Write three fictional areas' workbooks of this shipped framework (see `audit frameworks`) instead.",
+)
 @click.option("--seed", default=2025, show_default=True)
 @_friendly
-def sample(out_dir: str, criteria: str | None, seed: int) -> None:
-    """Write the synthetic sample workbooks (fictional areas) to OUT_DIR."""
-    from audit.framework.model import load_framework
-    from audit.workbooks.sample import write_sample_data
+def sample(out_dir: str, criteria: str | None, framework_name: str | None, seed: int) -> None:
+    """Write the synthetic sample workbooks (fictional areas) to OUT_DIR.
 
-    for path in write_sample_data(out_dir, load_framework(criteria), seed=seed):
+    By default the six areas of sample_data/ (with --criteria, of that framework); with
+    --framework, three areas of that framework, each workbook naming the framework and version.
+    """
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import write_framework_sample, write_sample_data
+
+    if framework_name is not None:
+        if criteria is not None:
+            raise click.UsageError("give --framework or --criteria, not both")
+        paths = write_framework_sample(out_dir, load_framework(framework_name), seed=seed)
+    else:
+        paths = write_sample_data(out_dir, load_framework(criteria), seed=seed)
+    for path in paths:
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@_friendly
+def frameworks() -> None:
+    """List the criteria frameworks shipped: id, version, title, number of themes and criteria.
+
+    Give one to the other commands as --criteria ID (its newest version) or --criteria ID@VERSION.
+    """
+    from audit.framework.registry import shipped
+
+    rows = [("ID", "VERSION", "THEMES", "CRITERIA", "TITLE")]
+    rows += [(s.id, s.version, str(s.themes), str(s.criteria), s.title) for s in shipped()]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        click.echo("  ".join([*(v.ljust(w) for v, w in zip(r[:4], widths, strict=True)), r[4]]).rstrip())
 
 
 @main.command()

@@ -16,7 +16,10 @@ from typing import Any
 
 import click
 
-CRITERIA_HELP = "Criteria framework YAML (default: the JTAI domestic abuse framework shipped with the toolkit)."
+CRITERIA_HELP = (
+    "The criteria framework: a shipped id (its newest version; see `audit frameworks`), ID@VERSION, or a YAML file. "
+    "Default: the framework each workbook names on its Audit details sheet (JTAI domestic abuse 2025.1 if none)."
+)
 
 
 class Stopped(KeyboardInterrupt):
@@ -95,7 +98,22 @@ def _password(env_var: str | None) -> str | None:
     return value
 
 
-criteria_option = click.option("--criteria", type=click.Path(dir_okay=False), default=None, help=CRITERIA_HELP)
+def _criteria_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A shipped id or ID@VERSION becomes its file, so every later step is given a path as before."""
+    if value is None:
+        return None
+    from audit.errors import FrameworkError
+    from audit.framework.registry import framework_path
+
+    try:
+        return str(framework_path(value))
+    except FrameworkError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+criteria_option = click.option(
+    "--criteria", metavar="ID[@VERSION]|FILE", default=None, callback=_criteria_file, help=CRITERIA_HELP
+)
 
 
 def publish_options(func: Callable[..., Any]) -> Callable[..., Any]:

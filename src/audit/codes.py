@@ -213,6 +213,21 @@ CODES: dict[str, Code] = _codes(
     ("output-mode-differs", "stop", "--out holds outputs of another mode (full or published); --replace removes them"),
     # --- everything else a command may refuse
     ("framework-invalid", "stop", "the criteria framework file is missing, unreadable or not of the expected shape"),
+    (
+        "framework-unknown",
+        "stop",
+        "a workbook's Audit details name a framework or version that is not shipped (or no version); not read",
+    ),
+    (
+        "framework-mismatch",
+        "stop",
+        "a workbook's Audit details name another framework or version than --criteria gives; not read",
+    ),
+    (
+        "frameworks-mixed",
+        "stop",
+        "the workbooks name more than one framework where one set of results was asked for (`audit batch` groups them)",
+    ),
     ("settings-file-invalid", "stop", "a YAML or JSON settings file (national figures) cannot be read"),
     ("area-unknown", "stop", "the data has no area of the name asked for"),
     ("prepared-invalid", "stop", "a prepared result file is not one this toolkit wrote for that notebook"),

@@ -56,13 +56,14 @@ def analyse_tables(
     pairs = moderation.matched(cases, second)
     agreement = moderation.agreement(pairs, fw) if not pairs.empty else pd.DataFrame()
     findings = assess(criteria, themes, fw)
+    earlier = [(e.scored, e.framework) for e in data.earlier]  # older rounds, under an older framework version
     return Analysis(
         agencies=agencies.agency_results(cases, fw),
         sharing=agencies.sharing_results(cases, fw),
         bands=age_bands.age_band_results(cases, fw),
         focus=age_bands.focus_by_criterion(cases, fw),
-        rounds=rounds_table(cases, fw),
-        change=compare.change_since_previous(cases, fw),
+        rounds=rounds_table(cases, fw, earlier),
+        change=compare.change_since_previous(cases, fw, earlier),
         pairs=pairs,
         agreement=agreement,
         grade_pairs=moderation.grade_comparison(pairs, fw) if not pairs.empty else pd.DataFrame(),

@@ -87,14 +87,21 @@ def analyse_area(data: AuditData, area: str | None = None, *, publish: bool = Fa
     return AreaResult(data.areas[0], fw, data, criteria, themes, cases, analysis, publish)
 
 
-
 def _published_rounds(data: AuditData) -> AuditData:
-    """Audit round labels are typed by auditors, so free text: published as Round 1, Round 2, ... in date order."""
-    labels = data.cases["audit_round"]
-    if not labels.notna().any():
+    """Audit round labels are typed by auditors, so free text: published as Round 1, Round 2, ... in date order.
+
+    Rounds scored against an older framework version (``data.earlier``) come first and are relabelled too.
+    """
+    order: list[str] = []
+    for part in (*data.earlier, data):
+        labels = part.cases["audit_round"]
+        if labels.notna().any():
+            order += round_order(part.cases, labels.where(labels.notna(), None).astype(object))
+    if not order:
         return data
-    order = round_order(data.cases, labels.where(labels.notna(), None).astype(object))
-    names = {fold(label): f"Round {i}" for i, label in enumerate(order, 1)}
+    names: dict[str, str] = {}
+    for label in order:
+        names.setdefault(fold(label), f"Round {len(names) + 1}")
 
     def relabel(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
@@ -102,9 +109,12 @@ def _published_rounds(data: AuditData) -> AuditData:
         frame["audit_round"] = frame["audit_round"].astype(object)
         return frame
 
-    moderation = None if data.moderation is None else relabel(data.moderation)
-    agency = None if data.agency_answers is None else relabel(data.agency_answers)
-    return replace_(data, cases=relabel(data.cases), moderation=moderation, agency_answers=agency)
+    def part(d: AuditData) -> AuditData:
+        moderation = None if d.moderation is None else relabel(d.moderation)
+        agency = None if d.agency_answers is None else relabel(d.agency_answers)
+        return replace_(d, cases=relabel(d.cases), moderation=moderation, agency_answers=agency)
+
+    return replace_(part(data), earlier=tuple(part(e) for e in data.earlier))
 
 
 def _counts(values: pd.Series, order: tuple[str, ...] | list[str]) -> dict[str, int]:

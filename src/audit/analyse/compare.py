@@ -20,21 +20,20 @@ How cases are grouped into audit rounds is in ``audit.analyse.rounds``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from audit.analyse.compare_versions import criterion_pairs, earlier_round
+from audit.analyse.national_figures import NationalFigures, read_national  # noqa: F401  (re-exported)
 from audit.analyse.rounds import audit_rounds, round_order, rounds_table  # noqa: F401  (rounds_table re-exported)
 from audit.analyse.score import score_criteria, score_themes
 from audit.analyse.statistics import clear_after_holm, cluster_interval, one_sample_p, two_sample_p
 from audit.check.validate import AuditData
-from audit.errors import AuditError, SettingsFileError
+from audit.errors import AuditError
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
-from audit.names import safe_text
-from audit.safe_yaml import YamlRefused, load_yaml, read_settings
 
 RESULT_KEYS = ("yes", "partly", "no", "answered", "pct_yes", "ci_low", "ci_high")
 
@@ -201,42 +200,6 @@ def position(low: float | None, high: float | None, figure: float | None) -> str
     return SIMILAR
 
 
-@dataclass(frozen=True)
-class NationalFigures:
-    """Comparison figures the user supplies (% Yes by criterion or theme ID) and where they come from."""
-
-    figures: dict[str, float] = field(default_factory=dict)
-    source: str = "national figure"
-
-
-def read_national(path: str | Path, fw: Framework) -> NationalFigures:
-    """Read national figures from YAML or JSON: ``{V1: 41.5, ...}``, optionally with ``source: "..."``.
-
-    IDs are criterion or theme IDs (any case); values are percentages from 0 to 100.
-    """
-    path = Path(path)
-    shown = safe_text(str(path), 240)
-    try:
-        raw = load_yaml(read_settings(path))  # YAML reads JSON too
-    except OSError as exc:
-        raise SettingsFileError(f"{shown}: cannot read the national figures ({exc.strerror or exc})") from None
-    except YamlRefused as exc:
-        raise SettingsFileError(f"{shown}: national figures refused: {exc}") from None
-    if not isinstance(raw, dict):
-        raise AuditError(f"{shown}: national figures should map criterion IDs to percentages, such as V1: 41.5")
-    source = str(raw.pop("source", "") or "national figure")
-    known = {c.id.upper(): c.id for c in fw.criteria} | {t.id.upper(): t.id for t in fw.themes}
-    figures: dict[str, float] = {}
-    for key, value in raw.items():
-        iid = known.get(str(key).upper())
-        if iid is None:
-            raise AuditError(f"{shown}: {safe_text(str(key), 40)!r} is not a criterion or theme of {fw.id}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-            raise AuditError(f"{shown}: the figure for {safe_text(str(key), 40)} should be a percentage from 0 to 100")
-        figures[iid] = float(value)
-    return NationalFigures(figures, source)
-
-
 def spread(results: pd.DataFrame, min_answered: int = 1) -> pd.DataFrame:
     """Per (level, id): areas with at least ``min_answered`` answers, and their lowest, median and highest % Yes."""
     rated = results[results["answered"] >= max(1, min_answered)].assign(pct=lambda f: f["pct_yes"].astype(float))
@@ -386,53 +349,80 @@ def directions(frame: pd.DataFrame, prefix1: str, prefix2: str, minimum: int) ->
     return out, made
 
 
-def change_since_previous(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | None:
+def change_since_previous(
+    cases: pd.DataFrame, fw: Framework, earlier: Sequence[tuple[pd.DataFrame, Framework]] = ()
+) -> pd.DataFrame | None:
     """Per criterion and theme: the previous round, the latest, and the change with its interval.
 
     None when the cases hold fewer than two rounds. ``direction`` is "up" or
     "down" where the change is clear (module docstring), "too few answers" where
     either round has fewer than ``min_answered``, else "no clear change". The
-    number of comparisons made is ``frame.attrs["comparisons"]``.
+    number of comparisons made is ``frame.attrs["comparisons"]``. With one round
+    and ``earlier`` rounds scored against an older version of the framework (cases,
+    framework; oldest first), the criteria the mapping carries over are compared
+    (:mod:`audit.analyse.compare_versions`).
     """
     rounds = audit_rounds(cases, fw)
     order = round_order(cases, rounds)
-    if len(order) < 2:
+    minimum = finding_rules(fw).min_answered
+    old_fw, sources, not_compared, swapped = fw, {(lv, i): (lv, i) for lv, i, _ in items(fw)}, None, False
+    if len(order) >= 2:
+        previous, latest = order[-2], order[-1]
+        old_cases, new_cases = cases[rounds == previous], cases[rounds == latest]
+    elif earlier and (across := earlier_round(cases, fw, earlier)) is not None:
+        old_cases, old_fw, new_cases, previous, latest, swapped = across
+        sources, not_compared = criterion_pairs(old_fw, fw)
+    else:
         return None
-    previous, latest = order[-2], order[-1]
-    before_cases, after_cases = cases[rounds == previous], cases[rounds == latest]
-    before, after = score_criteria(before_cases, fw), score_criteria(after_cases, fw)
-    old = _long_with_n(before, score_themes(before_cases, fw), fw)
-    new = _long_with_n(after, score_themes(after_cases, fw), fw)
+    old = _long_with_n(score_criteria(old_cases, old_fw), score_themes(old_cases, old_fw), old_fw)
+    new = _long_with_n(score_criteria(new_cases, fw), score_themes(new_cases, fw), fw)
     rows = []
     for level, iid, label in items(fw):
-        o, n = old.loc[(level, iid)], new.loc[(level, iid)]
-        (ny, nn), (oy, on) = effective(n), effective(o)
-        change, low, high = difference_interval(ny, nn, oy, on)
-        rows.append(
-            {
-                "level": level,
-                "id": iid,
-                "label": label,
-                "previous_round": previous,
-                "latest_round": latest,
-                "previous_yes": int(o["yes"]),
-                "previous_answered": int(o["answered"]),
-                "previous_pct": _float(o["pct_yes"]),
-                "latest_yes": int(n["yes"]),
-                "latest_answered": int(n["answered"]),
-                "latest_pct": _float(n["pct_yes"]),
-                "change": change,
-                "change_low": low,
-                "change_high": high,
-                "p_value": two_sample_p(ny, nn, oy, on),
-            }
-        )
-    frame = pd.DataFrame(rows)
+        if (source := sources.get((level, iid))) is not None:
+            shown = label if source[1] == iid else f"{label} (was {source[1]})"
+            pair = (new.loc[(level, iid)], old.loc[source]) if swapped else (old.loc[source], new.loc[(level, iid)])
+            rows.append(_change_row(level, iid, shown, previous, latest, *pair))
+    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     frame["diff_low"], frame["diff_high"] = frame["change_low"], frame["change_high"]
-    frame["direction"], made = directions(frame, "previous", "latest", finding_rules(fw).min_answered)
+    frame["direction"], made = directions(frame, "previous", "latest", minimum) if rows else ([], 0)
     frame = frame.drop(columns=["diff_low", "diff_high"])
-    frame.attrs["comparisons"] = made
+    frame.attrs.update(comparisons=made, rounds=(previous, latest))
+    if not_compared is not None:  # rounds of two versions: what the mapping could not carry over
+        versions = (fw.version, old_fw.version) if swapped else (old_fw.version, fw.version)
+        frame.attrs.update(versions=versions, not_compared=not_compared)
     return frame
+
+
+CHANGE_COLUMNS = [
+    *("level", "id", "label", "previous_round", "latest_round", "previous_yes", "previous_answered"),
+    *("previous_pct", "latest_yes", "latest_answered", "latest_pct", "change", "change_low", "change_high", "p_value"),
+]
+
+
+def _change_row(
+    level: str, iid: str, label: str, previous: str, latest: str, o: pd.Series, n: pd.Series
+) -> dict[str, Any]:
+    """One row of the change table: the previous round's result ``o`` beside the latest ``n``."""
+    # keys in CHANGE_COLUMNS' order
+    (ny, nn), (oy, on) = effective(n), effective(o)
+    change, low, high = difference_interval(ny, nn, oy, on)
+    return {
+        "level": level,
+        "id": iid,
+        "label": label,
+        "previous_round": previous,
+        "latest_round": latest,
+        "previous_yes": int(o["yes"]),
+        "previous_answered": int(o["answered"]),
+        "previous_pct": _float(o["pct_yes"]),
+        "latest_yes": int(n["yes"]),
+        "latest_answered": int(n["answered"]),
+        "latest_pct": _float(n["pct_yes"]),
+        "change": change,
+        "change_low": low,
+        "change_high": high,
+        "p_value": two_sample_p(ny, nn, oy, on),
+    }
 
 
 def _long_with_n(criteria: pd.DataFrame, themes: pd.DataFrame, fw: Framework) -> pd.DataFrame:

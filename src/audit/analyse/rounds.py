@@ -9,6 +9,7 @@ even when it spans the end of a quarter.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -62,8 +63,18 @@ def round_order(cases: pd.DataFrame, rounds: pd.Series) -> list[str]:
     return sorted(labels, key=lambda lab: (first_date(lab), _natural(lab)))
 
 
-def rounds_table(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    """One row per audit round, in order: its label, cases and first and last audit dates."""
+def rounds_table(
+    cases: pd.DataFrame, fw: Framework, earlier: Sequence[tuple[pd.DataFrame, Framework]] = ()
+) -> pd.DataFrame:
+    """One row per audit round, in order: its label, cases and first and last audit dates.
+
+    With ``earlier`` (cases scored against older versions of the framework, oldest first)
+    their rounds come first, and the columns ``version`` and ``earlier`` say which is which.
+    """
+    if earlier:
+        parts = [rounds_table(c, f).assign(version=f.version, earlier=True) for c, f in earlier if len(c)]
+        parts.append(rounds_table(cases, fw).assign(version=fw.version, earlier=False))
+        return pd.concat(parts, ignore_index=True)
     rounds = audit_rounds(cases, fw)
     rows = []
     for label in round_order(cases, rounds):

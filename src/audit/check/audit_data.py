@@ -83,6 +83,9 @@ class AuditData:
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
     agency_answers: pd.DataFrame | None = None
     judgements: pd.DataFrame | None = None
+    # Older audit rounds of these areas scored against an earlier version of the same framework, each read
+    # with its own version (oldest first); see audit.check.framework_choice. Their cases are not in ``cases``.
+    earlier: tuple[AuditData, ...] = ()
 
     @property
     def agreed_changes(self) -> dict[str, int]:
@@ -137,34 +140,41 @@ class AuditData:
             raise AuditError(
                 f"no area called {area!r}; the data has: {', '.join(self.areas) or 'none'}", code="area-unknown"
             )
-        rows = self.cases[self.cases["area"] == matches[0]]
+        sliced = self.only_areas(matches[:1])
+        sliced.failed = {}
+        sliced.run_areas = self.run_areas or tuple(self.areas)
+        sliced.earlier = tuple(e.for_area(area) for e in self.earlier if key in {fold(a) for a in e.areas})
+        return sliced
+
+    def only_areas(self, areas: list[str]) -> AuditData:
+        """The rows of these areas (exact names), with their problems, files and sheets; failed files kept."""
+        inside = self.cases["area"].isin(areas)
+        rows = self.cases[inside]
         files = set(rows["file"])
         problems = [
-            p
-            for p in self.problems
-            if p.area == matches[0] or (p.area is None and p.case_id is None and p.file in files)
+            p for p in self.problems if p.area in areas or (p.area is None and p.case_id is None and p.file in files)
         ]
         return AuditData(
             self.framework,
             rows.reset_index(drop=True),
             problems,
             {f: h for f, h in self.files.items() if f in files},
-            {},
+            dict(self.failed),
             [p for p in self.identifiers if p.file in files],
-            None
-            if self.moderation is None
-            else self.moderation[self.moderation["area"] == matches[0]].reset_index(drop=True),
+            None if self.moderation is None else _rows_of(self.moderation, areas),
             paths={f: p for f, p in self.paths.items() if f in files},
-            run_areas=self.run_areas or tuple(self.areas),
-            details={a: d for a, d in self.details.items() if a == matches[0]},
-            agency_answers=_rows_of(self.agency_answers, [matches[0]]),
-            judgements=_rows_of(self.judgements, [matches[0]]),
+            run_areas=self.run_areas,
+            details={a: d for a, d in self.details.items() if a in areas},
+            agency_answers=_rows_of(self.agency_answers, areas),
+            judgements=_rows_of(self.judgements, areas),
+            earlier=tuple(e.only_areas(areas) for e in self.earlier),
         )
 
-    def without_areas(self, left_out: dict[str, str]) -> AuditData:
+    def without_areas(self, left_out: dict[str, str], *, record: bool = True) -> AuditData:
         """The data less some areas (refused or failed), which then count in no all-area comparison.
 
-        ``left_out`` maps each area to the kind of reason, never a value from its cells.
+        ``left_out`` maps each area to the kind of reason, never a value from its cells; with
+        ``record`` false they are not listed as left out (they are reported elsewhere).
         """
         if not left_out:
             return self
@@ -182,11 +192,12 @@ class AuditData:
             [p for p in self.identifiers if p.file in files],
             moderation,
             paths={f: p for f, p in self.paths.items() if f in files},
-            run_areas=self.run_areas or tuple(self.areas),
-            left_out={**self.left_out, **left_out},
+            run_areas=(self.run_areas or tuple(self.areas)) if record else self.run_areas,
+            left_out={**self.left_out, **left_out} if record else dict(self.left_out),
             details={a: d for a, d in self.details.items() if a not in left_out},
             agency_answers=_rows_of(self.agency_answers, list(left_out), keep=False),
             judgements=_rows_of(self.judgements, list(left_out), keep=False),
+            earlier=tuple(e.without_areas(left_out, record=False) for e in self.earlier),
         )
 
     def exclusions(self) -> list[dict[str, Any]]:

@@ -35,6 +35,9 @@ AUDIT_TYPES = ("Single-agency", "Multi-agency", "Joint inspection")
 CHOICES: dict[str, tuple[str, ...]] = {"selection": SELECTION_METHODS, "audit_type": AUDIT_TYPES}
 DATE_FIELDS = ("reviewed_from", "reviewed_to", "discussion_date")
 YES_NO_FIELDS = ("practitioners_involved", "families_involved")
+# The framework the workbook was made for, written by `audit template` below the fields (read by framework_named).
+FRAMEWORK_LABEL, VERSION_LABEL = "Framework", "Framework version"
+_FRAMEWORK_ROWS = {fold(FRAMEWORK_LABEL): "id", fold(VERSION_LABEL): "version"}
 # A first row that only names the columns is not a field.
 _HEADINGS = {"field", "value"}
 _BY_LABEL = {fold(label): name for name, label in DETAILS_FIELDS.items()}
@@ -60,6 +63,8 @@ def read_details(grid: SheetGrid) -> tuple[dict[str, Any], list[Problem]]:
         if name is None:
             if isinstance(label, str) and fold(label) in _HEADINGS and r == 0:
                 continue
+            if isinstance(label, str) and fold(label) in _FRAMEWORK_ROWS:
+                continue  # read by framework_named, before the workbook is validated
             expected = ", ".join(DETAILS_FIELDS.values())
             report(
                 0,
@@ -81,6 +86,26 @@ def read_details(grid: SheetGrid) -> tuple[dict[str, Any], list[Problem]]:
         if read is not None:
             found[name] = read
     return found, problems
+
+
+def framework_named(grid: SheetGrid | None) -> dict[str, tuple[str | None, str]]:
+    """The ``Framework`` and ``Framework version`` rows of an Audit details sheet: key -> (text or None, cell).
+
+    Keys are ``id`` and ``version``; a row that is absent is not in the result, a blank or
+    non-text value is (None, its cell). The first of a repeated row is read, as for the fields.
+    """
+    found: dict[str, tuple[str | None, str]] = {}
+    for r, row in enumerate(grid.rows if grid is not None else []):
+        label = row[0] if row else ""
+        key = _FRAMEWORK_ROWS.get(fold(label)) if isinstance(label, str) else None
+        if key is None or key in found:
+            continue
+        value = row[1] if len(row) > 1 else ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # a version typed as a number, such as 2025.1
+        text = " ".join(value.split()) if isinstance(value, str) else ""
+        found[key] = (text or None, cell_ref(r, 1))
+    return found
 
 
 def _value(name: str, value: Any, report: Any) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,13 @@ from audit.check.audit_data import (
     empty_cases,
 )
 from audit.check.audit_sheets import EXTRA_SHEETS, Pending, read_extra_sheets, scan_grid, settle
+from audit.check.framework_choice import (
+    framework_key,
+    group_versions,
+    mixed_error,
+    shipped_framework,
+    workbook_framework,
+)
 from audit.check.practice_cells import read_practice, theme_lookup
 from audit.check.row_checks import BLANK_FIELDS, Blank, area_name_problems, blank_answer, blank_field, blank_problems
 from audit.errors import AuditError, LayoutError, Problem, WorkbookError
@@ -46,6 +54,7 @@ from audit.read.load import (
     is_blank,
     read_sheets,
 )
+from audit.resources import DEFAULT_CRITERIA
 
 __all__ = [
     "CASE_COLUMNS",
@@ -58,6 +67,7 @@ __all__ = [
     "empty_cases",
     "identifier_problems",
     "load_audit",
+    "load_audits",
     "open_audit",
     "validate_moderation",
     "validate_sheet",
@@ -80,19 +90,35 @@ def load_audit(
     ``scan`` every cell is searched for likely personal identifiers, which are
     reported as warnings (never with the value) and listed in ``identifiers``.
     A ``Moderation`` sheet, where a workbook has one, is validated like the Cases
-    sheet and kept apart in ``moderation``.
+    sheet and kept apart in ``moderation``. Each workbook is read with the framework
+    it names, or with ``framework`` when given (see :mod:`audit.check.framework_choice`);
+    workbooks that name several frameworks are refused here (:func:`load_audits` groups them).
     """
-    fw = framework if isinstance(framework, Framework) else load_framework(framework)
+    groups = load_audits(inputs, framework, password=password, limits=limits, keep_going=keep_going, scan=scan)
+    if len(groups) > 1:
+        raise mixed_error(groups)
+    return groups[0]
+
+
+def load_audits(
+    inputs: str | Path | Iterable[str | Path],
+    framework: Framework | str | Path | None = None,
+    *,
+    password: str | None = None,
+    limits: Any = None,
+    keep_going: bool = True,
+    scan: bool = True,
+) -> list[AuditData]:
+    """Read and validate workbooks into one AuditData per framework version (at least one).
+
+    Grouped as :func:`audit.check.framework_choice.group_versions` says; the inputs that
+    could not be read are in the first group's ``failed``.
+    """
+    fixed = None if framework is None else framework if isinstance(framework, Framework) else load_framework(framework)
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
-    records: list[dict[str, Any]] = []
-    second: list[dict[str, Any]] = []  # moderation rows
-    problems: list[Problem] = []
-    files: dict[str, str] = {}
+    read: dict[tuple[str, str], _Read] = {}
     failed: dict[str, AuditError] = {}
-    identifiers: list[Problem] = []
-    paths: dict[str, str] = {}
-    pending = Pending()  # the optional sheets, until every area is settled
     found, empty = expand_inputs(inputs)
     for folder, exc in empty.items():
         if not keep_going:
@@ -105,6 +131,7 @@ def load_audit(
             grids, read_problems = read_sheets(
                 path, (CASES_SHEET, MODERATION_SHEET, *EXTRA_SHEETS), password=password, limits=limits, label=label
             )
+            fw = workbook_framework(grids, label, fixed)
             grid = grids[CASES_SHEET]
             layout = find_layout(grid, fw)
         except (WorkbookError, LayoutError) as exc:
@@ -112,12 +139,44 @@ def load_audit(
                 raise
             failed[label] = exc
             continue
-        files[label] = grid.sha256
-        paths[label] = str(path.resolve())
+        group = read.setdefault(framework_key(fw), _Read(fw))
+        group.add(path, label, grids, grid, layout, read_problems, scan)
+    datas = [g.finish() for g in read.values()] or [_Read(fixed or shipped_framework(DEFAULT_CRITERIA)).finish()]
+    groups = group_versions(datas)
+    groups[0].failed = failed
+    return groups
+
+
+@dataclass
+class _Read:
+    """The workbooks of one framework version, as read so far."""
+
+    fw: Framework
+    records: list[dict[str, Any]] = field(default_factory=list)
+    second: list[dict[str, Any]] = field(default_factory=list)  # moderation rows
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    identifiers: list[Problem] = field(default_factory=list)
+    paths: dict[str, str] = field(default_factory=dict)
+    pending: Pending = field(default_factory=Pending)  # the optional sheets, until every area is settled
+
+    def add(
+        self,
+        path: Path,
+        label: str,
+        grids: dict[str, SheetGrid],
+        grid: SheetGrid,
+        layout: Layout,
+        read_problems: list[Problem],
+        scan: bool,
+    ) -> None:
+        fw, problems, identifiers = self.fw, self.problems, self.identifiers
+        self.files[label] = grid.sha256
+        self.paths[label] = str(path.resolve())
         problems.extend(read_problems)
         rows, row_problems = validate_sheet(grid, layout, fw)
-        read_extra_sheets(grids, rows, fw, pending, scan=scan)
-        records.extend(rows)
+        read_extra_sheets(grids, rows, fw, self.pending, scan=scan)
+        self.records.extend(rows)
         problems.extend(layout.problems)
         problems.extend(row_problems)
         if scan:
@@ -125,37 +184,41 @@ def load_audit(
         if MODERATION_SHEET in grids:
             mod_grid = grids[MODERATION_SHEET]
             mod_layout, mod_rows, mod_problems = validate_moderation(mod_grid, fw)
-            second.extend(mod_rows)
+            self.second.extend(mod_rows)
             problems.extend(mod_problems)
             if scan and mod_layout is not None:
                 identifiers.extend(identifier_problems(mod_grid, mod_layout))
-    spelling: dict[str, str] = {}
-    problems.extend(_finalise(records, fw, spelling))
-    problems.extend(blank_problems(records, SCORED))
-    problems.extend(area_name_problems(records))
-    moderation = None
-    if second:
-        problems.extend(_finalise(second, fw, spelling, moderation=True))
-        problems.extend(blank_problems(second, SCORED))
-        moderation = cases_frame(second, fw)
-    details, agency_answers, judgements, settled = settle(pending, records, fw)
-    problems.extend(pending.problems)
-    problems.extend(settled)
-    identifiers.extend(pending.identifiers)
-    problems.extend(identifiers)
-    return AuditData(
-        fw,
-        cases_frame(records, fw),
-        problems,
-        files,
-        failed,
-        identifiers,
-        moderation,
-        paths=paths,
-        details=details,
-        agency_answers=agency_answers,
-        judgements=judgements,
-    )
+
+    def finish(self) -> AuditData:
+        """The rules across rows, then the workbooks as one AuditData."""
+        fw, records, second, problems, pending = self.fw, self.records, self.second, self.problems, self.pending
+        spelling: dict[str, str] = {}
+        problems.extend(_finalise(records, fw, spelling))
+        problems.extend(blank_problems(records, SCORED))
+        problems.extend(area_name_problems(records))
+        moderation = None
+        if second:
+            problems.extend(_finalise(second, fw, spelling, moderation=True))
+            problems.extend(blank_problems(second, SCORED))
+            moderation = cases_frame(second, fw)
+        details, agency_answers, judgements, settled = settle(pending, records, fw)
+        problems.extend(pending.problems)
+        problems.extend(settled)
+        self.identifiers.extend(pending.identifiers)
+        problems.extend(self.identifiers)
+        return AuditData(
+            fw,
+            cases_frame(records, fw),
+            problems,
+            self.files,
+            {},
+            self.identifiers,
+            moderation,
+            paths=self.paths,
+            details=details,
+            agency_answers=agency_answers,
+            judgements=judgements,
+        )
 
 
 def identifier_problems(grid: SheetGrid, layout: Layout) -> list[Problem]:

@@ -3,6 +3,7 @@
 - ``model``: the framework as dataclasses, read from YAML (the default ships in ``audit/data/criteria``).
 - ``schema``: the file's shape, checked against the JSON Schema shipped as package data.
 - ``rules``: the checks beyond the schema (references, uniqueness, ranges that depend on each other).
+- ``registry``: the frameworks shipped (found with importlib.resources) and how ``--criteria`` names one.
 - ``mapping``: how one version's criteria carry over to the next (for change over time across versions).
 - ``settings``: the analysis settings the framework file holds (findings, moderation, rounds, age bands).
 
@@ -16,6 +17,8 @@ _EXPORTS = {
     "Criterion": "audit.framework.model",
     "Theme": "audit.framework.model",
     "load_framework": "audit.framework.model",
+    "shipped": "audit.framework.registry",
+    "framework_path": "audit.framework.registry",
     "finding_rules": "audit.framework.settings",
     "moderation_rules": "audit.framework.settings",
     "age_focus": "audit.framework.settings",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import FrameworkError
+from audit.framework.registry import framework_path
 from audit.framework.rules import fold, rule_problems
 from audit.framework.schema import schema_problems
 from audit.names import safe_text
@@ -129,12 +130,14 @@ def _problems(data: object) -> list[str]:
 
 
 def load_framework(path: str | Path | None = None) -> Framework:
-    """Read and check a criteria framework; the default is the JTAI domestic abuse one.
+    """Read and check a criteria framework; the default is the JTAI domestic abuse one (version 2025.1).
 
-    The whole file is checked here, every section a report will use included, so
-    a bad file is refused at once with each problem's key path (exit status 2).
+    ``path`` is a YAML file or a shipped framework's id, optionally ``id@version``
+    (see :mod:`audit.framework.registry`). The whole file is checked here, every
+    section a report will use included, so a bad file is refused at once with
+    each problem's key path (exit status 2).
     """
-    path = Path(path) if path else DEFAULT_CRITERIA
+    path = framework_path(path)
     shown = safe_text(str(path), 240)
     try:
         raw_bytes = read_settings(path)

@@ -278,11 +278,13 @@ def _analysis_cells(result: AreaResult, counts: dict[Cell, int], groups: list[Gr
                     groups.append(Group(tuple(rk.cell(k) for rk in rows.values()), criterion(r["id"]).cell(k)))
 
     if an.change is not None:
-        shown = [an.change["previous_round"].iloc[0], an.change["latest_round"].iloc[0]]
+        shown = list(an.change.attrs["rounds"])
         for _, rr in an.rounds.iterrows():
             counts[round_cases(rr["round"])] = int(rr["cases"])
-        if int(an.rounds["cases"].sum()) == len(cases):
-            groups.append(Group(tuple(round_cases(r) for r in an.rounds["round"]), CASES))
+        # Rounds of an older framework version (see audit.analyse.compare_versions) are not among the cases.
+        current = an.rounds[~an.rounds["earlier"].astype(bool)] if "earlier" in an.rounds else an.rounds
+        if int(current["cases"].sum()) == len(cases):
+            groups.append(Group(tuple(round_cases(r) for r in current["round"]), CASES))
         for _, r in an.change.iterrows():
             for when, label in zip(("previous", "latest"), shown, strict=True):
                 _yes_rest(counts, groups, round_criterion(label, r["id"]), r[f"{when}_yes"], r[f"{when}_answered"])

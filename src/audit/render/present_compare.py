@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from audit.analyse.compare import ABOVE, BELOW, DOWN, UP, NationalFigures, benchmark, spread
+from audit.framework.model import Framework
 from audit.framework.settings import finding_rules, round_gap_days
 from audit.publish import cells
 from audit.publish.areas import rest_row
@@ -158,7 +159,7 @@ def change_over_time(pub: PublishedResult) -> Fragment:
             f"{esc(rule)}</p>"
         )
         return Fragment("".join(parts))
-    previous, latest = change["previous_round"].iloc[0], change["latest_round"].iloc[0]
+    previous, latest = change.attrs["rounds"]
     rframe = pd.DataFrame(
         {
             "Round": rounds["round"],
@@ -169,6 +170,8 @@ def change_over_time(pub: PublishedResult) -> Fragment:
             ],
         }
     )
+    if "version" in rounds:
+        rframe["Framework version"] = list(rounds["version"])
     minimum, made = finding_rules(fw).min_answered, change.attrs["comparisons"]
     rows_compared = [cells.round_criterion(label, i) for label in (previous, latest) for i in change["id"]]
     if pub.publish and any(pub.rate_hidden(row) for row in rows_compared):
@@ -181,8 +184,14 @@ def change_over_time(pub: PublishedResult) -> Fragment:
         f"{tally} with {minimum} or more answers in both rounds were "
         "compared; the rest have too few answers. A change is called clear only where its 95% interval "
         f"(Newcombe's method) excludes zero and it survives Holm's correction for {family}. "
-        "The other sections of this report pool every round.</p>"
+        + (
+            "The other sections of this report pool every round.</p>"
+            if "versions" not in change.attrs
+            else f"The other sections of this report are of the rounds scored against version {esc(fw.version)}.</p>"
+        )
     )
+    if "versions" in change.attrs:
+        parts.append(versions_note(change, latest, previous, fw))
     parts.append(table(rframe, f"Audit rounds, {result.area}", ["Cases"]))
     rows, moved = [], []
     for _, r in change.iterrows():
@@ -210,6 +219,9 @@ def change_over_time(pub: PublishedResult) -> Fragment:
                 "Direction": "" if hidden else _word(r["direction"]),
             }
         )
+    if change.empty:
+        parts.append("<p>No criterion or theme carries over between the two versions, so none is compared.</p>")
+        return Fragment("".join(parts))
     if not made:
         summary = f"No criterion or theme had {minimum} or more answers in both rounds, so none is called a change."
     else:
@@ -218,6 +230,25 @@ def change_over_time(pub: PublishedResult) -> Fragment:
     frame = pd.DataFrame(rows)
     parts.append(table(frame, f"% Yes by audit round, {result.area}", list(frame.columns[1:4])))
     return Fragment("".join(parts))
+
+
+def versions_note(change: pd.DataFrame, latest: str, previous: str, fw: Framework) -> str:
+    """What a change across two framework versions compares, and, plainly, what it cannot."""
+    before, after = change.attrs["versions"]
+    lost = change.attrs["not_compared"]
+    criteria = [n["why"] for n in lost if n["level"] == "criterion"]
+    themes = [n["why"] for n in lost if n["level"] == "theme"]
+    text = (
+        f"<p>The latest round ({esc(latest)}) was scored against version {esc(after)} of the framework and the "
+        f"one before ({esc(previous)}) against version {esc(before)}. Only criteria that ask the same question in "
+        "both versions (the mapping shipped with the toolkit pairs them one to one) are compared, under their "
+        f"version {esc(fw.version)} ID; a theme is compared only where all its questions "
+        "carry over.</p>"
+    )
+    if criteria or themes:
+        items = "".join(f"<li>{esc(w)}</li>" for w in [*criteria, *themes])
+        text += f"<p>These cannot be compared across the two versions:</p><ul>{items}</ul>"
+    return text
 
 
 def _pct_n(value: float | None) -> str:

@@ -63,6 +63,9 @@ def summary_dict(pub: PublishedResult) -> dict[str, Any]:
         "cases_scored": pub.shown(cells.CASES),
         "cases_excluded": pub.shown(cells.EXCLUDED),
     }
+    # Rounds of an area scored against an older version of the framework (compared in change over time only).
+    if result.data.earlier:
+        out["framework"]["earlier_versions"] = [e.framework.version for e in result.data.earlier]
     if not pub.publish:
         out["files"] = file_accounting(result)
     if pub.publish:

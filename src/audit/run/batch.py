@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.analyse.area_result import AreaResult, analyse_area
+from audit.analyse.area_result import AreaResult, analyse_area, slugify
 from audit.analyse.practice import CaseKeys, case_keys
-from audit.check.validate import AuditData, load_audit
+from audit.check.validate import AuditData, load_audits
 from audit.errors import AuditError
 from audit.framework.model import Framework
 from audit.publish import cells
@@ -84,6 +84,8 @@ class BatchOutcome:
     index: Path | None = None
     write_errors: list[str] = field(default_factory=list)  # run-level files that could not be written
     unassigned_cells: list[str] = field(default_factory=list)  # where the rows that name no area are
+    # With workbooks of several frameworks: (framework, its folder in OUT, its own outcome) for each.
+    groups: list[tuple[Framework, str, BatchOutcome]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -224,13 +226,12 @@ def run_batch(
     their area is ready, so areas reported before such a failure have compared
     themselves with it.)
     """
-    from audit.run.manifest import build_manifest, input_records
     from audit.run.outputs import RunMode, claim_output
 
     started = dt.datetime.now(dt.UTC)
     opts = options or BatchOptions()
     share_with(opts.share_group)  # a group the user is not in stops the run before it starts
-    if opts.national:
+    if opts.national and opts.criteria is not None:
         from audit.analyse.compare import read_national
         from audit.framework.model import load_framework
 
@@ -241,28 +242,83 @@ def run_batch(
         if why := pdf_available():
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
     # Absolute paths before any thread starts, so nothing depends on the working directory.
-    data = load_audit([Path(i).resolve() for i in inputs], opts.criteria, password=password)
+    groups = load_audits([Path(i).resolve() for i in inputs], opts.criteria, password=password)
+    if len(groups) > 1 and opts.national:
+        raise AuditError("--national gives figures for one framework, but the workbooks name several; run them apart")
+    if opts.national and opts.criteria is None:  # checked against the framework the workbooks name
+        from audit.analyse.compare import read_national
+
+        read_national(opts.national, groups[0].framework)
+    params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
     with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True, replace=replace) as claim:
         out_dir = claim.path
-        batch = _run_areas(data, out_dir, opts, workers, progress)
-        params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
-        results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
-        results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
-        results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
-        try:
-            batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
-        except OSError as exc:
-            batch.write_errors.append(f"index.html: {_write_failure(exc)}")
-        manifest = build_manifest(input_records(data), data.framework, params, started, results)
-        try:
-            write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-        except OSError as exc:
-            batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
+        if len(groups) == 1:
+            batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started)
+        else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
+            batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf)
+            areas = sum(len(g.areas) for g in groups)
+            with _kernels(workers, areas) as runner:  # one pool of warm kernels for every framework's reports
+                done_by = [
+                    _run_group(
+                        g, out_dir / framework_folder(g.framework), opts, workers, progress, params, started, runner
+                    )
+                    for g in groups
+                ]
+            for data, done in zip(groups, done_by, strict=True):
+                batch.groups.append((data.framework, framework_folder(data.framework), done))
+                batch.areas += done.areas
+                batch.failed_files.update(done.failed_files)
+                batch.unassigned_rows += done.unassigned_rows
+                batch.unassigned_cells += done.unassigned_cells
+                batch.write_errors += done.write_errors
+                if done.national_error:
+                    batch.national_error = f"{data.framework.id} {data.framework.version}: {done.national_error}"
+            try:
+                batch.index = write_atomic(out_dir / "index.html", frameworks_index_html(batch))
+            except OSError as exc:
+                batch.write_errors.append(f"index.html: {_write_failure(exc)}")
     batch.write_errors.extend(claim.problems)
     return batch
 
 
-def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool) -> BatchOutcome:
+def framework_folder(fw: Framework) -> str:
+    """The folder of one framework's reports in a batch of several: ``<id>-<version>`` as a folder name."""
+    return slugify(f"{fw.id}-{fw.version}")
+
+
+def _run_group(
+    data: AuditData,
+    out_dir: Path,
+    opts: BatchOptions,
+    workers: int,
+    progress: bool,
+    params: dict[str, Any],
+    started: dt.datetime,
+    runner: Any = None,
+) -> BatchOutcome:
+    """One framework's areas reported into ``out_dir``, with its index.html, national summary and manifest.json."""
+    from audit.run.manifest import build_manifest, input_records
+
+    out_dir.mkdir(exist_ok=True)
+    batch = _run_areas(data, out_dir, opts, workers, progress, runner)
+    results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
+    results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
+    results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
+    try:
+        batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
+    except OSError as exc:
+        batch.write_errors.append(f"index.html: {_write_failure(exc)}")
+    manifest = build_manifest(input_records(data), data.framework, params, started, results)
+    try:
+        write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    except OSError as exc:
+        batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
+    return batch
+
+
+def _run_areas(
+    data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool, shared: Any = None
+) -> BatchOutcome:
     """Every area analysed once and published once, then reported on the warm kernels.
 
     The areas refused for likely personal data are left out before anything is
@@ -302,7 +358,8 @@ def _run_areas(data: AuditData, out_dir: Path, opts: BatchOptions, workers: int,
     pubs, _ = publish_run(usable, results, opts.publish, opts.threshold)
     own = own_hidden(pubs.values())  # for the national summary, decided again without failed reports
     todo = list(pubs)
-    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, _kernels(workers, len(todo)) as runner:
+    kernels = contextlib.nullcontext(shared) if shared is not None else _kernels(workers, len(todo))
+    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, kernels as runner:
         bar = _progress(len(todo) + 1, progress)
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
         futures = []
@@ -374,3 +431,11 @@ def index_html(batch: BatchOutcome, fw: Framework) -> str:
     env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
     key_labels = [c.label for c in fw.criteria if c.key]
     return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())
+
+
+def frameworks_index_html(batch: BatchOutcome) -> str:
+    """The front page of a batch of several frameworks: each framework's areas, national summary and index."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("frameworks_index.html.j2").render(batch=batch, made=dt.date.today())

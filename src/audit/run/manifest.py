@@ -39,12 +39,15 @@ def package_versions() -> dict[str, str | None]:
 def input_records(data: Any) -> list[dict[str, Any]]:
     """Every input the run was given: each file read with its SHA-256 and its rows accounted for, and each not read.
 
-    Files are named by their labels: as much of the path as tells two inputs apart.
+    Files are named by their labels: as much of the path as tells two inputs apart. Workbooks read
+    as older rounds under an older framework version (``data.earlier``) are listed with their version.
     Rows read = cases scored + rows excluded (rows naming no area are among the excluded).
     """
-    cases = data.cases
     records = []
-    for label, digest in sorted(data.files.items()):
+    # Workbooks of an older framework version read as areas' earlier rounds are inputs too (with their version).
+    files = {label: (digest, part) for part in (*data.earlier, data) for label, digest in part.files.items()}
+    for label, (digest, part) in sorted(files.items()):
+        cases = part.cases
         mine = cases[cases["file"] == label]
         excluded = mine[mine["status"] != "scored"]
         records.append(
@@ -55,6 +58,7 @@ def input_records(data: Any) -> list[dict[str, Any]]:
                 "cases_scored": len(mine) - len(excluded),
                 "rows_excluded": len(excluded),
                 "rows_without_area": int(mine["area"].isna().sum()),
+                **({"framework_version": part.framework.version} if data.earlier else {}),
             }
         )
     records.extend({"file": label, "not_read": str(exc)} for label, exc in sorted(data.failed.items()))

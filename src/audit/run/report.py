@@ -72,7 +72,8 @@ class ReportMeta:
 def report_meta(result: PublishedResult, date: dt.date | None = None, index_href: str | None = None) -> ReportMeta:
     fw = result.framework
     date = date or dt.date.today()
-    files = result.analysed.data.files
+    data = result.analysed.data
+    files = {label: digest for part in (*data.earlier, data) for label, digest in part.files.items()}
     inputs = ", ".join(f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(files.items()))
     mode = (
         f"Published version: counts from 1 to {result.threshold} suppressed."
@@ -82,10 +83,17 @@ def report_meta(result: PublishedResult, date: dt.date | None = None, index_href
     return ReportMeta(
         title=f"{result.area}: case-file audit report - {fw.title}",
         masthead="Multi-agency case-file audit",
-        footer=f"{mode} Framework {fw.id} version {fw.version}. Inputs: {inputs}. Made {date:%-d %B %Y}.",
+        footer=f"{mode} Framework {fw.id} version {fw.version}.{_earlier(result)} Inputs: {inputs}. "
+        f"Made {date:%-d %B %Y}.",
         description=f"Findings of a multi-agency case-file audit in {result.area}: {fw.title}.",
         index_href=index_href,
     )
+
+
+def _earlier(result: PublishedResult) -> str:
+    """The footer's words for rounds scored against an older version of the framework, if any."""
+    versions = [e.framework.version for e in result.analysed.data.earlier]
+    return f" Earlier rounds scored against version {', '.join(versions)}." if versions else ""
 
 
 _EXPORTERS = threading.local()

@@ -169,7 +169,7 @@ def _write_extra(wb: Workbook, framework: Framework, extra: Mapping[str, Any]) -
     from audit.workbooks import template_sheets as sheets
 
     if "details" in extra:
-        sheets.write_audit_details(wb, extra["details"])
+        sheets.write_audit_details(wb, extra["details"], framework)
     if "agency" in extra:
         sheets.write_case_sheet(wb, sheets.AGENCY_ANSWERS_SHEET, framework, extra["agency"], n_rows=0)
     if "agreed" in extra:
@@ -285,4 +285,41 @@ def write_sample_data(out_dir: str | Path, framework: Framework, seed: int = 202
                 extra=extra,
             )
         )
+    return paths
+
+
+def write_framework_sample(
+    out_dir: str | Path, framework: Framework, seed: int = 2025, sizes: tuple[int, int] = (15, 41)
+) -> list[Path]:
+    """Sample workbooks for three fictional areas of any framework: one workbook each, tidy, with practice columns.
+
+    Each workbook's Audit details name the framework and its version, so it is scored against
+    the one it was made for; files are ``<framework id>-<version>-<area>.xlsx``, so samples of several
+    frameworks can share a folder. Areas get ``sizes`` cases (from, to exclusive).
+    """
+    from audit.workbooks import synthetic_practice as practice
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = _rng(seed, "framework sample sizes", framework.id)
+    names = list(AREAS)[:3]
+    paths = []
+    for i, (area, n) in enumerate(zip(names, rng.integers(*sizes, len(names)), strict=True)):
+        frame = generate_cases(framework, area, int(n), seed)
+        first, last = min(d.date() for d in frame["Audit date"]), max(d.date() for d in frame["Audit date"])
+        details = {
+            "title": f"{area}: {framework.title} (synthetic data)",
+            "reviewed_from": first.replace(day=1) - pd.Timedelta(days=180),
+            "reviewed_to": first.replace(day=1),
+            "selection": "Random sample",
+            "cohort": "Children in the audit's cohort in the period reviewed (synthetic data)",
+            "audit_type": "Multi-agency",
+            "auditors_agencies": ", ".join(list(framework.agencies.values())[:4]),
+            "practitioners_involved": True,
+            "families_involved": False,
+            "discussion_date": last + pd.Timedelta(days=14),
+        }
+        with_practice = {area: practice.add_practice(frame, framework, seed)}
+        name = f"{framework.id}-{framework.version}-{slug(area)}.xlsx"
+        paths.append(write_workbook(out / name, with_practice, framework, seed=seed + i, extra={"details": details}))
     return paths

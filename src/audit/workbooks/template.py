@@ -115,7 +115,7 @@ def write_template(path: str | Path, framework: Framework, rows: int = 40, *, ov
     sheets.add_practice_validations(wb, ws, framework, columns, FIRST_DATA_ROW, last_row)
     write_instructions_sheet(wb, framework)
     write_criteria_sheet(wb, framework)
-    sheets.write_audit_details(wb)
+    sheets.write_audit_details(wb, framework=framework)
     sheets.write_case_sheet(wb, sheets.AGENCY_ANSWERS_SHEET, framework, n_rows=rows)
     sheets.write_case_sheet(wb, sheets.AGREED_ANSWERS_SHEET, framework, n_rows=rows)
     sheets.write_judgements(wb, framework)
@@ -137,9 +137,7 @@ def write_cases_header(ws: Worksheet, title: str, columns: Sequence[str]) -> Non
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 2).coordinate
 
 
-def _add_validations(
-    wb: Workbook, ws: Worksheet, framework: Framework, columns: Sequence[str], last_row: int
-) -> None:
+def _add_validations(wb: Workbook, ws: Worksheet, framework: Framework, columns: Sequence[str], last_row: int) -> None:
     """Dropdowns on answers, age band and grade; a date check on the audit date."""
 
     def span(first: str, last: str | None = None) -> str:

@@ -17,7 +17,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit.check.audit_details import AUDIT_TYPES, DATE_FIELDS, DETAILS_FIELDS, SELECTION_METHODS, YES_NO_FIELDS
+from audit.check.audit_details import (
+    AUDIT_TYPES,
+    DATE_FIELDS,
+    DETAILS_FIELDS,
+    FRAMEWORK_LABEL,
+    SELECTION_METHODS,
+    VERSION_LABEL,
+    YES_NO_FIELDS,
+)
 from audit.check.audit_sheets import (
     AGENCY_ANSWERS_SHEET,
     AGENCY_HEADER,
@@ -196,8 +204,14 @@ def _rows(ws: Worksheet, rows: Sequence[Sequence[Any]], date_cols: Sequence[int]
             ws.cell(r, c).number_format = DATE_FORMAT
 
 
-def write_audit_details(wb: Workbook, values: Mapping[str, Any] | None = None) -> Worksheet:
-    """The Audit details sheet: Field, Value and what to write, with dropdowns and date checks on the values."""
+def write_audit_details(
+    wb: Workbook, values: Mapping[str, Any] | None = None, framework: Framework | None = None
+) -> Worksheet:
+    """The Audit details sheet: Field, Value and what to write, with dropdowns and date checks on the values.
+
+    With ``framework``, two rows below the fields name its id and version, so the workbook
+    is scored against the framework it was made for (see :func:`audit.check.audit_details.framework_named`).
+    """
     ws = wb.create_sheet(AUDIT_DETAILS_SHEET)
     values = values or {}
     for i, (name, width) in enumerate((("Field", 30), ("Value", 40), (SHEET_HELP[AUDIT_DETAILS_SHEET], 80)), 1):
@@ -227,6 +241,13 @@ def write_audit_details(wb: Workbook, values: Mapping[str, Any] | None = None) -
         dates.add(f"B{row_of[name]}")
     ws.add_data_validation(yes_no)
     ws.add_data_validation(dates)
+    if framework is not None:
+        note = "Written by audit template: the criteria framework this workbook was made for. Do not change."
+        rows = ((FRAMEWORK_LABEL, framework.id), (VERSION_LABEL, framework.version))
+        for r, (label, value) in enumerate(rows, len(DETAILS_FIELDS) + 2):
+            put(ws, r, 1, label).font = _BOLD
+            put(ws, r, 2, value).alignment = _WRAP_TOP
+            put(ws, r, 3, note).alignment = _WRAP_TOP
     return ws
 
 
