@@ -6,6 +6,8 @@ through the published result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from audit.analyse.compare import (
@@ -24,19 +26,7 @@ def agencies(pub: PublishedResult, heatmap_html: str) -> Fragment:
     fw = pub.framework
     minimum = finding_rules(fw).min_answered
     agency_table = pub.analysed.analysis.agencies
-    rows = []
-    for aid, r in agency_table.iterrows():
-        row = cells.agency(aid)
-        rows.append(
-            {
-                "Agency": r["label"],
-                "Criteria": r["criteria"],
-                "Cases": pub.shown(row.cell("cases")),
-                "Answers": pub.shown(row.cell("answered")),
-                "% Yes (95% interval)": _shown_rate(pub, row, r["pct_yes"], r["ci_low"], r["ci_high"]),
-                "Note": _few_note(pub, row, minimum),
-            }
-        )
+    rows = _agency_rows(pub, agency_table, cells.agency, minimum)
     none = [label for aid, label in fw.agencies.items() if aid not in agency_table.index]
     parts = [
         "<h2>Agencies</h2>",
@@ -99,19 +89,7 @@ def agencies(pub: PublishedResult, heatmap_html: str) -> Fragment:
 
 def _single_agency(pub: PublishedResult, own: pd.DataFrame, minimum: int) -> str:
     """Each agency's own answers (the Agency answers sheet), beside the multi-agency view above."""
-    rows = []
-    for aid, r in own.iterrows():
-        row = cells.agency_own(str(aid))
-        rows.append(
-            {
-                "Agency": r["label"],
-                "Criteria": r["criteria"],
-                "Cases": pub.shown(row.cell("cases")),
-                "Answers": pub.shown(row.cell("answered")),
-                "% Yes (95% interval)": _shown_rate(pub, row, r["pct_yes"], r["ci_low"], r["ci_high"]),
-                "Note": _few_note(pub, row, minimum),
-            }
-        )
+    rows = _agency_rows(pub, own, cells.agency_own, minimum)
     return (
         "<h3>Single-agency view: each agency's own answers</h3>"
         "<p>The audit also recorded each agency's own answers to the criteria that concern it (the Agency answers "
@@ -123,6 +101,26 @@ def _single_agency(pub: PublishedResult, own: pd.DataFrame, minimum: int) -> str
             ["Cases", "Answers", "% Yes (95% interval)"],
         )
     )
+
+
+def _agency_rows(
+    pub: PublishedResult, frame: pd.DataFrame, row_of: Callable[[str], cells.Row], minimum: int
+) -> list[dict[str, object]]:
+    """One table row per agency of ``frame`` (an agency results table), its counts read through ``row_of``'s cells."""
+    rows = []
+    for aid, r in frame.iterrows():
+        row = row_of(str(aid))
+        rows.append(
+            {
+                "Agency": r["label"],
+                "Criteria": r["criteria"],
+                "Cases": pub.shown(row.cell("cases")),
+                "Answers": pub.shown(row.cell("answered")),
+                "% Yes (95% interval)": _shown_rate(pub, row, r["pct_yes"], r["ci_low"], r["ci_high"]),
+                "Note": _few_note(pub, row, minimum),
+            }
+        )
+    return rows
 
 
 def _few_note(pub: PublishedResult, row: cells.Row, minimum: int) -> str:
