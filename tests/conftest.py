@@ -30,6 +30,7 @@ LONGEST_FIRST = (
     "test_signals.py",
     "test_permissions.py",
     "test_install.py",
+    "test_without_make.py",
     "test_disk_full.py",
 )
 
