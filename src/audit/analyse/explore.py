@@ -143,9 +143,7 @@ def filter_cases(
     an answer means nothing without its question.
     """
     if answer is not None and criterion is None:
-        raise AuditError(
-            f"answer {answer!r} needs a criterion to answer; choose one of: {', '.join(fw.criterion_ids)}"
-        )
+        raise AuditError(f"answer {answer!r} needs a criterion to answer; choose one of: {', '.join(fw.criterion_ids)}")
     keep = pd.Series(True, index=cases.index)
     if area is not None:
         matches = [a for a in dict.fromkeys(cases["area"]) if fold(a) == fold(area)]

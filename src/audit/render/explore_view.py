@@ -126,7 +126,9 @@ class Explorer:
         self._tables = {name: explore.case_table(data) for name, data in self.groups.items()}
         self._ready = False
         style = {"description_width": "initial"}
-        self.framework = widgets.Dropdown(options=list(self.groups), value=framework, description="Framework", style=style)
+        self.framework = widgets.Dropdown(
+            options=list(self.groups), value=framework, description="Framework", style=style
+        )
         self.dropdowns = {
             name: widgets.Dropdown(description=name.replace("_", " ").capitalize(), style=style)
             for name in self.FILTERS
