@@ -159,8 +159,7 @@ class Explorer:
         data = self.groups[name]
         fw = data.framework
         chosen = dict(chosen)
-        if chosen.get("area") is None and len(data.areas) == 1:
-            chosen["area"] = data.areas[0]
+        chosen["area"] = explore.only_area(data, chosen.get("area"))
         # The filters check every value and name those that exist; the dropdowns then show them as spelled.
         explore.filter_cases(self._tables[name], fw, **{k: chosen.get(k) for k in self.FILTERS})
         values = _canonical(data, fw, chosen)
