@@ -110,7 +110,8 @@ def test_changing_a_dropdown_changes_the_table_in_jupyterlab(lab: str):
     assert before["summary"].startswith("Amberlow Vale, age Unborn, 0-2, 3-7, V1")
     assert set(before["v1"]) == {"No"} and before["rows"] > 0
     assert "V1 evidence" in before["headers"] and "Agencies" in before["headers"]
-    assert [o.replace("\xa0", " ") for o in seen["answerOptions"]] == ["Yes, Partly or No", "Yes", "Partly", "No", "N/A"]
+    options = [o.replace("\xa0", " ") for o in seen["answerOptions"]]
+    assert options == ["Yes, Partly or No", "Yes", "Partly", "No", "N/A"]
     # The answer changed to Yes: the line and the table follow.
     assert after["summary"] != before["summary"] and ": Yes in " in after["summary"]
     assert set(after["v1"]) == {"Yes"} and after["rows"] > 0
