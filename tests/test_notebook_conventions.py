@@ -65,3 +65,12 @@ def test_readme_documents_the_nbconvert_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "jupyter nbconvert --to html --no-input" in readme
     assert "--config jupyter_nbconvert_config.json" in readme
+
+
+def test_area_none_picks_the_only_area():
+    from audit import open_report
+    from tests.conftest import SAMPLE_DATA
+
+    assert open_report(SAMPLE_DATA / "amberlow-vale.xlsx", None).area == "Amberlow Vale"  # area_report.ipynb
+    params = papermill.inspect_notebook(str(ROOT / "notebooks" / "area_report.ipynb"))
+    assert "None picks the only area" in params["area"]["help"]
