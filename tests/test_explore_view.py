@@ -95,3 +95,24 @@ def test_unknown_starting_values_say_what_exists(groups, kwargs, message):
 def test_the_only_area_is_chosen(framework):
     one = explore.load_frameworks(SAMPLE_DATA / "amberlow-vale.xlsx")
     assert explore_view.Explorer(one, area=None).dropdowns["area"].value == "Amberlow Vale"
+
+
+def test_choosing_another_framework_changes_every_dropdown(groups, framework, small_framework, make_workbook):
+    path = make_workbook(
+        [["S1", "Southmere", "2025-01-10", "Under 5", "Police", "Good", "Yes", "No", "Yes"]],
+        header=["Case ID", "Area", "Audit date", "Age band", "Agencies involved", "Overall grade"]
+        + [c.header for c in small_framework.criteria],
+        name="south.xlsx",
+    )
+    small = explore.load_folder(path, small_framework.path)
+    both = {**groups, "small-test 1": small}
+    explorer = explore_view.Explorer(both, area=None, criterion="V1", answer="No")
+    explorer.framework.value = "small-test 1"
+    values = {name: [v for _, v in d.options] for name, d in explorer.dropdowns.items()}
+    assert values["criterion"] == [None, *small_framework.criterion_ids]
+    assert values["area"] == [None, "Southmere"]
+    assert explorer.dropdowns["criterion"].value is None and explorer.dropdowns["answer"].value is None
+    assert explorer.table.df["Case"].tolist() == ["S1"]
+    assert [c for c in explorer.table.df.columns if c in small_framework.criterion_ids] == list(
+        small_framework.criterion_ids
+    )

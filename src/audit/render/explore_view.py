@@ -24,6 +24,7 @@ from audit.check.validate import AuditData
 from audit.errors import AuditError
 from audit.framework.model import Framework
 from audit.framework.settings import age_focus
+from audit.read.load import fold
 
 ANY = "(any)"  # how a dropdown shows "no filter"
 # Column headers a reader understands; criterion IDs stay as they are (the report uses them too).
@@ -89,14 +90,14 @@ def readable_results(results: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def _options(fw: Framework, data: AuditData) -> dict[str, list[tuple[str, str | None]]]:
-    """Each dropdown's choices as (label, value); the value None means no filter."""
+def _options(fw: Framework, areas: list[str]) -> dict[str, list[tuple[str, str | None]]]:
+    """Each dropdown's choices as (label, value); the value None means no filter. ``areas``: those with cases."""
     focus = age_focus(fw)
     bands: list[tuple[str, str | None]] = [(ANY, None)]
     if focus is not None:
         bands.append((f"{focus.label}", explore.FOCUS))
     return {
-        "area": [(ANY, None), *((a, a) for a in data.areas)],
+        "area": [(ANY, None), *((a, a) for a in areas)],
         "agency": [(ANY, None), *((label, aid) for aid, label in fw.agencies.items())],
         "age_band": [*bands, *((b, b) for b in fw.age_bands)],
         "criterion": [(ANY, None), *((f"{c.id} {c.label}", c.id) for c in fw.criteria)],
@@ -164,7 +165,7 @@ class Explorer:
         explore.filter_cases(self._tables[name], fw, **{k: chosen.get(k) for k in self.FILTERS})
         values = _canonical(data, fw, chosen)
         ready, self._ready = self._ready, False  # one refresh for the whole change, not one per dropdown
-        for key, options in _options(fw, data).items():
+        for key, options in _options(fw, list(dict.fromkeys(self._tables[name]["area"]))).items():
             self.dropdowns[key].options = options
             self.dropdowns[key].value = values[key]
         self._ready = ready
@@ -216,7 +217,7 @@ def _canonical(data: AuditData, fw: Framework, chosen: Mapping[str, Any]) -> dic
     area, agency, band = chosen.get("area"), chosen.get("agency"), chosen.get("age_band")
     criterion, answer = chosen.get("criterion"), chosen.get("answer")
     if area is not None:
-        area = next(a for a in data.areas if a.casefold() == str(area).casefold())
+        area = next(a for a in data.areas if fold(a) == fold(str(area)))  # matched as the filter matches it
     if agency is not None:
         agency = agency if agency in fw.agencies else fw.agency_id(agency)
     if band is not None:
