@@ -116,3 +116,11 @@ def test_choosing_another_framework_changes_every_dropdown(groups, framework, sm
     assert [c for c in explorer.table.df.columns if c in small_framework.criterion_ids] == list(
         small_framework.criterion_ids
     )
+
+
+def test_without_widgets_the_selection_shows_as_text_and_a_table(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # JupyterLab shows the dropdowns
+    assert bundle["text/plain"] == explorer.describe()
+    assert bundle["text/html"].count("</tr>") == len(explorer.chosen()) + 1  # the header and each case
+    assert "V1 evidence" in bundle["text/html"]

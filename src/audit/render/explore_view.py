@@ -209,7 +209,20 @@ class Explorer:
         self.table.update(readable_cases(self.chosen(), self.data.framework))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The widgets, with the selection as a plain table and line for where widgets do not show.
+
+        JupyterLab shows the widgets; a notebook run headless and read without a
+        kernel (papermill's output, nbconvert's HTML) shows the text and table of
+        the selection the parameters made.
+        """
+        import html
+
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        line = self.describe()
+        table = readable_cases(self.chosen(), self.data.framework).to_html(index=False)
+        bundle["text/plain"] = line
+        bundle["text/html"] = f"<p><strong>{html.escape(line)}</strong></p>{table}"
+        return bundle
 
 
 def _canonical(data: AuditData, fw: Framework, chosen: Mapping[str, Any]) -> dict[str, str | None]:
