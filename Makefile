@@ -15,11 +15,13 @@ WORKERS ?= 2
 # would, fetched and unpacked at once rather than one after another (seconds rather than a minute or more).
 # uv itself comes first, through pip, hash-checked against its own lines in the lock. Everything is compiled to
 # bytecode now, as pip does, so that no process (each kernel, each command a test runs) compiles it again
-# where PYTHONDONTWRITEBYTECODE is set.
-$(STAMP): pyproject.toml requirements.lock $(BIN)/uv
+# where PYTHONDONTWRITEBYTECODE is set. The project's nbconvert settings (drop the notebook-only cells) go into
+# the environment's Jupyter config folder, so `jupyter nbconvert` run with .venv's Jupyter uses them by default.
+$(STAMP): pyproject.toml requirements.lock $(BIN)/uv jupyter_nbconvert_config.json
 	$(BIN)/uv pip install --quiet --require-hashes -r requirements.lock --compile-bytecode --python $(BIN)/python
 	$(BIN)/uv pip install --quiet --no-deps --no-build-isolation -e . --python $(BIN)/python
 	$(BIN)/python -m compileall -q src
+	install -D -m 644 jupyter_nbconvert_config.json $(VENV)/etc/jupyter/jupyter_nbconvert_config.json
 	@touch $(STAMP)
 
 $(BIN)/uv: requirements.lock

@@ -27,6 +27,7 @@ LONGEST_FIRST = (
     "test_accessibility.py",
     "test_engine.py",
     "test_pipeline_frameworks.py",
+    "test_explore_lab.py",
     "test_signals.py",
     "test_permissions.py",
     "test_install.py",

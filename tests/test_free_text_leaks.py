@@ -279,8 +279,9 @@ def test_a_clean_reason_is_published(tmp_path, fw):
 
 
 RENDER = Path(audit.render.__file__).parent
-# Write restricted/ only: the case-level workbook (and its practice sheets) needs the text.
-RESTRICTED_RENDERERS = {"scored_workbook.py", "scored_practice.py"}
+# Write restricted/ only: the case-level workbook (and its practice sheets) needs the text. explore_view.py
+# writes nothing: it shows the audit team each case's evidence in JupyterLab (explore_cases.ipynb, never published).
+RESTRICTED_RENDERERS = {"scored_workbook.py", "scored_practice.py", "explore_view.py"}
 FREE_TEXT_NAMES = {"evidence_column", "is_free_text", "free_columns", "practice_tables", "_extract", "_extracts"}
 
 

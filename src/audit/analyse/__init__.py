@@ -8,7 +8,7 @@
 - ``moderation``: agreement between auditors.
 - ``national``: every area pooled, the spread between areas and the areas' findings (the national summary).
 - ``findings``: strengths and areas for improvement as the framework's rules find them.
-- ``explore``: filtering cases in JupyterLab.
+- ``explore``: filtering cases in JupyterLab, checking every filter value, and the cases behind any figure.
 
 Each name below is imported on first use.
 """

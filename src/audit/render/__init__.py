@@ -8,6 +8,7 @@
 - ``summary_json``: an area's summary.json.
 - ``scored_workbook``: the scored workbook.
 - ``national``: the national summary's sections.
+- ``explore_view``: the explorer's readable case tables and linked dropdowns (notebooks/explore_cases.ipynb).
 
 Each name below is imported on first use.
 """
