@@ -26,6 +26,7 @@ from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.publish.practice import refuse_area
 from audit.publish.published import PublishedResult
 from audit.read.identifiers import KINDS_BY_CODE
+from audit.render.marking import version_banner
 from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
 from audit.run.area_input import (
@@ -86,6 +87,7 @@ class BatchOutcome:
     unassigned_cells: list[str] = field(default_factory=list)  # where the rows that name no area are
     # With workbooks of several frameworks: (framework, its folder in OUT, its own outcome) for each.
     groups: list[tuple[Framework, str, BatchOutcome]] = field(default_factory=list)
+    threshold: int | None = None  # the published version's suppression threshold, for the page banner
 
     @property
     def ok(self) -> bool:
@@ -255,7 +257,7 @@ def run_batch(
         if len(groups) == 1:
             batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started)
         else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
-            batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf)
+            batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf, threshold=opts.threshold)
             areas = sum(len(g.areas) for g in groups)
             with _kernels(workers, areas) as runner:  # one pool of warm kernels for every framework's reports
                 done_by = [
@@ -338,7 +340,9 @@ def _run_areas(
     usable = data.without_areas(left_out)
     sources = list(data.paths.values())
     failed_files = {k: str(v) for k, v in data.failed.items()}
-    batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
+    batch = BatchOutcome(
+        out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf, threshold=opts.threshold
+    )
     rows = data.unassigned
     batch.unassigned_cells = [
         f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
@@ -430,7 +434,15 @@ def index_html(batch: BatchOutcome, fw: Framework) -> str:
 
     env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
     key_labels = [c.label for c in fw.criteria if c.key]
-    return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())
+    publish = bool(getattr(batch, "publish", False))
+    return env.get_template("index.html.j2").render(
+        batch=batch,
+        fw=fw,
+        key_labels=key_labels,
+        made=dt.date.today(),
+        banner=version_banner(publish, getattr(batch, "threshold", None)),
+        banner_published=publish,
+    )
 
 
 def frameworks_index_html(batch: BatchOutcome) -> str:
@@ -438,4 +450,9 @@ def frameworks_index_html(batch: BatchOutcome) -> str:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("frameworks_index.html.j2").render(batch=batch, made=dt.date.today())
+    return env.get_template("frameworks_index.html.j2").render(
+        batch=batch,
+        made=dt.date.today(),
+        banner=version_banner(batch.publish, getattr(batch, "threshold", None)),
+        banner_published=batch.publish,
+    )
