@@ -66,6 +66,10 @@ class AreaOutcome:
     cases_scored: int | str = 0
     key_results: dict[str, float | str | None] = field(default_factory=dict)
     pdf: bool = False
+    # What the area's people recorded on its Judgements sheet, as the report names each target:
+    # None when the area recorded no judgement at all (the index says "none recorded").
+    strengths: list[str] | None = None
+    priorities: list[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -172,6 +176,16 @@ def key_results(pub: PublishedResult) -> dict[str, float | str | None]:
     }
 
 
+def recorded_judgements(pub: PublishedResult) -> tuple[list[str] | None, list[str] | None]:
+    """The strengths and areas for priority action an area's people recorded; (None, None) if it recorded none."""
+    judged = pub.practice.judgements
+    if not judged:
+        return None, None
+    strengths = [j.label for j in judged if j.judgement == "Strength"]
+    priorities = [j.label for j in judged if j.judgement == "Area for priority action"]
+    return strengths, priorities
+
+
 def _report_one(
     pub: PublishedResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
 ) -> AreaOutcome:
@@ -179,6 +193,7 @@ def _report_one(
     try:
         outcome.cases_scored = pub.shown(cells.CASES)
         outcome.key_results = key_results(pub)
+        outcome.strengths, outcome.priorities = recorded_judgements(pub)
         paths = make_report(
             pub,
             sources,
@@ -453,6 +468,6 @@ def frameworks_index_html(batch: BatchOutcome) -> str:
     return env.get_template("frameworks_index.html.j2").render(
         batch=batch,
         made=dt.date.today(),
-        banner=version_banner(batch.publish, getattr(batch, "threshold", None)),
-        banner_published=batch.publish,
+        banner=version_banner(getattr(batch, "publish", False), getattr(batch, "threshold", None)),
+        banner_published=getattr(batch, "publish", False),
     )
