@@ -124,7 +124,8 @@ def test_charts_are_svg_with_their_words_as_text(sample):
     # Text stays text (sharp when zoomed, found by a search), with fallbacks for readers without DejaVu Sans.
     assert "Child&#x27;s voice recorded (key)" in text or "Child's voice recorded (key)" in text
     assert re.search(r"font-family:[^;]*'DejaVu Sans'[^;]*sans-serif", text)
-    assert chart.html().startswith('<figure class="chart"><img src="data:image/svg+xml;base64,')
+    assert chart.html().startswith('<figure class="chart"><div class="chart-scroll" role="region" aria-label="Chart: ')
+    assert '<img src="data:image/svg+xml;base64,' in chart.html()
 
 
 def test_dollar_signs_in_labels_are_words_not_mathematics(tmp_path, make_workbook):

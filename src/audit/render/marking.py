@@ -12,9 +12,8 @@ FULL = "Full version: holds case-level detail. Not for publication."
 
 
 def version_banner(publish: bool, threshold: int | None = None) -> str:
-    """The banner's words for a full (``publish`` false) or published page."""
+    """The banner's words for a full (``publish`` false) or published page (the threshold only named, never applied)."""
     if not publish:
         return FULL
-    if threshold is None:
-        return "Published version: small counts suppressed."
-    return f"Published version: counts from 1 to {threshold} suppressed."
+    suppressed = "small counts" if not isinstance(threshold, int) else f"counts from 1 to {threshold}"
+    return f"Published version: {suppressed} suppressed."

@@ -26,8 +26,6 @@ from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.publish.practice import refuse_area
 from audit.publish.published import PublishedResult
 from audit.read.identifiers import KINDS_BY_CODE
-from audit.render.marking import version_banner
-from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
 from audit.run.area_input import (
     PREPARED_SUFFIX,
@@ -37,6 +35,7 @@ from audit.run.area_input import (
     run_areas,
     save_prepared,
 )
+from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
 from audit.run.report import make_national_summary, make_report, write_atomic
 
 
@@ -174,16 +173,6 @@ def key_results(pub: PublishedResult) -> dict[str, float | str | None]:
         for c in pub.framework.criteria
         if c.key
     }
-
-
-def recorded_judgements(pub: PublishedResult) -> tuple[list[str] | None, list[str] | None]:
-    """The strengths and areas for priority action an area's people recorded; (None, None) if it recorded none."""
-    judged = pub.practice.judgements
-    if not judged:
-        return None, None
-    strengths = [j.label for j in judged if j.judgement == "Strength"]
-    priorities = [j.label for j in judged if j.judgement == "Area for priority action"]
-    return strengths, priorities
 
 
 def _report_one(
@@ -441,33 +430,3 @@ def _progress(total: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, desc="Area reports", unit="area", disable=not enabled)
-
-
-def index_html(batch: BatchOutcome, fw: Framework) -> str:
-    """The batch's front page: every area with its key results and a link, and what failed."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
-    key_labels = [c.label for c in fw.criteria if c.key]
-    publish = bool(getattr(batch, "publish", False))
-    return env.get_template("index.html.j2").render(
-        batch=batch,
-        fw=fw,
-        key_labels=key_labels,
-        made=dt.date.today(),
-        banner=version_banner(publish, getattr(batch, "threshold", None)),
-        banner_published=publish,
-    )
-
-
-def frameworks_index_html(batch: BatchOutcome) -> str:
-    """The front page of a batch of several frameworks: each framework's areas, national summary and index."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("frameworks_index.html.j2").render(
-        batch=batch,
-        made=dt.date.today(),
-        banner=version_banner(getattr(batch, "publish", False), getattr(batch, "threshold", None)),
-        banner_published=getattr(batch, "publish", False),
-    )
