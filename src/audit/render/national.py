@@ -318,7 +318,7 @@ def grid_fragment(areas: PublishedAreas, level: str = "criterion", chart_html: s
     frame = pd.DataFrame(rows, columns=["Area", *labels.values()])
     what = "criterion" if level == "criterion" else "theme"
     pairing = (
-        f"<p>Each dot in the chart is one area's % Yes on a {what}; the table below gives every area's "
+        f"<p>Each dot in the chart is one area's % Yes on a {what}; the table after it gives every area's "
         f"figure by name, one row per area.</p>"
         if chart_html
         else ""
