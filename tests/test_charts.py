@@ -124,7 +124,8 @@ def test_charts_are_svg_with_their_words_as_text(sample):
     # Text stays text (sharp when zoomed, found by a search), with fallbacks for readers without DejaVu Sans.
     assert "Child&#x27;s voice recorded (key)" in text or "Child's voice recorded (key)" in text
     assert re.search(r"font-family:[^;]*'DejaVu Sans'[^;]*sans-serif", text)
-    assert chart.html().startswith('<figure class="chart"><img src="data:image/svg+xml;base64,')
+    assert chart.html().startswith('<figure class="chart"><div class="chart-scroll" role="region" aria-label="Chart: ')
+    assert '<img src="data:image/svg+xml;base64,' in chart.html()
 
 
 def test_dollar_signs_in_labels_are_words_not_mathematics(tmp_path, make_workbook):
@@ -149,3 +150,38 @@ def test_charts_leave_the_callers_matplotlib_as_they_found_it(sample):
             chart(result)
         assert dict(matplotlib.rcParams) == before
     assert plt.get_fignums() == []  # nothing left open in pyplot to show twice in a notebook
+
+
+def overlapping_text(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of visible words in a figure whose ink boxes overlap (measured with Agg, as above)."""
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # legends and titles find their places when drawn
+    renderer = canvas.get_renderer()
+    boxes = [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in fig.findobj(Text)
+        # A tilted label's box is not its ink (the box of a slanted line is mostly empty): upright text only.
+        if t.get_visible() and t.get_text().strip() and t.get_figure() is not None and not t.get_rotation() % 180
+    ]
+    return [
+        (a, b)
+        for i, (a, box_a) in enumerate(boxes)
+        for b, box_b in boxes[i + 1 :]
+        if box_a.overlaps(box_b)
+        and box_a.intersection(box_a, box_b).width * box_a.intersection(box_a, box_b).height > 1
+    ]
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_no_chart_text_overlaps_other_text(sample, figures, published):
+    """No title touches a colour-bar label, no tick label runs into another: every area's charts."""
+    for area in sample.areas:
+        result = publish(analyse_area(sample, area, publish=published), 5 if published else None)
+        for chart in AREA_CHARTS:
+            chart(result)
+    charts.area_spread_chart(run_areas(sample, published, 5))
+    found = {i: overlapping_text(fig) for i, fig in enumerate(figures)}
+    found = {i: pairs for i, pairs in found.items() if pairs}
+    assert not found, found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from statsmodels.stats.proportion import proportion_confint, proportions_chisquare
 
@@ -236,3 +238,12 @@ def test_areas_without_audit_details_are_not_ranked(make_workbook, framework):
     text = str(national.messages_fragment(areas, national.published_table(areas)))
     assert "No area recorded how its cases were selected" in text and "differed most" not in text
     assert "Not recorded" in str(national.overview_fragment(areas))
+
+
+def test_spread_chart_is_paired_with_a_table_naming_every_area(data):
+    """The dot chart cannot name 153 areas' dots: the table after it does, one row per area."""
+    areas = run_areas(data, False, 5)
+    grid = str(national.grid_fragment(areas, "criterion", '<figure class="chart"></figure>'))
+    assert re.findall(r'<th scope="row">([^<]*)</th>', grid) == list(areas.areas)
+    assert grid.index("Each dot in the chart is one area") < grid.index("<figure") < grid.index("<table")
+    assert "Each dot" not in str(national.grid_fragment(areas, "theme"))

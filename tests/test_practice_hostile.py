@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,11 +31,15 @@ from audit.framework.model import Framework, load_framework
 from audit.publish.published import publish
 from audit.render.scored_workbook import scored_workbook_bytes
 from audit.render.summary_json import summary_dict
+from audit.resources import REPORT_TEMPLATES_DIR
 from audit.run.area_input import published_results
 from audit.xlsx_text import set_value
 from tests.practice_books import AREAS, CASES_PER_AREA, MARK, file_texts, markers_in, write_marked
 
 LONG = 100_000
+OWN_SCRIPT = re.sub(
+    r"\{#.*?#\}\s*", "", (REPORT_TEMPLATES_DIR / "index_table.js.j2").read_text(encoding="utf-8"), flags=re.S
+).strip()
 SCRIPT = "<script>zqxalert(1)</script>"
 IMG = '"><img src=x onerror=zqxalert(2)>'
 CONTROL = "\x1b[31m\x07"  # an escape sequence and a bell
@@ -413,7 +418,8 @@ def test_markup_is_escaped_in_every_page_of_either_version(hostile_runs):
         pages = sorted(out.rglob("*.html"))
         assert len(pages) >= 4  # each area, the national summary, the index
         for page in pages:
-            text = page.read_text(encoding="utf-8")
+            # The index's own sorting script (written inline from the package's template) is the only one.
+            text = page.read_text(encoding="utf-8").replace(OWN_SCRIPT, "")
             assert "<script" not in text.casefold(), page
             assert "<img src=x" not in text, page
             assert "\x1b" not in text and "\u202e" not in text, page

@@ -28,6 +28,9 @@ const CHROMIUM_ARGS = [
   "--disable-client-side-phishing-detection", "--metrics-recording-only", "--mute-audio",
 ];
 const VIEWPORTS = { desktop: { width: 1280, height: 900 }, narrow: { width: 320, height: 720 } };
+// Where the toolkit's layout is measured: a phone and a laptop.
+const LAYOUT_WIDTHS = [375, 1280];
+const MIN_CHART_TEXT_PX = 11;
 const LOCAL_SCHEMES = new Set(["file:", "data:", "about:", "blob:"]);
 const VAGUE_ALT = /^(chart|image|graph|figure|picture|img|photo|plot|a chart|an image|untitled)\.?$/i;
 
@@ -85,8 +88,8 @@ function pageChecks({ vagueAltSource }) {
     const target = document.getElementById((skip.getAttribute("href") || "").replace(/^#/, ""));
     if (!target || target.tagName !== "MAIN") problems.push("the skip link does not point at <main>");
   }
-  if (document.querySelector("script, link[rel='stylesheet'], iframe, object, embed")) {
-    problems.push("the page has scripts, linked stylesheets or embedded objects; it should stand alone");
+  if (document.querySelector("script[src], link[rel='stylesheet'], iframe, object, embed")) {
+    problems.push("the page has outside scripts, linked stylesheets or embedded objects; it should stand alone");
   }
   for (const el of document.querySelectorAll("pre, .jp-InputArea, .input_prompt, .prompt, .jp-InputPrompt, .jp-OutputPrompt")) {
     problems.push(`notebook chrome or code in the page: ${where(el)}`);
@@ -169,6 +172,52 @@ function pageChecks({ vagueAltSource }) {
     numericCells,
     contents: contents ? [...contents.querySelectorAll("a")].map((a) => text(a)) : null,
   };
+}
+
+// Runs inside the page at one width: how big each chart's words are drawn, and whether any
+// table or chart is cut off rather than scrolling in its own labelled, focusable region.
+function layoutChecks({ minTextPx }) {
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  const short = (el) => (el.getAttribute("alt") || el.textContent || "").replace(/\s+/g, " ").trim().slice(0, 50);
+  const scrollsInRegion = (el, what) => {
+    const wrap = el.parentElement;
+    const style = wrap ? getComputedStyle(wrap) : null;
+    const named = wrap && (wrap.getAttribute("aria-label") || wrap.getAttribute("aria-labelledby"));
+    if (!wrap || wrap.getAttribute("role") !== "region" || wrap.getAttribute("tabindex") !== "0" || !named) {
+      problems.push(`at ${width} px, ${what} is not in a labelled, focusable region`);
+      return;
+    }
+    const tooWide = el.getBoundingClientRect().width > wrap.clientWidth + 1;
+    if (tooWide && !["auto", "scroll"].includes(style.overflowX)) {
+      problems.push(`at ${width} px, ${what} is cut off: its region does not scroll (${style.overflowX})`);
+    }
+    const box = wrap.getBoundingClientRect();
+    if (box.right > width + 1 || box.left < -1) problems.push(`at ${width} px, the region of ${what} runs off the page`);
+  };
+  const charts = [];
+  for (const img of document.querySelectorAll("img[src^='data:image/svg+xml']")) {
+    const svgText = atob(img.src.split(",", 2)[1]);
+    const svg = new DOMParser().parseFromString(svgText, "image/svg+xml").documentElement;
+    const viewBox = (svg.getAttribute("viewBox") || "").split(/\s+/).map(Number);
+    const sizes = [...svg.querySelectorAll("text")]
+      .map((t) => /font-size:\s*([\d.]+)px/.exec(t.getAttribute("style") || ""))
+      .filter(Boolean)
+      .map((m) => Number(m[1]));
+    if (!sizes.length || !(viewBox[2] > 0)) continue;
+    const shown = img.getBoundingClientRect().width;
+    const smallest = (Math.min(...sizes) * shown) / viewBox[2];
+    charts.push({ alt: short(img), smallestTextPx: Math.round(smallest * 10) / 10, shownPx: Math.round(shown) });
+    if (smallest < minTextPx - 0.05) {
+      problems.push(`at ${width} px, a chart's smallest text is ${smallest.toFixed(1)} px (under ${minTextPx}): ${short(img)}`);
+    }
+    scrollsInRegion(img, `the chart "${short(img)}"`);
+  }
+  const tables = document.querySelectorAll("table");
+  for (const table of tables) scrollsInRegion(table, `the table "${short(table.caption || table)}"`);
+  const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  if (overflow > 1) problems.push(`at ${width} px wide the page scrolls sideways by ${overflow} px`);
+  return { width, problems, charts, tables: tables.length };
 }
 
 async function checkFocus(page) {
@@ -267,6 +316,35 @@ async function checkPage(context, file, axeSource, screenshots, root) {
   if (screenshots) {
     result.narrowScreenshot = join(screenshots, screenshotName(file, root).replace(/\.png$/, "-narrow.png"));
     await page.screenshot({ path: result.narrowScreenshot, fullPage: false });
+  }
+
+  // Layout at a phone's and a laptop's width: chart text size, tables and charts in scrolling regions.
+  result.layout = [];
+  for (const width of LAYOUT_WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.waitForTimeout(50);
+    const measured = await page.evaluate(layoutChecks, { minTextPx: MIN_CHART_TEXT_PX });
+    result.layout.push(measured);
+    result.problems.push(...measured.problems);
+  }
+
+  // The index's table of areas: its own script filters and sorts it, in the page.
+  if (await page.$("#areas-filter")) {
+    await page.setViewportSize(VIEWPORTS.desktop);
+    const visible = () => page.$$eval("#areas-table tbody tr", (rows) => rows.filter((r) => !r.hidden).length);
+    const firstColumn = () => page.$$eval("#areas-table tbody tr", (rows) => rows.map((r) => r.cells[0].textContent.trim()));
+    const all = await visible();
+    const name = (await firstColumn())[0];
+    await page.fill("#areas-filter", name.slice(0, 6).toLowerCase());
+    const filtered = await visible();
+    const status = await page.$eval("#areas-shown", (el) => el.textContent);
+    await page.fill("#areas-filter", "");
+    await page.click("#areas-table thead th:first-child button");
+    const ascending = await firstColumn();
+    await page.click("#areas-table thead th:first-child button");
+    const descending = await firstColumn();
+    const sortState = await page.$eval("#areas-table thead th:first-child", (th) => th.getAttribute("aria-sort"));
+    result.indexTable = { all, filtered, status, ascending, descending, sortState };
   }
 
   // Print media (what a PDF or a printout shows) must pass too.

@@ -11,6 +11,8 @@ import base64
 import functools
 import html
 import io
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
@@ -83,11 +85,41 @@ class Chart:
     caption: str
 
     def html(self) -> str:
+        """The chart as a ``<figure>``, in a region of its own that scrolls sideways on a narrow screen.
+
+        On screen the picture never shrinks below the width at which its smallest text is
+        :data:`MIN_TEXT_PX` CSS pixels (``--chart-min``, read by report.css): on a phone the chart
+        scrolls inside its labelled, keyboard-focusable region rather than shrinking its words to
+        a few pixels. Print ignores the floor: a PDF page fits the whole chart.
+        """
         data = base64.b64encode(self.svg).decode("ascii")
+        label = html.escape(f"Chart: {self.caption or self.alt}"[:200])
+        floor = min_width_px(self.svg)
+        style = f' style="--chart-min: {floor}px"' if floor else ""
         return (
-            f'<figure class="chart"><img src="data:image/svg+xml;base64,{data}" alt="{html.escape(self.alt)}">'
+            f'<figure class="chart"><div class="chart-scroll" role="region" aria-label="{label}" tabindex="0">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(self.alt)}"{style}></div>'
             f"<figcaption>{html.escape(self.caption)}</figcaption></figure>"
         )
+
+
+#: The smallest a chart's words may be drawn on screen, in CSS pixels.
+MIN_TEXT_PX = 11
+_VIEWBOX_WIDTH = re.compile(rb'<svg[^>]*\sviewBox="[-\d.]+ [-\d.]+ (?P<w>[\d.]+) [\d.]+"')
+_FONT_SIZE = re.compile(rb"font-size:\s*(?P<size>[\d.]+)px")
+
+
+def min_width_px(svg: bytes) -> int:
+    """The narrowest (CSS px) an SVG chart may be shown at for its smallest text to be MIN_TEXT_PX; 0 if no text.
+
+    The SVG's text sizes are in its own units (matplotlib's points); shown ``w`` px wide, a
+    size ``s`` is drawn at ``s * w / viewBox width`` px.
+    """
+    box = _VIEWBOX_WIDTH.search(svg)
+    sizes = [float(m["size"]) for m in _FONT_SIZE.finditer(svg)]
+    if box is None or not sizes or min(sizes) <= 0:
+        return 0
+    return math.ceil(MIN_TEXT_PX * float(box["w"]) / min(sizes))
 
 
 def _width(texts: Iterable[object], size: float) -> float:

@@ -285,7 +285,9 @@ def sharing_heatmap(pub: PublishedResult) -> Chart:
         EDGE + _width([title], TITLE_PT) - plot_w,
         EDGE + legend_w - plot_w,
     )
-    fig, ax = _figure(plot_w, row_h * len(givers), left, right, TOP + legend_gap, bottom)
+    # The colour bar's top label ("100") stands half a line above the plot: the title clears it.
+    clear_bar = _lines(TICK_PT) / 2
+    fig, ax = _figure(plot_w, row_h * len(givers), left, right, TOP + legend_gap + clear_bar, bottom)
 
     for i, giver in enumerate(givers):
         for j, receiver in enumerate(receivers):
@@ -326,7 +328,7 @@ def sharing_heatmap(pub: PublishedResult) -> Chart:
     if few:
         handle = Patch(facecolor=FEW_FILL, edgecolor=FEW_HATCH, hatch="///", label=note)
         ax.legend(handles=[handle], frameon=False, fontsize=TICK_PT, loc="lower left", bbox_to_anchor=(0, 1.0))
-    _title(ax, title, TITLE_PAD + legend_gap * 72)
+    _title(ax, title, TITLE_PAD + (legend_gap + clear_bar) * 72)
     svg = _render(fig)
     rated = [(v, f"{fw.agencies[a]} to {fw.agencies[b]}") for (a, b), (_, v, _) in boxes.items() if v is not None]
     if len(rated) >= 2:

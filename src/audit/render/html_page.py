@@ -24,10 +24,12 @@ _TABLE = re.compile(r"<table(?P<attrs>\s[^>]*)?>(?P<body>.*?)</table>", re.DOTAL
 _CAPTION = re.compile(r"<caption(?P<attrs>\s[^>]*)?>", re.IGNORECASE)
 _COL_HEADER = re.compile(r"<th\b[^>]*\bscope\s*=\s*[\"']?col", re.IGNORECASE)
 
+# A header cell of one word (no spaces, no markup): "N/A", "95%", "Kappa".
+_ONE_WORD_TH = re.compile(r"<th(?P<attrs>(?:\s[^>]*)?)>(?P<word>[^<>\s]+)</th>", re.IGNORECASE)
+
 CONTENTS_MARK = 'class="contents"'
 WRAP_MARK = 'class="table-wrap'
-#: Tables with more columns than this get a focusable scrolling region: on a phone they scroll
-#: sideways, and a keyboard user must be able to reach and scroll them (WCAG 2.1.1, 1.4.10).
+#: Tables with no more columns than this are kept narrow on a wide screen (class ``table-narrow``).
 WIDE_TABLE_COLUMNS = 3
 
 
@@ -91,12 +93,13 @@ def add_contents(page: str, title: str = "Contents") -> str:
 
 
 def wrap_tables(page: str) -> str:
-    """Put each table in a ``div.table-wrap`` that scrolls sideways on a narrow screen.
+    """Put each table in a ``div.table-wrap``: its own region that scrolls sideways on a narrow screen.
 
-    Without it a wide table makes the whole page scroll sideways at 320 px
-    (WCAG 1.4.10 Reflow). Wide tables' wrappers are named regions that take
-    keyboard focus, labelled by the table's caption, so they can be scrolled
-    without a mouse.
+    Without it a wide table makes the whole page scroll sideways, or is cut off, at 320 px
+    (WCAG 1.4.10 Reflow). Every wrapper is a named region that takes keyboard focus, labelled by
+    the table's caption, so it can be scrolled without a mouse (WCAG 2.1.1): even a table of few
+    columns can be wider than a phone when its cells hold long words. Tables of few columns keep
+    the class ``table-narrow``, which stops them stretching across a wide screen.
     """
     if WRAP_MARK in page:
         return page
@@ -104,11 +107,10 @@ def wrap_tables(page: str) -> str:
 
     def wrap(m: re.Match[str]) -> str:
         table = m.group(0)
-        if len(_COL_HEADER.findall(m["body"])) <= WIDE_TABLE_COLUMNS:
-            return f'<div class="table-wrap table-narrow">{table}</div>'
+        kind = "table-wrap table-narrow" if len(_COL_HEADER.findall(m["body"])) <= WIDE_TABLE_COLUMNS else "table-wrap"
         caption = _CAPTION.search(table)
         if caption is None:
-            return f'<div class="table-wrap" role="region" aria-label="Table" tabindex="0">{table}</div>'
+            return f'<div class="{kind}" role="region" aria-label="Table" tabindex="0">{table}</div>'
         existing = _ID.search(caption["attrs"] or "")
         if existing:
             ident = existing["id"]
@@ -117,11 +119,20 @@ def wrap_tables(page: str) -> str:
             table = (
                 table[: caption.start()] + f'<caption id="{ident}"{caption["attrs"] or ""}>' + table[caption.end() :]
             )
-        return f'<div class="table-wrap" role="region" aria-labelledby="{ident}" tabindex="0">{table}</div>'
+        return f'<div class="{kind}" role="region" aria-labelledby="{ident}" tabindex="0">{table}</div>'
 
     return _TABLE.sub(wrap, page)
 
 
+def keep_words_whole(page: str) -> str:
+    """Keep one-word header cells on one line, so a narrow column never breaks "N/A" as "N/" and "A".
+
+    Browsers and WeasyPrint may break a line after a slash; a header of one word is short enough
+    to keep whole. Idempotent: a kept word is wrapped in a span, which the pattern no longer matches.
+    """
+    return _ONE_WORD_TH.sub(lambda m: f'<th{m["attrs"]}><span class="nowrap">{m["word"]}</span></th>', page)
+
+
 def finish_page(page: str) -> str:
-    """Everything a report page needs after export: the contents list and scrollable tables."""
-    return wrap_tables(add_contents(page))
+    """Everything a report page needs after export: the contents list, scrollable tables, whole words."""
+    return keep_words_whole(wrap_tables(add_contents(page)))

@@ -299,25 +299,35 @@ def _weakest_pooled(weak: pd.DataFrame, minimum: int) -> Fragment:
 
 
 def grid_fragment(areas: PublishedAreas, level: str = "criterion", chart_html: str = "") -> Fragment:
-    """Every area side by side: % Yes per criterion (or theme) and area, after the chart of it if given."""
+    """Every area side by side: one row per area, its % Yes on each criterion (or theme), after the chart if given.
+
+    A row per area keeps the table long rather than wide when a run has 153 areas, and names
+    every dot of the chart above it: the chart's dots are this table's figures.
+    """
     results, fw = areas.results, areas.framework
     labels = {iid: label for lv, iid, label in items(fw) if lv == level}
     sub = results[results["level"] == level]
-    names = areas.areas
     pct = {(a, i): p for a, i, p in zip(sub["area"], sub["id"], sub["pct_yes"], strict=True)}
     rows = []
-    for iid, label in labels.items():
-        row: dict[str, str] = {"Criterion" if level == "criterion" else "Theme": label}
-        for area in names:
+    for area in areas.areas:
+        row: dict[str, str] = {"Area": area}
+        for iid, label in labels.items():
             hidden = areas.has(area_row(area, level, iid).cell("yes")) and areas.rate_hidden(area_row(area, level, iid))
-            row[area] = SUPPRESSED if hidden else _rate(pct.get((area, iid)))
+            row[label] = SUPPRESSED if hidden else _rate(pct.get((area, iid)))
         rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=["Area", *labels.values()])
     what = "criterion" if level == "criterion" else "theme"
+    pairing = (
+        f"<p>Each dot in the chart is one area's % Yes on a {what}; the table after it gives every area's "
+        f"figure by name, one row per area.</p>"
+        if chart_html
+        else ""
+    )
     return Fragment(
         f"<h2>Every area side by side, by {what}</h2>"
+        + pairing
         + chart_html
-        + table(frame, f"% Yes by {what} and area", list(frame.columns[1:]))
+        + table(frame, f"% Yes by area and {what}: one row per area", list(frame.columns[1:]))
     )
 
 

@@ -26,7 +26,6 @@ from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from audit.publish.practice import refuse_area
 from audit.publish.published import PublishedResult
 from audit.read.identifiers import KINDS_BY_CODE
-from audit.resources import REPORT_TEMPLATES_DIR
 from audit.restricted import Access, share_with
 from audit.run.area_input import (
     PREPARED_SUFFIX,
@@ -36,6 +35,7 @@ from audit.run.area_input import (
     run_areas,
     save_prepared,
 )
+from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
 from audit.run.report import make_national_summary, make_report, write_atomic
 
 
@@ -65,6 +65,10 @@ class AreaOutcome:
     cases_scored: int | str = 0
     key_results: dict[str, float | str | None] = field(default_factory=dict)
     pdf: bool = False
+    # What the area's people recorded on its Judgements sheet, as the report names each target:
+    # None when the area recorded no judgement at all (the index says "none recorded").
+    strengths: list[str] | None = None
+    priorities: list[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,6 +90,7 @@ class BatchOutcome:
     unassigned_cells: list[str] = field(default_factory=list)  # where the rows that name no area are
     # With workbooks of several frameworks: (framework, its folder in OUT, its own outcome) for each.
     groups: list[tuple[Framework, str, BatchOutcome]] = field(default_factory=list)
+    threshold: int | None = None  # the published version's suppression threshold, for the page banner
 
     @property
     def ok(self) -> bool:
@@ -177,6 +182,7 @@ def _report_one(
     try:
         outcome.cases_scored = pub.shown(cells.CASES)
         outcome.key_results = key_results(pub)
+        outcome.strengths, outcome.priorities = recorded_judgements(pub)
         paths = make_report(
             pub,
             sources,
@@ -255,7 +261,7 @@ def run_batch(
         if len(groups) == 1:
             batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started)
         else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
-            batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf)
+            batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf, threshold=opts.threshold)
             areas = sum(len(g.areas) for g in groups)
             with _kernels(workers, areas) as runner:  # one pool of warm kernels for every framework's reports
                 done_by = [
@@ -338,7 +344,9 @@ def _run_areas(
     usable = data.without_areas(left_out)
     sources = list(data.paths.values())
     failed_files = {k: str(v) for k, v in data.failed.items()}
-    batch = BatchOutcome(out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf)
+    batch = BatchOutcome(
+        out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf, threshold=opts.threshold
+    )
     rows = data.unassigned
     batch.unassigned_cells = [
         f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
@@ -422,20 +430,3 @@ def _progress(total: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, desc="Area reports", unit="area", disable=not enabled)
-
-
-def index_html(batch: BatchOutcome, fw: Framework) -> str:
-    """The batch's front page: every area with its key results and a link, and what failed."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
-    key_labels = [c.label for c in fw.criteria if c.key]
-    return env.get_template("index.html.j2").render(batch=batch, fw=fw, key_labels=key_labels, made=dt.date.today())
-
-
-def frameworks_index_html(batch: BatchOutcome) -> str:
-    """The front page of a batch of several frameworks: each framework's areas, national summary and index."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("frameworks_index.html.j2").render(batch=batch, made=dt.date.today())

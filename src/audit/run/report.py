@@ -19,6 +19,7 @@ from audit.atomic import write_atomic  # also imported from here by callers writ
 from audit.errors import ReportError
 from audit.framework.model import Framework
 from audit.publish.published import PublishedResult, publish
+from audit.render.marking import version_banner
 from audit.render.summary_json import summary_dict
 from audit.resources import NOTEBOOKS_DIR, REPORT_TEMPLATES_DIR
 from audit.restricted import OWNER_ONLY, RESTRICTED, Access, make_folder, write_file
@@ -67,6 +68,9 @@ class ReportMeta:
     footer: str
     description: str = ""
     index_href: str | None = None
+    #: What the page is (full or published), at the top of the page and of every PDF page.
+    banner: str = ""
+    published: bool = False
 
 
 def report_meta(result: PublishedResult, date: dt.date | None = None, index_href: str | None = None) -> ReportMeta:
@@ -87,6 +91,8 @@ def report_meta(result: PublishedResult, date: dt.date | None = None, index_href
         f"Made {date:%-d %B %Y}.",
         description=f"Findings of a multi-agency case-file audit in {result.area}: {fw.title}.",
         index_href=index_href,
+        banner=version_banner(result.publish, result.threshold),
+        published=result.publish,
     )
 
 
@@ -225,6 +231,8 @@ def make_national_summary(
         footer=f"{mode} Framework {framework.id} version {framework.version}. Made {dt.date.today():%-d %B %Y}.",
         description=f"Every area's case-file audit results side by side: {framework.title}.",
         index_href="../index.html",
+        banner=version_banner(publish, threshold),
+        published=publish,
     )
     html = notebook_to_html(nb, meta)
     paths = {"notebook": restricted / "report.ipynb", "html": write_atomic(public / "report.html", html)}
