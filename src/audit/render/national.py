@@ -239,24 +239,8 @@ def weakest_fragment(table_: pd.DataFrame, methods: SelectionMethods) -> Fragmen
     minimum = _minimum(table_)
     if not methods.ranked:
         return _weakest_pooled(weak, minimum)
-    parts = ["<h2>Where practice was weakest, and where areas differed most</h2>"]
-    if weak.empty:
-        parts.append(
-            f"<p>No criterion had {minimum} or more answers across all areas, too few to name the weakest.</p>"
-        )
-    else:
-        parts.append(
-            f"<p>Of the criteria with {minimum} or more answers, those with the lowest share of cases answered Yes "
-            "across all areas were:</p><ol>"
-            + "".join(
-                f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
-                f"all areas ({r['answers']} cases answered); the best area with {minimum} or more answers"
-                f"{_shown(table_)} "
-                f"reached {_rate(r['highest'])}.</li>"
-                for _, r in weak.iterrows()
-            )
-            + "</ol>"
-        )
+    best = f"; the best area with {minimum} or more answers{_shown(table_)} reached {{}}"
+    parts = ["<h2>Where practice was weakest, and where areas differed most</h2>", _weakest_list(weak, minimum, best)]
     if wide.empty:
         parts.append(f"<p>Too few areas had {minimum} or more answers to say where areas differed most.</p>")
     else:
@@ -276,24 +260,31 @@ def weakest_fragment(table_: pd.DataFrame, methods: SelectionMethods) -> Fragmen
     return Fragment("".join(parts))
 
 
+def _weakest_list(weak: pd.DataFrame, minimum: int, best: str | None = None) -> str:
+    """The weakest criteria across all areas together, each with its pooled rate.
+
+    ``best``: where areas may be ranked, the clause naming the best area's rate (``{}`` for it).
+    """
+    if weak.empty:
+        return f"<p>No criterion had {minimum} or more answers across all areas, too few to name the weakest.</p>"
+    together = "" if best else " together"
+    return (
+        f"<p>Of the criteria with {minimum} or more answers, those with the lowest share of cases answered Yes "
+        f"across all areas{together} were:</p><ol>"
+        + "".join(
+            f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
+            f"all areas ({r['answers']} cases answered)"
+            + (best.format(_rate(r["highest"])) if best else "")
+            + ".</li>"
+            for _, r in weak.iterrows()
+        )
+        + "</ol>"
+    )
+
+
 def _weakest_pooled(weak: pd.DataFrame, minimum: int) -> Fragment:
     """The criteria weakest across all areas together, with no area set against another."""
-    parts = ["<h2>Where practice was weakest across all areas</h2>"]
-    if weak.empty:
-        parts.append(
-            f"<p>No criterion had {minimum} or more answers across all areas, too few to name the weakest.</p>"
-        )
-    else:
-        parts.append(
-            f"<p>Of the criteria with {minimum} or more answers, those with the lowest share of cases answered Yes "
-            "across all areas together were:</p><ol>"
-            + "".join(
-                f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
-                f"all areas ({r['answers']} cases answered).</li>"
-                for _, r in weak.iterrows()
-            )
-            + "</ol>"
-        )
+    parts = ["<h2>Where practice was weakest across all areas</h2>", _weakest_list(weak, minimum)]
     parts.append(f"<p>{NOT_RANKED} So this summary does not name the criteria on which areas differed.</p>")
     return Fragment("".join(parts))
 
