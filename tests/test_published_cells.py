@@ -93,15 +93,20 @@ PRACTICE_MADE_BY: dict[str, tuple[str, Callable]] = {
 }
 
 
-@pytest.mark.parametrize(("name", "i"), CASES_, ids=[f"{n}-{i}" for n, i in CASES_])
-def test_a_misspelt_cell_is_refused_not_published(pub, monkeypatch, name, i):
-    render = MADE_BY[name][i]
-    render(pub)  # as written, every cell it names was registered
+def _misspell(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make ``cells.<name>`` (a constructor or a constant) give a cell that was never registered."""
     made = getattr(cells, name)
     if callable(made):
         monkeypatch.setattr(cells, name, lambda *args: _misspelt(made(*args)))
     else:
         monkeypatch.setattr(cells, name, _misspelt(made))
+
+
+@pytest.mark.parametrize(("name", "i"), CASES_, ids=[f"{n}-{i}" for n, i in CASES_])
+def test_a_misspelt_cell_is_refused_not_published(pub, monkeypatch, name, i):
+    render = MADE_BY[name][i]
+    render(pub)  # as written, every cell it names was registered
+    _misspell(monkeypatch, name)
     with pytest.raises(UnregisteredCell):
         render(pub)
 
@@ -111,11 +116,7 @@ def test_a_misspelt_practice_cell_is_refused_not_published(monkeypatch, name):
     area, render = PRACTICE_MADE_BY[name]
     pub = published(load_audit(SAMPLE_DATA, scan=False), area, 5)
     render(pub)
-    made = getattr(cells, name)
-    if callable(made):
-        monkeypatch.setattr(cells, name, lambda *args: _misspelt(made(*args)))
-    else:
-        monkeypatch.setattr(cells, name, _misspelt(made))
+    _misspell(monkeypatch, name)
     with pytest.raises(UnregisteredCell):
         render(pub)
 
