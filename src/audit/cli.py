@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -289,6 +290,12 @@ def _one_framework(groups: list, area: str | None) -> object:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @share_group_option
 @replace_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Make every report again. Without it, a run into the folder of an earlier run of the same mode makes "
+    "again only the areas whose inputs changed (see manifest.json's build section).",
+)
 @_friendly
 def batch(
     inputs: tuple[str, ...],
@@ -304,11 +311,13 @@ def batch(
     quiet: bool,
     share_group: str | None,
     replace: bool,
+    force: bool,
 ) -> None:
     """Report every area in the workbooks (files or folders) and write OUT/index.html.
 
     Executed notebooks and case-level data go to OUT/restricted/; the rest of OUT
     may be circulated, and with --publish it has disclosure control applied.
+    Run again into the same OUT, only the areas whose inputs changed are made again.
     """
     from audit.run.batch import BatchOptions, run_batch
 
@@ -321,6 +330,7 @@ def batch(
         progress=not quiet,
         password=_password(password_env),
         replace=replace,
+        force=force,
     )
     for a in outcome.areas:
         click.echo(f"{a.area}: {'ok' if a.ok else 'FAILED: ' + (a.error or '')}")
@@ -333,10 +343,19 @@ def batch(
         click.echo(f"{len(outcome.unassigned_cells)} row(s) name no area, so they are in no report: {cells}", err=True)
     for problem in outcome.write_errors:
         click.echo(f"not written: {problem}", err=True)
+    click.echo(_rebuilt_line(outcome))
     if outcome.index:
         click.echo(f"index: {outcome.index}")
     if not outcome.ok:
         sys.exit(1)
+
+
+def _rebuilt_line(outcome: Any) -> str:
+    """How many areas the run made again, and how many it kept as the earlier run made them."""
+    builds = [g.build for _, _, g in outcome.groups] or [outcome.build]
+    areas = [a for b in builds for a in b.get("areas", {}).values()]
+    made = sum(a["rebuilt"] for a in areas)
+    return f"made {made} area report(s) again, kept {len(areas) - made} as they were (manifest.json says why)"
 
 
 @main.command()

@@ -18,6 +18,7 @@ from audit.analyse import compare
 from audit.analyse.analysis import Analysis, analyse_tables
 from audit.analyse.rounds import round_order
 from audit.analyse.score import grade_cases, score_criteria, score_themes
+from audit.check.fingerprint import data_fingerprint
 from audit.check.validate import AuditData
 from audit.errors import AuditError
 from audit.framework.model import Framework
@@ -43,6 +44,8 @@ class AreaResult:
     analysis: Analysis
     publish: bool = False  # analysed for publication: free-text round labels already replaced
     extra: dict[str, Any] = field(default_factory=dict)
+    # The SHA-256 of the area's data as read (audit.check.fingerprint): what its outputs name as their input.
+    fingerprint: str = ""
 
     @property
     def slug(self) -> str:
@@ -76,6 +79,7 @@ def analyse_area(data: AuditData, area: str | None = None, *, publish: bool = Fa
         area = data.areas[0]
     others = compare.area_results(data)  # every area of the run, counted once per run (kept on data)
     data = data.for_area(area)
+    fingerprint = data_fingerprint(data)  # of the data as read, before round labels are replaced
     if publish:
         data = _published_rounds(data)
     fw = data.framework
@@ -84,7 +88,7 @@ def analyse_area(data: AuditData, area: str | None = None, *, publish: bool = Fa
     themes = score_themes(scored, fw)
     cases = pd.concat([scored, grade_cases(scored, fw)], axis=1).reset_index(drop=True)
     analysis = analyse_tables(cases, criteria, themes, data.moderation, fw, others, data)
-    return AreaResult(data.areas[0], fw, data, criteria, themes, cases, analysis, publish)
+    return AreaResult(data.areas[0], fw, data, criteria, themes, cases, analysis, publish, fingerprint=fingerprint)
 
 
 def _published_rounds(data: AuditData) -> AuditData:

@@ -104,7 +104,7 @@ def _areas(n: int) -> str:
 
 
 def _tally(methods: Mapping[str, int]) -> str:
-    """"Random sample in 3 areas; Purposive in 1 area" (one method a part)."""
+    """ "Random sample in 3 areas; Purposive in 1 area" (one method a part)."""
     return "; ".join(f"{m} in {_areas(k)}" for m, k in methods.items())
 
 

@@ -79,6 +79,10 @@ class Framework:
     learning_themes: tuple[str, ...] = ()  # what a case's Learning themes cell may name
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def content_key(self) -> tuple[str, str, str]:
+        """What the framework is, for a content digest: its id, version and the SHA-256 of its file."""
+        return (self.id, self.version, self.sha256)
+
     @functools.cached_property
     def criterion_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.criteria)

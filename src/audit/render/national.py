@@ -273,9 +273,7 @@ def _weakest_list(weak: pd.DataFrame, minimum: int, best: str | None = None) -> 
         f"across all areas{together} were:</p><ol>"
         + "".join(
             f"<li><strong>{esc(r['label'])}</strong>: {_rate(r['pct_yes'], r['ci_low'], r['ci_high'])} across "
-            f"all areas ({r['answers']} cases answered)"
-            + (best.format(_rate(r["highest"])) if best else "")
-            + ".</li>"
+            f"all areas ({r['answers']} cases answered)" + (best.format(_rate(r["highest"])) if best else "") + ".</li>"
             for _, r in weak.iterrows()
         )
         + "</ol>"

@@ -189,8 +189,7 @@ def age_bands(pub: PublishedResult) -> Fragment:
         text = (
             (
                 f"{made} of the {len(by_criterion)} criteria had {minimum} or more answers in both groups and were "
-                "compared"
-                + (f" (the other {few} had too few answers to compare)" if few else "")
+                "compared" + (f" (the other {few} had too few answers to compare)" if few else "")
                 if not untold
                 else f"The criteria with {minimum} or more answers in both groups were compared"
             )

@@ -111,10 +111,7 @@ def data_quality(pub: PublishedResult) -> Fragment:
 
 def about(pub: PublishedResult) -> Fragment:
     fw = pub.framework
-    inputs = "".join(
-        f"<li>{esc(name)}: SHA-256 <code>{esc(h[:16])}…</code></li>"
-        for name, h in sorted(pub.analysed.data.files.items())
-    )
+    inputs = "".join(f"<li>{esc(name)}</li>" for name in sorted(pub.analysed.data.files))
     return Fragment(
         "<h2>About this report</h2>"
         f"<p>Criteria: {esc(fw.title)} ({esc(fw.id)}, version {esc(fw.version)}). Answers of Yes, Partly, No "
@@ -129,6 +126,10 @@ def about(pub: PublishedResult) -> Fragment:
         "comparisons, Holm's method keeps the chance of any false 'clear' difference at 5%. A case-file audit "
         "looks at a sample of cases, so its results describe that sample, not every child in the area.</p>"
         f"<p>Input files:</p><ul>{inputs}</ul>"
+        "<p>The area's data as read from them (its rows and sheets) has the fingerprint "
+        f"SHA-256 <code>{esc(pub.analysed.fingerprint[:16])}…</code>. It changes only when that data does, not when a "
+        "workbook is saved again or another area's rows change; the run's manifest.json gives each file's "
+        "own SHA-256.</p>"
     )
 
 

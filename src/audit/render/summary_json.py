@@ -58,7 +58,10 @@ def summary_dict(pub: PublishedResult) -> dict[str, Any]:
         "slug": pub.slug,
         "mode": "published" if pub.publish else "full",
         "framework": {"id": fw.id, "title": fw.title, "version": fw.version, "sha256": fw.sha256},
-        "inputs": dict(sorted(result.data.files.items())),
+        # The files by name, and the area's own data by its fingerprint (not the files' SHA-256s, which change
+        # when any area of a shared workbook does; manifest.json lists those).
+        "inputs": sorted(result.data.files),
+        "data_sha256": result.fingerprint,
         "rows_read": pub.shown(cells.ROWS),
         "cases_scored": pub.shown(cells.CASES),
         "cases_excluded": pub.shown(cells.EXCLUDED),

@@ -189,6 +189,15 @@ def publish_run(
     again with it, until no area hides a rate the run does not (the hidden
     cells only grow, so this ends).
     """
+    pubs, areas, _ = decide_run(data, results, publish_, threshold)
+    return pubs, areas
+
+
+def decide_run(
+    data: AuditData, results: Mapping[str, AreaResult], publish_: bool, threshold: int
+) -> tuple[dict[str, PublishedResult], PublishedAreas, set[AreaCell]]:
+    """As :func:`publish_run`, with the area cells the run's decision was given to hide (its last round's
+    ``hidden``), which an incremental batch keeps so that it can publish a changed area again the same way."""
     hidden: set[AreaCell] = set()
     registered = {a: area_cells(r) for a, r in results.items()}  # each area's counts, the same every round
     while True:
@@ -196,11 +205,11 @@ def publish_run(
         level = threshold if publish_ else None
         pubs = {a: publish(r, level, areas, registered=registered[a]) for a, r in results.items()}
         if not publish_:
-            return pubs, areas
+            return pubs, areas, hidden
         own = own_hidden(pubs.values())
         run_hidden = {c for c, v in areas.counts.items() if v.suppressed}
         if own <= run_hidden:
-            return pubs, areas
+            return pubs, areas, hidden
         hidden |= own
 
 

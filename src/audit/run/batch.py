@@ -9,34 +9,38 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import tempfile
+import shutil
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.analyse.area_result import AreaResult, analyse_area, slugify
-from audit.analyse.practice import CaseKeys, case_keys
+from audit.analyse.area_result import analyse_area, slugify
+from audit.analyse.practice import case_keys
+from audit.check.fingerprint import data_fingerprint
 from audit.check.validate import AuditData, load_audits
 from audit.errors import AuditError
 from audit.framework.model import Framework
-from audit.publish import cells
-from audit.publish.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
-from audit.publish.practice import refuse_area
+from audit.publish import cells as cells_module
+from audit.publish.disclosure import DEFAULT_THRESHOLD
 from audit.publish.published import PublishedResult
-from audit.read.identifiers import KINDS_BY_CODE
-from audit.restricted import Access, share_with
-from audit.run.area_input import (
-    PREPARED_SUFFIX,
-    REASON_REFUSED,
-    own_hidden,
-    publish_run,
-    run_areas,
-    save_prepared,
-)
+from audit.restricted import RESTRICTED, Access, share_with
+from audit.run import incremental as inc
+from audit.run.area_checks import key_results, refuse_identifiers, refused, unexpected, write_failure  # noqa: F401
+from audit.run.area_input import PREPARED_SUFFIX, run_areas, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
-from audit.run.report import make_national_summary, make_report, write_atomic
+from audit.run.outputs import remove_files
+from audit.run.rebuild import Rebuild
+from audit.run.report import (
+    AREA_NOTEBOOK,
+    NATIONAL_NOTEBOOK,
+    area_dirs,
+    make_national_summary,
+    make_report,
+    write_atomic,
+)
 
 
 @dataclass(frozen=True)
@@ -91,125 +95,14 @@ class BatchOutcome:
     # With workbooks of several frameworks: (framework, its folder in OUT, its own outcome) for each.
     groups: list[tuple[Framework, str, BatchOutcome]] = field(default_factory=list)
     threshold: int | None = None  # the published version's suppression threshold, for the page banner
+    # What this run rebuilt and why, and what it kept from the run before (see audit.run.incremental).
+    build: dict[str, Any] = field(default_factory=dict)
+    owned: set[str] = field(default_factory=set)  # every file this run wrote or kept, relative to its folder
 
     @property
     def ok(self) -> bool:
         run_ok = not self.failed_files and not self.national_error and not self.write_errors
         return run_ok and all(a.ok for a in self.areas)
-
-
-def refuse_identifiers(data: AuditData) -> None:
-    """Stop an area whose workbooks hold cells that look like personal data (named by cell, never by value)."""
-    if not data.identifiers:
-        return
-    shown = data.identifiers[:5]
-    places = "; ".join(f"{p.where} ({KINDS_BY_CODE[p.code]})" for p in shown)
-    more = len(data.identifiers) - len(shown)
-    raise AuditError(
-        f"not reported: {len(data.identifiers)} cell(s) look like personal data: {places}"
-        + (f" and {more} more" if more > 0 else "")
-        + ". Remove them from the workbook, or pass --allow-identifiers if they are not personal data",
-        code="identifiers-refused",
-    )
-
-
-def _refused(data: AuditData, area: str, opts: BatchOptions, keys: CaseKeys) -> tuple[str, str] | None:
-    """Before anything is analysed: why an area may not be reported at all (None when it may), and the kind of why.
-
-    A judgement reason is printed as it stands in a published report, so one that
-    looks like personal data or names a case stops the area even with
-    ``allow_identifiers``. ``keys``: every Case ID of the run, as a reason naming any of them
-    is refused (a judgement with no Area is published in every area of its workbook).
-    """
-    mine = data.for_area(area)
-    try:
-        if not opts.allow_identifiers:
-            refuse_identifiers(mine)
-        if opts.publish:
-            refuse_area(mine, keys)
-    except AuditError as exc:
-        reasons = exc.code == "judgement-reason-refused"
-        return str(exc), REASON_REFUSED if reasons else "refused: cells that look like personal data"
-    return None
-
-
-def _analyse(data: AuditData, area: str, opts: BatchOptions, out_dir: Path) -> tuple[AreaResult | None, str | None]:
-    """An area analysed once, or why it could not be."""
-    try:
-        return analyse_area(data, area, publish=opts.publish), None
-    except AuditError as exc:
-        return None, str(exc)
-    except Exception as exc:  # one area's failure must not stop the batch
-        return None, _unexpected(exc, opts, out_dir, data.slugs[area])
-
-
-def _unexpected(exc: Exception, opts: BatchOptions, out_dir: Path, slug: str) -> str:
-    """An unexpected failure as the console, index and manifest name it.
-
-    Its text may quote a cell (an evidence note, a Case ID), so a published run names
-    only its kind and keeps the details in ``restricted/<area>/error.txt`` (owner-only).
-    """
-    if not opts.publish:
-        return f"{type(exc).__name__}: {exc}"
-    import traceback
-
-    from audit.restricted import make_folder, write_file
-    from audit.run.report import area_dirs
-
-    kept = area_dirs(out_dir, slug)[1] / "error.txt"
-    try:
-        make_folder(kept.parent, opts.access)
-        write_file(kept, "".join(traceback.format_exception(exc)), opts.access)
-    except OSError:
-        return f"an unexpected {type(exc).__name__} (its details are not shown in a published run)"
-    return f"an unexpected {type(exc).__name__}; its details, which may quote a cell, are kept in {kept}"
-
-
-def key_results(pub: PublishedResult) -> dict[str, float | str | None]:
-    """The index's figures for an area: % Yes on each key criterion, as published."""
-    criteria = pub.analysed.criteria
-    return {
-        c.label: SUPPRESSED if pub.rate_hidden(cells.criterion(c.id)) else criteria.loc[c.id, "pct_yes"]
-        for c in pub.framework.criteria
-        if c.key
-    }
-
-
-def _report_one(
-    pub: PublishedResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
-) -> AreaOutcome:
-    outcome = AreaOutcome(pub.area, pub.slug)
-    try:
-        outcome.cases_scored = pub.shown(cells.CASES)
-        outcome.key_results = key_results(pub)
-        outcome.strengths, outcome.priorities = recorded_judgements(pub)
-        paths = make_report(
-            pub,
-            sources,
-            out_dir,
-            opts.criteria,
-            pdf=opts.pdf,
-            index_href="../index.html",
-            national=opts.national,
-            prepared=prepared,
-            runner=runner,
-            access=opts.access,
-        )
-        outcome.pdf = "pdf" in paths
-    except AuditError as exc:
-        outcome.error = str(exc)
-    except OSError as exc:  # a full disk or a read-only folder: this area's outputs, named
-        outcome.error = _write_failure(exc)
-    except Exception as exc:  # one area's failure must not stop the batch
-        outcome.error = _unexpected(exc, opts, out_dir, pub.slug)
-    return outcome
-
-
-def _write_failure(exc: OSError) -> str:
-    from audit.names import safe_text
-
-    where = f" {safe_text(exc.filename, 240)}" if exc.filename else ""
-    return f"could not write{where}: {exc.strerror or exc}"
 
 
 def run_batch(
@@ -221,6 +114,8 @@ def run_batch(
     progress: bool = True,
     password: str | None = None,
     replace: bool = False,
+    force: bool = False,
+    runner: Any = None,
 ) -> BatchOutcome:
     """Report every area found in ``inputs`` under ``out_dir``; write ``index.html`` and ``manifest.json``.
 
@@ -228,9 +123,13 @@ def run_batch(
     unless ``options.allow_identifiers``; the other areas still are. A refused area
     is left out of every all-area figure (the other areas' comparisons and the
     national summary); an area whose analysis or report fails is left out of the
-    national summary, which lists it as not included. (Reports start as soon as
-    their area is ready, so areas reported before such a failure have compared
-    themselves with it.)
+    national summary, which lists it as not included.
+
+    A run into the folder of an earlier run of the same mode is incremental: only
+    the areas whose outputs' inputs changed are made again (see
+    :mod:`audit.run.incremental`); ``force`` makes everything again. ``runner``:
+    warm kernels to use (any object with a KernelPool's ``execute``), else a pool is
+    started for the run.
     """
     from audit.run.outputs import RunMode, claim_output
 
@@ -256,35 +155,53 @@ def run_batch(
 
         read_national(opts.national, groups[0].framework)
     params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
-    with claim_output(out_dir, RunMode(opts.publish, opts.threshold), whole_run=True, replace=replace) as claim:
+    mode = RunMode(opts.publish, opts.threshold)
+    with claim_output(out_dir, mode, whole_run=True, replace=replace, keep=not force) as claim:
         out_dir = claim.path
+        kernels = _Kernels(workers, runner)  # started only once some area is to be reported
         if len(groups) == 1:
-            batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started)
+            with kernels as pool:
+                batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started, pool, force)
+            owned = batch.owned
         else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
             batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf, threshold=opts.threshold)
-            areas = sum(len(g.areas) for g in groups)
-            with _kernels(workers, areas) as runner:  # one pool of warm kernels for every framework's reports
+            with kernels as pool:  # one pool of warm kernels for every framework's reports
                 done_by = [
                     _run_group(
-                        g, out_dir / framework_folder(g.framework), opts, workers, progress, params, started, runner
+                        g,
+                        out_dir / framework_folder(g.framework),
+                        opts,
+                        workers,
+                        progress,
+                        params,
+                        started,
+                        pool,
+                        force,
                     )
                     for g in groups
                 ]
+            owned = {"index.html"}
             for data, done in zip(groups, done_by, strict=True):
-                batch.groups.append((data.framework, framework_folder(data.framework), done))
+                folder = framework_folder(data.framework)
+                batch.groups.append((data.framework, folder, done))
                 batch.areas += done.areas
                 batch.failed_files.update(done.failed_files)
                 batch.unassigned_rows += done.unassigned_rows
                 batch.unassigned_cells += done.unassigned_cells
                 batch.write_errors += done.write_errors
+                owned |= {f"{folder}/{f}" for f in done.owned}
                 if done.national_error:
                     batch.national_error = f"{data.framework.id} {data.framework.version}: {done.national_error}"
             try:
                 batch.index = write_atomic(out_dir / "index.html", frameworks_index_html(batch))
             except OSError as exc:
-                batch.write_errors.append(f"index.html: {_write_failure(exc)}")
+                batch.write_errors.append(f"index.html: {write_failure(exc)}")
+        claim.remove_stale(owned)  # an earlier run's files this run neither kept nor made again
     batch.write_errors.extend(claim.problems)
     return batch
+
+
+NATIONAL_PAGE = "national/report.html"
 
 
 def framework_folder(fw: Framework) -> str:
@@ -300,83 +217,159 @@ def _run_group(
     progress: bool,
     params: dict[str, Any],
     started: dt.datetime,
-    runner: Any = None,
+    runner: Any,
+    force: bool,
 ) -> BatchOutcome:
     """One framework's areas reported into ``out_dir``, with its index.html, national summary and manifest.json."""
     from audit.run.manifest import build_manifest, input_records
 
     out_dir.mkdir(exist_ok=True)
-    batch = _run_areas(data, out_dir, opts, workers, progress, runner)
+    notebooks = (AREA_NOTEBOOK, NATIONAL_NOTEBOOK)
+    keys = inc.run_keys(data.framework, _output_parameters(opts), data.paths.values(), notebooks)
+    batch, record = _run_areas(data, out_dir, opts, workers, progress, runner, keys, force)
     results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
     results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
     results["national summary"] = "ok" if batch.national else f"failed: {batch.national_error}"
-    try:
-        batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
-    except OSError as exc:
-        batch.write_errors.append(f"index.html: {_write_failure(exc)}")
+    if batch.build["index"]["rebuilt"]:
+        try:
+            batch.index = write_atomic(out_dir / "index.html", index_html(batch, data.framework))
+        except OSError as exc:
+            batch.write_errors.append(f"index.html: {write_failure(exc)}")
+    else:
+        batch.index = out_dir / "index.html"
     manifest = build_manifest(input_records(data), data.framework, params, started, results)
+    manifest["build"] = batch.build
     try:
         write_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     except OSError as exc:
-        batch.write_errors.append(f"manifest.json: {_write_failure(exc)}")
+        batch.write_errors.append(f"manifest.json: {write_failure(exc)}")
+    record.pages = inc.files_of(out_dir, area_dirs(out_dir, "national"))
+    if (out_dir / "index.html").is_file():
+        record.pages["index.html"] = inc.file_sha256(out_dir / "index.html")
+    try:
+        inc.write_record(out_dir, record, opts.access)
+    except OSError as exc:
+        batch.write_errors.append(f"{RESTRICTED}/{inc.CACHE}: {write_failure(exc)}")
+    batch.owned |= {"index.html", "manifest.json", f"{RESTRICTED}/{inc.CACHE}", *record.pages}
+    batch.owned |= {f for a in record.areas.values() for f in a.files}
     return batch
 
 
+def _output_parameters(opts: BatchOptions) -> dict[str, Any]:
+    """The run's settings that change what its outputs hold, for its key (not ``workers``, which changes none)."""
+    national = None
+    if opts.national:
+        national = [str(Path(opts.national).resolve()), inc.file_sha256(Path(opts.national))]
+    return {
+        "criteria": str(Path(opts.criteria).resolve()) if opts.criteria else None,
+        "publish": opts.publish,
+        "threshold": opts.threshold,
+        "allow_identifiers": opts.allow_identifiers,
+        "pdf": opts.pdf,
+        "national": national,
+        "share_group": opts.share_group,
+    }
+
+
 def _run_areas(
-    data: AuditData, out_dir: Path, opts: BatchOptions, workers: int, progress: bool, shared: Any = None
-) -> BatchOutcome:
-    """Every area analysed once and published once, then reported on the warm kernels.
+    data: AuditData,
+    out_dir: Path,
+    opts: BatchOptions,
+    workers: int,
+    progress: bool,
+    runner: Any,
+    keys: inc.RunKeys,
+    force: bool,
+) -> tuple[BatchOutcome, inc.Record]:
+    """Every area analysed once and published once, then the areas whose key changed reported on the warm kernels.
 
     The areas refused for likely personal data are left out before anything is
-    analysed; every other area is analysed, then all are published together
-    with the run's one disclosure decision about every area (the other areas of
-    each comparison, and the national summary). Each kernel gets its area's
-    published result, not the data.
+    analysed. An area whose own data, the run's keys and the other areas it is
+    compared with are as the earlier run's record has them keeps its outputs; so,
+    when no area's counts changed, only the changed areas are analysed at all (the
+    run's disclosure decision then stands as recorded). Otherwise every area is
+    analysed and published together, as a first run does.
     """
     slugs = data.slugs
     outcomes: list[AreaOutcome] = []
     left_out: dict[str, str] = {}
-    keys = case_keys(data.cases["case_id"]) if opts.publish else case_keys(())
+    ids = case_keys(data.cases["case_id"]) if opts.publish else case_keys(())
     for area in data.areas:
-        if (refusal := _refused(data, area, opts, keys)) is not None:
-            outcomes.append(AreaOutcome(area, slugs[area], error=refusal[0]))
-            left_out[area] = refusal[1]
+        why = refused(data, area, publish=opts.publish, allow_identifiers=opts.allow_identifiers, keys=ids)
+        if why is not None:
+            outcomes.append(AreaOutcome(area, slugs[area], error=why[0]))
+            left_out[area] = why[1]
     usable = data.without_areas(left_out)
-    sources = list(data.paths.values())
-    failed_files = {k: str(v) for k, v in data.failed.items()}
     batch = BatchOutcome(
-        out_dir, outcomes, failed_files, len(data.unassigned), opts.publish, opts.pdf, threshold=opts.threshold
+        out_dir,
+        outcomes,
+        {k: str(v) for k, v in data.failed.items()},
+        len(data.unassigned),
+        opts.publish,
+        opts.pdf,
+        threshold=opts.threshold,
     )
     rows = data.unassigned
     batch.unassigned_cells = [
         f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
     ]
-    # Every area is analysed once, then published together with the run's decision about every area (the
-    # other areas of each comparison, and the national summary): an area's rate hidden in its own report is
-    # hidden wherever else it would appear, so the decision waits for every area's analysis.
-    results = {}
-    for area in usable.areas:
-        result, error = _analyse(usable, area, opts, out_dir)
-        if result is None:
-            outcomes.append(AreaOutcome(area, slugs[area], error=error))
-            left_out[area] = "failed: its data could not be analysed"
-        else:
-            results[area] = result
-    usable = usable.without_areas(left_out)
-    pubs, _ = publish_run(usable, results, opts.publish, opts.threshold)
-    own = own_hidden(pubs.values())  # for the national summary, decided again without failed reports
-    todo = list(pubs)
-    kernels = contextlib.nullcontext(shared) if shared is not None else _kernels(workers, len(todo))
-    with tempfile.TemporaryDirectory(prefix="audit-batch-") as tmp, kernels as runner:
+    record, note = (None, None) if force else inc.read_record(out_dir)
+    fingerprints = {a: data_fingerprint(usable.for_area(a)) for a in usable.areas}
+    changed_keys = keys.changed(record.keys) if record else []
+    reasons = {
+        a: [inc.FORCED] if force else inc.area_reasons(a, slugs[a], fp, record, changed_keys, out_dir)
+        for a, fp in fingerprints.items()
+    }
+    plan = Rebuild(usable, opts, out_dir, record, reasons, lambda *a, **k: analyse_area(*a, **k))
+    if record is None or changed_keys:  # every area will be reported: the kernels start while the areas are analysed
+        runner.warm(len(reasons) + 1)
+    plan.decide()
+    for area, error in plan.failed.items():
+        outcomes.append(AreaOutcome(area, slugs[area], error=error))
+        left_out[area] = "failed: its data could not be analysed"
+    run_state = inc.digest(
+        [
+            asdict(keys),
+            {a: [fingerprints.get(a), slugs[a]] for a in data.areas},
+            [o.error for o in outcomes],
+            batch.failed_files,
+            batch.unassigned_cells,
+        ]
+    )
+    todo = [a for a in plan.pubs if reasons[a]]
+    new = inc.Record(asdict(keys), plan.comparison, inc.cell_list(plan.hidden), run_state)
+    for area in plan.areas_kept():
+        before = record.areas[area]
+        new.areas[area] = before
+        outcomes.append(AreaOutcome(**before.outcome))
+    removed = [a for a in (record.areas if record else {}) if a not in reasons or a in plan.failed]
+    for area in removed + todo:  # an area made again, or gone: its earlier files go first
+        if record and area in record.areas and area not in new.areas:
+            remove_files(out_dir, list(record.areas[area].files))
+    pages_intact = record is not None and inc.files_intact(out_dir, record.pages) and NATIONAL_PAGE in record.pages
+    whole = bool(todo or removed or plan.failed) or record is None or record.run != run_state or not pages_intact
+    batch.build = {
+        "areas": {a: {"rebuilt": bool(why), "why": why} for a, why in reasons.items() if a not in plan.failed},
+        "national summary": {"rebuilt": whole},
+        "index": {"rebuilt": whole},
+        **({"note": note} if note else {}),
+    }
+    if todo or whole:
+        runner.warm(len(todo) + 1)
+    sources = list(data.paths.values())
+    prepared_dir = out_dir / RESTRICTED / "prepared"  # a fixed place, so the executed notebooks name the same file
+    try:
         bar = _progress(len(todo) + 1, progress)
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
-        futures = []
+        futures = {}
         try:
-            for i, area in enumerate(todo):
-                prepared = save_prepared(pubs[area], Path(tmp) / f"area-{i}{PREPARED_SUFFIX}")
-                futures.append(pool.submit(_report_one, pubs[area], sources, out_dir, opts, runner, prepared))
+            for area in todo:
+                prepared = save_prepared(plan.pubs[area], prepared_dir / f"{slugs[area]}{PREPARED_SUFFIX}")
+                futures[pool.submit(_report_one, plan.pubs[area], sources, out_dir, opts, runner, prepared)] = area
             for fut in as_completed(futures):
-                outcomes.append(fut.result())
+                outcome = fut.result()
+                outcomes.append(outcome)
+                new.areas[outcome.area] = plan.area_record(outcome, slugs, fingerprints)
                 bar.update(1)
         except BaseException:
             # Stopped (Ctrl-C, SIGTERM): areas not yet started are dropped, not run before the stop takes effect.
@@ -387,31 +380,123 @@ def _run_areas(
         outcomes.sort(key=lambda o: order[o.area])
         failed = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
         left_out.update({a: k for a, k in failed.items() if a not in left_out})
-        if sources and any(a.ok for a in outcomes):
-            national_data = data.without_areas(left_out)
-            national = run_areas(national_data, opts.publish, opts.threshold, hidden=own)
-            prepared = save_prepared(national, Path(tmp) / f"national{PREPARED_SUFFIX}")
-            try:
-                make_national_summary(
-                    sources,
-                    out_dir,
-                    data.framework,
-                    opts.criteria,
-                    publish=opts.publish,
-                    threshold=opts.threshold,
-                    pdf=opts.pdf,
-                    prepared=prepared,
-                    runner=runner,
-                    access=opts.access,
-                )
-                batch.national = True
-            except AuditError as exc:
-                batch.national_error = str(exc)
-            except OSError as exc:
-                batch.national_error = _write_failure(exc)
+        if whole and data.paths and any(a.ok for a in outcomes):
+            own = plan.own_hidden(new)
+            national = run_areas(data.without_areas(left_out), opts.publish, opts.threshold, hidden=own)
+            _national_summary(batch, national, prepared_dir, sources, out_dir, data, opts, runner)
+        elif not whole:
+            batch.national = True  # kept: the earlier run made it (its page is among the record's intact pages)
         bar.update(1)
         bar.close()
-    return batch
+    finally:
+        shutil.rmtree(prepared_dir, ignore_errors=True)
+    return batch, new
+
+
+def _national_summary(
+    batch: BatchOutcome,
+    national: Any,
+    folder: Path,
+    sources: list[str],
+    out_dir: Path,
+    data: AuditData,
+    opts: BatchOptions,
+    runner: Any,
+) -> None:
+    prepared = save_prepared(national, folder / f"national{PREPARED_SUFFIX}")
+    try:
+        make_national_summary(
+            sources,
+            out_dir,
+            data.framework,
+            opts.criteria,
+            publish=opts.publish,
+            threshold=opts.threshold,
+            pdf=opts.pdf,
+            prepared=prepared,
+            runner=runner,
+            access=opts.access,
+        )
+        batch.national = True
+    except AuditError as exc:
+        batch.national_error = str(exc)
+    except OSError as exc:
+        batch.national_error = write_failure(exc)
+
+
+def _report_one(
+    pub: PublishedResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
+) -> AreaOutcome:
+    outcome = AreaOutcome(pub.area, pub.slug)
+    try:
+        outcome.cases_scored = pub.shown(cells_module.CASES)
+        outcome.key_results = key_results(pub)
+        outcome.strengths, outcome.priorities = recorded_judgements(pub)
+        paths = make_report(
+            pub,
+            sources,
+            out_dir,
+            opts.criteria,
+            pdf=opts.pdf,
+            index_href="../index.html",
+            national=opts.national,
+            prepared=prepared,
+            runner=runner,
+            access=opts.access,
+        )
+        outcome.pdf = "pdf" in paths
+    except AuditError as exc:
+        outcome.error = str(exc)
+    except OSError as exc:  # a full disk or a read-only folder: this area's outputs, named
+        outcome.error = write_failure(exc)
+    except Exception as exc:  # one area's failure must not stop the batch
+        outcome.error = unexpected(exc, opts.publish, opts.access, out_dir, pub.slug)
+    return outcome
+
+
+class _Kernels:
+    """Warm kernels, started in the background on first need (while the batch still analyses), closed at the end.
+
+    A re-run with nothing to report starts none. ``given``: a runner to use instead (any object with ``execute``).
+    """
+
+    def __init__(self, workers: int, given: Any = None) -> None:
+        self.workers, self.pool = workers, given
+        self._stack = contextlib.ExitStack()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def warm(self, reports: int) -> None:
+        """Start enough kernels for ``reports`` reports, unless started already (returns at once)."""
+        if self.pool is not None or self._thread is not None or reports < 1:
+            return
+
+        def start() -> None:
+            try:
+                self.pool = self._stack.enter_context(_kernels(self.workers, reports))
+            except BaseException as exc:  # raised again where a report first needs a kernel
+                self._error = exc
+
+        self._thread = threading.Thread(target=start, name="audit-kernels-start", daemon=True)
+        self._thread.start()
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self.pool is None:
+            self.warm(1)
+            return self.execute(*args, **kwargs)
+        return self.pool.execute(*args, **kwargs)
+
+    def __enter__(self) -> _Kernels:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self._stack.close()
 
 
 @contextlib.contextmanager

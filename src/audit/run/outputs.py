@@ -31,7 +31,7 @@ _OUTPUT_NAMES = frozenset({"index.html", "manifest.json", "summary.json", "repor
 _OUTPUT_FOLDERS = frozenset({"restricted", "national"})
 # A run that stopped before recording its files leaves the folder's files unlisted; only
 # files of the kinds the toolkit writes are then taken to be its own.
-_OUTPUT_SUFFIXES = frozenset({".html", ".json", ".pdf", ".ipynb", ".xlsx", ".txt", ".part"})
+_OUTPUT_SUFFIXES = frozenset({".html", ".json", ".pdf", ".ipynb", ".xlsx", ".txt", ".part", ".pickle"})
 
 
 class OutputFolderError(AuditError):
@@ -194,6 +194,11 @@ def _remove(out_dir: Path, files: list[str]) -> None:
             folder.rmdir()  # only when empty
 
 
+def remove_files(out_dir: Path, files: list[str]) -> None:
+    """Remove files named relative to OUT (never anything outside it), and the folders they leave empty."""
+    _remove(out_dir, files)
+
+
 def _write_record(out_dir: Path, record: dict) -> None:
     from audit.run.report import write_atomic
 
@@ -208,18 +213,34 @@ def _write_record(out_dir: Path, record: dict) -> None:
 
 @dataclass
 class Claim:
-    """A run's hold on OUT: the folder, and what could not be recorded when the run ended."""
+    """A run's hold on OUT: the folder, and what could not be recorded when the run ended.
+
+    ``previous``: the files an earlier run of the same mode left, which an incremental batch
+    keeps where they still stand (see :meth:`remove_stale`).
+    """
 
     path: Path
     problems: list[str] = field(default_factory=list)
+    previous: list[str] = field(default_factory=list)
+
+    def remove_stale(self, owned: set[str]) -> None:
+        """Remove the earlier run's files that this run neither kept nor wrote again (``owned``, relative to OUT)."""
+        _remove(self.path, [f for f in self.previous if f not in owned])
+        self.previous = []
 
 
 @contextlib.contextmanager
-def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace: bool = False) -> Iterator[Claim]:
+def claim_output(
+    out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace: bool = False, keep: bool = False
+) -> Iterator[Claim]:
     """Make OUT ready for one run and hold it for the run's length; yields the claim, with OUT as an absolute path.
 
     ``whole_run`` (a batch) replaces the previous run's files. Otherwise the run adds to
     a folder of the same mode, and a folder of another mode is refused unless ``replace``.
+    With ``keep`` (an incremental batch), a finished earlier run of the same mode keeps its
+    files for now (listed in ``claim.previous``); the batch removes those it does not keep.
+    A folder of another mode, or of a run that stopped, is emptied first as ever, so a
+    full version never stands beside a published one.
     """
     out_dir = Path(out_dir).resolve()
     _make_folder(out_dir)
@@ -238,7 +259,9 @@ def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace
             _remove(out_dir, unrecorded)
         else:
             same = record.get("mode") == mode.as_dict()
-            if whole_run or replace:
+            if whole_run and keep and same and record.get("status") == "complete" and not replace:
+                kept = _previous_files(out_dir, record)
+            elif whole_run or replace:
                 _remove(out_dir, _previous_files(out_dir, record))
             elif not same:
                 before = RunMode(**record["mode"]).describe() if isinstance(record.get("mode"), dict) else "unknown"
@@ -250,7 +273,7 @@ def claim_output(out_dir: str | Path, mode: RunMode, *, whole_run: bool, replace
             else:
                 kept = _previous_files(out_dir, record)
         _write_record(out_dir, {"status": "running", "mode": mode.as_dict(), "files": kept})
-        claim = Claim(out_dir)
+        claim = Claim(out_dir, previous=kept if whole_run else [])
         yield claim
         try:
             _write_record(out_dir, {"status": "complete", "mode": mode.as_dict(), "files": _files_under(out_dir)})

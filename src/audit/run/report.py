@@ -77,8 +77,9 @@ def report_meta(result: PublishedResult, date: dt.date | None = None, index_href
     fw = result.framework
     date = date or dt.date.today()
     data = result.analysed.data
-    files = {label: digest for part in (*data.earlier, data) for label, digest in part.files.items()}
-    inputs = ", ".join(f"{name} (SHA-256 {digest[:12]})" for name, digest in sorted(files.items()))
+    # The files by name and the area's data by its fingerprint, so the page changes only when that data does.
+    files = sorted({label for part in (*data.earlier, data) for label in part.files})
+    inputs = f"{', '.join(files)} (the area's data: SHA-256 {result.analysed.fingerprint[:12]})"
     mode = (
         f"Published version: counts from 1 to {result.threshold} suppressed."
         if result.publish

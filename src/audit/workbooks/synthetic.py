@@ -178,9 +178,7 @@ def generate_cases(
     none = ~np.any(np.column_stack(list(involved.values())), axis=1)
     first = "csc" if "csc" in involved else next(iter(involved))
     involved[first] = involved[first] | none
-    agency_text = [
-        ", ".join(label for k, label in framework.agencies.items() if involved[k][i]) for i in range(n)
-    ]
+    agency_text = [", ".join(label for k, label in framework.agencies.items() if involved[k][i]) for i in range(n)]
 
     # A case-level quality term so answers within a case hang together.
     quality = rng.normal(0, 0.10, n)
@@ -250,9 +248,7 @@ def _audit_dates(rng: np.random.Generator, n: int) -> list[dt.date]:
     return out
 
 
-def _auditor_grades(
-    framework: Framework, answers: Mapping[str, np.ndarray], rng: np.random.Generator
-) -> list[str]:
+def _auditor_grades(framework: Framework, answers: Mapping[str, np.ndarray], rng: np.random.Generator) -> list[str]:
     """The auditor's own grade: the derived one, blurred by judgement, and not always capped."""
     headers = list(answers)
     if not headers:
@@ -301,8 +297,7 @@ def generate_national(
 ) -> pd.DataFrame:
     """Cases for ``n_areas`` synthetic areas ("Area 001 (synthetic)", ...), for benchmarks."""
     frames = [
-        generate_cases(framework, f"Area {i:03d} (synthetic)", cases_per_area, seed)
-        for i in range(1, n_areas + 1)
+        generate_cases(framework, f"Area {i:03d} (synthetic)", cases_per_area, seed) for i in range(1, n_areas + 1)
     ]
     return pd.concat(frames, ignore_index=True)
 
@@ -313,9 +308,7 @@ def _mess_spellings(framework: Framework) -> dict[str, list[str]]:
     for canon in CANONICAL_ANSWERS:
         spellings = [s for s in MESS_SYNONYMS[canon] if framework.normalise_answer(s) == canon]
         if not spellings:  # another framework: its own accepted spellings, title-cased
-            spellings = [
-                k.title() for k, v in framework.synonyms.items() if v == canon and k != canon.casefold()
-            ]
+            spellings = [k.title() for k, v in framework.synonyms.items() if v == canon and k != canon.casefold()]
         out[canon] = spellings or [canon]
     return out
 

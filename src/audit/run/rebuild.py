@@ -1,0 +1,133 @@
+"""Which areas an incremental batch analyses and reports again, and their published results.
+
+A first run (or one whose keys changed) analyses every area and decides what the
+run may publish from all of them, as ever. A later run whose changed areas kept
+their counts (a judgement, an evidence note, Audit details) analyses only those
+areas: the run's disclosure decision and the other areas' figures they are compared
+with are then as the record has them, which is checked (the run's areas as
+published, worked out again from the record's decision, must give the recorded
+digest) rather than assumed. Anything else falls back to analysing every area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from audit.analyse.area_result import AreaResult
+from audit.check.validate import AuditData
+from audit.errors import AuditError
+from audit.publish.cells import area_cells
+from audit.publish.published import PublishedResult, publish
+from audit.run import incremental as inc
+from audit.run.area_checks import unexpected
+from audit.run.area_input import decide_run, own_hidden, run_areas
+from audit.run.report import area_dirs
+
+
+class Rebuild:
+    """Which areas a run must analyse, and their published results, decided against the earlier run's record."""
+
+    def __init__(
+        self,
+        usable: AuditData,
+        opts: Any,  # the batch's BatchOptions
+        out_dir: Path,
+        record: inc.Record | None,
+        reasons: dict[str, list[str]],
+        analyse: Callable[..., AreaResult],
+    ) -> None:
+        self.usable, self.opts, self.out_dir, self.record, self.reasons = usable, opts, out_dir, record, reasons
+        self._analyse = analyse  # analyse_area, as the batch names it
+        self.results: dict[str, AreaResult] = {}
+        self.failed: dict[str, str] = {}
+        self.pubs: dict[str, PublishedResult] = {}
+        self.hidden: set[Any] = set()
+        self.comparison = ""
+        self.analysed_all = False
+
+    def analyse(self, areas: list[str]) -> None:
+        for area in areas:
+            if area in self.results or area in self.failed:
+                continue
+            try:
+                self.results[area] = self._analyse(self.usable, area, publish=self.opts.publish)
+            except AuditError as exc:
+                self.failed[area] = str(exc)
+            except Exception as exc:  # one area's failure must not stop the batch
+                slug = self.usable.slugs[area]
+                self.failed[area] = unexpected(exc, self.opts.publish, self.opts.access, self.out_dir, slug)
+
+    def decide(self) -> None:
+        """Each area's published result: the changed ones only, when the run's decision can stand as recorded."""
+        changed = [a for a, why in self.reasons.items() if why]
+        if self._fast(changed):
+            return
+        self.analyse(list(self.usable.areas))
+        usable = self.usable.without_areas(dict.fromkeys(self.failed, "failed: its data could not be analysed"))
+        results = {a: r for a, r in self.results.items() if a not in self.failed}
+        self.pubs, areas, self.hidden = decide_run(usable, results, self.opts.publish, self.opts.threshold)
+        self.comparison = inc.comparison_digest(areas)
+        self.analysed_all = True
+        if self.record is not None and self.record.comparison != self.comparison:
+            for area in self.pubs:
+                if not {inc.NEW, inc.NO_RECORD, inc.FORCED, inc.INPUTS} & set(self.reasons[area]):
+                    self.reasons[area].append(inc.OTHERS)
+
+    def _fast(self, changed: list[str]) -> bool:
+        record = self.record
+        areas = list(self.usable.areas)
+        if (
+            record is None
+            or set(record.areas) != set(areas)
+            or any(inc.NEW in self.reasons[a] or inc.NO_RECORD in self.reasons[a] for a in areas)
+        ):
+            return False
+        if any(r in inc.KEY_REASONS.values() for a in changed for r in self.reasons[a]):
+            return False
+        self.analyse(changed)
+        if self.failed:
+            return False
+        hidden = inc.cells_from(record.decision)
+        published = run_areas(self.usable, self.opts.publish, self.opts.threshold, hidden=hidden)
+        if inc.comparison_digest(published) != record.comparison:
+            return False
+        registered = {a: area_cells(self.results[a]) for a in changed}
+        if self.opts.publish and any(inc.digest(registered[a]) != record.areas[a].cells for a in changed):
+            return False  # a changed count may change the run's decision: decided again from every area
+        level = self.opts.threshold if self.opts.publish else None
+        self.pubs = {a: publish(self.results[a], level, published, registered=registered[a]) for a in changed}
+        self.hidden, self.comparison = hidden, record.comparison
+        return True
+
+    def areas_kept(self) -> list[str]:
+        """The areas whose outputs stand as the earlier run made them."""
+        if self.record is None:
+            return []
+        every = self.pubs if self.analysed_all else self.usable.areas
+        return [a for a in every if not self.reasons.get(a) and a in self.record.areas]
+
+    def area_record(self, outcome: Any, slugs: dict[str, str], fingerprints: dict[str, str]) -> inc.AreaRecord:
+        area = outcome.area
+        pub = self.pubs[area]
+        cells = inc.digest(area_cells(self.results[area])) if self.opts.publish else ""
+        mine = own_hidden([pub]) if self.opts.publish else set()
+        files = inc.files_of(self.out_dir, area_dirs(self.out_dir, slugs[area]))
+        values = asdict(outcome)
+        shown = values["key_results"]
+        values["key_results"] = {k: float(v) if isinstance(v, int | float) else v for k, v in shown.items()}
+        return inc.AreaRecord(slugs[area], fingerprints[area], cells, inc.cell_list(mine), values, files)
+
+    def own_hidden(self, new: inc.Record) -> set[Any]:
+        """The area cells every area's own report hid: kept areas' from the record, the others' worked out now."""
+        own: set[Any] = set()
+        for area, rec in new.areas.items():
+            if area in self.pubs and self.reasons.get(area):
+                own |= own_hidden([self.pubs[area]]) if self.opts.publish else set()
+            else:
+                own |= inc.cells_from(rec.own_hidden)
+        if self.analysed_all:
+            own = own_hidden(self.pubs.values()) if self.opts.publish else set()
+        return own
