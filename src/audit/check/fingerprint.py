@@ -20,8 +20,9 @@ from audit.digest import digest
 
 # The AuditData fields an area's outputs are made from. The rest are left out on purpose: ``files``
 # (whole-workbook SHA-256s, listed in manifest.json instead), ``paths`` (where the files are), ``derived``
-# (worked out from the rest), ``framework`` (keyed on its own: its file's SHA-256), ``failed``, ``run_areas`` and ``left_out`` (the run's, not the area's: the area's
-# folder name, which depends on the other areas' names, is keyed separately by the batch).
+# (worked out from the rest), ``framework`` (keyed on its own, by its file's SHA-256), and ``failed``,
+# ``run_areas`` and ``left_out`` (the run's, not the area's; the area's folder name, which depends on the
+# other areas' names, is keyed by the batch).
 FIELDS = (
     "cases",
     "problems",
