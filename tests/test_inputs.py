@@ -123,9 +123,13 @@ def test_same_named_files_in_different_folders_are_two_inputs(make_workbook, fra
 
     assert files["north/cases.xlsx"] == hashlib.sha256(north.read_bytes()).hexdigest()
     assert files["south/cases.xlsx"] == hashlib.sha256(south.read_bytes()).hexdigest()
+    # Each page names its own input file, and its area's data by the fingerprint the manifest gives it.
     north_page = (out / "north" / "report.html").read_text()
-    assert files["north/cases.xlsx"][:12] in north_page
-    assert files["south/cases.xlsx"][:12] not in north_page
+    areas = manifest["build"]["areas"]
+    assert "north/cases.xlsx" in north_page and "south/cases.xlsx" not in north_page
+    assert areas["North"]["data_sha256"][:12] in north_page
+    assert areas["South"]["data_sha256"][:12] not in north_page
+    assert json.loads((out / "north" / "summary.json").read_text())["data_sha256"] == areas["North"]["data_sha256"]
 
 
 # ------------------------------------------------------------ odd file names

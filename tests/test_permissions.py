@@ -102,9 +102,7 @@ def test_score_restricted_outputs_are_owner_only(workbook, tmp_path):
     assert_ordinary(out / "testshire" / "summary.json", 0o644)
 
 
-def test_report_restricted_outputs_and_its_temporary_copy_are_owner_only(
-    workbook, tmp_path, private_tmp, monkeypatch
-):
+def test_report_restricted_outputs_and_its_temporary_copy_are_owner_only(workbook, tmp_path, private_tmp, monkeypatch):
     seen: list[dict[str, str]] = []
     listed: list[set[str]] = []
     real = report_module.execute_notebook
@@ -125,30 +123,32 @@ def test_report_restricted_outputs_and_its_temporary_copy_are_owner_only(
     assert_ordinary(out / "testshire" / "report.html", 0o644)
 
 
-def test_batch_outputs_and_temporary_files_are_owner_only_while_it_runs(
-    workbook, tmp_path, private_tmp, monkeypatch
-):
-    """The batch's prepared data, the kernels' connection files and sockets: all private while the batch runs."""
+def test_batch_outputs_and_temporary_files_are_owner_only_while_it_runs(workbook, tmp_path, private_tmp, monkeypatch):
+    """The batch's prepared data (in OUT/restricted/prepared/, at a fixed place the executed notebooks name), the
+    kernels' connection files and sockets: all private while the batch runs, and the prepared data gone after."""
     seen: list[dict[str, str]] = []
     kinds: list[set[str]] = []
     real = batch_module.make_report
+    out = tmp_path / "out"
 
     def looking(*args: Any, **kwargs: Any) -> Any:
         found = entries(private_tmp)
         seen.append(open_to_others(private_tmp, itself=False))
+        prepared = list((out / "restricted" / "prepared").glob(f"*{PREPARED_SUFFIX}"))
+        assert_owner_only(out / "restricted")
         kinds.append(
-            {"prepared data" for p in found if p.endswith(PREPARED_SUFFIX)}
+            {"prepared data" for _ in prepared}
             | {"connection file" for p in found if p.endswith(".json")}
             | {"socket" for s in found.values() if stat.S_ISSOCK(s.st_mode)}
         )
         return real(*args, **kwargs)
 
     monkeypatch.setattr(batch_module, "make_report", looking)
-    out = tmp_path / "out"
     result = run("batch", str(workbook), "--out", str(out), "--quiet", "--publish")
     assert result.exit_code == 0, result.output
     assert seen == [{}, {}]
     assert {"prepared data", "connection file", "socket"} <= kinds[0]
+    assert not (out / "restricted" / "prepared").exists()
     found = assert_owner_only(out / "restricted")
     for slug in ("testshire", "other-place"):
         assert {f"{slug}/report.ipynb", f"{slug}/scored.xlsx", f"{slug}/summary.json"} <= set(found)

@@ -29,11 +29,12 @@ def digest(value: Any) -> str:
 
 def canonical_bytes(value: Any) -> bytes:
     """``value`` as canonical JSON, UTF-8: equal content gives equal bytes."""
-    return json.dumps(_canon(value), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    # ASCII with escapes: a file name read from the system may hold lone surrogates, which UTF-8 cannot encode
+    return json.dumps(_canon(value), sort_keys=True, separators=(",", ":")).encode()
 
 
 def _sort_key(item: Any) -> str:
-    return json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(item, sort_keys=True, separators=(",", ":"))
 
 
 def _canon(value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per kind of value

@@ -10,10 +10,9 @@ import contextlib
 import datetime as dt
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,8 @@ from audit.run import incremental as inc
 from audit.run.area_checks import key_results, refuse_identifiers, refused, unexpected, write_failure  # noqa: F401
 from audit.run.area_input import PREPARED_SUFFIX, run_areas, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
+from audit.run.lazy_kernels import LazyKernels
+from audit.run.outcomes import AreaOutcome, BatchOutcome
 from audit.run.outputs import remove_files
 from audit.run.rebuild import Rebuild
 from audit.run.report import (
@@ -59,50 +60,6 @@ class BatchOptions:
     def access(self) -> Access:
         """Who may read the restricted outputs: the owner, or also ``share_group``."""
         return share_with(self.share_group)
-
-
-@dataclass
-class AreaOutcome:
-    area: str
-    slug: str
-    error: str | None = None
-    cases_scored: int | str = 0
-    key_results: dict[str, float | str | None] = field(default_factory=dict)
-    pdf: bool = False
-    # What the area's people recorded on its Judgements sheet, as the report names each target:
-    # None when the area recorded no judgement at all (the index says "none recorded").
-    strengths: list[str] | None = None
-    priorities: list[str] | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclass
-class BatchOutcome:
-    out_dir: Path
-    areas: list[AreaOutcome]
-    failed_files: dict[str, str]
-    unassigned_rows: int
-    publish: bool = False
-    pdf: bool = False
-    national: bool = False
-    national_error: str | None = None
-    index: Path | None = None
-    write_errors: list[str] = field(default_factory=list)  # run-level files that could not be written
-    unassigned_cells: list[str] = field(default_factory=list)  # where the rows that name no area are
-    # With workbooks of several frameworks: (framework, its folder in OUT, its own outcome) for each.
-    groups: list[tuple[Framework, str, BatchOutcome]] = field(default_factory=list)
-    threshold: int | None = None  # the published version's suppression threshold, for the page banner
-    # What this run rebuilt and why, and what it kept from the run before (see audit.run.incremental).
-    build: dict[str, Any] = field(default_factory=dict)
-    owned: set[str] = field(default_factory=set)  # every file this run wrote or kept, relative to its folder
-
-    @property
-    def ok(self) -> bool:
-        run_ok = not self.failed_files and not self.national_error and not self.write_errors
-        return run_ok and all(a.ok for a in self.areas)
 
 
 def run_batch(
@@ -158,7 +115,7 @@ def run_batch(
     mode = RunMode(opts.publish, opts.threshold)
     with claim_output(out_dir, mode, whole_run=True, replace=replace, keep=not force) as claim:
         out_dir = claim.path
-        kernels = _Kernels(workers, runner)  # started only once some area is to be reported
+        kernels = LazyKernels(workers, runner, lambda w, n: _kernels(w, n))  # started once an area is to be reported
         if len(groups) == 1:
             with kernels as pool:
                 batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started, pool, force)
@@ -225,7 +182,7 @@ def _run_group(
 
     out_dir.mkdir(exist_ok=True)
     notebooks = (AREA_NOTEBOOK, NATIONAL_NOTEBOOK)
-    keys = inc.run_keys(data.framework, _output_parameters(opts), data.paths.values(), notebooks)
+    keys = inc.run_keys(data.framework, inc.output_parameters(opts), data.paths.values(), notebooks)
     batch, record = _run_areas(data, out_dir, opts, workers, progress, runner, keys, force)
     results = {a.area: ("ok" if a.ok else f"failed: {a.error}") for a in batch.areas}
     results.update({name: f"not read: {why}" for name, why in batch.failed_files.items()})
@@ -253,22 +210,6 @@ def _run_group(
     batch.owned |= {"index.html", "manifest.json", f"{RESTRICTED}/{inc.CACHE}", *record.pages}
     batch.owned |= {f for a in record.areas.values() for f in a.files}
     return batch
-
-
-def _output_parameters(opts: BatchOptions) -> dict[str, Any]:
-    """The run's settings that change what its outputs hold, for its key (not ``workers``, which changes none)."""
-    national = None
-    if opts.national:
-        national = [str(Path(opts.national).resolve()), inc.file_sha256(Path(opts.national))]
-    return {
-        "criteria": str(Path(opts.criteria).resolve()) if opts.criteria else None,
-        "publish": opts.publish,
-        "threshold": opts.threshold,
-        "allow_identifiers": opts.allow_identifiers,
-        "pdf": opts.pdf,
-        "national": national,
-        "share_group": opts.share_group,
-    }
 
 
 def _run_areas(
@@ -349,7 +290,11 @@ def _run_areas(
     pages_intact = record is not None and inc.files_intact(out_dir, record.pages) and NATIONAL_PAGE in record.pages
     whole = bool(todo or removed or plan.failed) or record is None or record.run != run_state or not pages_intact
     batch.build = {
-        "areas": {a: {"rebuilt": bool(why), "why": why} for a, why in reasons.items() if a not in plan.failed},
+        "areas": {
+            a: {"rebuilt": bool(why), "why": why, "data_sha256": fingerprints[a]}
+            for a, why in reasons.items()
+            if a not in plan.failed
+        },
         "national summary": {"rebuilt": whole},
         "index": {"rebuilt": whole},
         **({"note": note} if note else {}),
@@ -452,51 +397,6 @@ def _report_one(
     except Exception as exc:  # one area's failure must not stop the batch
         outcome.error = unexpected(exc, opts.publish, opts.access, out_dir, pub.slug)
     return outcome
-
-
-class _Kernels:
-    """Warm kernels, started in the background on first need (while the batch still analyses), closed at the end.
-
-    A re-run with nothing to report starts none. ``given``: a runner to use instead (any object with ``execute``).
-    """
-
-    def __init__(self, workers: int, given: Any = None) -> None:
-        self.workers, self.pool = workers, given
-        self._stack = contextlib.ExitStack()
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def warm(self, reports: int) -> None:
-        """Start enough kernels for ``reports`` reports, unless started already (returns at once)."""
-        if self.pool is not None or self._thread is not None or reports < 1:
-            return
-
-        def start() -> None:
-            try:
-                self.pool = self._stack.enter_context(_kernels(self.workers, reports))
-            except BaseException as exc:  # raised again where a report first needs a kernel
-                self._error = exc
-
-        self._thread = threading.Thread(target=start, name="audit-kernels-start", daemon=True)
-        self._thread.start()
-
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
-        if self._thread is not None:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-        if self.pool is None:
-            self.warm(1)
-            return self.execute(*args, **kwargs)
-        return self.pool.execute(*args, **kwargs)
-
-    def __enter__(self) -> _Kernels:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._thread is not None:
-            self._thread.join()
-        self._stack.close()
 
 
 @contextlib.contextmanager

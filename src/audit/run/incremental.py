@@ -87,6 +87,22 @@ def run_keys(
     )
 
 
+def output_parameters(opts: Any) -> dict[str, Any]:
+    """The run's settings that change what its outputs hold, for its key (not ``workers``, which changes none)."""
+    national = None
+    if opts.national:
+        national = [str(Path(opts.national).resolve()), file_sha256(Path(opts.national))]
+    return {
+        "criteria": str(Path(opts.criteria).resolve()) if opts.criteria else None,
+        "publish": opts.publish,
+        "threshold": opts.threshold,
+        "allow_identifiers": opts.allow_identifiers,
+        "pdf": opts.pdf,
+        "national": national,
+        "share_group": opts.share_group,
+    }
+
+
 def file_sha256(path: Path) -> str:
     """The SHA-256 of a file's bytes (read in blocks)."""
     h = hashlib.sha256()
