@@ -42,7 +42,7 @@ def refused(
     ``allow_identifiers``. ``keys``: every Case ID of the run, as a reason naming any of them
     is refused (a judgement with no Area is published in every area of its workbook).
     """
-    mine = data.for_area(area)
+    mine = data if data.areas == [area] else data.for_area(area)  # given its own slice, or the run's data
     try:
         if not allow_identifiers:
             refuse_identifiers(mine)

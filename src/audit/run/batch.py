@@ -235,8 +235,10 @@ def _run_areas(
     outcomes: list[AreaOutcome] = []
     left_out: dict[str, str] = {}
     ids = case_keys(data.cases["case_id"]) if opts.publish else case_keys(())
+    slices: dict[str, AuditData] = {}
     for area in data.areas:
-        why = refused(data, area, publish=opts.publish, allow_identifiers=opts.allow_identifiers, keys=ids)
+        slices[area] = data.for_area(area)  # its rows and sheets, sliced once for these checks and its fingerprint
+        why = refused(slices[area], area, publish=opts.publish, allow_identifiers=opts.allow_identifiers, keys=ids)
         if why is not None:
             outcomes.append(AreaOutcome(area, slugs[area], error=why[0]))
             left_out[area] = why[1]
@@ -255,7 +257,7 @@ def _run_areas(
         f"{f} {s}!{c}" for f, s, c in zip(rows["file"], rows["sheet"], rows["reason_cell"], strict=True)
     ]
     record, note = (None, None) if force else inc.read_record(out_dir)
-    fingerprints = {a: data_fingerprint(usable.for_area(a)) for a in usable.areas}
+    fingerprints = {a: data_fingerprint(slices[a]) for a in usable.areas}
     changed_keys = keys.changed(record.keys) if record else []
     reasons = {
         a: [inc.FORCED] if force else inc.area_reasons(a, slugs[a], fp, record, changed_keys, out_dir)

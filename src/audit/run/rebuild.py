@@ -87,6 +87,9 @@ class Rebuild:
             return False
         if any(r in inc.KEY_REASONS.values() for a in changed for r in self.reasons[a]):
             return False
+        if not changed:  # the same areas, keys and data as the record's: the same decision, nothing to analyse
+            self.hidden, self.comparison = inc.cells_from(record.decision), record.comparison
+            return True
         self.analyse(changed)
         if self.failed:
             return False
