@@ -264,8 +264,9 @@ def _run_areas(
         for a, fp in fingerprints.items()
     }
     plan = Rebuild(usable, opts, out_dir, record, reasons, lambda *a, **k: analyse_area(*a, **k))
-    if record is None or changed_keys:  # every area will be reported: the kernels start while the areas are analysed
-        runner.warm(len(reasons) + 1)
+    # Kernels start while the areas are analysed: for every area when all will be made again, else for those that
+    # changed (more start if the others turn out to need making again too).
+    runner.warm(len(reasons) if record is None or changed_keys else sum(bool(why) for why in reasons.values()))
     plan.decide()
     for area, error in plan.failed.items():
         outcomes.append(AreaOutcome(area, slugs[area], error=error))
@@ -302,7 +303,7 @@ def _run_areas(
         **({"note": note} if note else {}),
     }
     if todo or whole:
-        runner.warm(len(todo) + 1)
+        runner.warm(max(1, len(todo)))
     sources = list(data.paths.values())
     prepared_dir = out_dir / RESTRICTED / "prepared"  # a fixed place, so the executed notebooks name the same file
     try:

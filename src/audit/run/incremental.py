@@ -17,6 +17,7 @@ record holds, so a report deleted or edited by hand is made again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -218,8 +219,12 @@ def _record(raw: Any) -> Record:
 def write_record(out_dir: Path, record: Record, access: Access) -> Path:
     """Keep the run's record in OUT/restricted/ (with the restricted files' access)."""
     make_folder(out_dir / RESTRICTED, access)
-    body = {"format": FORMAT, **asdict(record)}
-    return write_file(cache_path(out_dir), json.dumps(body, indent=1, sort_keys=True) + "\n", access)
+    text = json.dumps({"format": FORMAT, **asdict(record)}, indent=1, sort_keys=True) + "\n"
+    path = cache_path(out_dir)
+    with contextlib.suppress(OSError):
+        if not path.is_symlink() and path.is_file() and path.read_bytes() == text.encode():
+            return path  # the same record: left untouched
+    return write_file(path, text, access)
 
 
 def files_of(out_dir: Path, folders: Iterable[Path]) -> dict[str, str]:

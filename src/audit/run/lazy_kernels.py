@@ -1,57 +1,76 @@
-"""Warm kernels for a batch, started in the background once the batch knows it has a report to make.
+"""Warm kernels for a batch, started in the background once the batch knows it has reports to make.
 
-Starting a kernel costs seconds of CPU: a first run starts them while it still
-analyses the areas, and a re-run with nothing to make again starts none.
+Starting a kernel costs seconds of CPU. A first run starts them while it still
+analyses the areas; a re-run with nothing to make again starts none; a re-run
+that makes one area again starts one. The number can grow during the run (up
+to ``workers``) when the batch finds it has more to make than it first knew:
+each kernel is its own one-kernel pool, handed to one report at a time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
 
 class LazyKernels:
-    """Warm kernels, started in the background on first need (while the batch still analyses), closed at the end.
-
-    A re-run with nothing to report starts none. ``given``: a runner to use instead (any object with ``execute``).
-    """
+    """Up to ``workers`` warm kernels, each started on first need; ``given``: a runner to use instead."""
 
     def __init__(self, workers: int, given: Any, start: Callable[[int, int], Any]) -> None:
-        self.workers, self.pool, self._start = workers, given, start
+        self.workers, self.given, self._start = max(1, workers), given, start
+        self._ready: queue.Queue[Any] = queue.Queue()
+        self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    @property
+    def started(self) -> int:
+        """How many kernels have been asked for so far."""
+        return len(self._threads)
 
     def warm(self, reports: int) -> None:
-        """Start enough kernels for ``reports`` reports, unless started already (returns at once)."""
-        if self.pool is not None or self._thread is not None or reports < 1:
+        """Have enough kernels starting for ``reports`` reports at once (at most ``workers``); returns at once."""
+        if self.given is not None:
             return
+        with self._lock:
+            while len(self._threads) < min(self.workers, reports):
+                thread = threading.Thread(target=self._start_one, name="audit-kernel-start", daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
-        def start() -> None:
-            try:
-                self.pool = self._stack.enter_context(self._start(self.workers, reports))
-            except BaseException as exc:  # raised again where a report first needs a kernel
-                self._error = exc
-
-        self._thread = threading.Thread(target=start, name="audit-kernels-start", daemon=True)
-        self._thread.start()
+    def _start_one(self) -> None:
+        try:
+            manager = self._start(1, 1)
+            pool = manager.__enter__()
+            with self._lock:
+                self._stack.push(manager.__exit__)
+            self._ready.put(pool)
+        except BaseException as exc:  # raised again in the report that waits for this kernel
+            self._errors.append(exc)
+            self._ready.put(None)
 
     def execute(self, *args: Any, **kwargs: Any) -> Any:
-        if self._thread is not None:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-        if self.pool is None:
-            self.warm(1)
-            return self.execute(*args, **kwargs)
-        return self.pool.execute(*args, **kwargs)
+        """Run one notebook on the first kernel free (as ``KernelPool.execute``)."""
+        if self.given is not None:
+            return self.given.execute(*args, **kwargs)
+        self.warm(1)
+        pool = self._ready.get()
+        if pool is None:
+            self._ready.put(None)  # every other report waiting on it fails the same way
+            raise self._errors[0]
+        try:
+            return pool.execute(*args, **kwargs)
+        finally:
+            self._ready.put(pool)
 
     def __enter__(self) -> LazyKernels:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._thread is not None:
-            self._thread.join()
+        for thread in self._threads:
+            thread.join()
         self._stack.close()
