@@ -1,4 +1,5 @@
-"""A batch stopped by SIGTERM, SIGHUP or Ctrl-C (timeout, systemd, a cancelled CI job) leaves no case data."""
+"""A batch stopped by SIGTERM, SIGHUP or Ctrl-C (timeout, systemd, a cancelled CI job) leaves no case data behind:
+not its prepared data in OUT/restricted/prepared/, nor the kernels' files in the temporary folder."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path
         start_new_session=True,
     )
     try:
-        started = _wait_for(lambda: any(tmp.glob("audit-batch-*/*.pickle")), 120)
+        prepared = tmp_path / "out" / "restricted" / "prepared"  # the prepared data: case-level, owner-only
+        started = _wait_for(lambda: any(prepared.glob("*.pickle")), 120)
         assert started, "the batch never wrote its prepared data"
         proc.send_signal(signum)
         output, _ = proc.communicate(timeout=120)
@@ -54,5 +56,6 @@ def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path
     assert "stopped" in text
     left = [p for p in tmp.rglob("*")]
     assert not left, f"left behind: {[str(Path(p).relative_to(tmp)) for p in left]}"
+    assert not prepared.exists(), "the prepared data was left behind"
     made = list((tmp_path / "out").glob("*/report.html"))
     assert len(made) < len(areas), "the batch went on reporting after it was stopped"
