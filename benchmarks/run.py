@@ -193,11 +193,9 @@ def make_prepared(source: Path, out: Path, areas: list[str]) -> Path | dict[str,
     if importlib.util.find_spec("audit.run.area_input") is not None:
         from audit.run import area_input
 
-        run = area_input.run_areas(data, False, 5)
+        results = area_input.report_results(data, False, 5)  # every area published once, as the batch does
         return {
-            area: area_input.save_prepared(
-                area_input.report_result(data, area, False, 5, run), out / f"prepared-{i}{area_input.PREPARED_SUFFIX}"
-            )
+            area: area_input.save_prepared(results[area], out / f"prepared-{i}{area_input.PREPARED_SUFFIX}")
             for i, area in enumerate(areas)
         }
     save = getattr(validate, "save_prepared", None)

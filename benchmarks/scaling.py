@@ -159,10 +159,32 @@ def rewritten(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     }
 
 
+def build_record(out: Path) -> dict[str, Any]:
+    """What the run says it rebuilt and why (manifest.json's ``build`` section), when it says so."""
+    try:
+        build = json.loads((out / "manifest.json").read_text()).get("build")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not isinstance(build, dict) or not isinstance(build.get("areas"), dict):
+        return {}
+    areas = [a for a in build["areas"].values() if isinstance(a, dict)]
+    reasons: dict[str, int] = {}
+    for a in areas:
+        why = a.get("why") or []
+        for reason in [why] if isinstance(why, str) else why:
+            reasons[str(reason)] = reasons.get(str(reason), 0) + 1
+    return {
+        "areas_rebuilt": sum(1 for a in areas if a.get("rebuilt")),
+        "areas": len(areas),
+        "why": reasons,
+        "national_summary_rebuilt": (build.get("national summary") or {}).get("rebuilt"),
+    }
+
+
 def cases_sheet(wb: Any) -> tuple[Any, int, dict[str, int]]:
     """The Cases sheet, its header row and each header's column, found by the header row (not assumed)."""
     ws = wb["Cases"]
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=20, values_only=True), start=1):
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=min(20, ws.max_row), values_only=True), start=1):
         if "Case ID" in row and "Area" in row:
             return ws, r, {str(v): c for c, v in enumerate(row, start=1) if v is not None}
     raise ValueError("no header row with Case ID and Area in the first 20 rows of the Cases sheet")
@@ -229,6 +251,8 @@ def reruns(data: dict[str, Any], workers: int, out: Path) -> dict[str, Any]:
         bench.log(f"re-runs: {name}" + (f" ({cell})" if cell else ""))
         res = batch_once(source, target, workers, extra, fresh=name == "first_full")
         res.update(rewritten(before, stamps(target)))
+        if record := build_record(target):
+            res["build"] = record
         if cell:
             res["changed_cell"] = cell
         results[name] = res
@@ -263,6 +287,19 @@ def checks(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def rerun_line(name: str, r: dict[str, Any]) -> str:
+    """One re-run: its time, memory, what it rewrote, and what the manifest says it rebuilt and why."""
+    line = (
+        f"  {name:17s} {r['wall_s']:7.1f} s  peak {r['peak_tree_mb']:5.0f} MB  reports rewritten "
+        f"{r['reports_rewritten']}/{r['reports']}, files {r['files_rewritten']}/{r['files']}"
+    )
+    if r.get("changed_cell"):
+        line += f"  [{r['changed_cell']}]"
+    if b := r.get("build"):
+        line += f"; manifest: {b['areas_rebuilt']}/{b['areas']} areas rebuilt {b['why'] or ''}"
+    return line + ("" if r["ok"] else "  FAILED")
+
+
 def table_rows(results: dict[str, Any]) -> list[str]:
     """Lines for the results table."""
     rows: list[str] = []
@@ -293,13 +330,7 @@ def table_rows(results: dict[str, Any]) -> list[str]:
         rows.append(f"re-runs into the same folder ({rr['areas']} areas; the changed area is {rr['changed_area']}):")
         for name in ("first_full", "unchanged", "resaved", "answer_changed", "evidence_changed", "forced"):
             if name in rr:
-                r = rr[name]
-                rows.append(
-                    f"  {name:17s} {r['wall_s']:7.1f} s  peak {r['peak_tree_mb']:5.0f} MB  reports rewritten "
-                    f"{r['reports_rewritten']}/{r['reports']}, files {r['files_rewritten']}/{r['files']}"
-                    + (f"  [{r['changed_cell']}]" if r.get("changed_cell") else "")
-                    + ("" if r["ok"] else "  FAILED")
-                )
+                rows.append(rerun_line(name, rr[name]))
         if rr.get("note"):
             rows.append(f"  note: {rr['note']}")
     return rows
