@@ -248,18 +248,22 @@ def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: Nationa
     rest = pooled_by_item(results[results["area"] != area], fw)
     ranges = spread(results)
     rated = results[results["answered"] > 0]
-    rates = {key: group["pct_yes"].astype(float) for key, group in rated.groupby(["level", "id"])}
+    # Looked up per item below: plain dicts, as a pandas lookup per cell costs more than the row's arithmetic.
+    mine_rows = mine.to_dict("index")
+    rest_rows = rest.to_dict("index")
+    range_rows = ranges.to_dict("index")
+    rates: dict[tuple[str, str], list[float]] = {}
+    pcts = rated["pct_yes"].astype(float).tolist()
+    for level, iid, rate in zip(rated["level"], rated["id"], pcts, strict=True):
+        rates.setdefault((level, iid), []).append(rate)
+    none_rest = {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None}
     rows = []
     for level, iid, label in items(fw):
-        r = mine.loc[(level, iid)]
-        other = (
-            rest.loc[(level, iid)]
-            if (level, iid) in rest.index
-            else {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None}
-        )
+        r = mine_rows[(level, iid)]
+        other = rest_rows.get((level, iid), none_rest)
         low, high, pct = _float(r["ci_low"]), _float(r["ci_high"]), _float(r["pct_yes"])
-        spread_row = ranges.loc[(level, iid)] if (level, iid) in ranges.index else None
-        area_rates = rates.get((level, iid), pd.Series(dtype=float))
+        spread_row = range_rows.get((level, iid))
+        area_rates = rates.get((level, iid), [])
         row: dict[str, Any] = {
             "level": level,
             "id": iid,
@@ -277,7 +281,7 @@ def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: Nationa
             "rest_high": _float(other["ci_high"]),
             "areas": len(area_rates),
             **{k: None if spread_row is None else _float(spread_row[k]) for k in ("lowest", "median", "highest")},
-            "rank": int((area_rates > pct).sum()) + 1 if pct is not None else None,
+            "rank": sum(rate > pct for rate in area_rates) + 1 if pct is not None else None,
         }
         if national is not None:
             row["national"] = national.figures.get(iid)

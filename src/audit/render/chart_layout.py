@@ -134,6 +134,11 @@ def _line_width(line: str, size: float) -> float:
     return w * FONT_SLACK / 72
 
 
+# A width depends on the text and its size only, whichever area asks: a report kernel keeps
+# these between areas (see audit.run.kernel_state), rather than measuring ~50 labels again per report.
+_line_width.keep_between_areas = True  # type: ignore[attr-defined]
+
+
 def _lines(size: float, n: int = 1) -> float:
     """The height of ``n`` lines of text at ``size`` points, in inches."""
     return n * size * LINE / 72

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from audit.analyse.compare import ABOVE, BELOW, DOWN, UP, NationalFigures, benchmark, spread
@@ -58,9 +61,10 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
         "the figure); otherwise it is marked similar. The range runs from the lowest to the highest area in the "
         "run.</p>"
     )
+    records = bench.to_dict("records")  # plain dicts: a pandas Series per row costs more than the row's text
     if others:
-        above = [_versus(pub, r) for _, r in bench.iterrows() if r["vs_rest"] == ABOVE and not _hidden_row(pub, r)]
-        below = [_versus(pub, r) for _, r in bench.iterrows() if r["vs_rest"] == BELOW and not _hidden_row(pub, r)]
+        above = [_versus(pub, r) for r in records if r["vs_rest"] == ABOVE and not _hidden_row(pub, r)]
+        below = [_versus(pub, r) for r in records if r["vs_rest"] == BELOW and not _hidden_row(pub, r)]
         made = bench.attrs["comparisons_rest"]
         parts.append(
             (
@@ -84,7 +88,7 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
             "Holm's method for the number of comparisons.</p>"
         )
     rows = []
-    for _, r in bench.iterrows():
+    for r in records:
         key = cells.result_row(r["level"], r["id"])
         hidden = pub.rate_hidden(key)
         out = {
@@ -113,12 +117,12 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
     return Fragment("".join(parts))
 
 
-def _rest_hidden(pub: PublishedResult, r: pd.Series) -> bool:
+def _rest_hidden(pub: PublishedResult, r: Mapping[str, Any]) -> bool:
     """Whether the other areas pooled may not be shown beside this row (the run's decision, see publish.areas)."""
     return pub.others.rate_hidden(rest_row(pub.area, r["level"], r["id"]))
 
 
-def _versus(pub: PublishedResult, r: pd.Series) -> str:
+def _versus(pub: PublishedResult, r: Mapping[str, Any]) -> str:
     """A result named in a comparison, with the counts it rests on: "V1 ... (Yes in 6 of 30, against 90 of 150)"."""
     rest = rest_row(pub.area, r["level"], r["id"])
     rest_text = (
@@ -136,7 +140,7 @@ def _word(value: object) -> str:
     return value.capitalize() if isinstance(value, str) else ""
 
 
-def _hidden_row(pub: PublishedResult, r: pd.Series) -> bool:
+def _hidden_row(pub: PublishedResult, r: Mapping[str, Any]) -> bool:
     return pub.rate_hidden(cells.result_row(r["level"], r["id"]))
 
 

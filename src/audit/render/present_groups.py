@@ -136,7 +136,8 @@ def age_bands(pub: PublishedResult) -> Fragment:
     focus = age_focus(fw)
     bands = pub.analysed.analysis.bands
     rows = []
-    for name, r in bands.iterrows():
+    # Rows as plain dicts: a pandas Series per row costs more than the row's text.
+    for name, r in zip(bands.index, bands.to_dict("records"), strict=True):
         group = r["group"]
         row = cells.band(group if group in ("focus", "older") else name)
         rows.append(
@@ -158,7 +159,7 @@ def age_bands(pub: PublishedResult) -> Fragment:
     if focus is None or by_criterion is None:
         return Fragment("".join(parts))
     crows, clearer = [], []
-    for _, r in by_criterion.iterrows():
+    for r in by_criterion.to_dict("records"):
         f_row, o_row = cells.focus_criterion(r["id"], "focus"), cells.focus_criterion(r["id"], "older")
         hidden = pub.rate_hidden(f_row) or pub.rate_hidden(o_row)
         gap = (

@@ -142,14 +142,24 @@ def _forget_new_modules() -> None:
             known.add(name)  # installed: kept from now on, and not looked at again
 
 
+#: Set to True on a functools cache that holds no area's data, only a pure function's answers
+#: (a label's measured width, say): it is kept between areas, as re-filling it costs every report.
+KEEP_BETWEEN_AREAS = "keep_between_areas"
+
+
 def _clear_audit_caches() -> None:
-    """Empty functools caches in the audit package, so no result is remembered between areas."""
+    """Empty functools caches in the audit package, so no result is remembered between areas.
+
+    Caches marked with :data:`KEEP_BETWEEN_AREAS` are kept: what they remember is the
+    same whichever area asked, so a report reads the same with or without them.
+    """
     for name, module in list(sys.modules.items()):
         if module is None or not (name == "audit" or name.startswith("audit.")):
             continue
         for value in list(vars(module).values()):
             clear = getattr(value, "cache_clear", None)
-            if callable(clear) and getattr(value, "__module__", None) == name:
+            mine = callable(clear) and getattr(value, "__module__", None) == name
+            if mine and getattr(value, KEEP_BETWEEN_AREAS, False) is not True:
                 clear()
 
 

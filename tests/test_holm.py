@@ -1,0 +1,45 @@
+"""Holm's correction: the same decisions as statsmodels, and no side effect on the garbage collector."""
+
+from __future__ import annotations
+
+import gc
+import random
+
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+from audit.analyse.statistics import adjust_holm, clear_after_holm
+
+
+def _statsmodels(p_values: list[float], alpha: float) -> list[bool]:
+    return [bool(r) for r in multipletests(p_values, alpha=alpha, method="holm")[0]]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_holm_decides_as_statsmodels(seed: int) -> None:
+    rng = random.Random(seed)
+    m = rng.randint(1, 30)
+    alpha = rng.choice([0.05, 0.01, 0.1])
+    # Small p-values, ties, and values exactly on a step's threshold (alpha / k) are the cases that decide.
+    pool = [rng.random() * 0.1 for _ in range(m)] + [alpha / k for k in range(1, m + 1)] + [0.0, 1.0]
+    p_values = [rng.choice(pool) for _ in range(m)]
+    assert adjust_holm(p_values, alpha) == _statsmodels(p_values, alpha)
+
+
+def test_holm_keeps_none_and_nan_out_of_the_count() -> None:
+    nan = float("nan")
+    assert adjust_holm([None, 0.02, nan, 0.03]) == [None, True, None, True]  # 2 tests: 0.02 <= 0.025, 0.03 <= 0.05
+    assert adjust_holm([None, nan]) == [None, None]
+
+
+def test_holm_leaves_frozen_objects_frozen() -> None:
+    """A report kernel freezes its imports so that resets are cheap; Holm must not unfreeze them."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        adjust_holm([0.001, 0.04, 0.2])
+        clear_after_holm([0.001, 0.04, 0.2], [True, True, True])
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
