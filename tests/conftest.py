@@ -23,16 +23,34 @@ SAMPLE_DATA = ROOT / "sample_data"
 # `make test` runs the tests on two processes (pytest-xdist, --dist loadscope --no-loadscope-reorder), each
 # module on one of them, handed out in collection order: the modules that take longest go first, so that
 # neither process is left running a long one alone at the end. Alone, pytest runs them in the same order.
+# The order is each module's measured time (setup, call and teardown of its tests; benchmarks/README.md,
+# "Test suite time (issue 16 session)"), longest first; every other module follows in the usual order.
 LONGEST_FIRST = (
-    "test_accessibility.py",
+    "test_accessibility.py",  # the browser checks; it also makes the run's two shared sample batches
+    "test_practice_hostile.py",
     "test_engine.py",
-    "test_pipeline_frameworks.py",
-    "test_explore_lab.py",
-    "test_signals.py",
-    "test_permissions.py",
-    "test_install.py",
     "test_without_make.py",
+    "test_charts.py",
+    "test_permissions.py",
+    "test_free_text_leaks.py",
+    "test_signals.py",
+    "test_pipeline_frameworks.py",
+    "test_inputs.py",
+    "test_publish_sections.py",
+    "test_explore_lab.py",
+    "test_present_practice.py",
+    "test_outputs.py",
+    "test_page_marking.py",
+    "test_published_cells.py",
+    "test_readme_examples.py",
+    "test_summary_practice.py",
+    "test_scored_workbook.py",
+    "test_safety.py",
+    "test_publish_areas.py",
+    "test_notebook_conventions.py",
     "test_disk_full.py",
+    "test_install.py",
+    "test_sample.py",
 )
 
 
@@ -141,6 +159,29 @@ def small_framework(tmp_path: Path) -> Framework:
 
 BATCH_OPTIONS = ("--workers", "2", "--quiet")
 
+# For a test's own small batch (two or three areas) whose subject is not running areas side by side: under
+# pytest-xdist the other test process keeps the second core busy, so a second kernel would only add its
+# start-up (importing pandas, matplotlib and statsmodels) to the run. Alone, pytest uses both cores.
+KERNELS = "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"
+
+
+def _once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict[str, Any]]
+) -> tuple[Path, Any]:
+    """``make(path)`` once in the run, for every test process; its path and its record (a dict of plain data)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        path = tmp_path_factory.mktemp("shared") / name
+        return path, SimpleNamespace(**make(path))
+    # Under pytest-xdist each worker is its own process: the first to ask makes it in the folder all
+    # workers of this run share, the others wait on the lock and read the same files and record.
+    shared = tmp_path_factory.getbasetemp().parent
+    path, record = shared / name, shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            record.write_text(json.dumps(make(path)), encoding="utf-8")
+    return path, SimpleNamespace(**json.loads(record.read_text(encoding="utf-8")))
+
 
 def _batch(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> tuple[Path, Any]:
     """`audit batch` over the sample data into a new folder; its exit code and output as a result."""
@@ -148,19 +189,11 @@ def _batch(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -
 
     from audit.cli import main
 
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        out = tmp_path_factory.mktemp(name)
-        return out, CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), *BATCH_OPTIONS, *options])
-    # Under pytest-xdist each worker is its own process: the first to ask makes the batch in the folder
-    # all workers of this run share, the others wait on the lock and read the same files and result.
-    shared = tmp_path_factory.getbasetemp().parent
-    out, record = shared / name, shared / f"{name}.json"
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not record.exists():
-            run = CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), *BATCH_OPTIONS, *options])
-            record.write_text(json.dumps({"exit_code": run.exit_code, "output": run.output}), encoding="utf-8")
-    return out, SimpleNamespace(**json.loads(record.read_text(encoding="utf-8")))
+    def run(out: Path) -> dict[str, Any]:
+        result = CliRunner().invoke(main, ["batch", str(SAMPLE_DATA), "--out", str(out), *BATCH_OPTIONS, *options])
+        return {"exit_code": result.exit_code, "output": result.output}
+
+    return _once(tmp_path_factory, name, run)
 
 
 @pytest.fixture(scope="session")
@@ -176,6 +209,25 @@ def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 def published_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     """`audit batch --publish` over the sample data, run once for every test that reads published pages."""
     return _batch(tmp_path_factory, "published", "--publish")
+
+
+@pytest.fixture(scope="session")
+def sample_area_pdf(tmp_path_factory: pytest.TempPathFactory, sample_batch: tuple[Path, Any]) -> Path:
+    """Amberlow Vale's report from the sample batch as PDF (WeasyPrint), made once for every test that reads it.
+
+    The browser checks, the page marking and the page layout tests all read this one PDF; none writes to it.
+    Skips, saying why, where WeasyPrint cannot run.
+    """
+    from audit.render.pdf import html_to_pdf, pdf_available
+
+    why = pdf_available()
+    if why:
+        pytest.skip(f"PDF checks skipped: {why} (`make test` installs Pango with apt-get as root)")
+    made, run = sample_batch
+    assert run.exit_code == 0, f"audit batch failed:\n{run.output}"
+    html = (made / "amberlow-vale" / "report.html").read_text(encoding="utf-8")
+    path, _ = _once(tmp_path_factory, "amberlow-vale.pdf", lambda path: {"pdf": str(html_to_pdf(html, path))})
+    return path
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from audit.framework.model import Framework, load_framework
 from audit.publish.published import publish
 from audit.resources import NOTEBOOKS_DIR
 from audit.run.area_input import load_prepared, report_results, save_prepared
+from tests.conftest import KERNELS
 from tests.fakes import use_fake_runner
 from tests.practice_books import AREAS, MARK, REASON, case_id, markers_in, reasons_for, write_marked
 
@@ -54,7 +55,7 @@ def _kinds(found: dict[str, set[str]]) -> set[str]:
 
 
 def _batch(inputs: list[Path], out: Path, *options: str):
-    result = CliRunner().invoke(main, ["batch", *map(str, inputs), "--out", str(out), "--workers", "2", *options])
+    result = CliRunner().invoke(main, ["batch", *map(str, inputs), "--out", str(out), "--workers", KERNELS, *options])
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
     return result
 

@@ -34,6 +34,7 @@ from audit.render.summary_json import summary_dict
 from audit.resources import REPORT_TEMPLATES_DIR
 from audit.run.area_input import published_results
 from audit.xlsx_text import set_value
+from tests.conftest import KERNELS
 from tests.practice_books import AREAS, CASES_PER_AREA, MARK, file_texts, markers_in, write_marked
 
 LONG = 100_000
@@ -117,9 +118,11 @@ def _prose(n: int, seed: int) -> str:
     import random
 
     rng = random.Random(seed)
-    words = []
-    while sum(map(len, words)) + len(words) < n:
+    words: list[str] = []
+    length = 0  # of the words joined so far, counted as they come (summing them each time was quadratic)
+    while length < n:
         words.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))))
+        length += len(words[-1]) + 1
     return " ".join(words)[:n]
 
 
@@ -406,7 +409,7 @@ def hostile_runs(tmp_path_factory, fw):
     runs = {}
     for mode, options in (("full", []), ("published", ["--publish"])):
         out = base / mode
-        result = CliRunner().invoke(main, ["batch", str(folder), "--out", str(out), "--workers", "2", *options])
+        result = CliRunner().invoke(main, ["batch", str(folder), "--out", str(out), "--workers", KERNELS, *options])
         assert "Traceback" not in result.output and "internal error" not in result.output, result.output
         assert result.exit_code == 0, result.output
         runs[mode] = (out, result)

@@ -3,7 +3,11 @@
 // downloads a browser), run axe-core's WCAG 2.x A/AA rules and the toolkit's own checks, save a
 // full-page screenshot of each, and print one JSON document on stdout.
 //
-//   node tests/browser/check_pages.mjs [--screenshots DIR] [--root DIR] PAGE.html [PAGE.html ...]
+//   node tests/browser/check_pages.mjs [--screenshots DIR] [--root DIR] [--jobs N] PAGE.html [PAGE.html ...]
+//
+// --jobs pages are checked at once (default 2), each in its own tab of the one browser: a page's waits
+// (load, network idle, resizes) then overlap another's work. Playwright emulates focus in every tab,
+// so the keyboard checks hold whichever tab is in front. The results keep the order of the pages given.
 //
 // Screenshots are named after each page's path below --root (default: the current folder):
 // amberlow-vale/report.html -> amberlow-vale-report.png, plus -narrow.png at 320 px wide.
@@ -35,7 +39,7 @@ const LOCAL_SCHEMES = new Set(["file:", "data:", "about:", "blob:"]);
 const VAGUE_ALT = /^(chart|image|graph|figure|picture|img|photo|plot|a chart|an image|untitled)\.?$/i;
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: check_pages.mjs [--screenshots DIR] [--root DIR] PAGE.html ...\n`);
+  process.stderr.write(`${message}\nusage: check_pages.mjs [--screenshots DIR] [--root DIR] [--jobs N] PAGE.html ...\n`);
   process.exit(1);
 }
 
@@ -43,14 +47,19 @@ function parseArgs(argv) {
   const pages = [];
   let screenshots = null;
   let root = process.cwd();
+  let jobs = 2;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--screenshots") screenshots = argv[++i] ?? usage("--screenshots needs a folder");
     else if (argv[i] === "--root") root = resolve(argv[++i] ?? usage("--root needs a folder"));
+    else if (argv[i] === "--jobs") {
+      jobs = Number(argv[++i]);
+      if (!Number.isInteger(jobs) || jobs < 1) usage("--jobs needs a whole number of at least 1");
+    }
     else if (argv[i].startsWith("--")) usage(`unknown option ${argv[i]}`);
     else pages.push(resolve(argv[i]));
   }
   if (!pages.length) usage("no pages given");
-  return { pages, screenshots, root };
+  return { pages, screenshots, root, jobs };
 }
 
 function screenshotName(page, root) {
@@ -362,7 +371,7 @@ async function checkPage(context, file, axeSource, screenshots, root) {
 }
 
 async function main() {
-  const { pages, screenshots, root } = parseArgs(process.argv.slice(2));
+  const { pages, screenshots, root, jobs } = parseArgs(process.argv.slice(2));
   let chromium;
   try {
     ({ chromium } = require("playwright-core"));
@@ -393,15 +402,20 @@ async function main() {
     process.stdout.write(JSON.stringify({ error: `chromium did not start: ${err.message.split("\n")[0]}`, stage: "launch" }));
     process.exit(2);
   }
-  const results = [];
-  try {
-    for (const file of pages) {
+  const results = new Array(pages.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < pages.length) {
+      const i = next++;
       try {
-        results.push(await checkPage(context, file, axeSource, screenshots, root));
+        results[i] = await checkPage(context, pages[i], axeSource, screenshots, root);
       } catch (err) {
-        results.push({ page: file, ok: false, error: String(err && err.stack || err) });
+        results[i] = { page: pages[i], ok: false, error: String(err && err.stack || err) };
       }
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, pages.length) }, worker));
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
