@@ -41,3 +41,26 @@ def test_interval_in_percent_and_none_without_answers():
     exp = proportion_confint(3, 7, method="wilson")
     assert (low, high) == (exp[0] * 100, exp[1] * 100)
     assert isinstance(low, float)
+
+
+def test_newcombe_difference_matches_statsmodels_exactly():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from audit.analyse.statistics import newcombe_bounds
+
+    rng = np.random.default_rng(3)
+    cases = [
+        (k1, n1, k2, n2)
+        for n1 in range(1, 25, 3)
+        for k1 in range(n1 + 1)
+        for n2 in (1, 7, 30)
+        for k2 in (0, n2 // 2, n2)
+    ]
+    n = rng.uniform(0.5, 60, (300, 2))
+    f = rng.uniform(0, 1, (300, 2))
+    floats = [(n1 * f1, n1, n2 * f2, n2) for (n1, n2), (f1, f2) in zip(n, f, strict=True)]
+    floats += [(float(a), float(b), float(c), float(d)) for a, b, c, d in cases[:200]]
+    for k1, n1, k2, n2 in cases + floats:
+        got = newcombe_bounds(k1, n1, k2, n2)
+        expected = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff")
+        assert got == expected, (k1, n1, k2, n2)

@@ -44,6 +44,21 @@ def wilson_bounds(count: Any, nobs: Any, alpha: float = 0.05) -> tuple[Any, Any]
     return ci_low, ci_upp
 
 
+def newcombe_bounds(count1: Any, nobs1: Any, count2: Any, nobs2: Any, alpha: float = 0.05) -> tuple[Any, Any]:
+    """Newcombe's interval for p1 - p2 (fractions): statsmodels' ``confint_proportions_2indep(method="newcomb")``.
+
+    Its arithmetic on Wilson bounds from :func:`wilson_bounds`, so the same floats to the last bit.
+    """
+    p1 = count1 / nobs1
+    p2 = count2 / nobs2
+    diff = p1 - p2
+    low1, upp1 = wilson_bounds(count1, nobs1, alpha)
+    low2, upp2 = wilson_bounds(count2, nobs2, alpha)
+    d_low = np.sqrt((p1 - low1) ** 2 + (upp2 - p2) ** 2)
+    d_upp = np.sqrt((p2 - low2) ** 2 + (upp1 - p1) ** 2)
+    return diff - d_low, diff + d_upp
+
+
 def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float | None, float | None]:
     """Wilson score interval for successes/n, as percentages 0-100; (None, None) when n is 0.
 
