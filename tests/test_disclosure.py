@@ -67,3 +67,43 @@ def test_no_published_group_reveals_a_hidden_cell(table, threshold):
             # allowed only when every other cell of the group is zero and visible: then nothing is learnt
             # beyond a zero, which is not the case for a non-zero hidden value
             raise AssertionError(f"group {g} reveals {hidden_in_group[0]}")
+
+
+def _protect_cell_by_cell(counts, groups, threshold, hidden=()):
+    """protect as first written, looking every cell up by itself: the numbered version must decide the same."""
+    hidden = {k for k, v in counts.items() if 0 < v <= threshold} | set(hidden)
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            cells = [c for c in group.cells if c in counts]
+            if sum(c in hidden for c in cells) != 1:
+                continue
+            candidates = sorted(
+                (c for c in group.parts if c in counts and c not in hidden and counts[c] > 0), key=lambda c: counts[c]
+            )
+            if candidates:
+                hidden.add(candidates[0])
+            elif group.total is not None and group.total in counts and group.total not in hidden:
+                hidden.add(group.total)
+            else:
+                continue
+            changed = True
+    return hidden
+
+
+def test_numbered_cells_decide_as_cell_by_cell_lookups():
+    import random
+
+    rng = random.Random(16)
+    for _ in range(300):
+        cells = [("cell", i) for i in range(rng.randint(2, 40))]
+        counts = {c: rng.choice([0, 0, 1, 3, 6, 9, 20, 50]) for c in cells if rng.random() < 0.9}
+        groups = []
+        for _ in range(rng.randint(1, 15)):
+            parts = tuple(rng.sample(cells, rng.randint(1, min(5, len(cells)))))
+            total = rng.choice([None, *cells, ("absent", 0)])
+            groups.append(Group(parts, total))
+        hidden = rng.sample([*cells, ("absent", 1)], rng.randint(0, 3))
+        threshold = rng.choice([0, 5, 10])
+        assert protect(counts, groups, threshold, hidden) == _protect_cell_by_cell(counts, groups, threshold, hidden)

@@ -61,9 +61,11 @@ def focus_by_criterion(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | Non
     in_focus = cases["age_band"].isin(focus.bands)
     older = cases["age_band"].notna() & ~in_focus
     young, old = score_criteria(cases[in_focus], fw), score_criteria(cases[older], fw)
+    # Each row as a dict once: looking rows up one by one in the frames cost most of this function.
+    young_rows, old_rows = _rows(young), _rows(old)
     rows = []
     for c in fw.criteria:
-        y, o = young.loc[c.id], old.loc[c.id]
+        y, o = young_rows[c.id], old_rows[c.id]
         counts = (int(y["yes"]), int(y["answered"]), int(o["yes"]), int(o["answered"]))
         gap, low, high = difference_interval(*counts)
         rows.append(
@@ -93,3 +95,10 @@ def focus_by_criterion(cases: pd.DataFrame, fw: Framework) -> pd.DataFrame | Non
     frame = frame.drop(columns=["diff_low", "diff_high"])
     frame.attrs["comparisons"] = made
     return frame
+
+
+def _rows(frame: pd.DataFrame) -> dict[str, dict[str, object]]:
+    """Each row of a results frame as a dict (column -> value): the same numbers ``frame.loc[row]`` gives."""
+    columns = list(frame.columns)
+    values = frame.itertuples(index=False, name=None)
+    return {iid: dict(zip(columns, row, strict=True)) for iid, row in zip(frame.index, values, strict=True)}

@@ -29,7 +29,14 @@ from audit.analyse.compare_versions import criterion_pairs, earlier_round
 from audit.analyse.national_figures import NationalFigures, read_national  # noqa: F401  (re-exported)
 from audit.analyse.rounds import audit_rounds, round_order, rounds_table  # noqa: F401  (rounds_table re-exported)
 from audit.analyse.score import score_criteria, score_themes
-from audit.analyse.statistics import clear_after_holm, cluster_interval, one_sample_p, two_sample_p
+from audit.analyse.statistics import (
+    clear_after_holm,
+    cluster_interval,
+    newcombe_bounds,
+    one_sample_p,
+    two_sample_p,
+    wilson_bounds,
+)
 from audit.check.validate import AuditData
 from audit.errors import AuditError
 from audit.framework.model import Framework
@@ -73,15 +80,13 @@ def results_long(criteria: pd.DataFrame, themes: pd.DataFrame, fw: Framework) ->
 
 def _wilson_columns(yes: pd.Series, n: pd.Series) -> tuple[list[float | None], ...]:
     """% Yes and Wilson bounds for many rows at once (None where nothing was answered), as statistics.py gives them."""
-    from statsmodels.stats.proportion import proportion_confint
-
     answered = n.to_numpy() > 0
     pct: list[float | None] = [None] * len(n)
     low: list[float | None] = [None] * len(n)
     high: list[float | None] = [None] * len(n)
     if answered.any():
         y, m = yes.to_numpy()[answered], n.to_numpy()[answered]
-        lo, hi = proportion_confint(y, m, method="wilson")
+        lo, hi = wilson_bounds(y, m)
         for j, i in enumerate(answered.nonzero()[0]):
             pct[i], low[i], high[i] = float(y[j] / m[j] * 100), float(lo[j] * 100), float(hi[j] * 100)
     return pct, low, high
@@ -312,9 +317,7 @@ def difference_interval(
     """
     if n1 <= 0 or n2 <= 0:
         return None, None, None
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
-    low, high = confint_proportions_2indep(yes1, n1, yes2, n2, method="newcomb", compare="diff", alpha=alpha)
+    low, high = newcombe_bounds(yes1, n1, yes2, n2, alpha)
     return (yes1 / n1 - yes2 / n2) * 100, float(low) * 100, float(high) * 100
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
-from audit.analyse.score import POOLED_COLUMNS, RESULT_COLUMNS, answer_counts, pooled_result
+from audit.analyse.score import POOLED_COLUMNS, RESULT_COLUMNS, answer_codes, answer_counts, pooled_from_codes
 from audit.framework.model import Framework
 
 
@@ -25,12 +26,22 @@ def group_results(
 
     ``masks`` maps a group's name to a boolean Series over ``cases`` choosing its cases.
     """
+    ids_of = {name: list(criteria_for[name]) if criteria_for is not None else list(fw.criterion_ids) for name in masks}
+    column = {cid: j for j, cid in enumerate(dict.fromkeys(cid for ids in ids_of.values() for cid in ids))}
+    codes = answer_codes(cases, column)  # every answer read once; each group takes its rows and columns
     rows = {}
     for name, mask in masks.items():
-        sub = cases[mask.reindex(cases.index, fill_value=False).astype(bool)]
-        ids = list(criteria_for[name]) if criteria_for is not None else list(fw.criterion_ids)
-        rows[name] = {"cases": len(sub), **pooled_result(sub, ids, fw)}
+        chosen = _chosen(mask, cases.index)
+        sub = codes[chosen][:, [column[cid] for cid in ids_of[name]]]
+        rows[name] = {"cases": int(chosen.sum()), **pooled_from_codes(sub, fw)}
     return pd.DataFrame.from_dict(rows, orient="index", columns=["cases", *RESULT_COLUMNS, *POOLED_COLUMNS])
+
+
+def _chosen(mask: pd.Series, index: pd.Index) -> np.ndarray:
+    """A group's mask as a boolean array over ``index`` (cases the mask does not name are left out)."""
+    if mask.dtype == bool and mask.index.equals(index):
+        return mask.to_numpy()
+    return mask.reindex(index, fill_value=False).astype(bool).to_numpy()
 
 
 __all__ = ["answer_counts", "group_results"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from audit.analyse.statistics import cluster_interval, cluster_sums, percentage, wilson_interval
@@ -36,17 +37,41 @@ RESULT_COLUMNS = (
 POOLED_COLUMNS = ("cases_answered", "n_eff")
 
 
+#: Each answer's code in an answer matrix (see :func:`answer_codes`).
+YES, PARTLY, NO, NA, MISSING, BAD, OTHER = range(7)
+_CODE = {"Yes": YES, "Partly": PARTLY, "No": NO, "N/A": NA, INVALID: BAD}
+_KINDS = ("yes", "partly", "no", "na", "missing", "invalid")
+
+
+def answer_codes(cases: pd.DataFrame, ids: Iterable[str]) -> np.ndarray:
+    """The answers to the criteria ``ids`` as small integer codes, one row per case, one column per criterion.
+
+    Read from the frame once, so the counts, per-case sums and groups that follow are
+    numpy work on a small matrix rather than pandas selections on tiny frames. A blank is
+    None or NaN; a value of any other kind is OTHER and counts nowhere, as before.
+    """
+    ids = list(ids)
+    if not len(cases) or not ids:
+        return np.zeros((len(cases), len(ids)), dtype=np.int8)
+    flat = cases[ids].to_numpy(dtype=object).ravel().tolist()
+    codes = [
+        _CODE.get(v, OTHER)
+        if isinstance(v, str)
+        else (MISSING if v is None or (isinstance(v, float) and v != v) else OTHER)
+        for v in flat
+    ]
+    return np.asarray(codes, dtype=np.int8).reshape(len(cases), len(ids))
+
+
+def counts_from_codes(codes: np.ndarray) -> dict[str, int]:
+    """Answers of each kind in an answer matrix (or one column of it)."""
+    tally = np.bincount(codes.ravel(), minlength=OTHER + 1)
+    return {kind: int(tally[code]) for code, kind in enumerate(_KINDS)}
+
+
 def answer_counts(cases: pd.DataFrame, ids: Iterable[str]) -> dict[str, int]:
     """Answers of each kind to the criteria ``ids`` over ``cases``, counted as score.py counts them."""
-    values = cases[list(ids)].to_numpy(dtype=object).ravel().tolist() if len(cases) else []
-    return {
-        "yes": values.count("Yes"),
-        "partly": values.count("Partly"),
-        "no": values.count("No"),
-        "na": values.count("N/A"),
-        "missing": sum(v is None or (isinstance(v, float) and v != v) for v in values),
-        "invalid": values.count(INVALID),
-    }
+    return counts_from_codes(answer_codes(cases, ids))
 
 
 def result_from_counts(counts: dict[str, int], fw: Framework) -> dict[str, float | int | None]:
@@ -66,8 +91,9 @@ def result_from_counts(counts: dict[str, int], fw: Framework) -> dict[str, float
 
 def case_counts(cases: pd.DataFrame, ids: Iterable[str]) -> tuple[pd.Series, pd.Series]:
     """Each case's Yes answers and answers of Yes, Partly or No to the criteria ``ids``."""
-    sub = cases[list(ids)]
-    return sub.eq("Yes").sum(axis=1), sub.isin(["Yes", "Partly", "No"]).sum(axis=1)
+    codes = answer_codes(cases, ids)
+    yes, answered = (codes == YES).sum(axis=1), (codes <= NO).sum(axis=1)
+    return pd.Series(yes, index=cases.index), pd.Series(answered, index=cases.index)
 
 
 def pooled_result(cases: pd.DataFrame, ids: Iterable[str], fw: Framework) -> dict[str, float | int | None]:
@@ -76,12 +102,15 @@ def pooled_result(cases: pd.DataFrame, ids: Iterable[str], fw: Framework) -> dic
     Over one criterion a case gives one answer, so the plain Wilson interval stands
     (``n_eff`` is then the number answered).
     """
-    ids = list(ids)
-    out = result_from_counts(answer_counts(cases, ids), fw)
-    yes, answered = case_counts(cases, ids) if len(cases) else (pd.Series(dtype=int), pd.Series(dtype=int))
-    sums = cluster_sums(yes, answered)
+    return pooled_from_codes(answer_codes(cases, ids), fw)
+
+
+def pooled_from_codes(codes: np.ndarray, fw: Framework) -> dict[str, float | int | None]:
+    """:func:`pooled_result` over an answer matrix (rows the cases, columns the criteria pooled)."""
+    out = result_from_counts(counts_from_codes(codes), fw)
+    sums = cluster_sums((codes == YES).sum(axis=1), (codes <= NO).sum(axis=1))
     out["cases_answered"] = int(sums["k"])
-    if len(ids) < 2 or not out["answered"]:
+    if codes.shape[1] < 2 or not out["answered"]:
         out["n_eff"] = float(out["answered"])  # type: ignore[arg-type]
         return out
     _, n_eff, low, high = cluster_interval(**sums)
@@ -91,7 +120,8 @@ def pooled_result(cases: pd.DataFrame, ids: Iterable[str], fw: Framework) -> dic
 
 def score_criteria(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """One row per criterion (index: criterion ID), in framework order."""
-    rows = {c.id: result_from_counts(answer_counts(scored, [c.id]), fw) for c in fw.criteria}
+    codes = answer_codes(scored, [c.id for c in fw.criteria])
+    rows = {c.id: result_from_counts(counts_from_codes(codes[:, j]), fw) for j, c in enumerate(fw.criteria)}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(RESULT_COLUMNS))
 
 
@@ -104,9 +134,11 @@ def score_themes(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     ``cases`` is the number of cases with at least one answer to the theme's
     criteria and ``n_eff`` the effective number of answers the interval rests on.
     """
+    column = {c.id: j for j, c in enumerate(fw.criteria)}
+    codes = answer_codes(scored, column)
     rows = {}
     for theme in fw.themes:
-        r = pooled_result(scored, [c.id for c in fw.criteria_in(theme.id)], fw)
+        r = pooled_from_codes(codes[:, [column[c.id] for c in fw.criteria_in(theme.id)]], fw)
         r["cases"] = r.pop("cases_answered")
         rows[theme.id] = r
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(THEME_COLUMNS))
@@ -115,8 +147,11 @@ def score_themes(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 def case_points(scored: pd.DataFrame, fw: Framework) -> pd.Series:
     """Each case's mean points over the criteria it answered (NaN where none)."""
     ids = list(fw.criterion_ids)
-    pts = scored[ids].apply(lambda col: col.map(lambda v: fw.points.get(v) if isinstance(v, str) else None))
-    return pts.astype(float).mean(axis=1, skipna=True)
+    flat = scored[ids].to_numpy(dtype=object).ravel().tolist() if len(scored) else []
+    pts = [fw.points.get(v) if isinstance(v, str) else None for v in flat]
+    # None is NaN in a float array; one float block, as the column-by-column version made, so the same mean.
+    matrix = np.asarray(pts, dtype=float).reshape(len(scored), len(ids))
+    return pd.DataFrame(matrix, index=scored.index, columns=ids).mean(axis=1, skipna=True)
 
 
 def grade_cases(scored: pd.DataFrame, fw: Framework) -> pd.DataFrame:

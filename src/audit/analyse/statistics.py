@@ -7,9 +7,56 @@ Thin wrappers over statsmodels, importing only the submodules needed (the whole
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+
+@lru_cache(maxsize=8)
+def _wilson_crit(alpha: float) -> tuple[float, float]:
+    """The two-sided normal critical value for ``alpha`` and its square, worked out once (scipy is slow per call)."""
+    from scipy import stats
+
+    crit = stats.norm.isf(alpha / 2.0)
+    return crit, crit**2
+
+
+def wilson_bounds(count: Any, nobs: Any, alpha: float = 0.05) -> tuple[Any, Any]:
+    """Wilson interval bounds (fractions 0-1) for count/nobs: statsmodels' ``proportion_confint(method="wilson")``.
+
+    The same arithmetic in the same order, so the same floats to the last bit (tests compare them),
+    without its per-call checks and its critical value recomputed by scipy each time, which cost
+    most of an area's analysis. Scalars in, floats out; arrays in, arrays out.
+    """
+    scalar = np.ndim(count) == 0 and np.ndim(nobs) == 0
+    count_a, nobs_a = np.asarray(count), np.asarray(nobs)
+    q_ = count_a / nobs_a
+    crit, crit2 = _wilson_crit(alpha)
+    denom = 1 + crit2 / nobs_a
+    center = (q_ + crit2 / (2 * nobs_a)) / denom
+    dist = crit * np.sqrt(q_ * (1.0 - q_) / nobs_a + crit2 / (4.0 * nobs_a**2))
+    dist /= denom
+    ci_low = np.clip(center - dist, 0, 1)
+    ci_upp = np.clip(center + dist, 0, 1)
+    if scalar:
+        return float(ci_low), float(ci_upp)
+    return ci_low, ci_upp
+
+
+def newcombe_bounds(count1: Any, nobs1: Any, count2: Any, nobs2: Any, alpha: float = 0.05) -> tuple[Any, Any]:
+    """Newcombe's interval for p1 - p2 (fractions): statsmodels' ``confint_proportions_2indep(method="newcomb")``.
+
+    Its arithmetic on Wilson bounds from :func:`wilson_bounds`, so the same floats to the last bit.
+    """
+    p1 = count1 / nobs1
+    p2 = count2 / nobs2
+    diff = p1 - p2
+    low1, upp1 = wilson_bounds(count1, nobs1, alpha)
+    low2, upp2 = wilson_bounds(count2, nobs2, alpha)
+    d_low = np.sqrt((p1 - low1) ** 2 + (upp2 - p2) ** 2)
+    d_upp = np.sqrt((p2 - low2) ** 2 + (upp1 - p1) ** 2)
+    return diff - d_low, diff + d_upp
 
 
 def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float | None, float | None]:
@@ -20,9 +67,7 @@ def wilson_interval(successes: int, n: int, alpha: float = 0.05) -> tuple[float 
     """
     if n <= 0:
         return None, None
-    from statsmodels.stats.proportion import proportion_confint
-
-    low, high = proportion_confint(successes, n, alpha=alpha, method="wilson")
+    low, high = wilson_bounds(successes, n, alpha)
     return float(low) * 100, float(high) * 100
 
 
@@ -50,8 +95,6 @@ def cluster_interval(
     n_eff = min(Σx, p(1−p)/var) when var > 0, Σx when var = 0, and k when k < 2.
     The interval is Wilson's on p with n_eff. Works on arrays; NaN where k is 0.
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     k, sy, sx = (np.asarray(v, dtype=float) for v in (k, sum_y, sum_x))
     syy, sxy, sxx = (np.asarray(v, dtype=float) for v in (sum_yy, sum_xy, sum_xx))
     answered = sx > 0
@@ -69,7 +112,7 @@ def cluster_interval(
     low = np.full(p.shape, np.nan)
     high = np.full(p.shape, np.nan)
     if answered.any():
-        lo, hi = proportion_confint(p[answered] * n_eff[answered], n_eff[answered], alpha=alpha, method="wilson")
+        lo, hi = wilson_bounds(p[answered] * n_eff[answered], n_eff[answered], alpha)
         low[answered], high[answered] = np.asarray(lo) * 100, np.asarray(hi) * 100
     return p * 100, n_eff, low, high
 

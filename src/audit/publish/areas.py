@@ -102,26 +102,38 @@ def area_cells(
     }
     keys = [(lv, i) for lv, i in dict.fromkeys(zip(results["level"], results["id"], strict=True))]
 
-    def add(row: AreaRow, yes: int, answered: int) -> None:
-        counts[row.cell("yes")], counts[row.cell("not_yes")] = yes, answered - yes
-        counts[row.cell("answered")] = answered
-        groups.append(Group((row.cell("yes"), row.cell("not_yes")), row.cell("answered")))
+    def cells_of(row: AreaRow) -> dict[str, AreaCell]:
+        return {m: row.cell(m) for m in RESULT_MEASURES}
+
+    def add(cell: dict[str, AreaCell], yes: int, answered: int) -> None:
+        counts[cell["yes"]], counts[cell["not_yes"]] = yes, answered - yes
+        counts[cell["answered"]] = answered
+        groups.append(Group((cell["yes"], cell["not_yes"]), cell["answered"]))
+
+    # Each row's cells are made once and reused: making them (each checked as it is made) cost most of this.
+    own: dict[tuple[str, str, str], dict[str, AreaCell]] = {}
+
+    def of_area(a: str, level: str, iid: str) -> dict[str, AreaCell]:
+        if (a, level, iid) not in own:
+            own[(a, level, iid)] = cells_of(area_row(a, level, iid))
+        return own[(a, level, iid)]
 
     for level, iid in keys:
         total_yes = sum(values[(a, level, iid)][0] for a in areas)
         total_n = sum(values[(a, level, iid)][1] for a in areas)
-        whole = all_row(level, iid)
+        whole = cells_of(all_row(level, iid))
         add(whole, total_yes, total_n)
+        mine = {a: of_area(a, level, iid) for a in areas}
         for m in RESULT_MEASURES:
-            groups.append(Group(tuple(area_row(a, level, iid).cell(m) for a in areas), whole.cell(m)))
+            groups.append(Group(tuple(mine[a][m] for a in areas), whole[m]))
         for a in areas:
             yes, n = values[(a, level, iid)]
-            add(area_row(a, level, iid), yes, n)
+            add(mine[a], yes, n)
             if len(areas) > 1:
-                add(rest_row(a, level, iid), total_yes - yes, total_n - n)
+                rest = cells_of(rest_row(a, level, iid))
+                add(rest, total_yes - yes, total_n - n)
                 for m in RESULT_MEASURES:
-                    parts = (area_row(a, level, iid).cell(m), rest_row(a, level, iid).cell(m))
-                    groups.append(Group(parts, whole.cell(m)))
+                    groups.append(Group((mine[a][m], rest[m]), whole[m]))
     # A theme's answers are its criteria's answers: an area's theme count less the others gives one away.
     for t in fw.themes:
         ids = [c.id for c in fw.criteria_in(t.id)]
@@ -129,8 +141,8 @@ def area_cells(
             continue
         for a in areas:
             for m in RESULT_MEASURES:
-                parts = tuple(area_row(a, "criterion", cid).cell(m) for cid in ids)
-                groups.append(Group(parts, area_row(a, "theme", t.id).cell(m)))
+                parts = tuple(of_area(a, "criterion", cid)[m] for cid in ids)
+                groups.append(Group(parts, of_area(a, "theme", t.id)[m]))
     if cases_by_area is not None:
         for a in areas:
             counts[area_cases(a)] = int(cases_by_area.get(a, 0))

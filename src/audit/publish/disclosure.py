@@ -42,26 +42,34 @@ def protect(
     hidden as well (or the total, when no part can be); repeated to a fixed point
     because hiding a cell can expose another group it belongs to.
     """
-    hidden = {k for k, v in counts.items() if 0 < v <= threshold} | set(hidden)
+    # The cells are numbered once, so the fixed point below works on small integers: hashing the cells
+    # (dataclasses) at every look-up cost most of a national run's disclosure decision.
+    keys = list(counts)
+    number = {k: i for i, k in enumerate(keys)}
+    values = [counts[k] for k in keys]
+    given = set(hidden)
+    shut = {i for i, v in enumerate(values) if 0 < v <= threshold}
+    shut |= {number[k] for k in given if k in number}
+    plan = []  # per group: its cells that are counted, its counted parts in order, and its counted total
+    for group in groups:
+        parts = [number[c] for c in group.parts if c in number]
+        total = number.get(group.total) if group.total is not None else None
+        plan.append(([number[c] for c in group.cells if c in number], parts, total))
     changed = True
     while changed:
         changed = False
-        for group in groups:
-            cells = [c for c in group.cells if c in counts]
-            if sum(c in hidden for c in cells) != 1:
+        for cells, parts, total in plan:
+            if sum(c in shut for c in cells) != 1:
                 continue
-            candidates = sorted(
-                (c for c in group.parts if c in counts and c not in hidden and counts[c] > 0),
-                key=lambda c: counts[c],
-            )
+            candidates = sorted((c for c in parts if c not in shut and values[c] > 0), key=values.__getitem__)
             if candidates:
-                hidden.add(candidates[0])
-            elif group.total is not None and group.total in counts and group.total not in hidden:
-                hidden.add(group.total)
+                shut.add(candidates[0])
+            elif total is not None and total not in shut:
+                shut.add(total)
             else:  # only zeros remain visible: they give nothing away
                 continue
             changed = True
-    return hidden
+    return {keys[i] for i in shut} | given
 
 
 @dataclass(frozen=True, slots=True)

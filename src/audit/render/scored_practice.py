@@ -28,7 +28,7 @@ from audit.analyse.practice import JUDGED_CATEGORY, WITHHELD, Judgement
 from audit.check.audit_data import evidence_column
 from audit.framework.model import Framework
 from audit.read.identifiers import scan_text
-from audit.render.scored_style import DATE_FORMAT, FINDING_FILLS, WRAP, note, table
+from audit.render.scored_style import DATE_FORMAT, FINDING_FILLS, WRAP, note, style, table
 
 STATUSES = ("Not started", "In progress", "Done")
 ACTION_COLUMNS = (
@@ -102,10 +102,10 @@ def judgements_sheet(wb: Workbook, judgements: list[Judgement]) -> None:
     for i, j in enumerate(judgements, start=1):
         category = JUDGED_CATEGORY.get(j.judgement)
         if category is not None:
-            ws.cell(top + i, 3).fill = FINDING_FILLS[category]
-        ws.cell(top + i, 6).number_format = DATE_FORMAT
+            style(ws.cell(top + i, 3), fill=FINDING_FILLS[category])
+        style(ws.cell(top + i, 6), number_format=DATE_FORMAT)
         for col in (2, 4):
-            ws.cell(top + i, col).alignment = WRAP
+            style(ws.cell(top + i, col), alignment=WRAP)
     ws.freeze_panes = ws.cell(top + 1, 2).coordinate
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(JUDGEMENT_COLUMNS))}{top + len(rows)}"
 
@@ -134,9 +134,9 @@ def action_plan(wb: Workbook, judgements: list[Judgement], findings: list[Findin
     top = table(ws, ACTION_COLUMNS, rows, {**widths, "Owner": 22, "Action": 50, "Target date": 14, "Status": 14})
     last = top + max(len(rows), 1) + 50  # room for the board to add rows of its own
     for i, category in enumerate(categories, start=1):
-        ws.cell(top + i, 2).fill = FINDING_FILLS[category]
+        style(ws.cell(top + i, 2), fill=FINDING_FILLS[category])
         for col in (3, 4, 7):
-            ws.cell(top + i, col).alignment = WRAP
+            style(ws.cell(top + i, col), alignment=WRAP)
     date_col = get_column_letter(ACTION_COLUMNS.index("Target date") + 1)
     dates = DataValidation(
         type="date",
@@ -157,7 +157,7 @@ def action_plan(wb: Workbook, judgements: list[Judgement], findings: list[Findin
     ws.add_data_validation(dates)
     ws.add_data_validation(status)
     for r in range(top + 1, last + 1):
-        ws[f"{date_col}{r}"].number_format = DATE_FORMAT
+        style(ws[f"{date_col}{r}"], number_format=DATE_FORMAT)
     ws.freeze_panes = ws.cell(top + 1, 3).coordinate
 
 

@@ -35,7 +35,7 @@ from audit.render.scored_practice import (
     case_value,
     judgements_sheet,
 )
-from audit.render.scored_style import BOLD, DATE_FORMAT, FILLS, FINDING_FILLS, TITLE, WRAP
+from audit.render.scored_style import BOLD, DATE_FORMAT, FILLS, FINDING_FILLS, TITLE, WRAP, style
 from audit.render.scored_style import table as write_table
 from audit.xlsx_text import append
 
@@ -124,7 +124,7 @@ def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], An
 
 def _fill_findings(ws: Worksheet, header_row: int, column: int, findings: list[Any]) -> None:
     for i, f in enumerate(findings, start=1):
-        ws.cell(header_row + i, column).fill = FINDING_FILLS[f.category]
+        style(ws.cell(header_row + i, column), fill=FINDING_FILLS[f.category])
 
 
 def _findings(wb: Workbook, findings: list[Any]) -> None:
@@ -147,9 +147,9 @@ def _findings(wb: Workbook, findings: list[Any]) -> None:
         ws, header, rows, {"Criterion or theme": 36, "Finding": 24, "What the audit found": 70, "Why": 40}
     )
     for i, f in enumerate(findings, start=1):
-        ws.cell(top + i, 5).fill = FINDING_FILLS[f.category]
+        style(ws.cell(top + i, 5), fill=FINDING_FILLS[f.category])
         for col in (3, 6, 7):
-            ws.cell(top + i, col).alignment = WRAP
+            style(ws.cell(top + i, col), alignment=WRAP)
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
 
@@ -171,7 +171,7 @@ def _cases(wb: Workbook, pub: PublishedResult) -> None:
         "Source",
     ]
     rows = []
-    for _, c in result.cases.iterrows():
+    for c in _records(result.cases):
         agencies = ", ".join(fw.agencies[a] for a in c["agencies"])
         mean = None if c["mean_points"] != c["mean_points"] else round(float(c["mean_points"]), 3)
         date = c["audit_date"] if isinstance(c["audit_date"], dt.date) else None
@@ -197,12 +197,18 @@ def _cases(wb: Workbook, pub: PublishedResult) -> None:
         for cell in row:
             fill = FILLS.get(cell.value)
             if fill:
-                cell.fill = fill
+                style(cell, fill=fill)
     for row in ws.iter_rows(min_row=top + 1, min_col=2, max_col=2):
         for cell in row:
-            cell.number_format = DATE_FORMAT
+            style(cell, number_format=DATE_FORMAT)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """Each row as a dict, with the values ``iterrows`` gives (numbers as Python numbers), read column by column."""
+    columns = {name: frame[name].astype(object).tolist() for name in frame.columns}
+    return [{name: values[i] for name, values in columns.items()} for i in range(len(frame))]
 
 
 def _moderation(wb: Workbook, pub: PublishedResult) -> None:

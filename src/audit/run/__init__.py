@@ -5,6 +5,7 @@
 - ``engine``: the papermill engine on a pool of warm kernels (kernel_pool, kernels, kernel_state, notebook_run).
 - ``area_input``: what a report notebook works from: ``open_report``/``open_national`` (the batch's published result).
 - ``outputs``: one output folder, one run.
+- ``parallel``: every area of a run analysed in worker processes (``analyse_areas``).
 - ``manifest``: what a set of reports was made from.
 - ``notebooks_copy``: the shipped notebooks copied out for JupyterLab.
 
@@ -21,6 +22,7 @@ _EXPORTS = {
     "KernelPool": "audit.run.kernel_pool",
     "open_report": "audit.run.area_input",
     "open_national": "audit.run.area_input",
+    "analyse_areas": "audit.run.parallel",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = exports(__name__, _EXPORTS)
