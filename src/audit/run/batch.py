@@ -27,6 +27,7 @@ from audit.publish.disclosure import DEFAULT_THRESHOLD
 from audit.publish.published import PublishedResult
 from audit.restricted import RESTRICTED, Access, share_with
 from audit.run import incremental as inc
+from audit.run import parallel
 from audit.run.area_checks import key_results, refuse_identifiers, refused, unexpected, write_failure  # noqa: F401
 from audit.run.area_input import PREPARED_SUFFIX, run_areas, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
@@ -263,10 +264,23 @@ def _run_areas(
         a: [inc.FORCED] if force else inc.area_reasons(a, slugs[a], fp, record, changed_keys, out_dir)
         for a, fp in fingerprints.items()
     }
-    plan = Rebuild(usable, opts, out_dir, record, reasons, lambda *a, **k: analyse_area(*a, **k))
+    plan = Rebuild(
+        usable,
+        opts,
+        out_dir,
+        record,
+        reasons,
+        lambda *a, **k: analyse_area(*a, **k),
+        workers,
+        runner.settle,
+        runner.warm,
+    )
     # Kernels start while the areas are analysed: for every area when all will be made again, else for those that
-    # changed (more start if the others turn out to need making again too).
-    runner.warm(len(reasons) if record is None or changed_keys else sum(bool(why) for why in reasons.values()))
+    # changed (more start if the others turn out to need making again too). Many areas are analysed in worker
+    # processes, which fork before any kernel starts (see Rebuild.analyse).
+    everything = record is None or bool(changed_keys)
+    if not everything or workers <= 1 or len(reasons) < parallel.MIN_AREAS:
+        runner.warm(len(reasons) if everything else sum(bool(why) for why in reasons.values()))
     plan.decide()
     for area, error in plan.failed.items():
         outcomes.append(AreaOutcome(area, slugs[area], error=error))

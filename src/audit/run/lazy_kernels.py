@@ -42,6 +42,11 @@ class LazyKernels:
                 self._threads.append(thread)
                 thread.start()
 
+    def settle(self) -> None:
+        """Wait until every kernel asked for has started (or failed to): before the batch forks worker processes."""
+        for thread in list(self._threads):
+            thread.join()
+
     def _start_one(self) -> None:
         try:
             manager = self._start(1, 1)

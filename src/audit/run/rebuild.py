@@ -22,6 +22,7 @@ from audit.errors import AuditError
 from audit.publish.cells import area_cells
 from audit.publish.published import PublishedResult, publish
 from audit.run import incremental as inc
+from audit.run import parallel
 from audit.run.area_checks import unexpected
 from audit.run.area_input import decide_run, own_hidden, run_areas
 from audit.run.report import area_dirs
@@ -38,9 +39,13 @@ class Rebuild:
         record: inc.Record | None,
         reasons: dict[str, list[str]],
         analyse: Callable[..., AreaResult],
+        workers: int = 1,
+        before_fork: Callable[[], None] = lambda: None,
+        after_fork: Callable[[int], None] = lambda n: None,
     ) -> None:
         self.usable, self.opts, self.out_dir, self.record, self.reasons = usable, opts, out_dir, record, reasons
         self._analyse = analyse  # analyse_area, as the batch names it
+        self.workers, self.before_fork, self.after_fork = workers, before_fork, after_fork
         self.results: dict[str, AreaResult] = {}
         self.failed: dict[str, str] = {}
         self.pubs: dict[str, PublishedResult] = {}
@@ -49,9 +54,22 @@ class Rebuild:
         self.analysed_all = False
 
     def analyse(self, areas: list[str]) -> None:
-        for area in areas:
-            if area in self.results or area in self.failed:
-                continue
+        """Analyse the areas not analysed yet: in worker processes when there are many (see audit.run.parallel)."""
+        todo = [a for a in areas if a not in self.results and a not in self.failed]
+        if self.workers > 1 and len(todo) >= parallel.MIN_AREAS:
+            self.before_fork()  # no thread may be part way through starting a kernel when the workers fork
+            analysed = parallel.analyse_areas(self.usable, todo, self.opts.publish, self.workers)
+            self.after_fork(len(todo))  # the kernels may start now, while the run's decision is worked out
+            for area, got in analysed.items():
+                if isinstance(got, AreaResult):
+                    self.results[area] = got
+                elif isinstance(got, str):  # an AuditError's message: about the data, safe to show
+                    self.failed[area] = got
+                else:
+                    slug = self.usable.slugs[area]
+                    self.failed[area] = unexpected(got, self.opts.publish, self.opts.access, self.out_dir, slug)
+            return
+        for area in todo:
             try:
                 self.results[area] = self._analyse(self.usable, area, publish=self.opts.publish)
             except AuditError as exc:
