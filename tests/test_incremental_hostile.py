@@ -16,8 +16,9 @@ import pytest
 
 from audit.run.incremental import CACHE, read_record
 from tests.fakes import use_fake_runner
-from tests.incremental_support import rebuilt, set_cell
-from tests.test_incremental import AMBERLOW, AREAS, batch, same_as_clean
+from tests.incremental_support import build, differences, rebuilt, set_cell, snapshot
+from tests.test_incremental import AMBERLOW, AREAS, batch
+from tests.test_incremental import same_as_clean as _same_as_clean
 from tests.test_incremental import sample as _sample
 
 NOTE = ("Cases", "I1 evidence", 0, "A different note about the first case.")
@@ -31,6 +32,14 @@ def data(sample: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     shutil.copytree(sample, folder)
     return folder
+
+
+def same_as_clean(data: Path, out: Path, **options: Any) -> None:
+    """As test_incremental's, any number of times in one test (the last comparison's folder goes first)."""
+    import shutil
+
+    shutil.rmtree(out.with_name(out.name + "-incremental"), ignore_errors=True)
+    _same_as_clean(data, out, **options)
 
 
 @pytest.fixture
@@ -204,3 +213,268 @@ def test_an_area_folder_that_is_a_symlink_is_made_again_inside_out(data, tmp_pat
     assert {p: p.stat().st_mtime_ns for p in elsewhere.rglob("*")} == stamps
     assert not (out / "brackenholt-moor").is_symlink()
     same_as_clean(data, out, publish=True)
+
+
+# --- hostile sequences: each re-run must give what a clean run gives
+
+
+def rename_everywhere(path: Path, old: str, new: str | None) -> None:
+    """Every cell of a workbook holding ``old`` (an area's name) made ``new``, on every sheet."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == old:
+                    cell.value = new
+    wb.save(path)
+
+
+def test_full_then_published_then_full_again_leaves_no_other_mode_s_file(data, tmp_path, fake):
+    out = tmp_path / "out"
+    batch(data, out)
+    batch(data, out, publish=True)
+    assert rebuilt(out) == dict.fromkeys(AREAS, ["no record of an earlier run"])
+    same_as_clean(data, out, publish=True)
+    batch(data, out, publish=True, threshold=3)
+    same_as_clean(data, out, publish=True, threshold=3)
+    batch(data, out)
+    same_as_clean(data, out)
+
+
+def test_an_area_renamed_only_in_case_is_made_again_under_its_new_name(data, tmp_path, fake):
+    out = tmp_path / "out"
+    batch(data, out, publish=True)
+    rename_everywhere(data / AMBERLOW, "Amberlow Vale", "AMBERLOW VALE")
+    assert batch(data, out, publish=True).ok
+    assert rebuilt(out)["AMBERLOW VALE"] == ["new"]
+    assert (out / "amberlow-vale" / "report.html").is_file()
+    same_as_clean(data, out, publish=True)
+
+
+def test_two_areas_swapping_names(data, tmp_path, fake):
+    out = tmp_path / "out"
+    batch(data, out, publish=True)
+    rename_everywhere(data / AMBERLOW, "Amberlow Vale", "Swap")
+    rename_everywhere(data / "brackenholt-moor.xlsx", "Brackenholt Moor", "Amberlow Vale")
+    rename_everywhere(data / AMBERLOW, "Swap", "Brackenholt Moor")
+    assert batch(data, out, publish=True).ok
+    why = rebuilt(out)
+    assert "inputs changed" in why["Amberlow Vale"] and "inputs changed" in why["Brackenholt Moor"]
+    same_as_clean(data, out, publish=True)
+
+
+def test_a_workbook_that_cannot_be_read_then_can(data, tmp_path, fake):
+    out = tmp_path / "out"
+    batch(data, out, publish=True)
+    good = (data / "brackenholt-moor.xlsx").read_bytes()
+    (data / "brackenholt-moor.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    assert not batch(data, out, publish=True).ok
+    assert not (out / "brackenholt-moor").exists() and not (out / "restricted" / "brackenholt-moor").exists()
+    same_as_clean(data, out, publish=True)
+    (data / "brackenholt-moor.xlsx").write_bytes(good)
+    assert batch(data, out, publish=True).ok
+    assert rebuilt(out)["Brackenholt Moor"] == ["new"]
+    same_as_clean(data, out, publish=True)
+
+
+def test_an_area_refused_for_identifiers_then_cleaned(data, tmp_path, fake):
+    out = tmp_path / "out"
+    batch(data, out, publish=True)
+    set_cell(data / AMBERLOW, "Cases", "I1 evidence", 0, "Seen at 943 476 5919 in May.")  # an NHS number's shape
+    outcome = batch(data, out, publish=True)
+    assert [a.area for a in outcome.areas if not a.ok] == ["Amberlow Vale"]
+    assert not (out / "amberlow-vale").exists() and not (out / "restricted" / "amberlow-vale").exists()
+    assert "943" not in json.dumps(build(out))
+    same_as_clean(data, out, publish=True)
+    set_cell(data / AMBERLOW, *NOTE)
+    assert batch(data, out, publish=True).ok
+    same_as_clean(data, out, publish=True)
+
+
+def test_rows_that_name_no_area_added(data, tmp_path, fake):
+    out = tmp_path / "out"
+    batch(data, out)
+    set_cell(data / AMBERLOW, "Cases", "Area", 0, None)
+    batch(data, out)
+    assert build(out)["index"] == {"rebuilt": True}
+    same_as_clean(data, out)
+
+
+def test_a_run_stopped_part_way_then_run_again(data, tmp_path, fake, monkeypatch):
+    from audit.run import batch as batch_module
+
+    out = tmp_path / "out"
+    batch(data, out, publish=True)
+    set_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 0, "No")  # every area is made again
+    real, made = batch_module.make_report, []
+
+    def stopped(result, *args, **kwargs):
+        made.append(result.area)
+        if len(made) == 2:
+            raise KeyboardInterrupt
+        return real(result, *args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "make_report", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        batch(data, out, publish=True)
+    monkeypatch.setattr(batch_module, "make_report", real)
+    assert not (out / "restricted" / "prepared").exists()
+    assert batch(data, out, publish=True).ok
+    same_as_clean(data, out, publish=True)
+
+
+def test_pages_or_restricted_deleted_by_hand(data, tmp_path, fake):
+    import shutil
+
+    out = tmp_path / "out"
+    batch(data, out, publish=True)
+    (out / "index.html").unlink()
+    (out / "national" / "report.html").unlink()
+    assert batch(data, out, publish=True).ok
+    assert (out / "index.html").is_file() and (out / "national" / "report.html").is_file()
+    same_as_clean(data, out, publish=True)
+    shutil.rmtree(out / "restricted")
+    assert batch(data, out, publish=True).ok
+    assert rebuilt(out) == dict.fromkeys(AREAS, ["no record of an earlier run"])
+    same_as_clean(data, out, publish=True)
+
+
+def test_several_frameworks_re_run_after_one_changes(tmp_path, fake):
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import write_framework_sample
+
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name in ("jtai-domestic-abuse@2025.1", "jtai-csa-family"):
+        for path in write_framework_sample(tmp_path / name, load_framework(name), sizes=(6, 8))[:2]:
+            (mixed / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out"
+    batch(mixed, out, publish=True)
+    csa = sorted(mixed.glob("jtai-csa-family*"))[0]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(csa)
+    ws = wb["Cases"]
+    header = next(c for c in ws[1] + ws[2] + ws[3] if isinstance(c.value, str) and c.value.endswith(" evidence"))
+    ws.cell(row=header.row + 1, column=header.column).value = "Another note."
+    wb.save(csa)
+    assert batch(mixed, out, publish=True).ok
+    assert not rebuilt(out / "jtai-domestic-abuse-2025-1")  # the other framework's areas are kept
+    assert rebuilt(out / "jtai-csa-family-2026-1")
+    made = snapshot(out)
+    out.rename(tmp_path / "kept")
+    batch(mixed, out, publish=True)
+    run_files = ("manifest.json", "batch-cache.json")  # each framework's own: when and what the run did
+    assert [f for f in differences(made, snapshot(out)) if not f.endswith(run_files)] == []
+
+
+# --- the fingerprint: values a report shows differently never share one
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (1, 1.0),
+        (1, True),
+        (1.0, True),
+        (0, False),
+        ("1", 1),
+        ("True", True),
+        ("None", None),
+        ("", None),
+        (float("nan"), None),
+        (float("nan"), "nan"),
+        (-0.0, 0.0),
+        (1e16, 10**16),
+        ("2025-01-01", "2025-01-01T00:00:00"),
+        (__import__("datetime").date(2025, 1, 1), __import__("datetime").datetime(2025, 1, 1)),
+        (__import__("datetime").datetime(2025, 1, 1), "2025-01-01T00:00:00"),
+        (["datetime", "2025-01-01T00:00:00"], __import__("datetime").datetime(2025, 1, 1)),
+        ({"a": 1}, {"dict": {"a": 1}}),
+        ({1: "a"}, {"1": "a"}),
+        ({True: "a"}, {1: "a"}),
+        (("a",), {"a"}),
+    ],
+)
+def test_values_that_look_alike_have_different_digests(one, other):
+    from audit.digest import digest
+
+    assert digest(one) != digest(other)
+    assert digest([one]) != digest([other])
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ([1, 2], [1.0, 2.0]),
+        (["1"], [1]),
+        ([True], [1]),
+        ([-0.0], [0.0]),
+        ([None], [float("nan")]),
+        (["2025-01-01"], [__import__("datetime").datetime(2025, 1, 1)]),
+        ([__import__("datetime").date(2025, 1, 1)], [__import__("datetime").datetime(2025, 1, 1)]),
+    ],
+)
+def test_an_area_s_fingerprint_tells_such_cells_apart(one, other):
+    """The same cell read as one value or the other gives a different fingerprint (the report may show either)."""
+    import pandas as pd
+
+    from audit.check.audit_data import AuditData
+    from audit.check.fingerprint import data_fingerprint
+    from audit.framework.model import load_framework
+
+    fw = load_framework()
+
+    def fingerprint(values: list[Any]) -> str:
+        cases = pd.DataFrame({"case_id": ["A1", "A2"][: len(values)], "area": "North", "audit_date": values})
+        return data_fingerprint(AuditData(fw, cases, details={"North": {"Cohort": values[0]}}))
+
+    assert fingerprint(one) != fingerprint(other)
+
+
+def _record_with(own: list[list[str]], decision: list[list[str]]) -> dict:
+    outcome = {
+        "area": "Amberlow Vale",
+        "slug": "amberlow-vale",
+        "error": None,
+        "cases_scored": 3,
+        "key_results": {},
+        "pdf": False,
+        "strengths": None,
+        "priorities": None,
+    }
+    area = {"slug": "amberlow-vale", "data": "", "cells": "", "own_hidden": own, "files": {}, "outcome": outcome}
+    return {
+        "format": 1,
+        "keys": {},
+        "comparison": "",
+        "run": "",
+        "decision": decision,
+        "pages": {},
+        "areas": {"Amberlow Vale": area},
+    }
+
+
+@pytest.mark.parametrize(
+    ("own", "decision"),
+    [
+        ([["area", "Nowhere Fen", "criterion", "I1", "yes"]], []),
+        ([["area", "Brackenholt Moor", "criterion", "I1", "yes"]], []),
+        ([], [["area", "Nowhere Fen", "criterion", "I1", "yes"]]),
+        ([], [["rest", "Nowhere Fen", "theme", "T1", "answered"]]),
+        ([], [["all", "Amberlow Vale", "criterion", "I1", "yes"]]),
+    ],
+    ids=["own-unknown-area", "own-another-area", "decision-unknown-area", "decision-unknown-rest", "all-named"],
+)
+def test_hidden_cells_of_areas_the_record_does_not_hold_are_refused(tmp_path, own, decision):
+    """An area's own hidden cells are its own; the run's decision names only the record's areas (or all areas)."""
+    (tmp_path / "restricted").mkdir()
+    path = tmp_path / "restricted" / CACHE
+    fine = [["area", "Amberlow Vale", "criterion", "I1", "yes"]]
+    path.write_text(json.dumps(_record_with(fine, fine + [["all", "", "theme", "T1", "yes"]])), encoding="utf-8")
+    assert read_record(tmp_path)[0] is not None
+    path.write_text(json.dumps(_record_with(own, decision)), encoding="utf-8")
+    record, why = read_record(tmp_path)
+    assert record is None and "could not be read" in why

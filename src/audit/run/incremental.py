@@ -270,10 +270,14 @@ def _record(raw: Any) -> Record:
         raise ValueError
     if not all(isinstance(raw[k], str) for k in ("comparison", "run")):
         raise ValueError
-    for a in areas.values():
-        cells_from(a.own_hidden)  # every cell must be one disclosure control knows (KeyError otherwise)
-    cells_from(_cells(raw["decision"]))
     decision = _cells(raw["decision"])
+    for name, a in areas.items():
+        if any(c[1] != name for c in a.own_hidden):  # an area's own report hides its rows (itself, the rest) only
+            raise ValueError
+        cells_from(a.own_hidden)  # every cell must be one disclosure control knows (KeyError otherwise)
+    if any((c[1] != "") != (c[0] != "all") or (c[1] and c[1] not in areas) for c in decision):
+        raise ValueError  # a row of one area, or of every area but one, names an area of the record; all areas none
+    cells_from(decision)
     pages = _files(raw["pages"], ("national", f"{RESTRICTED}/national"), ("index.html",))
     return Record(_strs(raw["keys"]), raw["comparison"], decision, raw["run"], areas, pages)
 
