@@ -478,3 +478,86 @@ def test_hidden_cells_of_areas_the_record_does_not_hold_are_refused(tmp_path, ow
     path.write_text(json.dumps(_record_with(own, decision)), encoding="utf-8")
     record, why = read_record(tmp_path)
     assert record is None and "could not be read" in why
+
+
+@pytest.mark.parametrize("stage", ["analysis", "report"])
+def test_an_area_that_failed_in_a_published_run_is_made_again_as_a_clean_run_makes_it(
+    data, tmp_path, fake, monkeypatch, stage
+):
+    from audit.run import batch as batch_module
+
+    out = tmp_path / "out"
+    name = "analyse_area" if stage == "analysis" else "make_report"
+    real = getattr(batch_module, name)
+
+    def failing(*args, **kwargs):
+        area = args[1] if stage == "analysis" else args[0].area
+        if area == "Elderwyke Downs":
+            raise ValueError("a fault in the toolkit")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_module, name, failing)
+    assert not batch(data, out, publish=True).ok
+    monkeypatch.setattr(batch_module, name, real)
+    assert batch(data, out, publish=True).ok
+    assert rebuilt(out)["Elderwyke Downs"] == (["new"] if stage == "analysis" else ["failed last time"])
+    same_as_clean(data, out, publish=True)
+
+
+def _modes(out: Path) -> set[tuple[str, int]]:
+    restricted = out / "restricted"
+    return {("dir" if p.is_dir() else "file", p.stat().st_mode & 0o777) for p in [restricted, *restricted.rglob("*")]}
+
+
+def test_share_group_toggled(data, tmp_path, fake):
+    import grp
+    import os
+
+    group = grp.getgrgid(os.getegid()).gr_name  # a group this user is in
+    out = tmp_path / "out"
+    batch(data, out)
+    batch(data, out, share_group=group)
+    assert rebuilt(out) == dict.fromkeys(AREAS, ["parameters changed"])
+    assert _modes(out) == {("dir", 0o750), ("file", 0o640)}
+    same_as_clean(data, out, share_group=group)
+    batch(data, out)
+    assert _modes(out) == {("dir", 0o700), ("file", 0o600)}
+    same_as_clean(data, out)
+
+
+def test_pdf_toggled_leaves_no_stale_pdf(data, tmp_path, fake):
+    from audit.render.pdf import pdf_available
+
+    if pdf_available():
+        pytest.skip("no PDF renderer here")
+    out = tmp_path / "out"
+    batch(data, out, publish=True)
+    batch(data, out, publish=True, pdf=True)
+    assert rebuilt(out) == dict.fromkeys(AREAS, ["parameters changed"])
+    assert {p.parent.name for p in out.glob("*/report.pdf")} >= {"amberlow-vale", "brackenholt-moor"}
+    batch(data, out, publish=True)
+    assert not list(out.rglob("*.pdf"))
+    same_as_clean(data, out, publish=True)
+
+
+def test_a_workbook_renamed(data, tmp_path, fake):
+    out = tmp_path / "out"
+    batch(data, out)
+    (data / AMBERLOW).rename(data / "amberlow-vale-round-1.xlsx")
+    assert batch(data, out).ok
+    why = rebuilt(out)
+    assert why.pop("Amberlow Vale") == ["inputs changed", "input files changed"]  # its rows name their file
+    assert why == dict.fromkeys(AREAS - {"Amberlow Vale"}, ["input files changed"])
+    same_as_clean(data, out)
+
+
+def test_an_area_named_prepared_keeps_its_restricted_outputs(data, tmp_path, fake):
+    """The batch's prepared data has a folder of its own in restricted/: an area called Prepared never shares it."""
+    out = tmp_path / "out"
+    rename_everywhere(data / AMBERLOW, "Amberlow Vale", "Prepared")
+    assert batch(data, out).ok
+    record, _ = read_record(out)
+    slug = record.areas["Prepared"].slug
+    assert (out / "restricted" / slug / "report.ipynb").is_file()
+    assert batch(data, out).ok
+    assert rebuilt(out) == {}

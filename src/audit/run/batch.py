@@ -32,7 +32,7 @@ from audit.run.area_input import PREPARED_SUFFIX, run_areas, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
 from audit.run.lazy_kernels import LazyKernels
 from audit.run.outcomes import AreaOutcome, BatchOutcome
-from audit.run.outputs import drop_links, remove_files
+from audit.run.outputs import clear_folders, drop_links, remove_files
 from audit.run.rebuild import Rebuild
 from audit.run.report import (
     AREA_NOTEBOOK,
@@ -305,12 +305,14 @@ def _run_areas(
         runner.warm(len(todo) + 1)
     sources = list(data.paths.values())
     prepared_dir = out_dir / RESTRICTED / "prepared"  # a fixed place, so the executed notebooks name the same file
-    # A link where this run writes a folder is removed, never followed out of OUT; a prepared folder left by a
-    # run that was stopped is emptied.
-    drop_links([prepared_dir, *(d for a in todo for d in area_dirs(out_dir, slugs[a]))])
+    # The folders this run fills hold only what it makes: a link there is removed, never followed out of OUT, and
+    # any file left by an earlier run (a PDF no longer asked for, a failure's details) goes first.
+    filled = [d for a in todo for d in area_dirs(out_dir, slugs[a])]
     if whole:
-        drop_links(area_dirs(out_dir, "national"))
-    shutil.rmtree(prepared_dir, ignore_errors=True)
+        filled += area_dirs(out_dir, "national")
+    drop_links([prepared_dir, *filled])
+    clear_folders(out_dir, filled)
+    shutil.rmtree(prepared_dir, ignore_errors=True)  # left by a run that was stopped
     try:
         bar = _progress(len(todo) + 1, progress)
         pool = ThreadPoolExecutor(max_workers=max(1, workers))

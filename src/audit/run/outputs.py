@@ -207,6 +207,19 @@ def drop_links(folders: Iterable[Path]) -> None:
             folder.unlink()
 
 
+def clear_folders(out_dir: Path, folders: Iterable[Path]) -> None:
+    """Remove every file in folders a run is about to fill (inside OUT; links removed, never followed), so none
+    left by an earlier run (a PDF no longer asked for, a failure's details) stands beside the new files."""
+    found = [
+        p.relative_to(out_dir).as_posix()
+        for folder in folders
+        if folder.is_dir() and not folder.is_symlink()
+        for p in folder.rglob("*")
+        if p.is_file() or p.is_symlink()
+    ]
+    _remove(out_dir, found)
+
+
 def _write_record(out_dir: Path, record: dict) -> None:
     from audit.run.report import write_atomic
 
