@@ -25,7 +25,7 @@ class FakeRunner:
         self.calls.append(dict(parameters))
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_markdown_cell(f"Report for {parameters.get('area', 'every area')}"))
-        write_notebook(nb, output)  # as the pool writes it: owner-only
+        write_notebook(nb, output, *([access] if access is not None else []))  # as the pool writes it: restricted
         return nb
 
 

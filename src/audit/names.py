@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-# Folders the toolkit writes at the top of OUT: no area may be given one of these.
-RESERVED_FOLDERS = frozenset({"national", "restricted"})
+# Folders the toolkit writes in OUT or OUT/restricted beside the areas': no area may be given one of these.
+RESERVED_FOLDERS = frozenset({"national", "restricted", "prepared"})
 # Names Windows will not give a folder (whatever the case); OUT may be copied to, or read on, Windows.
 WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}

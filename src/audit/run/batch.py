@@ -33,7 +33,7 @@ from audit.run.area_input import PREPARED_SUFFIX, run_areas, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
 from audit.run.lazy_kernels import LazyKernels
 from audit.run.outcomes import AreaOutcome, BatchOutcome
-from audit.run.outputs import remove_files
+from audit.run.outputs import clear_folders, drop_links, remove_files
 from audit.run.rebuild import Rebuild
 from audit.run.report import (
     AREA_NOTEBOOK,
@@ -122,6 +122,7 @@ def run_batch(
                 batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started, pool, force)
             owned = batch.owned
         else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
+            drop_links(out_dir / framework_folder(g.framework) for g in groups)
             batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf, threshold=opts.threshold)
             with kernels as pool:  # one pool of warm kernels for every framework's reports
                 done_by = [
@@ -182,6 +183,7 @@ def _run_group(
     from audit.run.manifest import build_manifest, input_records
 
     out_dir.mkdir(exist_ok=True)
+    drop_links([out_dir / RESTRICTED])  # its record is never read, nor its case-level files written, through a link
     notebooks = (AREA_NOTEBOOK, NATIONAL_NOTEBOOK)
     keys = inc.run_keys(data.framework, inc.output_parameters(opts), data.paths.values(), notebooks)
     batch, record = _run_areas(data, out_dir, opts, workers, progress, runner, keys, force)
@@ -320,6 +322,14 @@ def _run_areas(
         runner.warm(max(1, len(todo)))
     sources = list(data.paths.values())
     prepared_dir = out_dir / RESTRICTED / "prepared"  # a fixed place, so the executed notebooks name the same file
+    # The folders this run fills hold only what it makes: a link there is removed, never followed out of OUT, and
+    # any file left by an earlier run (a PDF no longer asked for, a failure's details) goes first.
+    filled = [d for a in todo for d in area_dirs(out_dir, slugs[a])]
+    if whole:
+        filled += area_dirs(out_dir, "national")
+    drop_links([prepared_dir, *filled])
+    clear_folders(out_dir, filled)
+    shutil.rmtree(prepared_dir, ignore_errors=True)  # left by a run that was stopped
     try:
         bar = _progress(len(todo) + 1, progress)
         pool = ThreadPoolExecutor(max_workers=max(1, workers))

@@ -20,8 +20,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from audit.restricted import RESTRICTED, Access, make_folder, write_file
 CACHE = "batch-cache.json"
 FORMAT = 1
 MAX_BYTES = 64 * 1024 * 1024  # a record of 10,000 areas is a few MB; anything far larger is not ours
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # an area's folder name (see audit.names.area_slugs)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # Why an area is rebuilt, as the manifest says it (several may apply; the first that applies is the main one).
 FORCED = "forced (--force)"
@@ -194,6 +197,62 @@ def _cells(value: Any) -> list[list[str]]:
     return [list(c) for c in value]
 
 
+def _slug(value: Any) -> str:
+    """An area's folder name as the batch makes them: one plain folder of its own, never one the toolkit uses."""
+    from audit.names import RESERVED_FOLDERS
+
+    if not isinstance(value, str) or not _SLUG.fullmatch(value) or value in RESERVED_FOLDERS:
+        raise ValueError
+    return value
+
+
+def _files(value: Any, folders: tuple[str, ...], names: tuple[str, ...] = ()) -> dict[str, str]:
+    """Recorded files (relative to OUT, with SHA-256s), each one of ``names`` or inside one of ``folders``.
+
+    An entry elsewhere (another area's report, a file beside OUT) would let a damaged record
+    remove or vouch for a file that is not this entry's.
+    """
+    files = _strs(value)
+    for rel in files:
+        parts = rel.split("/")
+        inside = any(rel.startswith(f"{f}/") for f in folders) or rel in names
+        if not inside or any(p in ("", ".", "..") for p in parts) or "\\" in rel or "\0" in rel:
+            raise ValueError
+        if not _SHA256.fullmatch(files[rel]):
+            raise ValueError
+    return files
+
+
+def _outcome(value: Any, area: str, slug: str) -> dict[str, Any]:
+    """An area's index figures as :class:`AreaOutcome` takes them: its fields exactly, each of its type."""
+    from audit.run.outcomes import AreaOutcome
+
+    def names(v: Any) -> bool:
+        return v is None or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+
+    def count(v: Any) -> bool:
+        return isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+
+    def figure(v: Any) -> bool:
+        return v is None or isinstance(v, str) or (isinstance(v, int | float) and not isinstance(v, bool))
+
+    if not isinstance(value, dict) or set(value) != {f.name for f in fields(AreaOutcome)}:
+        raise ValueError
+    shown = value["key_results"]
+    if (
+        value["area"] != area
+        or value["slug"] != slug
+        or not (value["error"] is None or isinstance(value["error"], str))
+        or not count(value["cases_scored"])
+        or not isinstance(shown, dict)
+        or not all(isinstance(k, str) and figure(v) for k, v in shown.items())
+        or not isinstance(value["pdf"], bool)
+        or not (names(value["strengths"]) and names(value["priorities"]))
+    ):
+        raise ValueError
+    return dict(value)
+
+
 def _record(raw: Any) -> Record:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ValueError
@@ -201,18 +260,26 @@ def _record(raw: Any) -> Record:
     if not isinstance(raw["areas"], dict):
         raise ValueError
     for name, a in raw["areas"].items():
-        if not isinstance(name, str) or not isinstance(a, dict) or not isinstance(a["outcome"], dict):
+        if not isinstance(name, str) or not isinstance(a, dict):
             raise ValueError
-        if not all(isinstance(a[k], str) for k in ("slug", "data", "cells")):
+        if not all(isinstance(a[k], str) for k in ("data", "cells")):
             raise ValueError
-        own, files = _cells(a["own_hidden"]), _strs(a["files"])
-        areas[name] = AreaRecord(a["slug"], a["data"], a["cells"], own, a["outcome"], files)
+        slug = _slug(a["slug"])
+        own, files = _cells(a["own_hidden"]), _files(a["files"], (slug, f"{RESTRICTED}/{slug}"))
+        areas[name] = AreaRecord(slug, a["data"], a["cells"], own, _outcome(a["outcome"], name, slug), files)
+    if len({a.slug for a in areas.values()}) != len(areas):  # two areas in one folder: neither's files can be told
+        raise ValueError
     if not all(isinstance(raw[k], str) for k in ("comparison", "run")):
         raise ValueError
-    for a in areas.values():
+    decision = _cells(raw["decision"])
+    for name, a in areas.items():
+        if any(c[1] != name for c in a.own_hidden):  # an area's own report hides its rows (itself, the rest) only
+            raise ValueError
         cells_from(a.own_hidden)  # every cell must be one disclosure control knows (KeyError otherwise)
-    cells_from(_cells(raw["decision"]))
-    decision, pages = _cells(raw["decision"]), _strs(raw["pages"])
+    if any((c[1] != "") != (c[0] != "all") or (c[1] and c[1] not in areas) for c in decision):
+        raise ValueError  # a row of one area, or of every area but one, names an area of the record; all areas none
+    cells_from(decision)
+    pages = _files(raw["pages"], ("national", f"{RESTRICTED}/national"), ("index.html",))
     return Record(_strs(raw["keys"]), raw["comparison"], decision, raw["run"], areas, pages)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,6 +199,27 @@ def remove_files(out_dir: Path, files: list[str]) -> None:
     _remove(out_dir, files)
 
 
+def drop_links(folders: Iterable[Path]) -> None:
+    """Remove a symbolic link standing where a run writes a folder of its own: the link only, never what it
+    points to, so the folder is made afresh inside OUT and nothing is written or read through the link."""
+    for folder in folders:
+        if folder.is_symlink():
+            folder.unlink()
+
+
+def clear_folders(out_dir: Path, folders: Iterable[Path]) -> None:
+    """Remove every file in folders a run is about to fill (inside OUT; links removed, never followed), so none
+    left by an earlier run (a PDF no longer asked for, a failure's details) stands beside the new files."""
+    found = [
+        p.relative_to(out_dir).as_posix()
+        for folder in folders
+        if folder.is_dir() and not folder.is_symlink()
+        for p in folder.rglob("*")
+        if p.is_file() or p.is_symlink()
+    ]
+    _remove(out_dir, found)
+
+
 def _write_record(out_dir: Path, record: dict) -> None:
     from audit.run.report import write_atomic
 
@@ -272,6 +293,7 @@ def claim_output(
                 )
             else:
                 kept = _previous_files(out_dir, record)
+        drop_links([out_dir / "restricted"])  # the case-level outputs are written inside OUT, never through a link
         _write_record(out_dir, {"status": "running", "mode": mode.as_dict(), "files": kept})
         claim = Claim(out_dir, previous=kept if whole_run else [])
         yield claim
