@@ -28,12 +28,15 @@ SAMPLE_DATA = ROOT / "sample_data"
 LONGEST_FIRST = (
     "test_accessibility.py",  # the browser checks; it also makes the run's two shared sample batches
     "test_practice_hostile.py",
+    "test_incremental_hostile.py",
+    "test_incremental.py",
     "test_engine.py",
     "test_without_make.py",
     "test_charts.py",
     "test_permissions.py",
     "test_free_text_leaks.py",
     "test_signals.py",
+    "test_incremental_kernels.py",
     "test_pipeline_frameworks.py",
     "test_inputs.py",
     "test_publish_sections.py",
