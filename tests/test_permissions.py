@@ -147,7 +147,8 @@ def test_batch_outputs_and_temporary_files_are_owner_only_while_it_runs(workbook
     result = run("batch", str(workbook), "--out", str(out), "--quiet", "--publish")
     assert result.exit_code == 0, result.output
     assert seen == [{}, {}]
-    assert {"prepared data", "connection file", "socket"} <= kinds[0]
+    # Kernels start in the background once a report is due, so the first look may come before their files exist.
+    assert {"prepared data", "connection file", "socket"} <= kinds[0] | kinds[1]
     assert not (out / "restricted" / "prepared").exists()
     found = assert_owner_only(out / "restricted")
     for slug in ("testshire", "other-place"):
