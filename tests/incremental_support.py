@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 # What differs between two runs of the same inputs only because they ran at different times.
 _XLSX_TIMES = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
@@ -100,3 +102,30 @@ def build(out: Path) -> dict[str, Any]:
 def rebuilt(out: Path) -> dict[str, list[str]]:
     """The areas the last run made again, with why."""
     return {a: v["why"] for a, v in build(out)["areas"].items() if v["rebuilt"]}
+
+
+AMBERLOW = "amberlow-vale.xlsx"
+KEPT = {AMBERLOW, "brackenholt-moor.xlsx", "elderwyke-downs.xlsx"}
+
+
+def sample_fixtures() -> tuple[Any, Any]:
+    """A test module's ``sample`` (three of the sample areas, each in its own workbook with every optional
+    sheet, written once per module) and ``data`` (a copy of it for one test) fixtures."""
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import write_sample_data
+
+    @pytest.fixture(scope="module")
+    def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        folder = tmp_path_factory.mktemp("sample")
+        for path in write_sample_data(folder, load_framework()):
+            if path.name not in KEPT:
+                path.unlink()
+        return folder
+
+    @pytest.fixture
+    def data(sample: Path, tmp_path: Path) -> Path:
+        folder = tmp_path / "data"
+        shutil.copytree(sample, folder)
+        return folder
+
+    return sample, data

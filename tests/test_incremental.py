@@ -10,38 +10,28 @@ one runs the real report notebook on warm kernels.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from audit.framework.model import load_framework
 from audit.resources import CRITERIA_DIR
 from audit.run.batch import BatchOptions, run_batch
 from audit.run.incremental import CACHE, read_record
-from audit.workbooks.sample import write_sample_data
 from tests.fakes import use_fake_runner
-from tests.incremental_support import build, differences, get_cell, rebuilt, set_cell, snapshot, stamps
+from tests.incremental_support import (
+    AMBERLOW,
+    build,
+    differences,
+    get_cell,
+    rebuilt,
+    sample_fixtures,
+    set_cell,
+    snapshot,
+    stamps,
+)
 
-AMBERLOW = "amberlow-vale.xlsx"
 AREAS = {"Amberlow Vale", "Brackenholt Moor", "Elderwyke Downs"}
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three of the sample areas, each in its own workbook with every optional sheet (kept small for speed)."""
-    folder = tmp_path_factory.mktemp("sample")
-    for path in write_sample_data(folder, load_framework()):
-        if path.name not in {AMBERLOW, "brackenholt-moor.xlsx", "elderwyke-downs.xlsx"}:
-            path.unlink()
-    return folder
-
-
-@pytest.fixture
-def data(sample: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(sample, folder)
-    return folder
+sample, data = sample_fixtures()
 
 
 def batch(data: Path, out: Path, runner: object = None, **options: object) -> object:

@@ -16,22 +16,12 @@ import pytest
 
 from audit.run.incremental import CACHE, read_record
 from tests.fakes import use_fake_runner
-from tests.incremental_support import build, differences, rebuilt, set_cell, snapshot
+from tests.incremental_support import build, differences, rebuilt, sample_fixtures, set_cell, snapshot
 from tests.test_incremental import AMBERLOW, AREAS, batch
 from tests.test_incremental import same_as_clean as _same_as_clean
-from tests.test_incremental import sample as _sample
 
 NOTE = ("Cases", "I1 evidence", 0, "A different note about the first case.")
-sample = pytest.fixture(scope="module")(_sample.__wrapped__)
-
-
-@pytest.fixture
-def data(sample: Path, tmp_path: Path) -> Path:
-    import shutil
-
-    folder = tmp_path / "data"
-    shutil.copytree(sample, folder)
-    return folder
+sample, data = sample_fixtures()
 
 
 def same_as_clean(data: Path, out: Path, **options: Any) -> None:

@@ -3,23 +3,12 @@ when, and as many as, the reports to make need."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tests.incremental_support import rebuilt, set_cell, stamps
+from tests.incremental_support import rebuilt, sample_fixtures, set_cell, stamps
 from tests.test_incremental import AMBERLOW, batch, same_as_clean
-from tests.test_incremental import sample as _sample
 
-sample = pytest.fixture(scope="module")(_sample.__wrapped__)
-
-
-@pytest.fixture
-def data(sample: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(sample, folder)
-    return folder
+sample, data = sample_fixtures()
 
 
 def test_the_real_report_notebook_gives_the_same_pages_when_one_judgement_changes(data, tmp_path):
