@@ -94,7 +94,10 @@ def test_a_changed_evidence_note_rebuilds_that_area_only(data, tmp_path, fake, p
     batch(data, out, publish=publish)
     assert rebuilt(out) == {"Amberlow Vale": ["inputs changed"]}
     assert build(out)["index"] == {"rebuilt": True}
+    # The national summary sets the areas' figures side by side, which an evidence note does not change.
+    assert build(out)["national summary"] == {"rebuilt": False}
     after = stamps(out)
+    assert after["national/report.html"] == before["national/report.html"]
     for area in ("brackenholt-moor", "elderwyke-downs"):
         mine = [f for f in before if f.split("/")[-2:-1] == [area]]
         assert mine and all(after[f] == before[f] for f in mine), area  # same bytes, same modification time
@@ -109,6 +112,7 @@ def test_a_changed_answer_rebuilds_every_area_it_is_compared_with(data, tmp_path
     set_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 0, other)
     batch(data, out, publish=publish)
     why = rebuilt(out)
+    assert build(out)["national summary"] == {"rebuilt": True}
     assert why["Amberlow Vale"] == ["inputs changed"]
     assert {a: w for a, w in why.items() if a != "Amberlow Vale"} == dict.fromkeys(
         AREAS - {"Amberlow Vale"}, ["other areas changed"]

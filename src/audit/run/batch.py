@@ -34,12 +34,11 @@ from audit.run.index_page import frameworks_index_html, index_html, recorded_jud
 from audit.run.lazy_kernels import LazyKernels
 from audit.run.outcomes import AreaOutcome, BatchOutcome
 from audit.run.outputs import clear_folders, drop_links, remove_files
-from audit.run.rebuild import Rebuild
+from audit.run.rebuild import Rebuild, national_summary
 from audit.run.report import (
     AREA_NOTEBOOK,
     NATIONAL_NOTEBOOK,
     area_dirs,
-    make_national_summary,
     make_report,
     write_atomic,
 )
@@ -325,8 +324,6 @@ def _run_areas(
     # The folders this run fills hold only what it makes: a link there is removed, never followed out of OUT, and
     # any file left by an earlier run (a PDF no longer asked for, a failure's details) goes first.
     filled = [d for a in todo for d in area_dirs(out_dir, slugs[a])]
-    if whole:
-        filled += area_dirs(out_dir, "national")
     drop_links([prepared_dir, *filled])
     clear_folders(out_dir, filled)
     shutil.rmtree(prepared_dir, ignore_errors=True)  # left by a run that was stopped
@@ -355,45 +352,26 @@ def _run_areas(
         if whole and data.paths and any(a.ok for a in outcomes):
             own = plan.own_hidden(new)
             national = run_areas(data.without_areas(left_out), opts.publish, opts.threshold, hidden=own)
-            _national_summary(batch, national, prepared_dir, sources, out_dir, data, opts, runner)
+            new.national = inc.comparison_digest(national)
+            same = record is not None and not changed_keys and pages_intact and record.national == new.national
+            if same:  # the areas it sets side by side are as they were (an evidence note or a judgement changed)
+                batch.national = True
+                batch.build["national summary"] = {"rebuilt": False}
+            else:
+                folders = area_dirs(out_dir, "national")
+                drop_links(folders)
+                clear_folders(out_dir, folders)
+                national_summary(batch, national, prepared_dir, sources, out_dir, data, opts, runner)
+                if not batch.national:
+                    new.national = ""
         elif not whole:
             batch.national = True  # kept: the earlier run made it (its page is among the record's intact pages)
+            new.national = record.national if record is not None else ""
         bar.update(1)
         bar.close()
     finally:
         shutil.rmtree(prepared_dir, ignore_errors=True)
     return batch, new
-
-
-def _national_summary(
-    batch: BatchOutcome,
-    national: Any,
-    folder: Path,
-    sources: list[str],
-    out_dir: Path,
-    data: AuditData,
-    opts: BatchOptions,
-    runner: Any,
-) -> None:
-    prepared = save_prepared(national, folder / f"national{PREPARED_SUFFIX}")
-    try:
-        make_national_summary(
-            sources,
-            out_dir,
-            data.framework,
-            opts.criteria,
-            publish=opts.publish,
-            threshold=opts.threshold,
-            pdf=opts.pdf,
-            prepared=prepared,
-            runner=runner,
-            access=opts.access,
-        )
-        batch.national = True
-    except AuditError as exc:
-        batch.national_error = str(exc)
-    except OSError as exc:
-        batch.national_error = write_failure(exc)
 
 
 def _report_one(

@@ -163,6 +163,7 @@ class Record:
     run: str  # digest of everything the index and national summary show
     areas: dict[str, AreaRecord] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # the index, national summary: file -> SHA-256
+    national: str = ""  # digest of the areas the national summary set side by side ("" when it was not made)
 
 
 def cache_path(out_dir: Path) -> Path:
@@ -280,7 +281,10 @@ def _record(raw: Any) -> Record:
         raise ValueError  # a row of one area, or of every area but one, names an area of the record; all areas none
     cells_from(decision)
     pages = _files(raw["pages"], ("national", f"{RESTRICTED}/national"), ("index.html",))
-    return Record(_strs(raw["keys"]), raw["comparison"], decision, raw["run"], areas, pages)
+    national = raw.get("national", "")
+    if not isinstance(national, str):
+        raise ValueError
+    return Record(_strs(raw["keys"]), raw["comparison"], decision, raw["run"], areas, pages, national)
 
 
 def write_record(out_dir: Path, record: Record, access: Access) -> Path:

@@ -23,9 +23,9 @@ from audit.publish.cells import area_cells
 from audit.publish.published import PublishedResult, publish
 from audit.run import incremental as inc
 from audit.run import parallel
-from audit.run.area_checks import unexpected
-from audit.run.area_input import decide_run, own_hidden, run_areas
-from audit.run.report import area_dirs
+from audit.run.area_checks import unexpected, write_failure
+from audit.run.area_input import PREPARED_SUFFIX, decide_run, own_hidden, run_areas, save_prepared
+from audit.run.report import area_dirs, make_national_summary
 
 
 class Rebuild:
@@ -152,3 +152,36 @@ class Rebuild:
         if self.analysed_all:
             own = own_hidden(self.pubs.values()) if self.opts.publish else set()
         return own
+
+
+def national_summary(
+    batch: Any,
+    national: Any,
+    folder: Path,
+    sources: list[str],
+    out_dir: Path,
+    data: AuditData,
+    opts: Any,
+    runner: Any,
+) -> None:
+    """The national summary made on the warm kernels from the run's areas as published; a failure is noted on
+    ``batch`` (never raised), as one area's report failing never stops the batch."""
+    prepared = save_prepared(national, folder / f"national{PREPARED_SUFFIX}")
+    try:
+        make_national_summary(
+            sources,
+            out_dir,
+            data.framework,
+            opts.criteria,
+            publish=opts.publish,
+            threshold=opts.threshold,
+            pdf=opts.pdf,
+            prepared=prepared,
+            runner=runner,
+            access=opts.access,
+        )
+        batch.national = True
+    except AuditError as exc:
+        batch.national_error = str(exc)
+    except OSError as exc:
+        batch.national_error = write_failure(exc)
