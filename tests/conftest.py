@@ -6,6 +6,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -166,6 +167,21 @@ BATCH_OPTIONS = ("--workers", "2", "--quiet")
 # pytest-xdist the other test process keeps the second core busy, so a second kernel would only add its
 # start-up (importing pandas, matplotlib and statsmodels) to the run. Alone, pytest uses both cores.
 KERNELS = "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"
+
+
+def node_json(args: list[str], cwd: Path, timeout: int, what: str) -> tuple[int, dict[str, Any], str]:
+    """Run a Node browser script that prints JSON: its exit status, its JSON and its stderr.
+
+    No JSON fails the test with the script's stderr; exit status 2 (no browser here) skips it.
+    """
+    run = subprocess.run(["node", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    try:
+        found = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"{what} printed no JSON (exit {run.returncode}):\n{run.stderr[-2000:]}")
+    if run.returncode == 2:
+        pytest.skip(f"{what}: skipped: {found.get('error')}")
+    return run.returncode, found, run.stderr
 
 
 def _once(

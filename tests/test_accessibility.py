@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from audit.render.html_page import add_contents, finish_page, text_of, wrap_tables
+from tests.conftest import node_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKER = ROOT / "tests" / "browser" / "check_pages.mjs"
@@ -189,20 +190,9 @@ def browser(
     pages["index-with-pdf-and-national"] = index_variant
     pages["index-of-frameworks"] = frameworks_index
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    run = subprocess.run(
-        ["node", str(CHECKER), "--screenshots", str(SCREENSHOTS), "--root", str(site), *map(str, pages.values())],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    try:
-        report = json.loads(run.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"check_pages.mjs printed no JSON (exit {run.returncode}):\n{run.stderr[-2000:]}")
-    if run.returncode == 2:
-        pytest.skip(f"browser checks skipped: {report.get('error')}")
-    assert run.returncode == 0, run.stderr
+    args = [str(CHECKER), "--screenshots", str(SCREENSHOTS), "--root", str(site), *map(str, pages.values())]
+    status, report, stderr = node_json(args, ROOT, 900, "check_pages.mjs")
+    assert status == 0, stderr
     by_path = {p.resolve(): k for k, p in pages.items()}
     results = {by_path[Path(r["page"])]: r for r in report["results"]}
     ARTEFACTS.mkdir(parents=True, exist_ok=True)

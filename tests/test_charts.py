@@ -73,12 +73,17 @@ def long_label_framework(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("published", [False, True])
-def test_area_charts_keep_every_label_on_the_canvas(sample, figures, published):
+def draw_area_charts(sample, published: bool) -> None:
+    """Every chart of every area's report, as published or in full (the ``figures`` fixture keeps each)."""
     for area in sample.areas:
         result = publish(analyse_area(sample, area, publish=published), 5 if published else None)
         for chart in AREA_CHARTS:
             chart(result)
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_area_charts_keep_every_label_on_the_canvas(sample, figures, published):
+    draw_area_charts(sample, published)
     assert len(figures) == len(AREA_CHARTS) * len(sample.areas)
     for fig in figures:
         assert_nothing_cut_off(fig)
@@ -177,10 +182,7 @@ def overlapping_text(fig: Figure) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("published", [False, True])
 def test_no_chart_text_overlaps_other_text(sample, figures, published):
     """No title touches a colour-bar label, no tick label runs into another: every area's charts."""
-    for area in sample.areas:
-        result = publish(analyse_area(sample, area, publish=published), 5 if published else None)
-        for chart in AREA_CHARTS:
-            chart(result)
+    draw_area_charts(sample, published)
     charts.area_spread_chart(run_areas(sample, published, 5))
     found = {i: overlapping_text(fig) for i, fig in enumerate(figures)}
     found = {i: pairs for i, pairs in found.items() if pairs}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_DATA
+from tests.conftest import ROOT, SAMPLE_DATA, node_json
 from tests.test_accessibility import _browser_unavailable
 
 DRIVER = ROOT / "tests" / "browser" / "explore_lab.mjs"
@@ -97,13 +97,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_changing_a_dropdown_changes_the_table_in_jupyterlab(lab: str):
-    run = subprocess.run(["node", str(DRIVER), lab], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    try:
-        seen = json.loads(run.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"explore_lab.mjs printed no JSON (exit {run.returncode}):\n{run.stderr[-2000:]}")
-    if run.returncode == 2:
-        pytest.skip(f"JupyterLab browser test skipped: {seen.get('error')}")
+    _, seen, _ = node_json([str(DRIVER), lab], ROOT, 120, "explore_lab.mjs")
     assert "error" not in seen, json.dumps(seen, indent=1)[:3000]
     before, after = seen["before"], seen["after"]
     # The parameters' selection first: Amberlow Vale, focus ages, V1 answered No.
