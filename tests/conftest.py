@@ -255,3 +255,26 @@ def fake_runner(monkeypatch: pytest.MonkeyPatch) -> Any:
     from tests.fakes import use_fake_runner
 
     return use_fake_runner(monkeypatch)
+
+
+@pytest.fixture
+def figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every figure a chart function draws, as drawn, kept so a test can look at its layout.
+
+    Copies: the figure itself is a frame that the next chart of its layout is drawn in
+    (audit.render.chart_layout.Frames), emptied of this chart's data once it is drawn.
+    """
+    import pickle
+
+    from audit.render import chart_layout, chart_sharing, charts
+
+    drawn: list[Any] = []
+    render = chart_layout._render
+
+    def keep(fig: Any) -> bytes:
+        drawn.append(pickle.loads(pickle.dumps(fig)))
+        return render(fig)
+
+    for module in (charts, chart_sharing):  # each module that draws a chart
+        monkeypatch.setattr(module, "_render", keep)
+    return drawn

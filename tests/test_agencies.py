@@ -20,20 +20,6 @@ def _row(fw, cid, agencies, **answers):
 
 
 @pytest.fixture
-def figures_of(monkeypatch):
-    """The figures chart functions draw, kept for a look at their patches."""
-    drawn = []
-    render = charts._render
-
-    def keep(fig):
-        drawn.append(fig)
-        return render(fig)
-
-    monkeypatch.setattr(charts, "_render", keep)
-    return drawn
-
-
-@pytest.fixture
 def result(make_workbook, framework):
     rows = [
         _row(framework, "C1", "Police, Schools", I3="Yes", S2="Yes", I2="Yes"),  # police and education
@@ -96,7 +82,7 @@ def test_heatmap_alt_text_and_publish_mode(result):
     assert b"[c]" in published.svg
 
 
-def test_heatmap_cells_show_their_n_and_small_ones_are_hatched(make_workbook, framework, figures_of):
+def test_heatmap_cells_show_their_n_and_small_ones_are_hatched(make_workbook, framework, figures):
     """Police to education has 12 answers and is shaded; a pair with 1 to 4 is grey and hatched, never shaded."""
     rows = [
         _row(framework, f"P{i}", "Police, Schools, Health", I3="Yes" if i % 3 else "No", S2="Yes") for i in range(6)
@@ -107,7 +93,7 @@ def test_heatmap_cells_show_their_n_and_small_ones_are_hatched(make_workbook, fr
     chart = charts.sharing_heatmap(publish(result, None))
     svg = chart.svg.decode()
     assert "of 12 answers" in svg and "of 3 answers" in svg
-    ax = figures_of[-1].axes[0]
+    ax = figures[-1].axes[0]
     hatched = [p for p in ax.patches if p.get_hatch()]
     assert (
         len(hatched) == sum(0 < n < 5 for n in sharing_results(result.cases, framework)["answered"])

@@ -30,20 +30,6 @@ def sample() -> Any:
     return load_audit(SAMPLE_DATA)
 
 
-@pytest.fixture
-def figures(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
-    """Every figure a chart function draws, kept so a test can look at its layout."""
-    drawn: list[Figure] = []
-    render = charts._render
-
-    def keep(fig: Figure) -> bytes:
-        drawn.append(fig)
-        return render(fig)
-
-    monkeypatch.setattr(charts, "_render", keep)
-    return drawn
-
-
 def assert_nothing_cut_off(fig: Figure) -> None:
     """Every artist's ink lies on the canvas: no label, title or legend runs off an edge."""
     # Measured with Agg, whose hinted text runs a little wider than the SVG's: the stricter test.

@@ -8,19 +8,26 @@ most of a report's time, and a national batch draws hundreds of charts.
 from __future__ import annotations
 
 import base64
+import codecs
+import contextlib
 import functools
 import html
 import io
 import math
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
+from matplotlib import cbook
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.textpath import text_to_path
 
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
@@ -65,12 +72,17 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+#: One chart is drawn at a time in a process: matplotlib's settings (changed for each chart by
+#: ``rc_context``) are global, and a frame is drawn in by one chart at a time.
+_DRAWING = threading.RLock()
+
+
 def _drawn(chart: Callable[P, R]) -> Callable[P, R]:
     """Draw a chart under :data:`RC`, leaving the caller's matplotlib settings as they were."""
 
     @functools.wraps(chart)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with matplotlib.rc_context(RC):
+        with _DRAWING, matplotlib.rc_context(RC):
             return chart(*args, **kwargs)
 
     return wrapper
@@ -139,6 +151,58 @@ def _line_width(line: str, size: float) -> float:
 _line_width.keep_between_areas = True  # type: ignore[attr-defined]
 
 
+@functools.lru_cache(maxsize=8192)
+def _text_extent(text: str, prop: FontProperties, ismath: bool | str, font: str) -> tuple[float, float, float]:
+    """A text's width, height and descent in points, as matplotlib's SVG renderer measures it (``font``: its file)."""
+    return text_to_path.get_text_width_height_descent(text, prop, ismath)
+
+
+# The same texts (every tick label, title and axis label) are measured again in every chart; the answer
+# depends on the text, its font and size only.
+_text_extent.keep_between_areas = True  # type: ignore[attr-defined]
+
+
+class _MeasuringRenderer(RendererSVG):
+    """matplotlib's SVG renderer, measuring each text once per process rather than once per picture.
+
+    matplotlib remembers a text's measure for one renderer only, and each picture gets a new one:
+    laying the same labels out with FreeType again was about a third of drawing a chart.
+    """
+
+    def get_text_width_height_descent(self, s: str, prop: FontProperties, ismath: bool | str) -> Any:
+        if ismath:  # mathematics and TeX as matplotlib lays them out (the charts turn both off)
+            return super().get_text_width_height_descent(s, prop, ismath)
+        return _text_extent(s, prop.copy(), ismath, findfont(prop))
+
+
+class _Canvas(FigureCanvasSVG):
+    """An SVG canvas whose renderer measures text with :class:`_MeasuringRenderer`.
+
+    ``print_svg`` is matplotlib's own (matplotlib 3.11, backend_svg), with the renderer swapped;
+    tests/test_charts.py checks the result is byte for byte what matplotlib's own canvas draws.
+    """
+
+    def print_svg(self, filename: Any, *, bbox_inches_restore: Any = None, metadata: Any = None, **_: Any) -> None:
+        # The other keywords savefig passes (dpi, facecolor, ...) are those matplotlib drops for its own SVG canvas.
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+            if not cbook.file_requires_unicode(fh):
+                fh = codecs.getwriter("utf-8")(fh)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            w, h = width * 72, height * 72
+            renderer = MixedModeRenderer(
+                self.figure,
+                width,
+                height,
+                dpi,
+                _MeasuringRenderer(w, h, fh, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore,
+            )
+            self.figure.draw(renderer)
+            renderer.finalize()
+
+
 def _lines(size: float, n: int = 1) -> float:
     """The height of ``n`` lines of text at ``size`` points, in inches."""
     return n * size * LINE / 72
@@ -152,8 +216,96 @@ def _figure(plot_w: float, plot_h: float, left: float, right: float, top: float,
     """
     width, height = left + plot_w + right, bottom + plot_h + top
     fig = Figure(figsize=(width, height))
+    _Canvas(fig)  # drawn as SVG, measuring text once (see _MeasuringRenderer)
     ax = fig.add_axes((left / width, bottom / height, plot_w / width, plot_h / height))
     return fig, ax
+
+
+@dataclass
+class _AxesState:
+    """What an axes of a frame holds as built: its artists, containers, limits and data limits."""
+
+    axes: Axes
+    children: set[int]
+    containers: list[Any]
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    data_lim: Any
+
+    @classmethod
+    def of(cls, ax: Axes) -> _AxesState:
+        children = {id(a) for a in ax.get_children()}
+        return cls(ax, children, list(ax.containers), ax.get_xlim(), ax.get_ylim(), ax.dataLim.frozen())
+
+    def restore(self) -> None:
+        """Every artist added since is removed, and the limits set since are undone."""
+        ax = self.axes
+        for artist in ax.get_children():
+            if id(artist) not in self.children:
+                artist.remove()
+        ax.containers[:] = self.containers
+        ax.set_xlim(self.xlim, auto=None)
+        ax.set_ylim(self.ylim, auto=None)
+        ax.dataLim.set(self.data_lim)
+
+
+@dataclass
+class _Frame:
+    """A figure's parts that are the same for every area (size, axes, ticks, labels, title), kept between charts."""
+
+    fig: Figure
+    axes: Axes
+    rc: dict[str, Any]  # matplotlib's settings it was built under: a frame built under others is not reused
+    built: list[_AxesState] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.built = [_AxesState.of(ax) for ax in self.fig.axes]
+
+    def restore(self) -> None:
+        """Back to the frame as built, keeping none of the chart drawn in it."""
+        for state in self.built:
+            state.restore()
+
+
+class Frames:
+    """Figures reused between charts of the same layout: drawing a chart then costs only its data.
+
+    Making a figure, its axes and their ticks is about half of a chart's time, and every area
+    of a framework gets charts of the same layout (the same criteria, themes, grades and agencies).
+    A chart asks :meth:`use` for the frame of its layout, adds its data, renders it; on leaving,
+    everything it added is removed, so the frame keeps no area's figures and the next chart
+    drawn in it gives the same SVG as one drawn in a new figure. At most ``size`` frames are kept
+    (the least recently used go first).
+    """
+
+    def __init__(self, size: int = 12) -> None:
+        self.size = size
+        self._frames: OrderedDict[Hashable, _Frame] = OrderedDict()
+        self._lock = _DRAWING  # one chart at a time in a frame, whichever thread draws
+
+    @contextlib.contextmanager
+    def use(self, key: Hashable, build: Callable[[], tuple[Figure, Axes]]) -> Iterator[tuple[Figure, Axes]]:
+        """The frame for ``key`` (made by ``build`` when there is none, or matplotlib's settings changed)."""
+        rc = dict(matplotlib.rcParams)
+        with self._lock:
+            frame = self._frames.pop(key, None)
+            if frame is None or frame.rc != rc:
+                fig, ax = build()
+                frame = _Frame(fig, ax, rc)
+            yield frame.fig, frame.axes  # a chart that fails here leaves its frame dropped, never reused half drawn
+            frame.restore()
+            self._frames[key] = frame
+            while len(self._frames) > self.size:
+                self._frames.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+
+
+#: The frames every chart shares. A report kernel keeps them between areas (see audit.run.kernel_state):
+#: what they hold is the framework's layout, never an area's figures.
+FRAMES = Frames()
 
 
 def _plot_size(ax: Axes) -> tuple[float, float]:
@@ -205,6 +357,9 @@ UNDER_TICKS = TICK_GAP / 72 + _lines(TICK_PT) + LABEL_PAD / 72  # from the plot 
 
 
 X_AXIS = EDGE + UNDER_TICKS + _lines(LABEL_PT)  # tick labels and axis label
+
+
+LEGEND_ROW = _lines(TICK_PT) + 2 * 0.4 * TICK_PT / 72  # one row of legend with matplotlib's border padding
 
 
 def _text_colour(rgba: tuple[float, float, float, float]) -> str:

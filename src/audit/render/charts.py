@@ -11,13 +11,10 @@ Each figure is sized around its plot from the measured width of its labels
 
 from __future__ import annotations
 
-import math
-
-import matplotlib
 import pandas as pd
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from audit.framework.settings import finding_rules
@@ -31,9 +28,11 @@ from audit.render.chart_layout import (  # noqa: F401
     DARK_PINK,
     EDGE,
     FONT_SLACK,
+    FRAMES,
     GRID,
     LABEL_PAD,
     LABEL_PT,
+    LEGEND_ROW,
     LINE,
     ORANGE,
     PLOT_WIDTH,
@@ -59,6 +58,7 @@ from audit.render.chart_layout import (  # noqa: F401
     _xlabel,
     _ylabel,
 )
+from audit.render.chart_sharing import sharing_heatmap  # noqa: F401  (one of the area's charts)
 
 
 def _rate_chart(labels: list[str], table: pd.DataFrame, answered: list[int], title: str, hidden: list[bool]) -> bytes:
@@ -71,22 +71,29 @@ def _rate_chart(labels: list[str], table: pd.DataFrame, answered: list[int], tit
     n = len(labels)
     table = table.copy()
     table.loc[hidden, ["pct_yes", "ci_low", "ci_high"]] = None
-    left = EDGE + _width(labels, TICK_PT) + TICK_GAP / 72
-    fig, ax = _figure(PLOT_WIDTH, 0.36 * n + 0.3, left, EDGE + 0.05, TOP, X_AXIS)
     y = list(range(n))[::-1]
     pct = table["pct_yes"].astype(float).fillna(0).tolist()
     low = table["ci_low"].astype(float).tolist()
     high = table["ci_high"].astype(float).tolist()
-    ax.barh(y, pct, color=DARK_BLUE, height=0.6)
-    for yi, p, lo, hi, count, hide in zip(y, pct, low, high, answered, hidden, strict=True):
-        if hide:
-            ax.text(1.5, yi, "[c]", va="center", fontsize=TICK_PT, color=TEXT)
-        elif count:
-            ax.plot([lo, hi], [yi, yi], color=ORANGE, linewidth=2, solid_capstyle="butt")
-            ax.text(min(hi, 100) + 1.5, yi, f"{p:.0f}%", va="center", fontsize=TICK_PT, color=TEXT)
-        else:
-            ax.text(1.5, yi, "no answers", va="center", fontsize=TICK_PT, color=TEXT)
-    ax.set_yticks(y, labels)
+    with FRAMES.use(("rates", tuple(labels), title), lambda: _rate_frame(labels, title)) as (fig, ax):
+        ax.barh(y, pct, color=DARK_BLUE, height=0.6)
+        for yi, p, lo, hi, count, hide in zip(y, pct, low, high, answered, hidden, strict=True):
+            if hide:
+                ax.text(1.5, yi, "[c]", va="center", fontsize=TICK_PT, color=TEXT)
+            elif count:
+                ax.plot([lo, hi], [yi, yi], color=ORANGE, linewidth=2, solid_capstyle="butt")
+                ax.text(min(hi, 100) + 1.5, yi, f"{p:.0f}%", va="center", fontsize=TICK_PT, color=TEXT)
+            else:
+                ax.text(1.5, yi, "no answers", va="center", fontsize=TICK_PT, color=TEXT)
+        return _render(fig)
+
+
+def _rate_frame(labels: list[str], title: str) -> tuple[Figure, Axes]:
+    """What every area's bar chart of these rows shares: its size, the rows' labels, the axes, the title."""
+    n = len(labels)
+    left = EDGE + _width(labels, TICK_PT) + TICK_GAP / 72
+    fig, ax = _figure(PLOT_WIDTH, 0.36 * n + 0.3, left, EDGE + 0.05, TOP, X_AXIS)
+    ax.set_yticks(list(range(n))[::-1], labels)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 112)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
@@ -95,7 +102,7 @@ def _rate_chart(labels: list[str], table: pd.DataFrame, answered: list[int], tit
     ax.set_axisbelow(True)
     _title(ax, title)
     _style(ax)
-    return _render(fig)
+    return fig, ax
 
 
 def _extremes(names: list[str], table: pd.DataFrame, answered: list[int], hidden: list[bool], minimum: int) -> str:
@@ -168,31 +175,26 @@ def grades_chart(pub: PublishedResult) -> Chart:
     count_w = _width([top_count * 10], TICK_PT)
     left = EDGE + count_w + TICK_GAP / 72 + LABEL_PAD / 72 + _lines(LABEL_PT)
     bottom = EDGE + TICK_GAP / 72 + _lines(TICK_PT)
-    fig, ax = _figure(plot_w, 2.4, left, EDGE + 0.05, TOP, bottom)
-    x = range(len(grades))
-    w = 0.38
-    bars_a = ax.bar([i - w / 2 for i in x], auditor.values, w, color=DARK_BLUE, label="Auditor's grade")
-    bars_d = ax.bar(
-        [i + w / 2 for i in x],
-        derived.values,
-        w,
-        color=ORANGE,
-        hatch="//",
-        edgecolor="white",
-        label="Derived from the criteria",
-    )
-    for bars, hide in ((bars_a, hide_a), (bars_d, hide_d)):
-        labels = ["[c]" if h else f"{int(b.get_height())}" for b, h in zip(bars, hide, strict=True)]
-        ax.bar_label(bars, labels=labels, fontsize=TICK_PT, color=TEXT, padding=2)
-    ax.set_xticks(list(x), grades)
-    ax.set_xlim(-0.6, len(grades) - 0.4)
-    _ylabel(ax, "Cases", count_w + TICK_GAP / 72 + LABEL_PAD / 72)
-    ax.set_ylim(0, top_count * 1.25)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # cases come whole: no 2.5 on a count axis
-    ax.legend(frameon=False, fontsize=TICK_PT, loc="upper left")
-    _title(ax, "Cases by grade")
-    _style(ax)
-    svg = _render(fig)
+    key = ("grades", tuple(grades), plot_w, count_w, left, bottom)
+    with FRAMES.use(key, lambda: _grades_frame(grades, plot_w, count_w, left, bottom)) as (fig, ax):
+        x = range(len(grades))
+        w = 0.38
+        bars_a = ax.bar([i - w / 2 for i in x], auditor.values, w, color=DARK_BLUE, label="Auditor's grade")
+        bars_d = ax.bar(
+            [i + w / 2 for i in x],
+            derived.values,
+            w,
+            color=ORANGE,
+            hatch="//",
+            edgecolor="white",
+            label="Derived from the criteria",
+        )
+        for bars, hide in ((bars_a, hide_a), (bars_d, hide_d)):
+            labels = ["[c]" if h else f"{int(b.get_height())}" for b, h in zip(bars, hide, strict=True)]
+            ax.bar_label(bars, labels=labels, fontsize=TICK_PT, color=TEXT, padding=2)
+        ax.set_ylim(0, top_count * 1.25)
+        ax.legend(frameon=False, fontsize=TICK_PT, loc="upper left")
+        svg = _render(fig)
     visible = derived[[not h for h in hide_d]]
     most = visible.idxmax() if visible.sum() else None
     alt = (
@@ -210,150 +212,16 @@ def grades_chart(pub: PublishedResult) -> Chart:
     return Chart(svg, alt, f"Figure: cases by grade, {pub.area}. The data is in the table below.")
 
 
-CELL_PT = 9.5
-
-
-FEW_FILL, FEW_HATCH = "#f3f2f1", "#b1b4b6"  # cells with too few answers: light grey, hatched
-
-
-X_TILT = 20  # degrees: receiving agencies' names lean so long ones fit under narrow columns
-
-
-COLOURBAR_W, COLOURBAR_GAP = 0.15, 0.15  # inches
-
-
-@_drawn
-def sharing_heatmap(pub: PublishedResult) -> Chart:
-    """Who shared information with whom, and how well: % Yes per sharing pair as a heatmap.
-
-    Rows are the agency sharing, columns the agency receiving. The colour map
-    (cividis) is sequential and readable with colour-blindness; every cell also
-    carries its value and its number of answers in words, so colour is never the
-    only sign. A cell with fewer than the framework's ``min_answered`` answers is
-    too few to conclude on: it is drawn grey and hatched, not shaded, with a
-    legend saying so, and the alt text names a best and weakest pair only from
-    the cells with enough answers.
-    """
-    fw = pub.framework
-    sharing = pub.analysed.analysis.sharing
-    if sharing.empty:  # the framework tags no criterion with who shares with whom
-        note = "No information-sharing criteria in this framework"
-        fig, ax = _figure(_width([note], TICK_PT), _lines(TICK_PT), EDGE, EDGE, EDGE, EDGE)
-        ax.axis("off")
-        ax.text(0, 0.5, note, va="center", fontsize=TICK_PT, color=TEXT)
-        return Chart(_render(fig), "No information-sharing criteria in this framework.", "")
-    givers = [a for a in fw.agencies if a in set(sharing["from"])]
-    receivers = [a for a in fw.agencies if a in set(sharing["to"])]
-    minimum = finding_rules(fw).min_answered
-    cmap = matplotlib.colormaps["cividis"]
-    # Each cell: its words (always with its number of answers), its colour value, and whether it has too few.
-    boxes: dict[tuple[str, str], tuple[str, float | None, bool]] = {}
-    for pair, pct in zip(zip(sharing["from"], sharing["to"], strict=True), sharing["pct_yes"], strict=True):
-        row = cells.sharing(*pair)
-        n = pub.count(row.cell("answered"))  # printed as published; its value decides "too few"
-        if pub.rate_hidden(row):
-            boxes[pair] = ("[c]", None, False)
-        elif n.value >= minimum:
-            boxes[pair] = (f"{pct:.0f}%\nof {n} answers", float(pct), False)
-        elif n.value:
-            boxes[pair] = (f"{pct:.0f}%\nof {n} answer{'s' if n.value > 1 else ''}", None, True)
-        else:
-            boxes[pair] = ("no answers\n(0)", None, False)
-    few = sum(small for _, _, small in boxes.values())
-    note = f"Fewer than {minimum} answers: too few to shade"
-
-    # Sizes, in inches, from the labels: columns fit their cells' words, and the tilted names
-    # of receiving agencies fit below the plot and, for the first column, to its left.
-    giver_names = [fw.agencies[a] for a in givers]
-    receiver_names = [fw.agencies[a] for a in receivers]
-    col_w = max(1.3, _width([t for t, _, _ in boxes.values()] + ["not\ncovered"], CELL_PT) + 0.2)
-    row_h = max(0.6, _lines(CELL_PT, 2) + 0.2)
-    tilt = math.radians(X_TILT)
-    name_w = [_width([name], TICK_PT) for name in receiver_names]
-    y_names = _width(giver_names, TICK_PT) + TICK_GAP / 72
-    x_names = TICK_GAP / 72 + max(name_w) * math.sin(tilt) + _lines(TICK_PT) * math.cos(tilt)
-    left = max(EDGE + _lines(LABEL_PT) + LABEL_PAD / 72 + y_names, EDGE + name_w[0] * math.cos(tilt) - col_w / 2)
-    bottom = EDGE + x_names + LABEL_PAD / 72 + _lines(LABEL_PT)
-    bar_labels = COLOURBAR_GAP + COLOURBAR_W + TICK_GAP / 72 + _width(["100"], TICK_PT) + LABEL_PAD / 72
-    plot_w = col_w * len(receivers)
-    title = "Information shared, by sharing and receiving agency"
-    # The legend for cells with too few answers sits between the title and the plot, when there are any.
-    legend_w = 2.0 * TICK_PT / 72 + 0.8 * TICK_PT / 72 + _width([note], TICK_PT) + 0.2 if few else 0.0
-    legend_gap = LEGEND_ROW + 0.1 if few else 0.0
-    right = max(
-        EDGE + bar_labels + _lines(LABEL_PT),
-        EDGE + _width([title], TITLE_PT) - plot_w,
-        EDGE + legend_w - plot_w,
-    )
-    # The colour bar's top label ("100") stands half a line above the plot: the title clears it.
-    clear_bar = _lines(TICK_PT) / 2
-    fig, ax = _figure(plot_w, row_h * len(givers), left, right, TOP + legend_gap + clear_bar, bottom)
-
-    for i, giver in enumerate(givers):
-        for j, receiver in enumerate(receivers):
-            text, value, small = boxes.get((giver, receiver), ("", None, False))
-            colour = cmap(value / 100) if value is not None else (0.95, 0.95, 0.95, 1.0)
-            if small:
-                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=FEW_FILL, edgecolor=FEW_HATCH, hatch="///", lw=0))
-                ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="white", linewidth=2))
-            else:
-                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white", linewidth=2))
-            ax.text(
-                j + 0.5,
-                i + 0.5,
-                text or "not\ncovered",
-                ha="center",
-                va="center",
-                fontsize=CELL_PT,
-                color=_text_colour(colour) if value is not None else TEXT if small else "#505a5f",
-                bbox={"facecolor": FEW_FILL, "edgecolor": "none", "pad": 1.5} if small else None,
-            )
-    ax.set_xlim(0, len(receivers))
-    ax.set_ylim(len(givers), 0)
-    ax.set_xticks([j + 0.5 for j in range(len(receivers))], receiver_names, rotation=X_TILT, ha="right")
-    ax.set_yticks([i + 0.5 for i in range(len(givers))], giver_names)
-    _xlabel(ax, "Receiving agency", x_names + LABEL_PAD / 72)
-    _ylabel(ax, "Sharing agency", y_names + LABEL_PAD / 72)
-    ax.tick_params(length=0, colors=TEXT, labelsize=TICK_PT)
-    for side in ax.spines.values():
-        side.set_visible(False)
-    width, height = fig.get_size_inches()
-    cax = fig.add_axes(
-        ((left + plot_w + COLOURBAR_GAP) / width, bottom / height, COLOURBAR_W / width, row_h * len(givers) / height)
-    )
-    bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 100), cmap=cmap), cax=cax)
-    bar.set_label("% of answers Yes", color=TEXT, fontsize=LABEL_PT)
-    bar.ax.tick_params(colors=TEXT, labelsize=TICK_PT)
-    bar.outline.set_visible(False)
-    if few:
-        handle = Patch(facecolor=FEW_FILL, edgecolor=FEW_HATCH, hatch="///", label=note)
-        ax.legend(handles=[handle], frameon=False, fontsize=TICK_PT, loc="lower left", bbox_to_anchor=(0, 1.0))
-    _title(ax, title, TITLE_PAD + (legend_gap + clear_bar) * 72)
-    svg = _render(fig)
-    rated = [(v, f"{fw.agencies[a]} to {fw.agencies[b]}") for (a, b), (_, v, _) in boxes.items() if v is not None]
-    if len(rated) >= 2:
-        (hi, hi_name), (lo, lo_name) = max(rated), min(rated)
-        extremes = (
-            f"Of the {len(rated)} cells with {minimum} or more answers, the best was {hi_name} at {hi:.0f}% Yes "
-            f"and the weakest {lo_name} at {lo:.0f}% Yes."
-        )
-    else:
-        extremes = f"Too few pairs had {minimum} or more answers to name the best and weakest."
-    small_text = (
-        f" {few} {'cell has' if few == 1 else 'cells have'} fewer than {minimum} answers, too few to conclude on: "
-        "they are drawn grey and hatched, not shaded, with their figures written in."
-        if few
-        else ""
-    )
-    alt = (
-        f"Heatmap of information sharing between agencies in {pub.area}: rows are the agency sharing, "
-        f"columns the agency receiving, and each of {len(boxes)} cells gives the percentage of answers Yes "
-        f"to the criteria about that pair and the number of answers.{small_text} {extremes}"
-    )
-    return Chart(svg, alt, f"Figure: information shared between agencies, {pub.area}. The data is in the table below.")
-
-
-LEGEND_ROW = _lines(TICK_PT) + 2 * 0.4 * TICK_PT / 72  # one row of legend with matplotlib's border padding
+def _grades_frame(grades: list[str], plot_w: float, count_w: float, left: float, bottom: float) -> tuple[Figure, Axes]:
+    """What every area's grade chart shares: its size, the grades under the bars, the axis label and the title."""
+    fig, ax = _figure(plot_w, 2.4, left, EDGE + 0.05, TOP, bottom)
+    ax.set_xticks(list(range(len(grades))), grades)
+    ax.set_xlim(-0.6, len(grades) - 0.4)
+    _ylabel(ax, "Cases", count_w + TICK_GAP / 72 + LABEL_PAD / 72)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # cases come whole: no 2.5 on a count axis
+    _title(ax, "Cases by grade")
+    _style(ax)
+    return fig, ax
 
 
 @_drawn
