@@ -9,7 +9,9 @@ where a mistyped string key used to publish an unsuppressed count.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -172,11 +174,13 @@ def agency_own(aid: str) -> Row:
 
 def _result_rows(counts: dict[Cell, int], groups: list[Group], frame: pd.DataFrame, row, keys=RESULT_COUNTS) -> None:
     """A results frame's rows as cells, each row's Yes, Partly and No adding up to its answered."""
-    for name, r in frame.iterrows():
+    # Rows as plain dicts: a pandas lookup per count costs more than the rest of the row's work.
+    for name, r in zip(frame.index, frame[list(keys)].to_dict("records"), strict=True):
         rk = row(name)
+        made = {k: rk.cell(k) for k in keys}
         for k in keys:
-            counts[rk.cell(k)] = int(r[k])
-        groups.append(Group((rk.cell("yes"), rk.cell("partly"), rk.cell("no")), rk.cell("answered")))
+            counts[made[k]] = int(r[k])
+        groups.append(Group((made["yes"], made["partly"], made["no"]), made["answered"]))
 
 
 def _yes_rest(counts: dict[Cell, int], groups: list[Group], rk: Row, yes: int, answered: int) -> None:
@@ -215,13 +219,15 @@ def area_cells(result: AreaResult) -> tuple[dict[Cell, int], list[Group]]:
     fw, cases = result.framework, result.cases
     counts: dict[Cell, int] = {CASES: result.cases_scored, EXCLUDED: result.cases_excluded, ROWS: result.rows_read}
     groups = [Group((CASES, EXCLUDED), ROWS)]
+    crit = result.criteria[list(COUNT_KEYS)].to_dict("index")  # plain dicts: see _result_rows
     for c in fw.criteria:
-        _results_row(counts, groups, criterion(c.id), result.criteria.loc[c.id], CASES)
+        _results_row(counts, groups, criterion(c.id), crit[c.id], CASES)
+    themes = result.themes[list(COUNT_KEYS)].to_dict("index")
     for t in fw.themes:
         ids = [c.id for c in fw.criteria_in(t.id)]
         for k in COUNT_KEYS:
             groups.append(Group(tuple(criterion(cid).cell(k) for cid in ids), theme(t.id).cell(k)))
-        _results_row(counts, groups, theme(t.id), result.themes.loc[t.id], None)
+        _results_row(counts, groups, theme(t.id), themes[t.id], None)
     prof = sample_profile(result)
     for name, cell in (
         ("age_bands", age),
@@ -238,12 +244,15 @@ def area_cells(result: AreaResult) -> tuple[dict[Cell, int], list[Group]]:
     return counts, groups
 
 
-def _results_row(counts: dict[Cell, int], groups: list[Group], rk: Row, r: pd.Series, cases: Cell | None) -> None:
+def _results_row(
+    counts: dict[Cell, int], groups: list[Group], rk: Row, r: Mapping[str, Any], cases: Cell | None
+) -> None:
     """A criterion's or theme's counts: Yes, Partly and No make answered; with N/A, blank and invalid, ``cases``."""
+    made = {k: rk.cell(k) for k in COUNT_KEYS}
     for k in COUNT_KEYS:
-        counts[rk.cell(k)] = int(r[k])
-    groups.append(Group(tuple(rk.cell(k) for k in ("yes", "partly", "no")), rk.cell("answered")))
-    groups.append(Group(tuple(rk.cell(k) for k in ("answered", "na", "missing", "invalid")), cases))
+        counts[made[k]] = int(r[k])
+    groups.append(Group(tuple(made[k] for k in ("yes", "partly", "no")), made["answered"]))
+    groups.append(Group(tuple(made[k] for k in ("answered", "na", "missing", "invalid")), cases))
 
 
 def _analysis_cells(result: AreaResult, counts: dict[Cell, int], groups: list[Group]) -> None:
@@ -269,7 +278,7 @@ def _analysis_cells(result: AreaResult, counts: dict[Cell, int], groups: list[Gr
             for k in RESULT_COUNTS:
                 groups.append(Group(tuple(band(b).cell(k) for b in bands_in), band(part).cell(k)))
         complete = not cases["age_band"].isna().any()
-        for _, r in (an.focus if an.focus is not None else pd.DataFrame()).iterrows():
+        for r in (an.focus if an.focus is not None else pd.DataFrame()).to_dict("records"):
             rows = {p: focus_criterion(r["id"], p) for p in ("focus", "older")}
             for p, rk in rows.items():
                 _yes_rest(counts, groups, rk, r[f"{p}_yes"], r[f"{p}_answered"])
@@ -285,7 +294,7 @@ def _analysis_cells(result: AreaResult, counts: dict[Cell, int], groups: list[Gr
         current = an.rounds[~an.rounds["earlier"].astype(bool)] if "earlier" in an.rounds else an.rounds
         if int(current["cases"].sum()) == len(cases):
             groups.append(Group(tuple(round_cases(r) for r in current["round"]), CASES))
-        for _, r in an.change.iterrows():
+        for r in an.change.to_dict("records"):
             for when, label in zip(("previous", "latest"), shown, strict=True):
                 _yes_rest(counts, groups, round_criterion(label, r["id"]), r[f"{when}_yes"], r[f"{when}_answered"])
 
