@@ -10,7 +10,7 @@ published, so a kernel neither reads the workbooks nor analyses anything again.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -179,7 +179,7 @@ def run_areas(data: AuditData, publish_: bool, threshold: int, hidden: Iterable[
 
 def publish_run(
     data: AuditData, results: Mapping[str, AreaResult], publish_: bool, threshold: int
-) -> tuple[dict[str, PublishedResult], PublishedAreas]:
+) -> tuple[Mapping[str, PublishedResult], PublishedAreas]:
     """Every area's published result and the run's areas, decided together.
 
     An area's report hides rates for reasons of its own (a small Partly, a
@@ -195,22 +195,46 @@ def publish_run(
 
 def decide_run(
     data: AuditData, results: Mapping[str, AreaResult], publish_: bool, threshold: int
-) -> tuple[dict[str, PublishedResult], PublishedAreas, set[AreaCell]]:
+) -> tuple[Mapping[str, PublishedResult], PublishedAreas, set[AreaCell]]:
     """As :func:`publish_run`, with the area cells the run's decision was given to hide (its last round's
-    ``hidden``), which an incremental batch keeps so that it can publish a changed area again the same way."""
+    ``hidden``), which an incremental batch keeps so that it can publish a changed area again the same way.
+
+    The full versions hide nothing, so no area waits for the others: each is published when first asked
+    for (a batch's first report starts while the rest are still to publish).
+    """
+    if not publish_:
+        areas = run_areas(data, publish_, threshold, hidden=set())
+        return _FullVersions(results, areas), areas, set()
     hidden: set[AreaCell] = set()
     registered = {a: area_cells(r) for a, r in results.items()}  # each area's counts, the same every round
     while True:
         areas = run_areas(data, publish_, threshold, hidden=hidden)
-        level = threshold if publish_ else None
-        pubs = {a: publish(r, level, areas, registered=registered[a]) for a, r in results.items()}
-        if not publish_:
-            return pubs, areas, hidden
+        pubs = {a: publish(r, threshold, areas, registered=registered[a]) for a, r in results.items()}
         own = own_hidden(pubs.values())
         run_hidden = {c for c, v in areas.counts.items() if v.suppressed}
         if own <= run_hidden:
             return pubs, areas, hidden
         hidden |= own
+
+
+class _FullVersions(Mapping[str, PublishedResult]):
+    """Each area's full version, published the first time it is asked for and kept (as ``publish`` makes it)."""
+
+    def __init__(self, results: Mapping[str, AreaResult], areas: PublishedAreas) -> None:
+        self._results, self._areas = results, areas
+        self._made: dict[str, PublishedResult] = {}
+
+    def __getitem__(self, area: str) -> PublishedResult:
+        made = self._made.get(area)
+        if made is None:
+            made = self._made[area] = publish(self._results[area], None, self._areas)
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
 
 
 def own_hidden(pubs: Iterable[PublishedResult]) -> set[AreaCell]:
