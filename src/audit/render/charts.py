@@ -98,6 +98,8 @@ def _rate_frame(labels: list[str], title: str) -> tuple[Figure, Axes]:
     ax.set_xlim(0, 112)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     _xlabel(ax, "Cases answered Yes (bar) with 95% interval (line)", UNDER_TICKS)
+    # The y axis has no label; placed, it is not placed again from every row's label at each drawing.
+    ax.yaxis.set_label_coords(0, 0.5)
     ax.grid(axis="x", color=GRID, linewidth=0.5)
     ax.set_axisbelow(True)
     _title(ax, title)
