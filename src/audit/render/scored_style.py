@@ -53,6 +53,7 @@ DEFAULT_WIDTH = 13  # characters: the width every table column had at least when
 _PIXELS_PER_CHARACTER = 7  # Calibri 11's widest digit; a width of n characters is stored as n exactly
 # The number format a date or time gets when written without one (as openpyxl gives it), so it reads as a date.
 _VALUE_FORMATS = ((dt.datetime, "yyyy-mm-dd h:mm:ss"), (dt.date, "yyyy-mm-dd"), (dt.time, "h:mm:ss"))
+_PLAIN = {str, int, float, bool, type(None)}  # values written without a number format of their own
 _OPTIONS = {
     "in_memory": True,
     "strings_to_formulas": False,
@@ -86,9 +87,11 @@ class Sheet:
     def append(self, values: list[Any] | tuple[Any, ...]) -> int:
         """Put a row of values below the last row appended; returns its row number."""
         self.row += 1
+        row, cells = self.row, self.cells
         for col, value in enumerate(values, start=1):
-            self.cells[(self.row, col)] = [value, None, None, None, _value_format(value)]
-        return self.row
+            number_format = None if type(value) in _PLAIN else _value_format(value)
+            cells[(row, col)] = [value, None, None, None, number_format]
+        return row
 
     def style(self, row: int, col: int, **looks: Any) -> None:
         """Give a cell a look (``font``, ``fill``, ``alignment``, ``number_format``); an empty cell keeps it too."""
@@ -173,24 +176,22 @@ class _Formats:
 def _write_cell(ws: Any, formats: _Formats, row: int, col: int, cell: list[Any]) -> None:
     """One cell with its type kept: text as text, numbers as numbers, dates as dates, blanks blank."""
     value = cell[0]
-    if isinstance(value, str):
+    if type(value) is str:
         text = clean_text(value)
         if text:
             ws.write_string(row, col, text, formats.get(cell, text.startswith(FORMULA_LEADS)))
             return
         value = None  # an empty string is an empty cell, as openpyxl wrote it
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        fmt = formats.get(cell, False)
+    if isinstance(value, str):  # a subclass of str: its text, as text
+        _write_cell(ws, formats, row, col, [str(value), *cell[1:]])
+    elif value is None or (isinstance(value, Number) and not math.isfinite(float(value))):  # type: ignore[arg-type]
+        fmt = formats.get(cell, False)  # NaN and infinity are empty cells, as openpyxl's reader found them
         if fmt is not None:
             ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, formats.get(cell, False))
     elif isinstance(value, Number):
-        number = float(value)  # type: ignore[arg-type]
-        if math.isfinite(number):
-            ws.write_number(row, col, value, formats.get(cell, False))
-        elif (fmt := formats.get(cell, False)) is not None:
-            ws.write_blank(row, col, None, fmt)
+        ws.write_number(row, col, value, formats.get(cell, False))
     elif isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         ws.write_datetime(row, col, value, formats.get(cell, False))
     else:
@@ -208,8 +209,9 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
         ws = wb.add_worksheet(sheet.name)
         for col, width in sorted(sheet.widths.items()):
             ws.set_column_pixels(col - 1, col - 1, round(width * _PIXELS_PER_CHARACTER))
-        for (row, col), cell in sorted(sheet.cells.items()):
-            _write_cell(ws, formats, row - 1, col - 1, cell)
+        for (row, col), cell in sheet.cells.items():  # in the order laid out: the same sheets, the same bytes
+            if cell[0] is not None or cell[1] is not None or cell[2] is not None or cell[3] is not None or cell[4]:
+                _write_cell(ws, formats, row - 1, col - 1, cell)  # (a cell with no value and no look is not written)
         if sheet.freeze is not None:
             ws.freeze_panes(sheet.freeze[0] - 1, sheet.freeze[1] - 1)
         if sheet.filter is not None:
