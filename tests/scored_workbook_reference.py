@@ -1,7 +1,8 @@
 """The scored workbook as openpyxl wrote it before it was written with XlsxWriter: the reference its tests compare with.
 
-A frozen copy of ``audit.render.scored_workbook``, ``scored_practice`` and
-``scored_style`` as they were (one module here), so a test can make both
+A frozen copy of the openpyxl parts of ``audit.render.scored_workbook``,
+``scored_practice`` and ``scored_style`` as they were (one module here; what
+goes in the rows is the toolkit's own, imported), so a test can make both
 workbooks from the same result and compare them cell by cell. Not used by the toolkit.
 """
 
@@ -12,7 +13,6 @@ import io
 from copy import copy
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -20,14 +20,24 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from audit.analyse.findings import CATEGORY_LABELS, IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, Finding, sentence
-from audit.analyse.practice import JUDGED_CATEGORY, WITHHELD, Judgement
+from audit.analyse.findings import IMPROVEMENT, PRIORITY, STRENGTH, TOO_SMALL, Finding, sentence
+from audit.analyse.practice import JUDGED_CATEGORY, Judgement
 from audit.analyse.statistics import round_or_none
-from audit.check.audit_data import evidence_column
-from audit.framework.model import Framework
 from audit.publish import cells
 from audit.publish.published import PublishedResult
-from audit.read.identifiers import scan_text
+from audit.render.scored_practice import (
+    ACTION_COLUMNS,
+    FROM_DATA,
+    FROM_JUDGEMENTS,
+    JUDGEMENT_COLUMNS,
+    STATUSES,
+    _agrees,
+    _indicated,
+    action_rows,
+    case_columns,
+    case_value,
+)
+from audit.render.scored_workbook import SUMMARY_COLUMNS, _records, _result_row
 from audit.xlsx_text import append
 
 # Light tints with dark text; the answer or finding is always written in the cell too.
@@ -96,55 +106,6 @@ def note(ws: Worksheet, text: str) -> int:
     return row
 
 
-STATUSES = ("Not started", "In progress", "Done")
-ACTION_COLUMNS = (
-    "Ref",
-    "Priority",
-    "Criterion or theme",
-    "Reason",
-    "Indicated by the data",
-    "Owner",
-    "Action",
-    "Target date",
-    "Status",
-)
-JUDGEMENT_COLUMNS = (
-    "Criterion or theme",
-    "Label",
-    "Judgement",
-    "Reason",
-    "Agreed by",
-    "Date",
-    "Indicated by the data",
-    "Agrees with the data",
-)
-ACTIONED = ("Area for priority action", "Area for improvement")  # the judgements an action plan takes, in order
-# The cases frame's practice columns (after the <ID> evidence columns) and their headers on the Cases sheet.
-CASE_PRACTICE = (
-    ("free_impact", "What difference did it make"),
-    ("learning_themes", "Learning themes"),
-    ("free_good_practice", "Good practice"),
-    ("escalated", "Escalated"),
-    ("free_escalation_note", "Escalation note"),
-)
-FROM_JUDGEMENTS = (
-    "One row per judgement recorded as an area for priority action or for improvement (the Judgements sheet), "
-    "priority first, with its reason. Owner, action, target date and status are for the partnership board."
-)
-FROM_DATA = (
-    "No judgements were recorded: these rows are the criteria the data indicate may need priority action or "
-    "improvement (by the framework's rules, priority first). They are not judgements; confirm or remove each."
-)
-
-
-def _indicated(category: str | None) -> str:
-    return CATEGORY_LABELS[category] if category is not None else "None (a learning theme)"
-
-
-def _agrees(agrees: bool | None) -> str:
-    return "Not compared" if agrees is None else "Yes" if agrees else "No"
-
-
 def judgements_sheet(wb: Workbook, judgements: list[Judgement]) -> None:
     """Every judgement recorded, most pressing first, beside the data's indication."""
     ws = wb.create_sheet("Judgements")
@@ -176,20 +137,6 @@ def judgements_sheet(wb: Workbook, judgements: list[Judgement]) -> None:
             style(ws.cell(top + i, col), alignment=WRAP)
     ws.freeze_panes = ws.cell(top + 1, 2).coordinate
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(JUDGEMENT_COLUMNS))}{top + len(rows)}"
-
-
-def action_rows(judgements: list[Judgement], findings: list[Finding]) -> tuple[list[list[Any]], list[str]]:
-    """The action plan's rows and each row's category: from the judgements recorded, or else the data's indication."""
-    if judgements:
-        chosen = [j for kind in ACTIONED for j in judgements if j.judgement == kind]
-        return (
-            [[j.target, j.judgement, j.label, j.reason, _indicated(j.indicated)] for j in chosen],
-            [JUDGED_CATEGORY[j.judgement] for j in chosen],
-        )
-    found = [f for kind in (PRIORITY, IMPROVEMENT) for f in findings if f.level == "criterion" and f.category == kind]
-    return [[f.id, f.category_label, f.label, sentence(f), f.category_label] for f in found], [
-        f.category for f in found
-    ]
 
 
 def action_plan(wb: Workbook, judgements: list[Judgement], findings: list[Finding]) -> None:
@@ -227,58 +174,6 @@ def action_plan(wb: Workbook, judgements: list[Judgement], findings: list[Findin
     for r in range(top + 1, last + 1):
         style(ws[f"{date_col}{r}"], number_format=DATE_FORMAT)
     ws.freeze_panes = ws.cell(top + 1, 3).coordinate
-
-
-def case_columns(cases: pd.DataFrame, fw: Framework) -> list[tuple[str, str]]:
-    """(cases frame column, Cases sheet header) of each practice column the data hold: evidence first."""
-    out = [(evidence_column(c.id), f"{c.id} evidence") for c in fw.criteria if evidence_column(c.id) in cases]
-    return out + [(col, header) for col, header in CASE_PRACTICE if col in cases]
-
-
-def case_value(case: pd.Series, column: str) -> Any:
-    """A case's practice cell as the Cases sheet shows it (flagged text withheld, themes joined by "; ")."""
-    value = case.get(column)
-    if column == "learning_themes":
-        return "; ".join(value) if isinstance(value, list | tuple) and value else None
-    if column == "escalated":
-        return "Yes" if value is True else "No" if value is False else None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    return WITHHELD if scan_text(text) else text
-
-
-SUMMARY_COLUMNS = (
-    "ID",
-    "Criterion",
-    "Theme",
-    "Key",
-    "Yes",
-    "Partly",
-    "No",
-    "N/A",
-    "Blank or invalid",
-    "Answered",
-    "% Yes",
-    "95% interval low",
-    "95% interval high",
-    "Score",
-    "Finding",
-)
-
-
-def _result_row(pub: PublishedResult, row: cells.Row, r: Any) -> list[Any]:
-    """Counts, % Yes with its interval (1 decimal place) and score (3), rounded as summary.json rounds them."""
-    count = pub.count
-    return [
-        *(pub.shown(row.cell(k)) for k in ("yes", "partly", "no", "na")),
-        count(row.cell("missing")).value + count(row.cell("invalid")).value,  # the full version: nothing hidden
-        pub.shown(row.cell("answered")),
-        round_or_none(r["pct_yes"], 1),
-        round_or_none(r["ci_low"], 1),
-        round_or_none(r["ci_high"], 1),
-        round_or_none(r["score"], 3),
-    ]
 
 
 def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], Any]) -> None:
@@ -410,12 +305,6 @@ def _cases(wb: Workbook, pub: PublishedResult) -> None:
             style(cell, number_format=DATE_FORMAT)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    """Each row as a dict, with the values ``iterrows`` gives (numbers as Python numbers), read column by column."""
-    columns = {name: frame[name].astype(object).tolist() for name in frame.columns}
-    return [{name: values[i] for name, values in columns.items()} for i in range(len(frame))]
 
 
 def _moderation(wb: Workbook, pub: PublishedResult) -> None:
