@@ -52,7 +52,12 @@ FIXED_TIMESTAMP = dt.datetime(2025, 1, 1, 0, 0, 0, tzinfo=dt.UTC)
 DEFAULT_WIDTH = 13  # characters: the width every table column had at least when openpyxl wrote the workbook
 _PIXELS_PER_CHARACTER = 7  # Calibri 11's widest digit; a width of n characters is stored as n exactly
 # The number format a date or time gets when written without one (as openpyxl gives it), so it reads as a date.
-_VALUE_FORMATS = ((dt.datetime, "yyyy-mm-dd h:mm:ss"), (dt.date, "yyyy-mm-dd"), (dt.time, "h:mm:ss"))
+_VALUE_FORMATS = (
+    (dt.datetime, "yyyy-mm-dd h:mm:ss"),
+    (dt.date, "yyyy-mm-dd"),
+    (dt.time, "h:mm:ss"),
+    (dt.timedelta, "[hh]:mm:ss"),
+)
 _PLAIN = {str, int, float, bool, type(None)}  # values written without a number format of their own
 _OPTIONS = {
     "in_memory": True,
@@ -116,7 +121,9 @@ def _value_format(value: Any) -> str | None:
 def table(ws: Sheet, header: list[str] | tuple[str, ...], rows: list[list[Any]], widths: dict[str, int]) -> int:
     """Write a header row and rows from the sheet's next row; returns the header's row number."""
     top = ws.append(header)
-    for col in range(1, max(ws.max_column, len(header)) + 1):  # the header's look runs across the sheet's width
+    # The header's look runs across the sheet's width, as openpyxl's ws[row] gave it (so on the Moderation sheet the
+    # grade table's header shades the two columns after it, where the agreement table above is wider).
+    for col in range(1, max(ws.max_column, len(header)) + 1):
         ws.style(top, col, font=BOLD, fill=HEADER_FILL, alignment=WRAP)
     for row in rows:
         ws.append(row)
