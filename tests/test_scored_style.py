@@ -1,58 +1,47 @@
-"""Looks given through the per-workbook cache make the same file as setting them cell by cell."""
+"""The scored workbook's sheet layout: looks replace looks of their kind, values keep their types."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 
+import openpyxl
 import pandas as pd
-from openpyxl import Workbook
+import pytest
 
-from audit.render.scored_style import BOLD, DATE_FORMAT, FILLS, HEADER_FILL, WRAP, style
+from audit.render.scored_style import BOLD, DATE_FORMAT, FILLS, HEADER_FILL, WRAP, Sheet, table, workbook_bytes
 from audit.render.scored_workbook import _records
-from audit.xlsx_text import append
-
-LOOKS = [
-    {"font": BOLD, "fill": HEADER_FILL, "alignment": WRAP},
-    {"fill": FILLS["Yes"]},
-    {"fill": FILLS["No"]},
-    {"number_format": DATE_FORMAT},
-    {"alignment": WRAP},
-]
 
 
-def _book(cached: bool) -> dict[str, bytes]:
-    wb = Workbook()
-    ws = wb.active
-    for r in range(1, 9):
-        append(ws, ["=looks like a formula", "Yes", dt.date(2025, 1, r), None, 3.5])
-    for r in range(1, 9):
-        for c in range(1, 6):
-            for looks in (LOOKS[(r + c) % len(LOOKS)], LOOKS[r % 2]):  # a second look over the first
-                cell = ws.cell(r, c)
-                if cached:
-                    style(cell, **looks)
-                else:
-                    for name, value in looks.items():
-                        setattr(cell, name, value)
-    buf = io.BytesIO()
-    wb.save(buf)
-    with zipfile.ZipFile(buf) as z:
-        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+def test_a_later_look_replaces_the_same_kind_and_keeps_the_others():
+    """As setting openpyxl's cell.fill after cell.font did: the header's font stays when a fill is given."""
+    ws = Sheet("S")
+    top = table(ws, ["A", "B"], [["x", None]], {})
+    ws.style(top + 1, 1, fill=FILLS["Yes"])
+    ws.style(top + 1, 1, fill=FILLS["No"], number_format=DATE_FORMAT)
+    ws.style(top, 2, alignment=None)
+    assert ws.cells[(top + 1, 1)] == ["x", None, FILLS["No"], None, DATE_FORMAT]
+    assert ws.cells[(top, 2)] == ["B", BOLD, HEADER_FILL, None, None]
+    assert ws.cells[(top, 1)] == ["A", BOLD, HEADER_FILL, WRAP, None]
 
 
-def test_cached_looks_make_the_same_file():
-    assert _book(cached=True) == _book(cached=False)
+def test_dates_and_times_get_a_date_format_when_written():
+    """A date reads back as a date even where no look gives it a format (as openpyxl gave one)."""
+    ws = Sheet("S")
+    ws.append([dt.date(2025, 1, 2), dt.datetime(2025, 1, 2, 3, 4), 3.5, "2025-01-02"])
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes([ws])))
+    cells = book["S"][1]
+    assert [c.value for c in cells] == [dt.datetime(2025, 1, 2), dt.datetime(2025, 1, 2, 3, 4), 3.5, "2025-01-02"]
+    assert [c.number_format for c in cells] == ["yyyy-mm-dd", "yyyy-mm-dd h:mm:ss", "General", "General"]
+    assert [c.data_type for c in cells] == ["d", "d", "n", "s"]
 
 
-def test_a_cached_look_is_each_cells_own():
-    wb = Workbook()
-    ws = wb.active
-    first, second = style(ws.cell(1, 1), fill=FILLS["Yes"]), style(ws.cell(1, 2), fill=FILLS["Yes"])
-    assert first._style is not second._style
-    second.font = BOLD  # changing one cell later leaves the other as it was
-    assert second.font.b and not first.font.b and second._style.fillId == first._style.fillId
+def test_a_value_of_an_unknown_kind_is_refused_naming_the_cell_not_the_value():
+    ws = Sheet("Cases")
+    ws.append(["ok", {"secret": "child's name"}])
+    with pytest.raises(TypeError, match=r"Cases!B1: a cell holds a dict") as caught:
+        workbook_bytes([ws])
+    assert "secret" not in str(caught.value) and "child" not in str(caught.value)
 
 
 def test_records_hold_what_iterrows_gives():

@@ -4,10 +4,12 @@ openpyxl guesses a cell's type from its value: a string starting with ``=`` is
 stored as a formula and ``#N/A`` as an error. Case IDs, area names, file names
 and framework labels all come from files someone else wrote, so a Case ID of
 ``=HYPERLINK("http://...")`` would become a live link in a board member's copy.
-Every cell the toolkit writes goes through :func:`put` or :func:`append`, which
+Every cell the toolkit writes with openpyxl goes through :func:`put` or :func:`append`, which
 store strings as text (``t="inlineStr"``), mark text that a spreadsheet would
 read as a formula if retyped (leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) with Excel's
-quote prefix, and replace characters an xlsx file cannot hold.
+quote prefix, and replace characters an xlsx file cannot hold. The scored workbook is written with
+XlsxWriter instead (:mod:`audit.render.scored_style`), through :func:`clean_text` and :data:`FORMULA_LEADS`
+the same way.
 """
 
 from __future__ import annotations

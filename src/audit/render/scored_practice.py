@@ -19,16 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from audit.analyse.findings import CATEGORY_LABELS, IMPROVEMENT, PRIORITY, Finding, sentence
 from audit.analyse.practice import JUDGED_CATEGORY, WITHHELD, Judgement
 from audit.check.audit_data import evidence_column
 from audit.framework.model import Framework
 from audit.read.identifiers import scan_text
-from audit.render.scored_style import DATE_FORMAT, FINDING_FILLS, WRAP, note, style, table
+from audit.render.scored_style import DATE_FORMAT, FINDING_FILLS, WRAP, Sheet, note, table
 
 STATUSES = ("Not started", "In progress", "Done")
 ACTION_COLUMNS = (
@@ -79,12 +76,12 @@ def _agrees(agrees: bool | None) -> str:
     return "Not compared" if agrees is None else "Yes" if agrees else "No"
 
 
-def judgements_sheet(wb: Workbook, judgements: list[Judgement]) -> None:
+def judgements_sheet(judgements: list[Judgement]) -> Sheet:
     """Every judgement recorded, most pressing first, beside the data's indication."""
-    ws = wb.create_sheet("Judgements")
+    ws = Sheet("Judgements")
     if not judgements:
         note(ws, "No judgements were recorded (the audit workbook has no Judgements sheet, or it is empty).")
-        return
+        return ws
     rows = [
         [
             j.target,
@@ -102,12 +99,13 @@ def judgements_sheet(wb: Workbook, judgements: list[Judgement]) -> None:
     for i, j in enumerate(judgements, start=1):
         category = JUDGED_CATEGORY.get(j.judgement)
         if category is not None:
-            style(ws.cell(top + i, 3), fill=FINDING_FILLS[category])
-        style(ws.cell(top + i, 6), number_format=DATE_FORMAT)
+            ws.style(top + i, 3, fill=FINDING_FILLS[category])
+        ws.style(top + i, 6, number_format=DATE_FORMAT)
         for col in (2, 4):
-            style(ws.cell(top + i, col), alignment=WRAP)
-    ws.freeze_panes = ws.cell(top + 1, 2).coordinate
-    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(JUDGEMENT_COLUMNS))}{top + len(rows)}"
+            ws.style(top + i, col, alignment=WRAP)
+    ws.freeze = (top + 1, 2)
+    ws.filter = (top, 1, top + len(rows), len(JUDGEMENT_COLUMNS))
+    return ws
 
 
 def action_rows(judgements: list[Judgement], findings: list[Finding]) -> tuple[list[list[Any]], list[str]]:
@@ -124,9 +122,9 @@ def action_rows(judgements: list[Judgement], findings: list[Finding]) -> tuple[l
     ]
 
 
-def action_plan(wb: Workbook, judgements: list[Judgement], findings: list[Finding]) -> None:
+def action_plan(judgements: list[Judgement], findings: list[Finding]) -> Sheet:
     """The action plan: a line saying where its rows come from, then a row per action with empty columns to fill."""
-    ws = wb.create_sheet("Action plan")
+    ws = Sheet("Action plan")
     note(ws, FROM_JUDGEMENTS if judgements else FROM_DATA)
     chosen, categories = action_rows(judgements, findings)
     rows = [[*row, None, None, None, None] for row in chosen]
@@ -134,31 +132,36 @@ def action_plan(wb: Workbook, judgements: list[Judgement], findings: list[Findin
     top = table(ws, ACTION_COLUMNS, rows, {**widths, "Owner": 22, "Action": 50, "Target date": 14, "Status": 14})
     last = top + max(len(rows), 1) + 50  # room for the board to add rows of its own
     for i, category in enumerate(categories, start=1):
-        style(ws.cell(top + i, 2), fill=FINDING_FILLS[category])
+        ws.style(top + i, 2, fill=FINDING_FILLS[category])
         for col in (3, 4, 7):
-            style(ws.cell(top + i, col), alignment=WRAP)
-    date_col = get_column_letter(ACTION_COLUMNS.index("Target date") + 1)
-    dates = DataValidation(
-        type="date",
-        operator="greaterThan",
-        formula1="DATE(2000,1,1)",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Target date",
-        error="Enter a date, such as 31/03/2026.",
-        promptTitle="Target date",
-        prompt="The date the action should be done by.",
-        showInputMessage=True,
-    )
-    dates.add(f"{date_col}{top + 1}:{date_col}{last}")
-    status_col = get_column_letter(ACTION_COLUMNS.index("Status") + 1)
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True)
-    status.add(f"{status_col}{top + 1}:{status_col}{last}")
-    ws.add_data_validation(dates)
-    ws.add_data_validation(status)
+            ws.style(top + i, col, alignment=WRAP)
+    date_col = ACTION_COLUMNS.index("Target date") + 1
+    dates = {
+        "validate": "date",
+        "criteria": "greater than",
+        "value": "=DATE(2000,1,1)",
+        "ignore_blank": True,
+        "show_error": True,
+        "error_title": "Target date",
+        "error_message": "Enter a date, such as 31/03/2026.",
+        "input_title": "Target date",
+        "input_message": "The date the action should be done by.",
+        "show_input": True,
+    }
+    status_col = ACTION_COLUMNS.index("Status") + 1
+    # A list to choose from; other words may still be typed (no error message), as the board may need its own.
+    status = {
+        "validate": "list",
+        "source": list(STATUSES),
+        "ignore_blank": True,
+        "show_error": False,
+        "show_input": False,
+    }
+    ws.validations += [(top + 1, date_col, last, date_col, dates), (top + 1, status_col, last, status_col, status)]
     for r in range(top + 1, last + 1):
-        style(ws[f"{date_col}{r}"], number_format=DATE_FORMAT)
-    ws.freeze_panes = ws.cell(top + 1, 3).coordinate
+        ws.style(r, date_col, number_format=DATE_FORMAT)
+    ws.freeze = (top + 1, 3)
+    return ws
 
 
 def case_columns(cases: pd.DataFrame, fw: Framework) -> list[tuple[str, str]]:

@@ -16,12 +16,7 @@ The workbook is case-level, so it is always the full version, never published.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from audit.analyse.findings import sentence
 from audit.analyse.statistics import round_or_none
@@ -35,9 +30,17 @@ from audit.render.scored_practice import (
     case_value,
     judgements_sheet,
 )
-from audit.render.scored_style import BOLD, DATE_FORMAT, FILLS, FINDING_FILLS, TITLE, WRAP, style
+from audit.render.scored_style import (
+    BOLD,
+    DATE_FORMAT,
+    FILLS,
+    FINDING_FILLS,
+    TITLE,
+    WRAP,
+    Sheet,
+    workbook_bytes,
+)
 from audit.render.scored_style import table as write_table
-from audit.xlsx_text import append
 
 __all__ = ["ACTION_COLUMNS", "FILLS", "STATUSES", "scored_workbook_bytes"]
 
@@ -74,12 +77,12 @@ def _result_row(pub: PublishedResult, row: cells.Row, r: Any) -> list[Any]:
     ]
 
 
-def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], Any]) -> None:
+def _summary(pub: PublishedResult, found: dict[tuple[str, str], Any]) -> Sheet:
     fw, result = pub.framework, pub.analysed
-    ws = wb.create_sheet("Summary")
+    ws = Sheet("Summary")
     dates = sorted(d for d in result.cases["audit_date"] if isinstance(d, dt.date))
-    append(ws, [f"{result.area}: case-file audit results"])
-    ws["A1"].font = TITLE
+    ws.append([f"{result.area}: case-file audit results"])
+    ws.style(1, 1, font=TITLE)
     for label, value in (
         ("Framework", f"{fw.title} ({fw.id}, version {fw.version})"),
         ("Cases scored", pub.shown(cells.CASES)),
@@ -88,11 +91,9 @@ def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], An
         ("How to read it", "% Yes is the share answered Yes among Yes, Partly and No, with its 95% Wilson interval."),
         ("Colours", "Answers and findings are tinted (Yes green, Partly yellow, No red); the words say the same."),
     ):
-        append(ws, [label, value])
-        ws.cell(ws.max_row, 1).font = BOLD
-    append(ws, [])
-    append(ws, ["Results by theme"])
-    ws.cell(ws.max_row, 1).font = BOLD
+        ws.style(ws.append([label, value]), 1, font=BOLD)
+    ws.append([])
+    ws.style(ws.append(["Results by theme"]), 1, font=BOLD)
     theme_rows = []
     for t in fw.themes:
         f = found[("theme", t.id)]
@@ -101,9 +102,8 @@ def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], An
     widths = {"Criterion": 40, "Finding": 24, "ID": 14}
     top = write_table(ws, SUMMARY_COLUMNS, theme_rows, widths)
     _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("theme", t.id)] for t in fw.themes])
-    append(ws, [])
-    append(ws, ["Results by criterion"])
-    ws.cell(ws.max_row, 1).font = BOLD
+    ws.append([])
+    ws.style(ws.append(["Results by criterion"]), 1, font=BOLD)
     rows = []
     for c in fw.criteria:
         rows.append(
@@ -118,17 +118,18 @@ def _summary(wb: Workbook, pub: PublishedResult, found: dict[tuple[str, str], An
         )
     top = write_table(ws, SUMMARY_COLUMNS, rows, widths)
     _fill_findings(ws, top, len(SUMMARY_COLUMNS), [found[("criterion", c.id)] for c in fw.criteria])
-    ws.column_dimensions["B"].width = 40
-    ws.freeze_panes = "A2"
+    ws.widths[2] = 40
+    ws.freeze = (2, 1)
+    return ws
 
 
-def _fill_findings(ws: Worksheet, header_row: int, column: int, findings: list[Any]) -> None:
+def _fill_findings(ws: Sheet, header_row: int, column: int, findings: list[Any]) -> None:
     for i, f in enumerate(findings, start=1):
-        style(ws.cell(header_row + i, column), fill=FINDING_FILLS[f.category])
+        ws.style(header_row + i, column, fill=FINDING_FILLS[f.category])
 
 
-def _findings(wb: Workbook, findings: list[Any]) -> None:
-    ws = wb.create_sheet("Findings")
+def _findings(findings: list[Any]) -> Sheet:
+    ws = Sheet("Findings")
     header = ("Level", "ID", "Criterion or theme", "Key", "Finding", "What the audit found", "Why", "% Yes")
     rows = [
         [
@@ -147,14 +148,15 @@ def _findings(wb: Workbook, findings: list[Any]) -> None:
         ws, header, rows, {"Criterion or theme": 36, "Finding": 24, "What the audit found": 70, "Why": 40}
     )
     for i, f in enumerate(findings, start=1):
-        style(ws.cell(top + i, 5), fill=FINDING_FILLS[f.category])
+        ws.style(top + i, 5, fill=FINDING_FILLS[f.category])
         for col in (3, 6, 7):
-            style(ws.cell(top + i, col), alignment=WRAP)
-    ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
+            ws.style(top + i, col, alignment=WRAP)
+    ws.freeze = (2, 3)
+    ws.filter = (1, 1, top + len(rows), len(header))
+    return ws
 
 
-def _cases(wb: Workbook, pub: PublishedResult) -> None:
+def _cases(pub: PublishedResult) -> Sheet:
     fw, result = pub.framework, pub.analysed
     ids = list(fw.criterion_ids)
     practice = case_columns(result.cases, fw)  # evidence, impact, learning, good practice, escalation
@@ -189,20 +191,19 @@ def _cases(wb: Workbook, pub: PublishedResult) -> None:
                 f"{c['file']} {c['sheet']}!row {c['row']}",
             ]
         )
-    ws = wb.create_sheet("Cases")
+    ws = Sheet("Cases")
     widths = {"Agencies involved": 30, "Source": 30, **{name: 40 for _, name in practice}}
     top = write_table(ws, header, rows, widths)
     first = header.index(fw.criterion(ids[0]).header) + 1 if ids else 0
-    for row in ws.iter_rows(min_row=top + 1, min_col=first, max_col=first + len(ids) - 1):
-        for cell in row:
-            fill = FILLS.get(cell.value)
+    for r in range(top + 1, top + len(rows) + 1):
+        for col in range(first, first + len(ids)):
+            fill = FILLS.get(ws.value(r, col))
             if fill:
-                style(cell, fill=fill)
-    for row in ws.iter_rows(min_row=top + 1, min_col=2, max_col=2):
-        for cell in row:
-            style(cell, number_format=DATE_FORMAT)
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{top + len(rows)}"
+                ws.style(r, col, fill=fill)
+        ws.style(r, 2, number_format=DATE_FORMAT)
+    ws.freeze = (2, 2)
+    ws.filter = (1, 1, top + len(rows), len(header))
+    return ws
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -211,11 +212,11 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     return [{name: values[i] for name, values in columns.items()} for i in range(len(frame))]
 
 
-def _moderation(wb: Workbook, pub: PublishedResult) -> None:
+def _moderation(pub: PublishedResult) -> list[Sheet]:
     an = pub.analysed.analysis
     if an.pairs.empty:
-        return
-    ws = wb.create_sheet("Moderation")
+        return []
+    ws = Sheet("Moderation")
     table = an.agreement
     rows = [
         [
@@ -235,7 +236,7 @@ def _moderation(wb: Workbook, pub: PublishedResult) -> None:
         rows,
         {"Criterion": 40, "Flag": 50},
     )
-    append(ws, [])
+    ws.append([])
     grades = an.grade_pairs
     write_table(
         ws,
@@ -249,7 +250,8 @@ def _moderation(wb: Workbook, pub: PublishedResult) -> None:
         grades.astype(object).where(grades.notna(), None).values.tolist(),
         {},
     )
-    ws.freeze_panes = "A2"
+    ws.freeze = (2, 1)
+    return [ws]
 
 
 def scored_workbook_bytes(pub: PublishedResult) -> bytes:
@@ -260,24 +262,24 @@ def scored_workbook_bytes(pub: PublishedResult) -> bytes:
     if pub.publish:
         raise ValueError("the scored workbook is case-level: make it from the full version, never the published one")
     result = pub.analysed
-    wb = Workbook()
-    wb.remove(wb.active)
     findings = result.analysis.findings
     by_key = {(f.level, f.id): f for f in findings}
-    _summary(wb, pub, by_key)
-    _findings(wb, findings)
     judgements = pub.practice.judgements
-    judgements_sheet(wb, judgements)
-    action_plan(wb, judgements, findings)
-    _cases(wb, pub)
-    _moderation(wb, pub)
-    ws = wb.create_sheet("Excluded")
+    ws = Sheet("Excluded")
     write_table(
         ws,
         ("Case ID", "File", "Cell", "Reason"),
         [[e["case_id"], e["file"], e["cell"], e["reason"]] for e in result.data.exclusions()],
         {"Reason": 70},
     )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(
+        [
+            _summary(pub, by_key),
+            _findings(findings),
+            judgements_sheet(judgements),
+            action_plan(judgements, findings),
+            _cases(pub),
+            *_moderation(pub),
+            ws,
+        ]
+    )
