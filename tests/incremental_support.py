@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -108,23 +107,25 @@ def inputs_key(data: Path, options: dict[str, Any]) -> str | None:
     return key.hexdigest()
 
 
-# Clean runs' snapshots and areas, by inputs_key: kept for the test process's run, as the same inputs give the same
-# clean outputs wherever the inputs and OUT lie (their paths appear in no compared file).
+# Clean runs' snapshots and areas, by inputs_key, kept for the test process's run: on the fake runner the same inputs
+# give the same clean outputs wherever the inputs lie (no compared file names their folder).
 _CLEAN: dict[str, tuple[dict[str, Any], list[str]]] = {}
 
 
-def clean_run(key: str | None, name: str, run: Callable[[Path], object]) -> tuple[dict[str, Any], list[str]]:
-    """The snapshot and the areas of ``run(folder)``, a clean run into a new folder called ``name``: made once per
-    ``key`` (every time when it is None), so sequences comparing the same inputs run the clean batch once."""
+def clean_run(key: str | None, out: Path, run: Callable[[Path], object]) -> tuple[dict[str, Any], list[str]]:
+    """The snapshot and the areas of ``run(out)``, a clean run into a new folder at ``out``'s own path (a real
+    report's notebook names its OUT), ``out`` itself left as it was. Made once per ``key`` (every time when None),
+    so the sequences comparing the same inputs run the clean batch once."""
     if key is not None and key in _CLEAN:
         return _CLEAN[key]
-    parent = Path(tempfile.mkdtemp(prefix="clean-"))
+    kept = out.with_name(out.name + "-rerun")
+    out.rename(kept)
     try:
-        folder = parent / name
-        run(folder)
-        found = snapshot(folder), sorted(build(folder)["areas"])
+        run(out)
+        found = snapshot(out), sorted(build(out)["areas"])
     finally:
-        shutil.rmtree(parent, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        kept.rename(out)
     if key is not None:
         _CLEAN[key] = found
     return found
