@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,49 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """The files that differ between two snapshots (by name only: a cell's text is never printed)."""
     names = sorted(set(a) | set(b))
     return [n for n in names if a.get(n) != b.get(n)]
+
+
+def inputs_key(data: Path, options: dict[str, Any]) -> str | None:
+    """What a clean run's outputs are made from: every input file's name and contents (a workbook's apart from the
+    times openpyxl stamps on each save) and the run's options. None when an option names a file of its own."""
+    if any(isinstance(v, (str, Path)) and Path(v).exists() for v in options.values()):
+        return None
+    key = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in options.items())).encode())
+    for path in sorted(data.rglob("*")):
+        if not path.is_file():
+            continue
+        key.update(b"\0file\0" + path.relative_to(data).as_posix().encode())
+        try:
+            parts = _xlsx(path) if path.suffix == ".xlsx" else {"": path.read_bytes()}
+        except zipfile.BadZipFile:
+            parts = {"": path.read_bytes()}
+        for name, raw in parts.items():
+            key.update(b"\0part\0" + name.encode() + b"\0" + hashlib.sha256(raw).digest())
+    return key.hexdigest()
+
+
+# Clean runs' snapshots and areas, by inputs_key, kept for the test process's run: on the fake runner the same inputs
+# give the same clean outputs wherever the inputs lie (no compared file names their folder).
+_CLEAN: dict[str, tuple[dict[str, Any], list[str]]] = {}
+
+
+def clean_run(key: str | None, out: Path, run: Callable[[Path], object]) -> tuple[dict[str, Any], list[str]]:
+    """The snapshot and the areas of ``run(out)``, a clean run into a new folder at ``out``'s own path (a real
+    report's notebook names its OUT), ``out`` itself left as it was. Made once per ``key`` (every time when None),
+    so the sequences comparing the same inputs run the clean batch once."""
+    if key is not None and key in _CLEAN:
+        return _CLEAN[key]
+    kept = out.with_name(out.name + "-rerun")
+    out.rename(kept)
+    try:
+        run(out)
+        found = snapshot(out), sorted(build(out)["areas"])
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        kept.rename(out)
+    if key is not None:
+        _CLEAN[key] = found
+    return found
 
 
 def stamps(out: Path) -> dict[str, tuple[int, bytes]]:

@@ -17,19 +17,10 @@ import pytest
 from audit.run.incremental import CACHE, read_record
 from tests.fakes import use_fake_runner
 from tests.incremental_support import build, differences, rebuilt, sample_fixtures, set_cell, snapshot
-from tests.test_incremental import AMBERLOW, AREAS, batch
-from tests.test_incremental import same_as_clean as _same_as_clean
+from tests.test_incremental import AMBERLOW, AREAS, batch, same_as_clean
 
 NOTE = ("Cases", "I1 evidence", 0, "A different note about the first case.")
 sample, data = sample_fixtures()
-
-
-def same_as_clean(data: Path, out: Path, **options: Any) -> None:
-    """As test_incremental's, any number of times in one test (the last comparison's folder goes first)."""
-    import shutil
-
-    shutil.rmtree(out.with_name(out.name + "-incremental"), ignore_errors=True)
-    _same_as_clean(data, out, **options)
 
 
 @pytest.fixture
