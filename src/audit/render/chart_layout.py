@@ -135,14 +135,18 @@ def min_width_px(svg: bytes) -> int:
 
 
 def _width(texts: Iterable[object], size: float) -> float:
-    """The widest of ``texts`` (any may span lines) at ``size`` points, in inches."""
-    return max((_line_width(line, size) for text in texts for line in str(text).split("\n")), default=0.0)
+    """The widest of ``texts`` (any may span lines) at ``size`` points, in inches, in the font they are drawn in."""
+    # The font (family, weight, style) is matplotlib's setting when the chart is drawn: part of the cache's key,
+    # so a label measured under one setting is not taken for its width under another.
+    prop = FontProperties(size=size)
+    font = findfont(prop)
+    return max((_line_width(line, prop, font) for text in texts for line in str(text).split("\n")), default=0.0)
 
 
 @functools.lru_cache(maxsize=4096)
-def _line_width(line: str, size: float) -> float:
-    # Cached: the same labels come back in every area's charts.
-    w, _, _ = text_to_path.get_text_width_height_descent(line, FontProperties(size=size), ismath=False)
+def _line_width(line: str, prop: FontProperties, font: str) -> float:
+    # Cached: the same labels come back in every area's charts. ``font``: the file ``prop`` finds.
+    w, _, _ = text_to_path.get_text_width_height_descent(line, prop, ismath=False)
     return w * FONT_SLACK / 72
 
 
@@ -243,6 +247,9 @@ class _AxesState:
         for artist in ax.get_children():
             if id(artist) not in self.children:
                 artist.remove()
+        # A line or patch drawn without every property of the caller's cycle (a cycle of line styles, say)
+        # takes the next from it: start the cycle again, where a new figure starts (no frame sets a cycle).
+        ax.set_prop_cycle(None)
         ax.containers[:] = self.containers
         ax.set_xlim(self.xlim, auto=None)
         ax.set_ylim(self.ylim, auto=None)
