@@ -58,3 +58,12 @@ def test_a_label_is_measured_in_the_font_it_is_drawn_in(settings):
     chart_layout._width(["Multi-agency referral"], chart_layout.TICK_PT)  # measured in the default font first
     with matplotlib.rc_context(settings):
         assert chart_layout._width(["Multi-agency referral"], chart_layout.TICK_PT) == expected
+
+
+def test_a_caller_who_sets_tex_for_their_own_figures_gets_the_same_charts(pubs):
+    # Labels are plain text ("$", "%" and "&" are a criterion's words): never sent through LaTeX.
+    forget()
+    expected = charts.criteria_chart(pubs[0]).svg
+    with matplotlib.rc_context({"text.usetex": True}):
+        assert charts.criteria_chart(pubs[0]).svg == expected
+    assert not matplotlib.rcParams["text.usetex"]

@@ -62,8 +62,9 @@ FONT_SLACK = 1.1
 
 #: Settings every chart is drawn with, whatever the notebook or caller has set. Text is kept
 #: as text in the SVG (searchable, sharp, small); the fixed salt makes the SVG's internal IDs,
-#: and so the report, the same on every run; labels are plain text, never TeX.
-RC = {"svg.fonttype": "none", "svg.hashsalt": "audit-charts", "text.parse_math": False}
+#: and so the report, the same on every run; labels are plain text, never mathematics nor TeX
+#: (a caller's ``text.usetex`` would send every label through LaTeX, or fail where it is not installed).
+RC = {"svg.fonttype": "none", "svg.hashsalt": "audit-charts", "text.parse_math": False, "text.usetex": False}
 
 
 P = ParamSpec("P")
