@@ -8,9 +8,11 @@ sample areas; these check settings that used to leak from one chart into the nex
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import matplotlib
+import pandas as pd
 import pytest
 from cycler import cycler
 
@@ -67,3 +69,17 @@ def test_a_caller_who_sets_tex_for_their_own_figures_gets_the_same_charts(pubs):
     with matplotlib.rc_context({"text.usetex": True}):
         assert charts.criteria_chart(pubs[0]).svg == expected
     assert not matplotlib.rcParams["text.usetex"]
+
+
+def test_a_label_missing_from_the_font_says_the_same_in_every_chart_of_a_kernel():
+    # A kernel keeps frames and measures between areas: a warning given only where a text is measured
+    # afresh would be in the first area's notebook and not the next (a fresh kernel writes it in each).
+    labels = ["X1 Seen promptly \N{SLIGHTLY SMILING FACE}", "X2 Plan agreed"]
+    table = pd.DataFrame({"pct_yes": [50.0, 75.0], "ci_low": [30.0, 55.0], "ci_high": [70.0, 90.0]})
+    draw = chart_layout._drawn(charts._rate_chart)  # as criteria_chart draws a framework's labels
+    forget()
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            svg = draw(labels, table, [10, 12], "Cases answered Yes, by criterion", [False, False])
+        assert [str(w.message) for w in caught] == [] and "\N{SLIGHTLY SMILING FACE}".encode() in svg

@@ -16,6 +16,7 @@ import io
 import math
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -78,12 +79,22 @@ R = TypeVar("R")
 _DRAWING = threading.RLock()
 
 
+_GLYPH_MISSING = r"Glyph \d+ .* missing from font"  # matplotlib's words (ft2font), for the filter below
+
+
 def _drawn(chart: Callable[P, R]) -> Callable[P, R]:
-    """Draw a chart under :data:`RC`, leaving the caller's matplotlib settings as they were."""
+    """Draw a chart under :data:`RC`, leaving the caller's matplotlib settings as they were.
+
+    matplotlib's warning that a label's character is missing from the font it measures in is not
+    shown: the SVG's text is drawn by the reader's own fonts, and the warning came only where a
+    text was measured afresh, so a report kernel, which keeps measures and frames between areas,
+    would write it into the first area's notebook only (not what a fresh kernel writes).
+    """
 
     @functools.wraps(chart)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _DRAWING, matplotlib.rc_context(RC):
+        with _DRAWING, matplotlib.rc_context(RC), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _GLYPH_MISSING, UserWarning)
             return chart(*args, **kwargs)
 
     return wrapper
