@@ -16,7 +16,8 @@ import pytest
 
 # What differs between two runs of the same inputs only because they ran at different times.
 _XLSX_TIMES = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
-_MADE = re.compile(r"Made \d{1,2} [A-Z][a-z]+ \d{4}")
+# The date a page was made: "Made 29 November 2026" in a footer, "... areas, made 29 November 2026." in the index.
+_MADE = re.compile(r"[Mm]ade \d{1,2} [A-Z][a-z]+ \d{4}")
 # The run's own files: the manifest says when and what this run did, the record what it found.
 RUN_FILES = {"manifest.json", "restricted/batch-cache.json"}
 

@@ -16,6 +16,7 @@ import io
 import math
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -62,8 +63,9 @@ FONT_SLACK = 1.1
 
 #: Settings every chart is drawn with, whatever the notebook or caller has set. Text is kept
 #: as text in the SVG (searchable, sharp, small); the fixed salt makes the SVG's internal IDs,
-#: and so the report, the same on every run; labels are plain text, never TeX.
-RC = {"svg.fonttype": "none", "svg.hashsalt": "audit-charts", "text.parse_math": False}
+#: and so the report, the same on every run; labels are plain text, never mathematics nor TeX
+#: (a caller's ``text.usetex`` would send every label through LaTeX, or fail where it is not installed).
+RC = {"svg.fonttype": "none", "svg.hashsalt": "audit-charts", "text.parse_math": False, "text.usetex": False}
 
 
 P = ParamSpec("P")
@@ -77,12 +79,22 @@ R = TypeVar("R")
 _DRAWING = threading.RLock()
 
 
+_GLYPH_MISSING = r"Glyph \d+ .* missing from font"  # matplotlib's words (ft2font), for the filter below
+
+
 def _drawn(chart: Callable[P, R]) -> Callable[P, R]:
-    """Draw a chart under :data:`RC`, leaving the caller's matplotlib settings as they were."""
+    """Draw a chart under :data:`RC`, leaving the caller's matplotlib settings as they were.
+
+    matplotlib's warning that a label's character is missing from the font it measures in is not
+    shown: the SVG's text is drawn by the reader's own fonts, and the warning came only where a
+    text was measured afresh, so a report kernel, which keeps measures and frames between areas,
+    would write it into the first area's notebook only (not what a fresh kernel writes).
+    """
 
     @functools.wraps(chart)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _DRAWING, matplotlib.rc_context(RC):
+        with _DRAWING, matplotlib.rc_context(RC), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _GLYPH_MISSING, UserWarning)
             return chart(*args, **kwargs)
 
     return wrapper
@@ -135,14 +147,18 @@ def min_width_px(svg: bytes) -> int:
 
 
 def _width(texts: Iterable[object], size: float) -> float:
-    """The widest of ``texts`` (any may span lines) at ``size`` points, in inches."""
-    return max((_line_width(line, size) for text in texts for line in str(text).split("\n")), default=0.0)
+    """The widest of ``texts`` (any may span lines) at ``size`` points, in inches, in the font they are drawn in."""
+    # The font (family, weight, style) is matplotlib's setting when the chart is drawn: part of the cache's key,
+    # so a label measured under one setting is not taken for its width under another.
+    prop = FontProperties(size=size)
+    font = findfont(prop)
+    return max((_line_width(line, prop, font) for text in texts for line in str(text).split("\n")), default=0.0)
 
 
 @functools.lru_cache(maxsize=4096)
-def _line_width(line: str, size: float) -> float:
-    # Cached: the same labels come back in every area's charts.
-    w, _, _ = text_to_path.get_text_width_height_descent(line, FontProperties(size=size), ismath=False)
+def _line_width(line: str, prop: FontProperties, font: str) -> float:
+    # Cached: the same labels come back in every area's charts. ``font``: the file ``prop`` finds.
+    w, _, _ = text_to_path.get_text_width_height_descent(line, prop, ismath=False)
     return w * FONT_SLACK / 72
 
 
@@ -243,6 +259,9 @@ class _AxesState:
         for artist in ax.get_children():
             if id(artist) not in self.children:
                 artist.remove()
+        # A line or patch drawn without every property of the caller's cycle (a cycle of line styles, say)
+        # takes the next from it: start the cycle again, where a new figure starts (no frame sets a cycle).
+        ax.set_prop_cycle(None)
         ax.containers[:] = self.containers
         ax.set_xlim(self.xlim, auto=None)
         ax.set_ylim(self.ylim, auto=None)
