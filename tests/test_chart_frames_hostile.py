@@ -34,7 +34,6 @@ def forget() -> None:
     """A new kernel: no frames kept, no text measured."""
     chart_layout.FRAMES.clear()
     chart_layout._text_extent.cache_clear()
-    chart_layout._line_width.cache_clear()
 
 
 def test_a_caller_cycle_of_line_styles_does_not_run_on_from_chart_to_chart(pubs):

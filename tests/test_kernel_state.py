@@ -12,10 +12,10 @@ def test_area_caches_are_emptied_but_label_widths_are_kept() -> None:
     registry.shipped()
     chart_layout._width(["A label measured once"], chart_layout.TICK_PT)
     assert registry.shipped.cache_info().currsize == 1
-    assert chart_layout._line_width.cache_info().currsize > 0
+    assert chart_layout._text_extent.cache_info().currsize > 0
 
     kernel_state._clear_audit_caches()
 
     assert registry.shipped.cache_info().currsize == 0  # may depend on what an area's notebook did: emptied
-    assert chart_layout._line_width.cache_info().currsize > 0  # a pure function of the text: kept
-    assert getattr(chart_layout._line_width, kernel_state.KEEP_BETWEEN_AREAS) is True
+    assert chart_layout._text_extent.cache_info().currsize > 0  # a pure function of the text: kept
+    assert getattr(chart_layout._text_extent, kernel_state.KEEP_BETWEEN_AREAS) is True

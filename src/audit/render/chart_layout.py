@@ -148,33 +148,25 @@ def min_width_px(svg: bytes) -> int:
 
 def _width(texts: Iterable[object], size: float) -> float:
     """The widest of ``texts`` (any may span lines) at ``size`` points, in inches, in the font they are drawn in."""
-    # The font (family, weight, style) is matplotlib's setting when the chart is drawn: part of the cache's key,
+    # The font (family, weight, style) is matplotlib's setting when the chart is drawn: part of the measure's key,
     # so a label measured under one setting is not taken for its width under another.
     prop = FontProperties(size=size)
     font = findfont(prop)
-    return max((_line_width(line, prop, font) for text in texts for line in str(text).split("\n")), default=0.0)
-
-
-@functools.lru_cache(maxsize=4096)
-def _line_width(line: str, prop: FontProperties, font: str) -> float:
-    # Cached: the same labels come back in every area's charts. ``font``: the file ``prop`` finds.
-    w, _, _ = text_to_path.get_text_width_height_descent(line, prop, ismath=False)
-    return w * FONT_SLACK / 72
-
-
-# A width depends on the text and its size only, whichever area asks: a report kernel keeps
-# these between areas (see audit.run.kernel_state), rather than measuring ~50 labels again per report.
-_line_width.keep_between_areas = True  # type: ignore[attr-defined]
+    lines = (line for text in texts for line in str(text).split("\n"))
+    return max((_text_extent(line, prop, False, font)[0] * FONT_SLACK / 72 for line in lines), default=0.0)
 
 
 @functools.lru_cache(maxsize=8192)
 def _text_extent(text: str, prop: FontProperties, ismath: bool | str, font: str) -> tuple[float, float, float]:
-    """A text's width, height and descent in points, as matplotlib's SVG renderer measures it (``font``: its file)."""
+    """A text's width, height and descent in points, as matplotlib's SVG renderer measures it (``font``: its file).
+
+    Cached: the same labels come back in every area's charts, both to size a chart's margins and to draw it.
+    """
     return text_to_path.get_text_width_height_descent(text, prop, ismath)
 
 
-# The same texts (every tick label, title and axis label) are measured again in every chart; the answer
-# depends on the text, its font and size only.
+# The answer depends on the text, its font and size only, whichever area asks: a report kernel keeps these
+# between areas (see audit.run.kernel_state), rather than measuring every label again per report.
 _text_extent.keep_between_areas = True  # type: ignore[attr-defined]
 
 
@@ -195,7 +187,7 @@ class _Canvas(FigureCanvasSVG):
     """An SVG canvas whose renderer measures text with :class:`_MeasuringRenderer`.
 
     ``print_svg`` is matplotlib's own (matplotlib 3.11, backend_svg), with the renderer swapped;
-    tests/test_charts.py checks the result is byte for byte what matplotlib's own canvas draws.
+    tests/test_chart_frames.py checks the result is byte for byte what matplotlib's own canvas draws.
     """
 
     def print_svg(self, filename: Any, *, bbox_inches_restore: Any = None, metadata: Any = None, **_: Any) -> None:
