@@ -19,12 +19,20 @@ from typing import Any
 class LazyKernels:
     """Up to ``workers`` warm kernels, each started on first need; ``given``: a runner to use instead."""
 
-    def __init__(self, workers: int, given: Any, start: Callable[[int, int], Any]) -> None:
+    def __init__(
+        self,
+        workers: int,
+        given: Any,
+        start: Callable[[int, int], Any],
+        prepare: Callable[[], None] = lambda: None,
+    ) -> None:
         self.workers, self.given, self._start = max(1, workers), given, start
+        self._prepare: Callable[[], None] | None = prepare  # run once, in the background, with the first kernel
         self._ready: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()
         self._threads: list[threading.Thread] = []
+        self._extra: list[threading.Thread] = []
         self._errors: list[BaseException] = []
 
     @property
@@ -37,6 +45,13 @@ class LazyKernels:
         if self.given is not None:
             return
         with self._lock:
+            if self._prepare is not None and reports > 0:
+                # What the reports need in this process (imports), readied while the first kernel starts; a
+                # thread of its own, joined by settle() like the kernels' before any fork.
+                thread = threading.Thread(target=_quietly, args=(self._prepare,), name="audit-prepare", daemon=True)
+                self._prepare = None
+                self._extra.append(thread)
+                thread.start()
             while len(self._threads) < min(self.workers, reports):
                 thread = threading.Thread(target=self._start_one, name="audit-kernel-start", daemon=True)
                 self._threads.append(thread)
@@ -44,7 +59,7 @@ class LazyKernels:
 
     def settle(self) -> None:
         """Wait until every kernel asked for has started (or failed to): before the batch forks worker processes."""
-        for thread in list(self._threads):
+        for thread in [*self._threads, *self._extra]:
             thread.join()
 
     def _start_one(self) -> None:
@@ -76,6 +91,11 @@ class LazyKernels:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for thread in self._threads:
-            thread.join()
+        self.settle()
         self._stack.close()
+
+
+def _quietly(func: Callable[[], None]) -> None:
+    """Run ``func``, ignoring its failure: what it readies is made again, with its error, where it is used."""
+    with contextlib.suppress(Exception):
+        func()

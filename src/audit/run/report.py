@@ -105,6 +105,23 @@ def _earlier(result: PublishedResult) -> str:
 
 _EXPORTERS = threading.local()
 
+# What writing a report imports in the batch's process on first use, about a second of CPU: a batch imports them
+# in the background while its kernels start (see import_report_modules).
+REPORT_MODULES = (
+    "audit.render.scored_workbook",
+    "audit.render.html_page",
+    "nbconvert.exporters",
+    "nbconvert.preprocessors",
+)
+
+
+def import_report_modules() -> None:
+    """Import what writing reports needs (:data:`REPORT_MODULES`), so the first reports do not wait for it."""
+    import importlib
+
+    for name in REPORT_MODULES:
+        importlib.import_module(name)
+
 
 def _html_exporter() -> Any:
     """This thread's HTML exporter, made once: its template is compiled once, not once per report.
