@@ -31,6 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.textpath import text_to_path
 
+from audit.render import chart_replay
+
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
 
 
@@ -271,6 +273,8 @@ class _Frame:
 
     def __post_init__(self) -> None:
         self.built = [_AxesState.of(ax) for ax in self.fig.axes]
+        for ax in self.fig.axes:  # the axes are the same for every area: their SVG is written once, then again
+            chart_replay.install(ax, _MeasuringRenderer)
 
     def restore(self) -> None:
         """Back to the frame as built, keeping none of the chart drawn in it."""
