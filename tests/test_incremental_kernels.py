@@ -86,40 +86,39 @@ def test_a_rerun_with_nothing_changed_starts_no_kernel(data, tmp_path, monkeypat
     assert len(starts) == first + 1  # one area to make again: one kernel
 
 
-def test_what_reports_need_is_readied_once_in_the_background_and_settled_before_a_fork():
+def test_what_reports_need_is_readied_once_before_the_first_kernel_starts():
     import contextlib
     import threading
 
     from audit.run.lazy_kernels import LazyKernels
 
-    ready: list[str] = []
-    release = threading.Event()
+    events: list[str] = []
 
     def prepare() -> None:
-        release.wait(5)
-        ready.append(threading.current_thread().name)
+        events.append(f"prepared in {threading.current_thread().name}")
 
     @contextlib.contextmanager
     def start(workers: int, areas: int):
+        events.append("kernel started")
         yield object()
 
-    kernels = LazyKernels(2, None, start, prepare)
-    kernels.warm(0)
-    assert not kernels._extra  # nothing to report: nothing readied
-    kernels.warm(3)
-    kernels.warm(3)
-    release.set()
-    kernels.settle()  # what a batch calls before it forks: the readying thread is done too
-    assert ready == ["audit-prepare"]
-    kernels.__exit__(None, None, None)
+    with LazyKernels(2, None, start, prepare) as kernels:
+        kernels.warm(0)
+        assert events == []  # nothing to report: nothing readied
+        kernels.warm(3)
+        assert events[0] == f"prepared in {threading.current_thread().name}"  # here, before any kernel's thread
+        kernels.warm(3)
+        kernels.settle()
+    assert events.count(events[0]) == 1 and events.count("kernel started") == 2
 
     def failing() -> None:
         raise ImportError("a module that cannot be imported")
 
     with LazyKernels(1, None, start, failing) as quiet:  # a failure is left to where the module is used
         quiet.warm(1)
-        quiet.settle()
-    assert LazyKernels(1, object(), start, prepare)._extra == []  # a runner given: nothing to ready here
+    given = LazyKernels(1, object(), start, prepare)
+    given.warm(1)
+    assert events.count(events[0]) == 1  # a runner given: nothing readied here
 
 
 def test_the_modules_reports_need_are_importable():

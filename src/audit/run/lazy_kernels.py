@@ -27,12 +27,11 @@ class LazyKernels:
         prepare: Callable[[], None] = lambda: None,
     ) -> None:
         self.workers, self.given, self._start = max(1, workers), given, start
-        self._prepare: Callable[[], None] | None = prepare  # run once, in the background, with the first kernel
+        self._prepare: Callable[[], None] | None = prepare  # run once, before the first kernel starts
         self._ready: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()
         self._threads: list[threading.Thread] = []
-        self._extra: list[threading.Thread] = []
         self._errors: list[BaseException] = []
 
     @property
@@ -41,17 +40,19 @@ class LazyKernels:
         return len(self._threads)
 
     def warm(self, reports: int) -> None:
-        """Have enough kernels starting for ``reports`` reports at once (at most ``workers``); returns at once."""
+        """Have enough kernels starting for ``reports`` reports at once (at most ``workers``), in the background.
+
+        The first call with reports to make first readies what they need in this process (``prepare``).
+        """
         if self.given is not None:
             return
         with self._lock:
             if self._prepare is not None and reports > 0:
-                # What the reports need in this process (imports), readied while the first kernel starts; a
-                # thread of its own, joined by settle() like the kernels' before any fork.
-                thread = threading.Thread(target=_quietly, args=(self._prepare,), name="audit-prepare", daemon=True)
-                self._prepare = None
-                self._extra.append(thread)
-                thread.start()
+                # What the reports need in this process (imports), readied here and now, before any kernel's
+                # thread starts: a module's import-time warnings filter is process-wide, and another thread's
+                # catch_warnings() could undo it part way through the import.
+                prepare, self._prepare = self._prepare, None
+                _quietly(prepare)
             while len(self._threads) < min(self.workers, reports):
                 thread = threading.Thread(target=self._start_one, name="audit-kernel-start", daemon=True)
                 self._threads.append(thread)
@@ -59,7 +60,7 @@ class LazyKernels:
 
     def settle(self) -> None:
         """Wait until every kernel asked for has started (or failed to): before the batch forks worker processes."""
-        for thread in [*self._threads, *self._extra]:
+        for thread in list(self._threads):
             thread.join()
 
     def _start_one(self) -> None:

@@ -105,8 +105,8 @@ def _earlier(result: PublishedResult) -> str:
 
 _EXPORTERS = threading.local()
 
-# What writing a report imports in the batch's process on first use, about a second of CPU: a batch imports them
-# in the background while its kernels start (see import_report_modules).
+# What writing a report imports in the batch's process on first use, about half a second of CPU: a batch imports
+# them as its kernels are about to start, so no report waits for them (see audit.run.lazy_kernels).
 REPORT_MODULES = (
     "audit.render.scored_workbook",
     "audit.render.html_page",
