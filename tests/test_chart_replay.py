@@ -140,3 +140,32 @@ def test_without_the_renderers_private_parts_every_axis_is_drawn(pubs, monkeypat
     for _ in range(3):
         assert charts.criteria_chart(pubs[0]).svg == expected
     assert replays() == 0
+
+
+# Changes a future chart might make to a kept frame's axes that matplotlib's ``stale`` flags did not show:
+# a hidden grid line, tick or right-hand label stays stale for good (matplotlib clears the flag only on
+# what it draws), and a locator changed in place keeps its identity.
+FRAME_CHANGES = {
+    "grid lines turned on": lambda ax: ax.grid(True, color="#ff00ff"),
+    "a tick hidden": lambda ax: ax.yaxis.get_major_ticks()[0].set_visible(False),
+    "labels on the right too": lambda ax: ax.yaxis.set_tick_params(labelright=True),
+    "fewer ticks from the same locator": lambda ax: ax.locator_params(axis="x", nbins=2),
+    "an empty axis label given words": lambda ax: ax.set_ylabel("Criteria listed"),
+}
+
+
+def changed_frame_chart(chart: Any, pub: Any, change: Any) -> bytes:
+    """The chart drawn once more after ``change`` is made to its kept frame's axes."""
+    chart_layout.FRAMES.clear()
+    chart(pub)
+    chart(pub)  # recorded, then replayed
+    (frame,) = chart_layout.FRAMES._frames.values()
+    change(frame.axes)
+    return chart(pub).svg
+
+
+@pytest.mark.parametrize("change", FRAME_CHANGES.values(), ids=FRAME_CHANGES.keys())
+def test_a_frame_changed_where_matplotlib_marks_nothing_stale_is_drawn_afresh(pubs, change, monkeypatch):
+    got = changed_frame_chart(charts.criteria_chart, pubs[0], change)
+    monkeypatch.setattr(chart_replay, "_state", lambda svg: None)  # never replayed: what matplotlib draws
+    assert got == changed_frame_chart(charts.criteria_chart, pubs[0], change)

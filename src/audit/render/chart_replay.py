@@ -66,6 +66,7 @@ class ReplayingDraw:
             self._replay(svg, rec)
             return
         rec = _record(self.axis, renderer, svg, key)
+        _settle(self.axis)
         self.as_drawn = _artists(self.axis)
         if rec is not None and key is not None:
             self.recordings[key] = rec
@@ -111,6 +112,9 @@ def _key(axis: Axis, svg: RendererSVG) -> tuple[Any, ...] | None:
     key = (
         state,
         tuple(axis.get_view_interval()),  # an axis's ticks and grid lines do not depend on the other's limits
+        # where its tickers put ticks: a locator changed in place (``locator_params``) keeps its identity
+        tuple(axis.get_majorticklocs()),
+        tuple(axis.get_minorticklocs()),
         tuple(ax.bbox.bounds),
         ax.get_figure(root=True).dpi,
         svg.width,
@@ -124,15 +128,29 @@ def _key(axis: Axis, svg: RendererSVG) -> tuple[Any, ...] | None:
     return key
 
 
-def _artists(axis: Axis) -> tuple[Any, ...]:
-    """The axis's own artists as they stand: each one's ``stale`` flag, which any change to its text, colour
-    or size sets and drawing clears, and the tick locators and formatters (``set_ticks`` puts in new ones;
-    held here, so no other object can take one's ``id`` while it is compared)."""
+def _parts(axis: Axis) -> list[Any]:
+    """The axis's own artists: its label, offset text, ticks and each tick's lines and labels."""
     parts = [axis.label, axis.offsetText]
     for tick in (*axis.majorTicks, *axis.minorTicks):
+        parts.append(tick)
         parts.extend(tick.get_children())
+    return parts
+
+
+def _settle(axis: Axis) -> None:
+    """Mark every part of the axis as drawn. matplotlib clears ``stale`` only on what it draws: a hidden
+    grid line or an empty label would stay stale for good, and turning it on later would go unseen."""
+    for part in _parts(axis):
+        part.stale = False
+
+
+def _artists(axis: Axis) -> tuple[Any, ...]:
+    """The axis's own artists as they stand: each one's ``stale`` flag, which any change to its text, colour,
+    size or visibility sets (and :func:`_settle` clears after each drawing), and the tick locators and
+    formatters (``set_ticks`` puts in new ones; held here, so no other object can take one's ``id`` while
+    it is compared)."""
     tickers = (axis.major.locator, axis.major.formatter, axis.minor.locator, axis.minor.formatter)
-    return tuple(a.stale for a in parts), tickers
+    return tuple(a.stale for a in _parts(axis)), tickers
 
 
 def _record(axis: Axis, renderer: Any, svg: RendererSVG, key: tuple[Any, ...] | None) -> _Recording | None:
