@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import matplotlib
 import pytest
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
 
 from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
@@ -169,3 +171,33 @@ def test_a_frame_changed_where_matplotlib_marks_nothing_stale_is_drawn_afresh(pu
     got = changed_frame_chart(charts.criteria_chart, pubs[0], change)
     monkeypatch.setattr(chart_replay, "_state", lambda svg: None)  # never replayed: what matplotlib draws
     assert got == changed_frame_chart(charts.criteria_chart, pubs[0], change)
+
+
+def test_an_axis_drawn_as_paths_is_not_replayed_over_other_glyphs():
+    """Under ``svg.fonttype: path`` a letter is defined once, where first drawn: an axis recorded when
+    another plot's text had defined its letters must not be written where that text had other letters."""
+
+    def two_plots() -> tuple[Any, Any]:
+        fig = Figure(figsize=(4, 2))
+        chart_layout._Canvas(fig)
+        words = fig.add_axes((0.1, 0.1, 0.35, 0.8))
+        ticked = fig.add_axes((0.6, 0.1, 0.35, 0.8))
+        ticked.set_xticks([0.5], ["A"])
+        ticked.set_yticks([])
+        return fig, words
+
+    def drawn(fig: Any, words: Any, text: str) -> bytes:
+        label = words.text(0.5, 0.5, text)  # drawn before the second plot's axes: the same count of letters
+        try:
+            return chart_layout._render(fig)
+        finally:
+            label.remove()
+
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "test"}):
+        expected = drawn(*two_plots(), "QZ")
+        fig, words = two_plots()
+        for ax in fig.axes:
+            chart_replay.install(ax, chart_layout._MeasuringRenderer)
+        drawn(fig, words, "AZ")
+        drawn(fig, words, "AZ")  # recorded, then replayed
+        assert drawn(fig, words, "QZ") == expected

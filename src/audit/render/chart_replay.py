@@ -97,7 +97,7 @@ def _state(svg: RendererSVG) -> tuple[Any, ...] | None:
             svg._path_collection_id,
             svg._has_gouraud,
             svg._n_gradients,
-            len(svg._glyph_map),
+            tuple(svg._glyph_map),  # which glyphs are defined already, not how many: a replay defines none
         )
     except (AttributeError, TypeError):
         return None
@@ -173,7 +173,7 @@ def _record(axis: Axis, renderer: Any, svg: RendererSVG, key: tuple[Any, ...] | 
     finally:
         setattr(writer, _WRITE, write)
     state = key[0]
-    if getattr(writer, _OPEN) or getattr(writer, _DATA) or (svg._n_gradients, len(svg._glyph_map)) != state[6:8]:
+    if getattr(writer, _OPEN) or getattr(writer, _DATA) or (svg._n_gradients, tuple(svg._glyph_map)) != state[6:8]:
         return None  # left something part written, or drew what these books do not cover: never replayed
     added = {
         name: {k: v for k, v in getattr(svg, name).items() if k not in before[name] or before[name][k] is not v}
