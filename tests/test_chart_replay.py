@@ -201,3 +201,14 @@ def test_an_axis_drawn_as_paths_is_not_replayed_over_other_glyphs():
         drawn(fig, words, "AZ")
         drawn(fig, words, "AZ")  # recorded, then replayed
         assert drawn(fig, words, "QZ") == expected
+
+
+def test_a_count_axis_formatted_otherwise_in_place_is_drawn_afresh(pubs, monkeypatch):
+    """``ticklabel_format`` changes the count axis's formatter in place: the same object, other labels."""
+
+    def change(ax: Any) -> None:
+        ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0), useMathText=True)
+
+    got = changed_frame_chart(charts.grades_chart, pubs[0], change)
+    monkeypatch.setattr(chart_replay, "_state", lambda svg: None)
+    assert got == changed_frame_chart(charts.grades_chart, pubs[0], change)

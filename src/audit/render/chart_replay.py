@@ -112,9 +112,10 @@ def _key(axis: Axis, svg: RendererSVG) -> tuple[Any, ...] | None:
     key = (
         state,
         tuple(axis.get_view_interval()),  # an axis's ticks and grid lines do not depend on the other's limits
-        # where its tickers put ticks: a locator changed in place (``locator_params``) keeps its identity
-        tuple(axis.get_majorticklocs()),
-        tuple(axis.get_minorticklocs()),
+        # where its tickers put ticks and what they write there: a locator or formatter changed in place
+        # (``locator_params``, ``ticklabel_format``) keeps its identity
+        *_ticks(axis.major, axis.get_majorticklocs()),
+        *_ticks(axis.minor, axis.get_minorticklocs()),
         tuple(ax.bbox.bounds),
         ax.get_figure(root=True).dpi,
         svg.width,
@@ -126,6 +127,11 @@ def _key(axis: Axis, svg: RendererSVG) -> tuple[Any, ...] | None:
     except TypeError:  # a book keyed on something unhashable: not worth the risk
         return None
     return key
+
+
+def _ticks(ticker: Any, locs: Any) -> tuple[Any, ...]:
+    """The places of one kind of tick, their labels and the offset text, as drawing would write them."""
+    return tuple(locs), tuple(ticker.formatter.format_ticks(locs)), ticker.formatter.get_offset()
 
 
 def _parts(axis: Axis) -> list[Any]:
