@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import matplotlib
 import pytest
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
 
 from audit.analyse.area_result import analyse_area
 from audit.check.validate import load_audit
@@ -140,3 +142,73 @@ def test_without_the_renderers_private_parts_every_axis_is_drawn(pubs, monkeypat
     for _ in range(3):
         assert charts.criteria_chart(pubs[0]).svg == expected
     assert replays() == 0
+
+
+# Changes a future chart might make to a kept frame's axes that matplotlib's ``stale`` flags did not show:
+# a hidden grid line, tick or right-hand label stays stale for good (matplotlib clears the flag only on
+# what it draws), and a locator changed in place keeps its identity.
+FRAME_CHANGES = {
+    "grid lines turned on": lambda ax: ax.grid(True, color="#ff00ff"),
+    "a tick hidden": lambda ax: ax.yaxis.get_major_ticks()[0].set_visible(False),
+    "labels on the right too": lambda ax: ax.yaxis.set_tick_params(labelright=True),
+    "fewer ticks from the same locator": lambda ax: ax.locator_params(axis="x", nbins=2),
+    "an empty axis label given words": lambda ax: ax.set_ylabel("Criteria listed"),
+}
+
+
+def changed_frame_chart(chart: Any, pub: Any, change: Any) -> bytes:
+    """The chart drawn once more after ``change`` is made to its kept frame's axes."""
+    chart_layout.FRAMES.clear()
+    chart(pub)
+    chart(pub)  # recorded, then replayed
+    (frame,) = chart_layout.FRAMES._frames.values()
+    change(frame.axes)
+    return chart(pub).svg
+
+
+@pytest.mark.parametrize("change", FRAME_CHANGES.values(), ids=FRAME_CHANGES.keys())
+def test_a_frame_changed_where_matplotlib_marks_nothing_stale_is_drawn_afresh(pubs, change, monkeypatch):
+    got = changed_frame_chart(charts.criteria_chart, pubs[0], change)
+    monkeypatch.setattr(chart_replay, "_state", lambda svg: None)  # never replayed: what matplotlib draws
+    assert got == changed_frame_chart(charts.criteria_chart, pubs[0], change)
+
+
+def test_an_axis_drawn_as_paths_is_not_replayed_over_other_glyphs():
+    """Under ``svg.fonttype: path`` a letter is defined once, where first drawn: an axis recorded when
+    another plot's text had defined its letters must not be written where that text had other letters."""
+
+    def two_plots() -> tuple[Any, Any]:
+        fig = Figure(figsize=(4, 2))
+        chart_layout._Canvas(fig)
+        words = fig.add_axes((0.1, 0.1, 0.35, 0.8))
+        ticked = fig.add_axes((0.6, 0.1, 0.35, 0.8))
+        ticked.set_xticks([0.5], ["A"])
+        ticked.set_yticks([])
+        return fig, words
+
+    def drawn(fig: Any, words: Any, text: str) -> bytes:
+        label = words.text(0.5, 0.5, text)  # drawn before the second plot's axes: the same count of letters
+        try:
+            return chart_layout._render(fig)
+        finally:
+            label.remove()
+
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "test"}):
+        expected = drawn(*two_plots(), "QZ")
+        fig, words = two_plots()
+        for ax in fig.axes:
+            chart_replay.install(ax, chart_layout._MeasuringRenderer)
+        drawn(fig, words, "AZ")
+        drawn(fig, words, "AZ")  # recorded, then replayed
+        assert drawn(fig, words, "QZ") == expected
+
+
+def test_a_count_axis_formatted_otherwise_in_place_is_drawn_afresh(pubs, monkeypatch):
+    """``ticklabel_format`` changes the count axis's formatter in place: the same object, other labels."""
+
+    def change(ax: Any) -> None:
+        ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0), useMathText=True)
+
+    got = changed_frame_chart(charts.grades_chart, pubs[0], change)
+    monkeypatch.setattr(chart_replay, "_state", lambda svg: None)
+    assert got == changed_frame_chart(charts.grades_chart, pubs[0], change)

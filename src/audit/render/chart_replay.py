@@ -66,6 +66,7 @@ class ReplayingDraw:
             self._replay(svg, rec)
             return
         rec = _record(self.axis, renderer, svg, key)
+        _settle(self.axis)
         self.as_drawn = _artists(self.axis)
         if rec is not None and key is not None:
             self.recordings[key] = rec
@@ -96,7 +97,7 @@ def _state(svg: RendererSVG) -> tuple[Any, ...] | None:
             svg._path_collection_id,
             svg._has_gouraud,
             svg._n_gradients,
-            len(svg._glyph_map),
+            tuple(svg._glyph_map),  # which glyphs are defined already, not how many: a replay defines none
         )
     except (AttributeError, TypeError):
         return None
@@ -111,6 +112,10 @@ def _key(axis: Axis, svg: RendererSVG) -> tuple[Any, ...] | None:
     key = (
         state,
         tuple(axis.get_view_interval()),  # an axis's ticks and grid lines do not depend on the other's limits
+        # where its tickers put ticks and what they write there: a locator or formatter changed in place
+        # (``locator_params``, ``ticklabel_format``) keeps its identity
+        *_ticks(axis.major, axis.get_majorticklocs()),
+        *_ticks(axis.minor, axis.get_minorticklocs()),
         tuple(ax.bbox.bounds),
         ax.get_figure(root=True).dpi,
         svg.width,
@@ -124,15 +129,34 @@ def _key(axis: Axis, svg: RendererSVG) -> tuple[Any, ...] | None:
     return key
 
 
-def _artists(axis: Axis) -> tuple[Any, ...]:
-    """The axis's own artists as they stand: each one's ``stale`` flag, which any change to its text, colour
-    or size sets and drawing clears, and the tick locators and formatters (``set_ticks`` puts in new ones;
-    held here, so no other object can take one's ``id`` while it is compared)."""
+def _ticks(ticker: Any, locs: Any) -> tuple[Any, ...]:
+    """The places of one kind of tick, their labels and the offset text, as drawing would write them."""
+    return tuple(locs), tuple(ticker.formatter.format_ticks(locs)), ticker.formatter.get_offset()
+
+
+def _parts(axis: Axis) -> list[Any]:
+    """The axis's own artists: its label, offset text, ticks and each tick's lines and labels."""
     parts = [axis.label, axis.offsetText]
     for tick in (*axis.majorTicks, *axis.minorTicks):
+        parts.append(tick)
         parts.extend(tick.get_children())
+    return parts
+
+
+def _settle(axis: Axis) -> None:
+    """Mark every part of the axis as drawn. matplotlib clears ``stale`` only on what it draws: a hidden
+    grid line or an empty label would stay stale for good, and turning it on later would go unseen."""
+    for part in _parts(axis):
+        part.stale = False
+
+
+def _artists(axis: Axis) -> tuple[Any, ...]:
+    """The axis's own artists as they stand: each one's ``stale`` flag, which any change to its text, colour,
+    size or visibility sets (and :func:`_settle` clears after each drawing), and the tick locators and
+    formatters (``set_ticks`` puts in new ones; held here, so no other object can take one's ``id`` while
+    it is compared)."""
     tickers = (axis.major.locator, axis.major.formatter, axis.minor.locator, axis.minor.formatter)
-    return tuple(a.stale for a in parts), tickers
+    return tuple(a.stale for a in _parts(axis)), tickers
 
 
 def _record(axis: Axis, renderer: Any, svg: RendererSVG, key: tuple[Any, ...] | None) -> _Recording | None:
@@ -155,7 +179,7 @@ def _record(axis: Axis, renderer: Any, svg: RendererSVG, key: tuple[Any, ...] | 
     finally:
         setattr(writer, _WRITE, write)
     state = key[0]
-    if getattr(writer, _OPEN) or getattr(writer, _DATA) or (svg._n_gradients, len(svg._glyph_map)) != state[6:8]:
+    if getattr(writer, _OPEN) or getattr(writer, _DATA) or (svg._n_gradients, tuple(svg._glyph_map)) != state[6:8]:
         return None  # left something part written, or drew what these books do not cover: never replayed
     added = {
         name: {k: v for k, v in getattr(svg, name).items() if k not in before[name] or before[name][k] is not v}

@@ -92,8 +92,25 @@ class LazyKernels:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            _release_import_lock()
         self.settle()
         self._stack.close()
+
+
+def _release_import_lock() -> None:
+    """Let go of Python's import lock, should this thread hold it on leaving a batch that was stopped.
+
+    A stop (Ctrl-C, SIGTERM) is raised in the main thread wherever it is, even inside an import between
+    taking the import lock and the code that gives it back; a kernel still starting in another thread then
+    waits for that lock for ever, and so does :meth:`LazyKernels.settle`. No thread is part way through an
+    import of its own where a batch ends, so whatever this thread holds of the lock here was left by a stop.
+    """
+    import _imp
+
+    with contextlib.suppress(RuntimeError):  # held by another thread, or not at all
+        while _imp.lock_held():
+            _imp.release_lock()
 
 
 def _quietly(func: Callable[[], None]) -> None:
