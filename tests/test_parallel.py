@@ -109,32 +109,3 @@ def test_one_worker_or_few_areas_or_no_fork_stay_in_this_process(data, monkeypat
     monkeypatch.setattr(parallel, "MIN_AREAS", 1)
     monkeypatch.setattr(parallel, "_can_fork", lambda: False)
     assert list(parallel.analyse_areas(data, areas, False, workers=2)) == areas
-
-
-@needs_fork
-def test_kernels_may_start_once_the_workers_exist_not_after_they_finish(data, few_areas_enough):
-    """``forked`` is called once the workers are forked and before their results: a batch starts kernels then."""
-    import multiprocessing
-    import threading
-
-    seen: list[int] = []
-    imported = threading.Event()
-
-    def forked() -> None:
-        seen.append(len(multiprocessing.active_children()))
-        # What a batch does here: threads that import modules and start processes, as the workers analyse.
-        thread = threading.Thread(target=lambda: (__import__("email.mime.text"), imported.set()))
-        thread.start()
-        thread.join()
-
-    results = parallel.analyse_areas(data, data.areas, False, workers=2, forked=forked)
-    assert seen == [2] and imported.is_set()  # both workers were running when it was called
-    serial = {a: analyse_area(data, a, publish=False) for a in data.areas}
-    for area in data.areas:  # the table the parent sent each worker is the one it would have worked out itself
-        assert_same(results[area].analysis, serial[area].analysis, area)
-
-
-def test_forked_is_called_once_when_the_areas_are_analysed_here(data):
-    calls: list[int] = []
-    parallel.analyse_areas(data, data.areas[:2], False, workers=1, forked=lambda: calls.append(1))
-    assert calls == [1]

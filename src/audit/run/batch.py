@@ -39,7 +39,6 @@ from audit.run.report import (
     AREA_NOTEBOOK,
     NATIONAL_NOTEBOOK,
     area_dirs,
-    import_report_modules,
     make_report,
     write_atomic,
 )
@@ -116,8 +115,7 @@ def run_batch(
     mode = RunMode(opts.publish, opts.threshold)
     with claim_output(out_dir, mode, whole_run=True, replace=replace, keep=not force) as claim:
         out_dir = claim.path
-        # Kernels start once an area is to be reported; the modules writing reports are imported meanwhile.
-        kernels = LazyKernels(workers, runner, lambda w, n: _kernels(w, n), import_report_modules)
+        kernels = LazyKernels(workers, runner, lambda w, n: _kernels(w, n))  # started once an area is to be reported
         if len(groups) == 1:
             with kernels as pool:
                 batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started, pool, force)

@@ -19,15 +19,8 @@ from typing import Any
 class LazyKernels:
     """Up to ``workers`` warm kernels, each started on first need; ``given``: a runner to use instead."""
 
-    def __init__(
-        self,
-        workers: int,
-        given: Any,
-        start: Callable[[int, int], Any],
-        prepare: Callable[[], None] = lambda: None,
-    ) -> None:
+    def __init__(self, workers: int, given: Any, start: Callable[[int, int], Any]) -> None:
         self.workers, self.given, self._start = max(1, workers), given, start
-        self._prepare: Callable[[], None] | None = prepare  # run once, before the first kernel starts
         self._ready: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()
@@ -40,19 +33,10 @@ class LazyKernels:
         return len(self._threads)
 
     def warm(self, reports: int) -> None:
-        """Have enough kernels starting for ``reports`` reports at once (at most ``workers``), in the background.
-
-        The first call with reports to make first readies what they need in this process (``prepare``).
-        """
+        """Have enough kernels starting for ``reports`` reports at once (at most ``workers``); returns at once."""
         if self.given is not None:
             return
         with self._lock:
-            if self._prepare is not None and reports > 0:
-                # What the reports need in this process (imports), readied here and now, before any kernel's
-                # thread starts: a module's import-time warnings filter is process-wide, and another thread's
-                # catch_warnings() could undo it part way through the import.
-                prepare, self._prepare = self._prepare, None
-                _quietly(prepare)
             while len(self._threads) < min(self.workers, reports):
                 thread = threading.Thread(target=self._start_one, name="audit-kernel-start", daemon=True)
                 self._threads.append(thread)
@@ -94,7 +78,8 @@ class LazyKernels:
     def __exit__(self, *exc: object) -> None:
         if exc[0] is not None:
             _release_import_lock()
-        self.settle()
+        for thread in self._threads:
+            thread.join()
         self._stack.close()
 
 
@@ -103,17 +88,11 @@ def _release_import_lock() -> None:
 
     A stop (Ctrl-C, SIGTERM) is raised in the main thread wherever it is, even inside an import between
     taking the import lock and the code that gives it back; a kernel still starting in another thread then
-    waits for that lock for ever, and so does :meth:`LazyKernels.settle`. No thread is part way through an
-    import of its own where a batch ends, so whatever this thread holds of the lock here was left by a stop.
+    waits for that lock for ever, and so does the join below. No thread is part way through an import of
+    its own where a batch ends, so whatever this thread holds of the lock here was left by a stop.
     """
     import _imp
 
     with contextlib.suppress(RuntimeError):  # held by another thread, or not at all
         while _imp.lock_held():
             _imp.release_lock()
-
-
-def _quietly(func: Callable[[], None]) -> None:
-    """Run ``func``, ignoring its failure: what it readies is made again, with its error, where it is used."""
-    with contextlib.suppress(Exception):
-        func()

@@ -20,7 +20,6 @@ import math
 import pickle
 import sys
 import traceback
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -40,18 +39,8 @@ Outcome = AreaResult | str | BaseException
 _job: tuple[AuditData, bool] | None = None  # set in each worker process when it starts
 
 
-def analyse_areas(
-    data: AuditData,
-    areas: list[str],
-    publish: bool,
-    workers: int,
-    forked: Callable[[], None] = lambda: None,
-) -> dict[str, Outcome]:
+def analyse_areas(data: AuditData, areas: list[str], publish: bool, workers: int) -> dict[str, Outcome]:
     """Each area's result, or why it has none, in the order of ``areas``.
-
-    ``forked`` is called once the worker processes exist (at once when the areas are
-    analysed here): from then on this process may start threads and kernels, which a
-    fork must never catch part way, while the workers analyse.
 
     An area whose analysis raised :class:`AuditError` gets its message (a str); any
     other exception is given as the exception itself, since its text may quote a
@@ -59,8 +48,8 @@ def analyse_areas(
     carries its traceback as a note, as the traceback object cannot travel).
     """
     if workers <= 1 or len(areas) < MIN_AREAS or not _can_fork():
-        forked()
         return {area: _analyse_one(data, area, publish) for area in areas}
+    compare.area_results(data)  # worked out once here and kept on data, so no worker works it out again
     size = max(1, math.ceil(len(areas) / (workers * CHUNKS_PER_WORKER)))
     chunks = [areas[i : i + size] for i in range(0, len(areas), size)]
     shared = _shared(data)
@@ -69,12 +58,7 @@ def analyse_areas(
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(data, publish)) as pool:
-        pool.submit(int)  # a pool that forks starts every worker at its first task: they exist from here on
-        forked()
-        # The table of every area's results, worked out once here (while kernels start) and sent with each chunk,
-        # so no worker works it out again.
-        table = compare.area_results(data)
-        futures = [pool.submit(_analyse_chunk, chunk, table) for chunk in chunks]
+        futures = [pool.submit(_analyse_chunk, chunk) for chunk in chunks]
         for chunk, future in zip(chunks, futures, strict=True):
             try:
                 out.update(_loads(future.result(), data, shared))
@@ -136,15 +120,10 @@ class _Unpickler(pickle.Unpickler):
         return self.shared[pid]
 
 
-def _analyse_chunk(areas: list[str], table: Any) -> bytes:
-    """In a worker process: some areas analysed, their outcomes pickled for the parent.
-
-    ``table`` is :func:`audit.analyse.compare.area_results` as the parent worked it out
-    after the fork; kept on the worker's data as the parent keeps it on its own.
-    """
+def _analyse_chunk(areas: list[str]) -> bytes:
+    """In a worker process: some areas analysed, their outcomes pickled for the parent."""
     assert _job is not None
     data, publish = _job
-    data.derived.setdefault("area_results", table)
     outcomes = []
     for area in areas:
         outcome = _analyse_one(data, area, publish)

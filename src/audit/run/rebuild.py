@@ -58,9 +58,8 @@ class Rebuild:
         todo = [a for a in areas if a not in self.results and a not in self.failed]
         if self.workers > 1 and len(todo) >= parallel.MIN_AREAS:
             self.before_fork()  # no thread may be part way through starting a kernel when the workers fork
-            # Once the workers are forked, kernels may start: while the workers analyse, not after.
-            forked = lambda: self.after_fork(len(todo))  # noqa: E731
-            analysed = parallel.analyse_areas(self.usable, todo, self.opts.publish, self.workers, forked)
+            analysed = parallel.analyse_areas(self.usable, todo, self.opts.publish, self.workers)
+            self.after_fork(len(todo))  # the kernels may start now, while the run's decision is worked out
             for area, got in analysed.items():
                 if isinstance(got, AreaResult):
                     self.results[area] = got

@@ -105,23 +105,6 @@ def _earlier(result: PublishedResult) -> str:
 
 _EXPORTERS = threading.local()
 
-# What writing a report imports in the batch's process on first use, about half a second of CPU: a batch imports
-# them as its kernels are about to start, so no report waits for them (see audit.run.lazy_kernels).
-REPORT_MODULES = (
-    "audit.render.scored_workbook",
-    "audit.render.html_page",
-    "nbconvert.exporters",
-    "nbconvert.preprocessors",
-)
-
-
-def import_report_modules() -> None:
-    """Import what writing reports needs (:data:`REPORT_MODULES`), so the first reports do not wait for it."""
-    import importlib
-
-    for name in REPORT_MODULES:
-        importlib.import_module(name)
-
 
 def _html_exporter() -> Any:
     """This thread's HTML exporter, made once: its template is compiled once, not once per report.
