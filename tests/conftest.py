@@ -290,3 +290,19 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     for module in (charts, chart_sharing):  # each module that draws a chart
         monkeypatch.setattr(module, "_render", keep)
     return drawn
+
+
+@pytest.fixture(scope="module")
+def sample_pubs() -> list[Any]:
+    """Every sample area's result in full and as published (hidden counts, small cells and whole ones): the
+    charts' tests draw each of them."""
+    from audit.analyse.area_result import analyse_area
+    from audit.check.validate import load_audit
+    from audit.publish.published import publish
+
+    sample = load_audit(SAMPLE_DATA)
+    return [
+        publish(analyse_area(sample, area, publish=published), 5 if published else None)
+        for published in (False, True)
+        for area in sample.areas
+    ]

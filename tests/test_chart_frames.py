@@ -16,25 +16,10 @@ import matplotlib
 import pytest
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 
-from audit.analyse.area_result import analyse_area
-from audit.check.validate import load_audit
-from audit.publish.published import publish
 from audit.render import chart_layout, chart_sharing, charts
 from audit.run import kernel_state
-from tests.conftest import SAMPLE_DATA
 
 AREA_CHARTS = [charts.criteria_chart, charts.themes_chart, charts.sharing_heatmap, charts.grades_chart]
-
-
-@pytest.fixture(scope="module")
-def pubs() -> list[Any]:
-    """Every sample area in full and as published: hidden counts, small cells and whole ones."""
-    sample = load_audit(SAMPLE_DATA)
-    return [
-        publish(analyse_area(sample, area, publish=published), 5 if published else None)
-        for published in (False, True)
-        for area in sample.areas
-    ]
 
 
 def fresh(chart: Any, pub: Any) -> bytes:
@@ -44,17 +29,18 @@ def fresh(chart: Any, pub: Any) -> bytes:
     return chart(pub).svg
 
 
-def test_a_chart_is_the_same_bytes_whatever_was_drawn_before(pubs):
-    expected = {(i, c.__name__): fresh(c, p) for i, p in enumerate(pubs) for c in AREA_CHARTS}
+def test_a_chart_is_the_same_bytes_whatever_was_drawn_before(sample_pubs):
+    expected = {(i, c.__name__): fresh(c, p) for i, p in enumerate(sample_pubs) for c in AREA_CHARTS}
     chart_layout.FRAMES.clear()
-    for order in (list(enumerate(pubs)), list(enumerate(pubs))[::-1]):  # each frame reused by every other area
+    # each frame reused by every other area
+    for order in (list(enumerate(sample_pubs)), list(enumerate(sample_pubs))[::-1]):
         for i, p in order:
             for c in AREA_CHARTS:
                 assert c(p).svg == expected[(i, c.__name__)], (i, c.__name__)
-    assert len({expected[(i, "criteria_chart")] for i in range(len(pubs))}) > 1  # the areas' charts differ
+    assert len({expected[(i, "criteria_chart")] for i in range(len(sample_pubs))}) > 1  # the areas' charts differ
 
 
-def test_the_frames_are_reused(pubs, monkeypatch):
+def test_the_frames_are_reused(sample_pubs, monkeypatch):
     chart_layout.FRAMES.clear()
     built: list[Any] = []
     frame = charts._rate_frame
@@ -64,15 +50,15 @@ def test_the_frames_are_reused(pubs, monkeypatch):
         return frame(*args)
 
     monkeypatch.setattr(charts, "_rate_frame", counting)
-    for p in pubs:
+    for p in sample_pubs:
         charts.criteria_chart(p)
     assert len(built) == 1  # one framework, one layout of criteria: one frame for every area
 
 
-def test_a_frame_keeps_none_of_the_area_it_drew(pubs):
+def test_a_frame_keeps_none_of_the_area_it_drew(sample_pubs):
     chart_layout.FRAMES.clear()
     for c in AREA_CHARTS:
-        c(pubs[0])
+        c(sample_pubs[0])
     kept = list(chart_layout.FRAMES._frames.values())
     assert len(kept) == len(AREA_CHARTS)
     for frame in kept:
@@ -82,10 +68,10 @@ def test_a_frame_keeps_none_of_the_area_it_drew(pubs):
             assert {id(a) for a in state.axes.get_children()} == state.children  # as built, nothing more
 
 
-def test_a_chart_that_fails_part_way_leaves_no_half_drawn_frame(pubs, monkeypatch):
-    pub = pubs[0]
+def test_a_chart_that_fails_part_way_leaves_no_half_drawn_frame(sample_pubs, monkeypatch):
+    pub = sample_pubs[0]
     expected = fresh(charts.criteria_chart, pub)
-    other = pubs[1]
+    other = sample_pubs[1]
 
     def broken(fig: Any) -> bytes:
         raise RuntimeError("drawing failed")
@@ -97,8 +83,8 @@ def test_a_chart_that_fails_part_way_leaves_no_half_drawn_frame(pubs, monkeypatc
     assert charts.criteria_chart(pub).svg == expected
 
 
-def test_a_frame_made_under_other_matplotlib_settings_is_not_reused(pubs):
-    pub = pubs[0]
+def test_a_frame_made_under_other_matplotlib_settings_is_not_reused(sample_pubs):
+    pub = sample_pubs[0]
     expected = fresh(charts.criteria_chart, pub)
     with matplotlib.rc_context({"font.size": 14, "axes.edgecolor": "#ff0000"}):
         other = charts.criteria_chart(pub).svg
@@ -106,7 +92,7 @@ def test_a_frame_made_under_other_matplotlib_settings_is_not_reused(pubs):
     assert charts.criteria_chart(pub).svg == expected
 
 
-def test_the_canvas_draws_what_matplotlibs_own_svg_canvas_draws(pubs):
+def test_the_canvas_draws_what_matplotlibs_own_svg_canvas_draws(sample_pubs):
     """The canvas only measures text once; its print_svg must stay matplotlib's (checked on every chart)."""
     chart_layout.FRAMES.clear()
     got: list[tuple[bytes, bytes]] = []
@@ -124,7 +110,7 @@ def test_the_canvas_draws_what_matplotlibs_own_svg_canvas_draws(pubs):
     with pytest.MonkeyPatch.context() as mp:
         for module in (charts, chart_sharing):
             mp.setattr(module, "_render", both)
-        for p in pubs[:2]:
+        for p in sample_pubs[:2]:
             for c in AREA_CHARTS:
                 c(p)
     assert len(got) == 2 * len(AREA_CHARTS)
@@ -132,8 +118,8 @@ def test_the_canvas_draws_what_matplotlibs_own_svg_canvas_draws(pubs):
         assert ours == theirs
 
 
-def test_charts_drawn_at_once_from_several_threads_are_each_as_drawn_alone(pubs):
-    expected = {(i, c.__name__): fresh(c, p) for i, p in enumerate(pubs[:4]) for c in AREA_CHARTS}
+def test_charts_drawn_at_once_from_several_threads_are_each_as_drawn_alone(sample_pubs):
+    expected = {(i, c.__name__): fresh(c, p) for i, p in enumerate(sample_pubs[:4]) for c in AREA_CHARTS}
     got: dict[tuple[int, str], bytes] = {}
     failures: list[BaseException] = []
 
@@ -141,7 +127,7 @@ def test_charts_drawn_at_once_from_several_threads_are_each_as_drawn_alone(pubs)
         try:
             for _ in range(2):
                 for c in AREA_CHARTS:
-                    got[(i, c.__name__)] = c(pubs[i]).svg
+                    got[(i, c.__name__)] = c(sample_pubs[i]).svg
         except BaseException as exc:  # reported below
             failures.append(exc)
 
@@ -154,8 +140,8 @@ def test_charts_drawn_at_once_from_several_threads_are_each_as_drawn_alone(pubs)
     assert got == expected
 
 
-def test_a_kernel_keeps_the_frames_and_measures_between_areas(pubs):
-    charts.criteria_chart(pubs[0])
+def test_a_kernel_keeps_the_frames_and_measures_between_areas(sample_pubs):
+    charts.criteria_chart(sample_pubs[0])
     assert chart_layout._text_extent.cache_info().currsize > 0 and chart_layout.FRAMES._frames
     kernel_state._clear_audit_caches()
     assert chart_layout._text_extent.cache_info().currsize > 0  # a pure function of the text and font: kept

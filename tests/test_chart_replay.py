@@ -17,23 +17,9 @@ from matplotlib.axis import Axis
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-from audit.analyse.area_result import analyse_area
-from audit.check.validate import load_audit
-from audit.publish.published import publish
 from audit.render import chart_layout, chart_replay, charts
-from tests.conftest import SAMPLE_DATA
 
 AREA_CHARTS = [charts.criteria_chart, charts.themes_chart, charts.sharing_heatmap, charts.grades_chart]
-
-
-@pytest.fixture(scope="module")
-def pubs() -> list[Any]:
-    sample = load_audit(SAMPLE_DATA)
-    return [
-        publish(analyse_area(sample, area, publish=published), 5 if published else None)
-        for published in (False, True)
-        for area in sample.areas
-    ]
 
 
 def fresh(chart: Any, pub: Any) -> bytes:
@@ -55,8 +41,8 @@ def frame_axes(kind: str) -> Any:
     return next(f.axes for k, f in chart_layout.FRAMES._frames.items() if k[0] == kind)
 
 
-def test_an_axis_drawn_as_before_is_written_again_not_drawn(pubs, monkeypatch):
-    expected = fresh(charts.criteria_chart, pubs[1])
+def test_an_axis_drawn_as_before_is_written_again_not_drawn(sample_pubs, monkeypatch):
+    expected = fresh(charts.criteria_chart, sample_pubs[1])
     drawn: list[Any] = []
     draw = Axis.draw
 
@@ -66,15 +52,15 @@ def test_an_axis_drawn_as_before_is_written_again_not_drawn(pubs, monkeypatch):
 
     monkeypatch.setattr(Axis, "draw", counting)
     chart_layout.FRAMES.clear()
-    charts.criteria_chart(pubs[0])
+    charts.criteria_chart(sample_pubs[0])
     assert len(drawn) == 2  # the first chart of a frame draws both axes, and records them
-    assert charts.criteria_chart(pubs[1]).svg == expected
+    assert charts.criteria_chart(sample_pubs[1]).svg == expected
     assert len(drawn) == 2 and replays() == 2  # the second writes both again
 
 
-def test_every_chart_is_the_bytes_a_new_figure_draws_in_any_order(pubs):
+def test_every_chart_is_the_bytes_a_new_figure_draws_in_any_order(sample_pubs):
     """Two areas of each version (tests/test_chart_frames.py draws every area through the same frames)."""
-    some = [*pubs[:2], *pubs[-2:]]
+    some = [*sample_pubs[:2], *sample_pubs[-2:]]
     expected = {(i, c.__name__): fresh(c, p) for i, p in enumerate(some) for c in AREA_CHARTS}
     chart_layout.FRAMES.clear()
     for order in (list(enumerate(some)), list(enumerate(some))[::-1]):
@@ -84,10 +70,10 @@ def test_every_chart_is_the_bytes_a_new_figure_draws_in_any_order(pubs):
     assert replays() > 0
 
 
-def test_a_count_axis_of_another_scale_is_drawn_not_replayed(pubs):
+def test_a_count_axis_of_another_scale_is_drawn_not_replayed(sample_pubs):
     """The grades chart's count axis follows the area's largest count: each scale is its own recording."""
     charts_by_top = {}
-    for p in pubs:
+    for p in sample_pubs:
         charts_by_top.setdefault(p.analysed.cases_scored, p)
     many = list(charts_by_top.values())
     assert len(many) > 1
@@ -98,34 +84,34 @@ def test_a_count_axis_of_another_scale_is_drawn_not_replayed(pubs):
             assert charts.grades_chart(p).svg == svg
 
 
-def test_a_tick_label_changed_in_the_frame_is_drawn_afresh(pubs):
+def test_a_tick_label_changed_in_the_frame_is_drawn_afresh(sample_pubs):
     """Should a chart ever restyle the frame's ticks, the axis is drawn again, never written from before."""
     chart_layout.FRAMES.clear()
-    charts.criteria_chart(pubs[0])
-    charts.criteria_chart(pubs[0])  # recorded, then replayed
+    charts.criteria_chart(sample_pubs[0])
+    charts.criteria_chart(sample_pubs[0])  # recorded, then replayed
     ax = frame_axes("rates")
     ax.yaxis.get_ticklabels()[0].set_color("#ff00ff")
-    svg = charts.criteria_chart(pubs[0]).svg
+    svg = charts.criteria_chart(sample_pubs[0]).svg
     assert b"#ff00ff" in svg
     ax.yaxis.get_ticklabels()[0].set_color(chart_layout.TEXT)
-    assert charts.criteria_chart(pubs[0]).svg == fresh(charts.criteria_chart, pubs[0])
+    assert charts.criteria_chart(sample_pubs[0]).svg == fresh(charts.criteria_chart, sample_pubs[0])
 
 
-def test_new_ticks_in_the_frame_are_drawn_afresh(pubs):
+def test_new_ticks_in_the_frame_are_drawn_afresh(sample_pubs):
     chart_layout.FRAMES.clear()
-    charts.criteria_chart(pubs[0])
-    before = charts.criteria_chart(pubs[0]).svg
+    charts.criteria_chart(sample_pubs[0])
+    before = charts.criteria_chart(sample_pubs[0]).svg
     assert b"25%" in before
     ax = frame_axes("rates")
     ax.set_xticks([0, 50, 100], ["none", "half", "all"])
-    after = charts.criteria_chart(pubs[0]).svg
+    after = charts.criteria_chart(sample_pubs[0]).svg
     assert b"half" in after and b"25%" not in after
 
 
-def test_matplotlibs_own_svg_canvas_is_never_written_into_from_a_recording(pubs):
+def test_matplotlibs_own_svg_canvas_is_never_written_into_from_a_recording(sample_pubs):
     chart_layout.FRAMES.clear()
-    charts.criteria_chart(pubs[0])
-    charts.criteria_chart(pubs[0])
+    charts.criteria_chart(sample_pubs[0])
+    charts.criteria_chart(sample_pubs[0])
     done = replays()
     fig = chart_layout.FRAMES._frames[next(iter(chart_layout.FRAMES._frames))].fig
     canvas = fig.canvas
@@ -134,13 +120,13 @@ def test_matplotlibs_own_svg_canvas_is_never_written_into_from_a_recording(pubs)
     assert replays() == done
 
 
-def test_without_the_renderers_private_parts_every_axis_is_drawn(pubs, monkeypatch):
+def test_without_the_renderers_private_parts_every_axis_is_drawn(sample_pubs, monkeypatch):
     """Should matplotlib rename what the replay reads, charts are drawn as usual, the same bytes."""
-    expected = fresh(charts.criteria_chart, pubs[0])
+    expected = fresh(charts.criteria_chart, sample_pubs[0])
     monkeypatch.setattr(chart_replay, "_BOOKS", ("_no_such_book",))
     chart_layout.FRAMES.clear()
     for _ in range(3):
-        assert charts.criteria_chart(pubs[0]).svg == expected
+        assert charts.criteria_chart(sample_pubs[0]).svg == expected
     assert replays() == 0
 
 
@@ -167,10 +153,10 @@ def changed_frame_chart(chart: Any, pub: Any, change: Any) -> bytes:
 
 
 @pytest.mark.parametrize("change", FRAME_CHANGES.values(), ids=FRAME_CHANGES.keys())
-def test_a_frame_changed_where_matplotlib_marks_nothing_stale_is_drawn_afresh(pubs, change, monkeypatch):
-    got = changed_frame_chart(charts.criteria_chart, pubs[0], change)
+def test_a_frame_changed_where_matplotlib_marks_nothing_stale_is_drawn_afresh(sample_pubs, change, monkeypatch):
+    got = changed_frame_chart(charts.criteria_chart, sample_pubs[0], change)
     monkeypatch.setattr(chart_replay, "_state", lambda svg: None)  # never replayed: what matplotlib draws
-    assert got == changed_frame_chart(charts.criteria_chart, pubs[0], change)
+    assert got == changed_frame_chart(charts.criteria_chart, sample_pubs[0], change)
 
 
 def test_an_axis_drawn_as_paths_is_not_replayed_over_other_glyphs():
@@ -203,12 +189,12 @@ def test_an_axis_drawn_as_paths_is_not_replayed_over_other_glyphs():
         assert drawn(fig, words, "QZ") == expected
 
 
-def test_a_count_axis_formatted_otherwise_in_place_is_drawn_afresh(pubs, monkeypatch):
+def test_a_count_axis_formatted_otherwise_in_place_is_drawn_afresh(sample_pubs, monkeypatch):
     """``ticklabel_format`` changes the count axis's formatter in place: the same object, other labels."""
 
     def change(ax: Any) -> None:
         ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0), useMathText=True)
 
-    got = changed_frame_chart(charts.grades_chart, pubs[0], change)
+    got = changed_frame_chart(charts.grades_chart, sample_pubs[0], change)
     monkeypatch.setattr(chart_replay, "_state", lambda svg: None)
-    assert got == changed_frame_chart(charts.grades_chart, pubs[0], change)
+    assert got == changed_frame_chart(charts.grades_chart, sample_pubs[0], change)
