@@ -41,7 +41,7 @@ RECORDINGS = 8
 class _Recording:
     text: str
     added: dict[str, dict[Any, Any]]  # each book's entries the drawing added or changed
-    counters: tuple[int, bool]  # the renderer's path-collection and gradient counters after it
+    counters: tuple[int, bool]  # the renderer's path-collection counter and Gouraud flag after it
 
 
 class ReplayingDraw:
@@ -178,8 +178,8 @@ def _record(axis: Axis, renderer: Any, svg: RendererSVG, key: tuple[Any, ...] | 
         type(axis).draw(axis, renderer)
     finally:
         setattr(writer, _WRITE, write)
-    state = key[0]
-    if getattr(writer, _OPEN) or getattr(writer, _DATA) or (svg._n_gradients, tuple(svg._glyph_map)) != state[6:8]:
+    defined_before = key[0][-2:]  # gradients and glyphs, as _state gives them, before the drawing
+    if getattr(writer, _OPEN) or getattr(writer, _DATA) or (svg._n_gradients, tuple(svg._glyph_map)) != defined_before:
         return None  # left something part written, or drew what these books do not cover: never replayed
     added = {
         name: {k: v for k, v in getattr(svg, name).items() if k not in before[name] or before[name][k] is not v}
