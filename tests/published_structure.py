@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from audit.analyse import compare
+from audit.analyse import compare_areas
 from audit.framework.model import Framework
 from audit.framework.settings import age_focus, finding_rules
 from audit.publish import cells
@@ -112,7 +112,7 @@ def compared_with_rest(ctx: Context) -> set[int]:
     if not ctx.page.area:
         return set()
     a = ctx.reg.areas[ctx.page.area]
-    bench = compare.benchmark(a.published.analysed.analysis.others, ctx.page.area, ctx.fw)
+    bench = compare_areas.benchmark(a.published.analysed.analysis.others, ctx.page.area, ctx.fw)
     return {
         sum(
             r["id"] in a.published_rates and r["answered"] >= ctx.minimum and r["rest_answered"] >= ctx.minimum

@@ -271,7 +271,8 @@ def test_annex_never_names_a_result_on_too_few_answers(make_workbook, framework)
 
 
 def test_comparison_with_other_areas_counts_its_comparisons(make_workbook, framework):
-    from audit.analyse.compare import TOO_FEW, area_results, benchmark
+    from audit.analyse.compare import TOO_FEW, area_results
+    from audit.analyse.compare_areas import benchmark
     from audit.check.validate import load_audit
     from audit.render import present
     from tests.conftest import case_row

@@ -13,7 +13,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from audit.analyse.agencies import agency_results
 from audit.analyse.area_result import analyse_area
-from audit.analyse.compare import area_results, benchmark
+from audit.analyse.compare import area_results
+from audit.analyse.compare_areas import benchmark
 from audit.check.validate import load_audit
 from audit.publish.published import publish
 from audit.render.summary_json import summary_dict

@@ -22,7 +22,6 @@ from audit.analyse.compare import (
     NationalFigures,
     area_results,
     audit_rounds,
-    benchmark,
     change_since_previous,
     difference_interval,
     position,
@@ -30,6 +29,7 @@ from audit.analyse.compare import (
     results_long,
     rounds_table,
 )
+from audit.analyse.compare_areas import benchmark
 from audit.check.validate import load_audit
 from audit.errors import AuditError
 from audit.publish.published import publish

@@ -33,12 +33,10 @@ from audit.analyse.statistics import (
     clear_after_holm,
     cluster_interval,
     newcombe_bounds,
-    one_sample_p,
     two_sample_p,
     wilson_bounds,
 )
 from audit.check.validate import AuditData
-from audit.errors import AuditError
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
 
@@ -215,97 +213,6 @@ def spread(results: pd.DataFrame, min_answered: int = 1) -> pd.DataFrame:
 def _clustered_ids(fw: Framework) -> set[str]:
     """Themes pooling two or more criteria: their rates have several answers per case."""
     return {t.id for t in fw.themes if len(fw.criteria_in(t.id)) > 1}
-
-
-def _calls(
-    pcts: list[float | None], n_effs: list[float | None], figures: list[float | None], enough: list[bool]
-) -> tuple[list[str | None], int]:
-    """ "above", "below", "similar" or "too few answers" for each rate against its figure, Holm over the made ones."""
-    p_values = [one_sample_p(p, n or 0, f) for p, n, f in zip(pcts, n_effs, figures, strict=True)]
-    clear, made = clear_after_holm(p_values, enough)
-    out: list[str | None] = []
-    for p, f, ok, c, pv in zip(pcts, figures, enough, clear, p_values, strict=True):
-        if p is None or f is None:
-            out.append(None)
-        elif not ok:
-            out.append(TOO_FEW)
-        elif pv is None:
-            out.append(None)
-        else:
-            out.append((ABOVE if p > f else BELOW) if c else SIMILAR)
-    return out, made
-
-
-def benchmark(results: pd.DataFrame, area: str, fw: Framework, national: NationalFigures | None = None) -> pd.DataFrame:
-    """One area beside the rest of the batch (and a national figure), per criterion and theme.
-
-    ``results`` is :func:`area_results` for the batch. Columns: the area's counts,
-    rate and interval; the other areas pooled (``rest_*``); the spread of area
-    rates (``areas``, ``lowest``, ``median``, ``highest``, ``rank`` with 1 the
-    highest); ``vs_rest``; and ``national``/``vs_national`` when figures are given.
-    ``vs_*`` are judged as the module docstring says; the number of comparisons
-    made is in ``frame.attrs["comparisons_rest"]`` and ``["comparisons_national"]``.
-    """
-    mine = results[results["area"] == area].set_index(["level", "id"])
-    if mine.empty:
-        raise AuditError(f"no results for area {area!r}")
-    minimum = finding_rules(fw).min_answered
-    rest = pooled_by_item(results[results["area"] != area], fw)
-    ranges = spread(results)
-    rated = results[results["answered"] > 0]
-    # Looked up per item below: plain dicts, as a pandas lookup per cell costs more than the row's arithmetic.
-    mine_rows = mine.to_dict("index")
-    rest_rows = rest.to_dict("index")
-    range_rows = ranges.to_dict("index")
-    rates: dict[tuple[str, str], list[float]] = {}
-    pcts = rated["pct_yes"].astype(float).tolist()
-    for level, iid, rate in zip(rated["level"], rated["id"], pcts, strict=True):
-        rates.setdefault((level, iid), []).append(rate)
-    none_rest = {"yes": 0, "answered": 0, "pct_yes": None, "ci_low": None, "ci_high": None}
-    rows = []
-    for level, iid, label in items(fw):
-        r = mine_rows[(level, iid)]
-        other = rest_rows.get((level, iid), none_rest)
-        low, high, pct = _float(r["ci_low"]), _float(r["ci_high"]), _float(r["pct_yes"])
-        spread_row = range_rows.get((level, iid))
-        area_rates = rates.get((level, iid), [])
-        row: dict[str, Any] = {
-            "level": level,
-            "id": iid,
-            "label": label,
-            "yes": int(r["yes"]),
-            "answered": int(r["answered"]),
-            "pct_yes": pct,
-            "ci_low": low,
-            "ci_high": high,
-            "n_eff": _float(r["n_eff"]) if "n_eff" in r else float(r["answered"]),
-            "rest_yes": int(other["yes"]),
-            "rest_answered": int(other["answered"]),
-            "rest_pct": _float(other["pct_yes"]),
-            "rest_low": _float(other["ci_low"]),
-            "rest_high": _float(other["ci_high"]),
-            "areas": len(area_rates),
-            **{k: None if spread_row is None else _float(spread_row[k]) for k in ("lowest", "median", "highest")},
-            "rank": sum(rate > pct for rate in area_rates) + 1 if pct is not None else None,
-        }
-        if national is not None:
-            row["national"] = national.figures.get(iid)
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    enough = [int(n) >= minimum for n in frame["answered"]]
-    frame["vs_rest"], made = _calls(
-        list(frame["pct_yes"]),
-        list(frame["n_eff"]),
-        list(frame["rest_pct"]),
-        [ok and int(n) >= minimum for ok, n in zip(enough, frame["rest_answered"], strict=True)],
-    )
-    frame.attrs["comparisons_rest"] = made
-    if national is not None:
-        figures = list(frame["national"])
-        frame["vs_national"], made = _calls(list(frame["pct_yes"]), list(frame["n_eff"]), figures, enough)
-        frame.attrs["comparisons_national"] = made
-    frame.attrs["min_answered"] = minimum
-    return frame
 
 
 def difference_interval(

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from audit.analyse.compare import ABOVE, BELOW, DOWN, UP, NationalFigures, benchmark, spread
+from audit.analyse.compare import ABOVE, BELOW, DOWN, UP, NationalFigures, spread
+from audit.analyse.compare_areas import benchmark
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules, round_gap_days
 from audit.publish import cells
