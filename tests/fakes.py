@@ -1,6 +1,7 @@
 """A stand-in for the warm-kernel pool, for batch tests whose subject is not the notebooks.
 
-It runs no kernel: each "executed" notebook is one markdown cell naming the area, written
+It runs no kernel: each "executed" notebook is a markdown cell naming the area (and, for an
+area's report, its comparison with the other areas as the real report shows it), written
 where the pool would write it, so a batch's files, folders and messages can be tested in
 a fraction of the time.
 """
@@ -25,8 +26,22 @@ class FakeRunner:
         self.calls.append(dict(parameters))
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_markdown_cell(f"Report for {parameters.get('area', 'every area')}"))
+        if parameters.get("area") is not None and parameters.get("prepared"):
+            nb.cells.append(nbformat.v4.new_markdown_cell(_compared(parameters)))
         write_notebook(nb, output, *([access] if access is not None else []))  # as the pool writes it: restricted
         return nb
+
+
+def _compared(parameters: dict[str, Any]) -> str:
+    """The area's comparison with the other areas, as its real report shows it: the one section that reads the
+    other areas, so a batch re-run that kept an area whose comparison changed differs from a clean run."""
+    from audit.analyse.compare import read_national
+    from audit.render import present
+    from audit.run.area_input import load_prepared
+
+    pub = load_prepared(parameters["prepared"])
+    national = read_national(parameters["national"], pub.framework) if parameters.get("national") else None
+    return str(present.benchmarks(pub, national))
 
 
 def use_fake_runner(monkeypatch: Any) -> FakeRunner:

@@ -16,7 +16,7 @@ import pytest
 
 from audit.resources import CRITERIA_DIR
 from audit.run.batch import BatchOptions, run_batch
-from audit.run.incremental import CACHE, read_record
+from audit.run.incremental import CACHE, FORMAT, read_record
 from tests.fakes import use_fake_runner
 from tests.incremental_support import (
     AMBERLOW,
@@ -110,12 +110,30 @@ def test_a_changed_evidence_note_rebuilds_that_area_only(data, tmp_path, fake, p
     same_as_clean(data, out, publish=publish)
 
 
-def test_a_changed_answer_rebuilds_every_area_it_is_compared_with(data, tmp_path, fake):
-    out, publish = tmp_path / "out", True
+@pytest.mark.parametrize("publish", [False, True])
+def test_a_changed_answer_that_no_comparison_shows_rebuilds_its_area_only(data, tmp_path, fake, publish):
+    """Partly to No: the area's counts change, but no area's comparison with the others reads differently."""
+    out = tmp_path / "out"
     batch(data, out, publish=publish)
-    answer = get_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 0)
-    other = "No" if answer != "No" else "Yes"
-    set_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 0, other)
+    before = stamps(out)
+    assert get_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 0) == "Partly"
+    set_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 0, "No")
+    batch(data, out, publish=publish)
+    assert rebuilt(out) == {"Amberlow Vale": ["inputs changed"]}
+    assert build(out)["national summary"] == {"rebuilt": True}
+    after = stamps(out)
+    for area in ("brackenholt-moor", "elderwyke-downs"):
+        mine = [f for f in before if f.split("/")[-2:-1] == [area]]
+        assert mine and all(after[f] == before[f] for f in mine), area
+    same_as_clean(data, out, publish=publish)
+
+
+@pytest.mark.parametrize("publish", [False, True])
+def test_a_changed_answer_rebuilds_every_area_whose_comparison_it_changes(data, tmp_path, fake, publish):
+    out = tmp_path / "out"
+    batch(data, out, publish=publish)
+    assert get_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 4) == "Yes"
+    set_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 4, "No")  # three areas: all compare anew
     batch(data, out, publish=publish)
     why = rebuilt(out)
     assert build(out)["national summary"] == {"rebuilt": True}
@@ -197,7 +215,7 @@ def test_a_report_deleted_or_edited_by_hand_is_made_again(data, tmp_path, fake):
         json.dumps([1, 2]),
         json.dumps(
             {
-                "format": 1,
+                "format": FORMAT,
                 "keys": {},
                 "comparison": "",
                 "run": "",
@@ -207,7 +225,7 @@ def test_a_report_deleted_or_edited_by_hand_is_made_again(data, tmp_path, fake):
             }
         ),
         json.dumps(
-            {"format": 1, "keys": {}, "comparison": "", "run": "", "decision": [], "pages": {"a": 1}, "areas": {}}
+            {"format": FORMAT, "keys": {}, "comparison": "", "run": "", "decision": [], "pages": {"a": 1}, "areas": {}}
         ),
     ],
     ids=["text", "fields-missing", "other-format", "deep", "list", "unknown-cell", "bad-page"],

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from audit.run.incremental import CACHE, read_record
+from audit.run.incremental import CACHE, FORMAT, read_record
 from tests.fakes import use_fake_runner
 from tests.incremental_support import build, differences, rebuilt, sample_fixtures, set_cell, snapshot
 from tests.test_incremental import AMBERLOW, AREAS, batch, same_as_clean
@@ -63,7 +63,7 @@ def test_an_area_s_tampered_outcome_is_refused_with_the_record(tmp_path, damage)
     out = tmp_path / "out"
     (out / "restricted").mkdir(parents=True)
     good = {
-        "format": 1,
+        "format": FORMAT,
         "keys": {},
         "comparison": "",
         "run": "",
@@ -75,6 +75,7 @@ def test_an_area_s_tampered_outcome_is_refused_with_the_record(tmp_path, damage)
                 "data": "",
                 "cells": "",
                 "own_hidden": [],
+                "view": "",
                 "files": {"brackenholt-moor/report.html": "0" * 64},
                 "outcome": {
                     "area": "Brackenholt Moor",
@@ -129,8 +130,9 @@ def test_a_record_s_area_folder_must_be_one_of_its_own(tmp_path, slug):
     """An area's recorded folder name is a plain folder of its own, and every file it lists lies in that folder."""
     out = tmp_path / "out"
     (out / "restricted").mkdir(parents=True)
-    area = {"slug": slug, "data": "", "cells": "", "own_hidden": [], "files": {}, "outcome": {}}
-    body = {"format": 1, "keys": {}, "comparison": "", "run": "", "decision": [], "pages": {}, "areas": {"A": area}}
+    area = {"slug": slug, "data": "", "cells": "", "own_hidden": [], "files": {}, "outcome": {}, "view": ""}
+    body = {"format": FORMAT, "keys": {}, "comparison": "", "run": "", "decision": [], "pages": {}}
+    body["areas"] = {"A": area}
     (out / "restricted" / CACHE).write_text(json.dumps(body), encoding="utf-8")
     record, why = read_record(out)
     assert record is None and "could not be read" in why
@@ -288,7 +290,7 @@ def test_a_run_stopped_part_way_then_run_again(data, tmp_path, fake, monkeypatch
 
     out = tmp_path / "out"
     batch(data, out, publish=True)
-    set_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 0, "No")  # every area is made again
+    set_cell(data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 4, "No")  # every area is made again
     real, made = batch_module.make_report, []
 
     def stopped(result, *args, **kwargs):
@@ -427,8 +429,9 @@ def _record_with(own: list[list[str]], decision: list[list[str]]) -> dict:
         "priorities": None,
     }
     area = {"slug": "amberlow-vale", "data": "", "cells": "", "own_hidden": own, "files": {}, "outcome": outcome}
+    area["view"] = ""
     return {
-        "format": 1,
+        "format": FORMAT,
         "keys": {},
         "comparison": "",
         "run": "",

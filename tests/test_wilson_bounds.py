@@ -64,3 +64,12 @@ def test_newcombe_difference_matches_statsmodels_exactly():
         got = newcombe_bounds(k1, n1, k2, n2)
         expected = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff")
         assert got == expected, (k1, n1, k2, n2)
+
+
+def test_the_critical_value_is_scipy_s_without_importing_scipy_stats():
+    from scipy import stats
+
+    from audit.analyse.statistics import _wilson_crit
+
+    for alpha in (0.001, 0.01, 0.05, 0.1, 0.2, 0.5):
+        assert _wilson_crit(alpha)[0] == stats.norm.isf(alpha / 2)

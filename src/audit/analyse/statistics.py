@@ -15,10 +15,14 @@ import numpy as np
 
 @lru_cache(maxsize=8)
 def _wilson_crit(alpha: float) -> tuple[float, float]:
-    """The two-sided normal critical value for ``alpha`` and its square, worked out once (scipy is slow per call)."""
-    from scipy import stats
+    """The two-sided normal critical value for ``alpha`` and its square, worked out once (scipy is slow per call).
 
-    crit = stats.norm.isf(alpha / 2.0)
+    ``-ndtri(alpha / 2)`` is what ``scipy.stats.norm.isf(alpha / 2)`` works out (the same float; tested), without
+    importing ``scipy.stats``, which costs a batch and each re-run about half a second more than ``scipy.special``.
+    """
+    from scipy.special import ndtri
+
+    crit = -ndtri(alpha / 2.0)
     return crit, crit**2
 
 

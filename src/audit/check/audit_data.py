@@ -125,7 +125,8 @@ class AuditData:
     @property
     def areas(self) -> list[str]:
         """Area names in the order first met, leaving out rows with no area."""
-        return list(dict.fromkeys(a for a in self.cases["area"] if a is not None))
+        # pandas' unique keeps the order first met, in C: a loop over every row costs a batch a second or more.
+        return [a for a in pd.unique(self.cases["area"]) if a is not None]
 
     @property
     def unassigned(self) -> pd.DataFrame:

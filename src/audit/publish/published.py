@@ -149,6 +149,49 @@ def publish(
     return PublishedResult(result, True, threshold, registered, others)
 
 
+@dataclass(frozen=True)
+class Compared:
+    """What an area's comparison with the other areas reads, and nothing more (see ``render.present_compare``).
+
+    Made from the area's published result (:meth:`of`), or, for a full version,
+    from the run's areas alone (:meth:`from_run`): a batch re-run uses the latter to
+    tell whether an area whose own data did not change would now read differently
+    beside the others, without analysing it again.
+    """
+
+    area: str
+    framework: Framework
+    publish: bool
+    results: Any  # the run's area results (compare.area_results)
+    others: PublishedAreas  # the run's areas as this area's report publishes them
+    counts: Mapping[Cell, Count] = field(repr=False)  # the area's own counts (its criteria and themes at least)
+
+    @classmethod
+    def of(cls, pub: PublishedResult) -> Compared:
+        return cls(pub.area, pub.framework, pub.publish, pub.analysed.analysis.others, pub.others, pub.counts)
+
+    @classmethod
+    def from_run(cls, area: str, areas: PublishedAreas) -> Compared:
+        """A full version's comparison from the run's areas (nothing is hidden, so its own counts are the run's)."""
+        if areas.publish:
+            raise ValueError("a published comparison depends on the area's own suppression: make it from its result")
+        fw = areas.framework
+        mine = areas.for_area(area)
+        counts = {}
+        for level, ids in (("criterion", [c.id for c in fw.criteria]), ("theme", [t.id for t in fw.themes])):
+            for iid in ids:
+                for m in ("yes", "answered"):
+                    cell = cells.result_row(level, iid).cell(m)
+                    counts[cell] = Count(cell, mine.count(area_row(area, level, iid).cell(m)).value, False)
+        return cls(area, fw, False, areas.results, mine, counts)
+
+    def shown(self, cell: Cell) -> int | str:
+        return self.counts[cell].shown
+
+    def rate_hidden(self, row: Row) -> bool:
+        return any(self.counts[row.cell(k)].suppressed for k in ("yes", "answered"))
+
+
 def _own_rows(result: AreaResult, areas: PublishedAreas) -> list[tuple[Row, Any]]:
     """Each criterion's and theme's row in the area's own tables beside its row among the run's areas."""
     if result.area not in areas.areas:

@@ -8,13 +8,13 @@ from typing import Any
 import pandas as pd
 
 from audit.analyse.compare import ABOVE, BELOW, DOWN, UP, NationalFigures, spread
-from audit.analyse.compare_areas import benchmark
+from audit.analyse.compare_areas import RunRates, benchmark
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules, round_gap_days
 from audit.publish import cells
 from audit.publish.areas import rest_row
 from audit.publish.disclosure import SUPPRESSED
-from audit.publish.published import PublishedResult
+from audit.publish.published import Compared, PublishedResult
 from audit.render.html_blocks import Fragment, _join, esc, table
 from audit.render.present_findings import _shown_rate
 
@@ -25,16 +25,22 @@ def _rate_text(pct: float | None, low: float | None, high: float | None) -> str:
     return f"{pct:.0f}% ({low:.0f}% to {high:.0f}%)"
 
 
-def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) -> Fragment:
+def benchmarks(
+    published: PublishedResult | Compared, national: NationalFigures | None = None, run: RunRates | None = None
+) -> Fragment:
     """The area beside the other areas in this run (and a national figure, where one was given).
 
     The other areas are the run's, as its one disclosure decision publishes
     them (``pub.others``): the other areas pooled are hidden where they would
     give away a hidden rate, and the range leaves out every hidden area rate.
+    The section reads only what :class:`Compared` holds, so a batch can tell
+    whether it would change for an area it has not analysed again; ``run`` is
+    what every area's comparison shares, when the caller has it.
     """
+    pub = published if isinstance(published, Compared) else Compared.of(published)
     fw, result = pub.framework, pub
-    results = pub.analysed.analysis.others
-    others = sorted(set(results["area"]) - {result.area})
+    results = pub.results
+    others = sorted(set(results["area"].unique()) - {result.area})
     parts = ["<h2>How the area compares</h2>"]
     if not others and national is None:
         parts.append(
@@ -42,7 +48,7 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
             "with. Run the areas together (<code>audit batch</code>) or give national figures.</p>"
         )
         return Fragment("".join(parts))
-    bench = benchmark(results, result.area, fw, national)
+    bench = benchmark(results, result.area, fw, national, run)
     if pub.publish:  # the range leaves out every area rate the run's disclosure control hides
         ranges = spread(pub.others.published_rates())
         for k in ("areas", "lowest", "highest"):
@@ -62,7 +68,9 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
         "the figure); otherwise it is marked similar. The range runs from the lowest to the highest area in the "
         "run.</p>"
     )
-    records = bench.to_dict("records")  # plain dicts: a pandas Series per row costs more than the row's text
+    # Plain dicts, column by column: a pandas Series per row, or pandas' own records, cost more than the text.
+    columns = [str(c) for c in bench.columns]
+    records = [dict(zip(columns, row, strict=True)) for row in zip(*(bench[c].tolist() for c in columns), strict=True)]
     if others:
         above = [_versus(pub, r) for r in records if r["vs_rest"] == ABOVE and not _hidden_row(pub, r)]
         below = [_versus(pub, r) for r in records if r["vs_rest"] == BELOW and not _hidden_row(pub, r)]
@@ -118,12 +126,12 @@ def benchmarks(pub: PublishedResult, national: NationalFigures | None = None) ->
     return Fragment("".join(parts))
 
 
-def _rest_hidden(pub: PublishedResult, r: Mapping[str, Any]) -> bool:
+def _rest_hidden(pub: Compared, r: Mapping[str, Any]) -> bool:
     """Whether the other areas pooled may not be shown beside this row (the run's decision, see publish.areas)."""
     return pub.others.rate_hidden(rest_row(pub.area, r["level"], r["id"]))
 
 
-def _versus(pub: PublishedResult, r: Mapping[str, Any]) -> str:
+def _versus(pub: Compared, r: Mapping[str, Any]) -> str:
     """A result named in a comparison, with the counts it rests on: "V1 ... (Yes in 6 of 30, against 90 of 150)"."""
     rest = rest_row(pub.area, r["level"], r["id"])
     rest_text = (
@@ -141,7 +149,7 @@ def _word(value: object) -> str:
     return value.capitalize() if isinstance(value, str) else ""
 
 
-def _hidden_row(pub: PublishedResult, r: Mapping[str, Any]) -> bool:
+def _hidden_row(pub: Compared, r: Mapping[str, Any]) -> bool:
     return pub.rate_hidden(cells.result_row(r["level"], r["id"]))
 
 
@@ -260,7 +268,7 @@ def _pct_n(value: float | None) -> str:
     return "" if value is None or value != value else f"{value:.0f}%"
 
 
-def _tally_hidden(pub: PublishedResult, bench: pd.DataFrame) -> bool:
+def _tally_hidden(pub: Compared, bench: pd.DataFrame) -> bool:
     """Whether saying how many rows were compared would tell a reader that a hidden number answered is enough."""
     return pub.publish and any(
         pub.rate_hidden(cells.result_row(lv, i)) for lv, i in zip(bench["level"], bench["id"], strict=True)

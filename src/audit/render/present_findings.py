@@ -16,7 +16,7 @@ import pandas as pd
 from audit.framework.settings import finding_rules
 from audit.publish import cells
 from audit.publish.disclosure import SUPPRESSED
-from audit.publish.published import PublishedResult
+from audit.publish.published import Compared, PublishedResult
 from audit.publish.tables import criteria_table, published_profile, themes_table
 from audit.render.html_blocks import Fragment, _pct, esc, table
 from audit.render.present_judged import INDICATED
@@ -146,7 +146,9 @@ def grades(pub: PublishedResult, chart_html: str) -> Fragment:
 # published result (pub.shown), whose cells are registered by audit.publish.cells.area_cells.
 
 
-def _shown_rate(pub: PublishedResult, row: cells.Row, pct: float | None, low: float | None, high: float | None) -> str:
+def _shown_rate(
+    pub: PublishedResult | Compared, row: cells.Row, pct: float | None, low: float | None, high: float | None
+) -> str:
     """'38% (21% to 57%)' as published: [c] when the rate is hidden, '' when nothing was answered."""
     if pub.rate_hidden(row):
         return SUPPRESSED

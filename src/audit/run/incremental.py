@@ -31,7 +31,7 @@ from audit.digest import digest
 from audit.restricted import RESTRICTED, Access, make_folder, write_file
 
 CACHE = "batch-cache.json"
-FORMAT = 1
+FORMAT = 2  # 2: each area's comparison with the others is kept (AreaRecord.view)
 MAX_BYTES = 64 * 1024 * 1024  # a record of 10,000 areas is a few MB; anything far larger is not ours
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # an area's folder name (see audit.names.area_slugs)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -151,6 +151,7 @@ class AreaRecord:
     own_hidden: list[list[str]]  # the run's area cells its own report hid (for the national summary)
     outcome: dict[str, Any]  # the index's figures for it
     files: dict[str, str]  # each file it wrote (relative to OUT) -> SHA-256
+    view: str = ""  # digest of its comparison with the other areas as its report shows it (see rebuild.view_key)
 
 
 @dataclass
@@ -263,11 +264,12 @@ def _record(raw: Any) -> Record:
     for name, a in raw["areas"].items():
         if not isinstance(name, str) or not isinstance(a, dict):
             raise ValueError
-        if not all(isinstance(a[k], str) for k in ("data", "cells")):
+        if not all(isinstance(a[k], str) for k in ("data", "cells", "view")):
             raise ValueError
         slug = _slug(a["slug"])
         own, files = _cells(a["own_hidden"]), _files(a["files"], (slug, f"{RESTRICTED}/{slug}"))
-        areas[name] = AreaRecord(slug, a["data"], a["cells"], own, _outcome(a["outcome"], name, slug), files)
+        outcome = _outcome(a["outcome"], name, slug)
+        areas[name] = AreaRecord(slug, a["data"], a["cells"], own, outcome, files, a["view"])
     if len({a.slug for a in areas.values()}) != len(areas):  # two areas in one folder: neither's files can be told
         raise ValueError
     if not all(isinstance(raw[k], str) for k in ("comparison", "run")):

@@ -11,21 +11,28 @@ digest) rather than assumed. Anything else falls back to analysing every area.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from audit.analyse.area_result import AreaResult
+from audit.analyse.compare_areas import RunRates
+from audit.analyse.national_figures import NationalFigures, read_national
 from audit.check.validate import AuditData
 from audit.errors import AuditError
 from audit.publish.cells import area_cells
-from audit.publish.published import PublishedResult, publish
+from audit.publish.published import Compared, PublishedResult, publish
+from audit.render.present_compare import benchmarks
 from audit.run import incremental as inc
 from audit.run import parallel
 from audit.run.area_checks import unexpected, write_failure
 from audit.run.area_input import PREPARED_SUFFIX, decide_run, own_hidden, run_areas, save_prepared
 from audit.run.report import area_dirs, make_national_summary
+
+# Areas to analyse again beside kernels that are starting: fewer are analysed in the batch's own process (about
+# 40 ms each) rather than in worker processes, which may fork only once the kernels have started (a few seconds).
+FORK_AT = 50
 
 
 class Rebuild:
@@ -52,11 +59,15 @@ class Rebuild:
         self.hidden: set[Any] = set()
         self.comparison = ""
         self.analysed_all = False
+        self.views: dict[str, str] = {}
+        self._rates: RunRates | None = None
+        self._national: list[NationalFigures] | None = None
+        self._published: tuple[Any, str] | None = None  # the run's areas (full version) and their digest
 
-    def analyse(self, areas: list[str]) -> None:
+    def analyse(self, areas: list[str], fork: bool = True) -> None:
         """Analyse the areas not analysed yet: in worker processes when there are many (see audit.run.parallel)."""
         todo = [a for a in areas if a not in self.results and a not in self.failed]
-        if self.workers > 1 and len(todo) >= parallel.MIN_AREAS:
+        if fork and self.workers > 1 and len(todo) >= parallel.MIN_AREAS:
             self.before_fork()  # no thread may be part way through starting a kernel when the workers fork
             analysed = parallel.analyse_areas(self.usable, todo, self.opts.publish, self.workers)
             self.after_fork(len(todo))  # the kernels may start now, while the run's decision is worked out
@@ -81,7 +92,7 @@ class Rebuild:
     def decide(self) -> None:
         """Each area's published result: the changed ones only, when the run's decision can stand as recorded."""
         changed = [a for a, why in self.reasons.items() if why]
-        if self._fast(changed):
+        if self._fast(changed) or self._fast_counts(changed):
             return
         self.analyse(list(self.usable.areas))
         usable = self.usable.without_areas(dict.fromkeys(self.failed, "failed: its data could not be analysed"))
@@ -90,9 +101,62 @@ class Rebuild:
         self.comparison = inc.comparison_digest(areas)
         self.analysed_all = True
         if self.record is not None and self.record.comparison != self.comparison:
+            # Only an area whose comparison with the others reads differently is made again for it.
             for area in self.pubs:
-                if not {inc.NEW, inc.NO_RECORD, inc.FORCED, inc.INPUTS} & set(self.reasons[area]):
+                own = {inc.NEW, inc.NO_RECORD, inc.FORCED, inc.INPUTS} & set(self.reasons[area])
+                if not own and self.view(area) != self.record.areas[area].view:
                     self.reasons[area].append(inc.OTHERS)
+
+    def view(self, area: str, compared: Compared | None = None) -> str:
+        """The digest of ``area``'s comparison with the other areas as its report shows it (see :func:`view_key`)."""
+        if area not in self.views:
+            pub = self.pubs.get(area)
+            compared = compared if compared is not None else Compared.of(pub)
+            hidden = pub.hidden if pub is not None else ()
+            if self._rates is None:
+                self._rates = RunRates.of(compared.results, compared.framework)
+            self.views[area] = view_key(compared, self.national(), self._rates, hidden)
+        return self.views[area]
+
+    def national(self) -> NationalFigures | None:
+        """The national figures the reports are compared with (checked when the batch started)."""
+        if self._national is None and self.opts.national:
+            self._national = [read_national(self.opts.national, self.usable.framework)]
+        return self._national[0] if self._national else None
+
+    def _fast_counts(self, changed: list[str]) -> bool:
+        """Full versions whose changed areas' counts changed: the changed areas analysed, and of the others only
+        those whose comparison with the rest now reads differently (told from the run's areas alone).
+
+        A published run's comparison depends on each area's own suppression, which needs its analysis: it is
+        decided again from every area instead.
+        """
+        record = self.record
+        if self.opts.publish or record is None or not changed or set(record.areas) != set(self.usable.areas):
+            return False
+        if any({inc.NEW, inc.NO_RECORD, *inc.KEY_REASONS.values()} & set(self.reasons[a]) for a in changed):
+            return False
+        self.analyse(changed)
+        if self.failed:
+            return False
+        if self._published is None:
+            made = run_areas(self.usable, False, self.opts.threshold)
+            self._published = (made, inc.comparison_digest(made))
+        areas, digest = self._published
+        self._rates = RunRates.of(areas.results, areas.framework)
+        others = []
+        for area in self.usable.areas:
+            if not self.reasons[area] and self.view(area, Compared.from_run(area, areas)) != record.areas[area].view:
+                self.reasons[area].append(inc.OTHERS)
+                others.append(area)
+        self.after_fork(len(changed) + len(others))  # kernels for them start now, while they are analysed
+        # A few are analysed here, beside the kernels starting; worker processes would wait for those first.
+        self.analyse(others, fork=len(others) >= FORK_AT)
+        if self.failed:
+            return False
+        self.pubs = {a: publish(self.results[a], None, areas) for a in [*changed, *others]}
+        self.hidden, self.comparison = set(), digest
+        return True
 
     def _fast(self, changed: list[str]) -> bool:
         record = self.record
@@ -113,7 +177,9 @@ class Rebuild:
             return False
         hidden = inc.cells_from(record.decision)
         published = run_areas(self.usable, self.opts.publish, self.opts.threshold, hidden=hidden)
-        if inc.comparison_digest(published) != record.comparison:
+        digest = inc.comparison_digest(published)
+        if digest != record.comparison:
+            self._published = (published, digest)  # a full version's run areas hide nothing: kept for _fast_counts
             return False
         registered = {a: area_cells(self.results[a]) for a in changed}
         if self.opts.publish and any(inc.digest(registered[a]) != record.areas[a].cells for a in changed):
@@ -139,7 +205,9 @@ class Rebuild:
         values = asdict(outcome)
         shown = values["key_results"]
         values["key_results"] = {k: float(v) if isinstance(v, int | float) else v for k, v in shown.items()}
-        return inc.AreaRecord(slugs[area], fingerprints[area], cells, inc.cell_list(mine), values, files)
+        record = inc.AreaRecord(slugs[area], fingerprints[area], cells, inc.cell_list(mine), values, files)
+        record.view = self.view(area)
+        return record
 
     def own_hidden(self, new: inc.Record) -> set[Any]:
         """The area cells every area's own report hid: kept areas' from the record, the others' worked out now."""
@@ -152,6 +220,12 @@ class Rebuild:
         if self.analysed_all:
             own = own_hidden(self.pubs.values()) if self.opts.publish else set()
         return own
+
+
+def view_key(compared: Compared, national: NationalFigures | None, rates: RunRates, hidden: Iterable[Any] = ()) -> str:
+    """What an area's report reads from the other areas, as a digest: its comparison section as the report renders
+    it (the one section that reads them), and which of its own counts the run's decision hides (published runs)."""
+    return inc.digest([str(benchmarks(compared, national, rates)), sorted(str(c) for c in hidden)])
 
 
 def national_summary(
