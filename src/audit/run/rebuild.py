@@ -152,7 +152,11 @@ class Rebuild:
         self.after_fork(len(changed) + len(others))  # kernels for them start now, while they are analysed
         # A few are analysed here, beside the kernels starting; worker processes would wait for those first.
         self.analyse(others, fork=len(others) >= FORK_AT)
-        if self.failed:
+        if self.failed:  # decided again from every area, as a first run would: nothing told here stands
+            for area in others:
+                self.reasons[area].remove(inc.OTHERS)
+            self.views.clear()
+            self._rates = None
             return False
         self.pubs = {a: publish(self.results[a], None, areas) for a in [*changed, *others]}
         self.hidden, self.comparison = set(), digest
