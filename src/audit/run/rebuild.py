@@ -224,8 +224,16 @@ class Rebuild:
 
 def view_key(compared: Compared, national: NationalFigures | None, rates: RunRates, hidden: Iterable[Any] = ()) -> str:
     """What an area's report reads from the other areas, as a digest: its comparison section as the report renders
-    it (the one section that reads them), and which of its own counts the run's decision hides (published runs)."""
-    return inc.digest([str(benchmarks(compared, national, rates)), sorted(str(c) for c in hidden)])
+    it (the one section that reads them), and which of its own counts the run's decision hides (published runs).
+
+    A comparison that cannot be made (a run with no scored case, given national figures) fails the area's report
+    the same way; its message stands for the section, so the batch goes on and the area is tried again next time.
+    """
+    try:
+        section = str(benchmarks(compared, national, rates))
+    except AuditError as exc:
+        section = f"failed: {exc}"
+    return inc.digest([section, sorted(str(c) for c in hidden)])
 
 
 def national_summary(

@@ -1,0 +1,52 @@
+"""Hostile runs against an incremental batch's record of each area's comparison with the others (AreaRecord.view).
+
+An area kept because its comparison reads as before must be what a clean run makes, whatever came before:
+odd data, runs that could not compare at all, sequences of edits, and a record that was damaged.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from audit.framework.model import load_framework
+from tests.conftest import case_row, header_for
+from tests.fakes import use_fake_runner
+from tests.test_incremental import batch, same_as_clean
+
+FW = load_framework()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> object:
+    return use_fake_runner(monkeypatch)
+
+
+def workbook(path, rows):
+    """A Cases sheet of ``rows`` (tests.conftest.case_row) at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Cases"
+    ws.append(header_for(FW))
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_national_figures_with_no_scored_case_fail_the_reports_not_the_batch(tmp_path, fake):
+    """Every case excluded (nothing answered) and national figures given: no comparison can be made, so each area's
+    report fails with a message, as before the record kept comparisons; the batch itself must not stop."""
+    data = tmp_path / "data"
+    rows = [case_row(FW, f"{a[0]}{i}", a, None) for a in ("Aland", "Bland") for i in range(4)]
+    workbook(data / "cases.xlsx", rows)
+    national = tmp_path / "national.yaml"
+    national.write_text(f"{FW.criteria[0].id}: 50\n", encoding="utf-8")
+    done = batch(data, tmp_path / "out", national=str(national))
+    assert [(a.area, a.error) for a in done.areas] == [
+        ("Aland", "no results for area 'Aland'"),
+        ("Bland", "no results for area 'Bland'"),
+    ]
+    batch(data, tmp_path / "out", national=str(national))  # tried again (failed last time), the same way
+    same_as_clean(data, tmp_path / "out", national=str(national))
