@@ -12,6 +12,7 @@ import pytest
 from audit.framework.model import load_framework
 from tests.conftest import case_row, header_for
 from tests.fakes import use_fake_runner
+from tests.incremental_support import rebuilt
 from tests.test_incremental import batch, same_as_clean
 
 FW = load_framework()
@@ -50,3 +51,22 @@ def test_national_figures_with_no_scored_case_fail_the_reports_not_the_batch(tmp
     ]
     batch(data, tmp_path / "out", national=str(national))  # tried again (failed last time), the same way
     same_as_clean(data, tmp_path / "out", national=str(national))
+
+
+def test_the_last_scored_case_excluded_while_another_area_never_had_one(tmp_path, fake):
+    """Full versions: the one area with a scored case loses it, and an area with none is unchanged. The run's
+    results then have no row for the unchanged area, so its comparison cannot be told from them: it is told from
+    its result (before: the batch stopped with a traceback)."""
+    data = tmp_path / "data"
+
+    def write(answer):
+        rows = [case_row(FW, "A0", "Aland", answer)] + [case_row(FW, f"B{i}", "Bland", None) for i in range(3)]
+        workbook(data / "cases.xlsx", rows)
+
+    out = tmp_path / "out"
+    write("Yes")
+    batch(data, out)
+    write(None)
+    assert batch(data, out).ok
+    assert rebuilt(out) == {"Aland": ["inputs changed"], "Bland": ["other areas changed"]}
+    same_as_clean(data, out)

@@ -143,6 +143,8 @@ class Rebuild:
             made = run_areas(self.usable, False, self.opts.threshold)
             self._published = (made, inc.comparison_digest(made))
         areas, digest = self._published
+        if not set(self.usable.areas) <= set(areas.results["area"]):
+            return False  # an area with no row among the run's results (none scored in the run): told from its result
         self._rates = RunRates.of(areas.results, areas.framework)
         others = []
         for area in self.usable.areas:
