@@ -6,14 +6,17 @@ odd data, runs that could not compare at all, sequences of edits, and a record t
 
 from __future__ import annotations
 
+import json
+
 import openpyxl
 import pytest
 
 from audit.framework.model import load_framework
+from audit.run.incremental import CACHE
 from tests.conftest import case_row, header_for
 from tests.fakes import use_fake_runner
-from tests.incremental_support import rebuilt
-from tests.test_incremental import batch, same_as_clean
+from tests.incremental_support import AMBERLOW, rebuilt, sample_fixtures, set_cell
+from tests.test_incremental import AREAS, batch, same_as_clean
 
 FW = load_framework()
 
@@ -70,3 +73,27 @@ def test_the_last_scored_case_excluded_while_another_area_never_had_one(tmp_path
     assert batch(data, out).ok
     assert rebuilt(out) == {"Aland": ["inputs changed"], "Bland": ["other areas changed"]}
     same_as_clean(data, out)
+
+
+sample, sample_data = sample_fixtures()
+VIEW_DAMAGE = {
+    "missing": lambda area: area.pop("view"),
+    "none": lambda area: area.update(view=None),
+    "number": lambda area: area.update(view=3),
+    "list": lambda area: area.update(view=["a"]),
+}
+
+
+@pytest.mark.parametrize("damage", list(VIEW_DAMAGE))
+def test_a_view_in_the_record_that_is_not_text_means_the_record_is_not_used(sample_data, tmp_path, fake, damage):
+    """An area's recorded comparison missing or not text: the record is refused and everything made again."""
+    out = tmp_path / "out"
+    batch(sample_data, out)
+    path = out / "restricted" / CACHE
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    VIEW_DAMAGE[damage](raw["areas"]["Brackenholt Moor"])
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    set_cell(sample_data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 4, "No")
+    assert batch(sample_data, out).ok
+    assert rebuilt(out) == dict.fromkeys(AREAS, ["no record of an earlier run"])
+    same_as_clean(sample_data, out)
