@@ -11,8 +11,10 @@ import json
 import openpyxl
 import pytest
 
+from audit.errors import AuditError
 from audit.framework.model import load_framework
 from audit.run.incremental import CACHE
+from audit.workbooks.sample import generate_national, write_workbook
 from tests.conftest import case_row, header_for
 from tests.fakes import use_fake_runner
 from tests.incremental_support import AMBERLOW, rebuilt, sample_fixtures, set_cell
@@ -97,3 +99,31 @@ def test_a_view_in_the_record_that_is_not_text_means_the_record_is_not_used(samp
     assert batch(sample_data, out).ok
     assert rebuilt(out) == dict.fromkeys(AREAS, ["no record of an earlier run"])
     same_as_clean(sample_data, out)
+
+
+def test_an_unchanged_area_failing_when_analysed_again_for_the_others_sake(tmp_path, fake, monkeypatch):
+    """Full versions: Area 006's answer changes Area 001's comparison, and Area 001, analysed again for it, fails.
+    The run then decides from every area (Area 001 left out of the run's areas); Area 008, whose comparison did not
+    change while Area 001 counted, must be judged again against the run as now decided, not as it was first told."""
+    from audit.run import batch as batch_module
+    from tests.test_incremental_compared import flip_first_yes
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_workbook(data / "national.xlsx", generate_national(FW, n_areas=10, cases_per_area=60, seed=2025), FW)
+    out = tmp_path / "out"
+    batch(data, out)
+    real = batch_module.analyse_area
+
+    def failing(usable, area, **kwargs):
+        if area == "Area 001 (synthetic)":
+            raise AuditError("could not be analysed")
+        return real(usable, area, **kwargs)
+
+    monkeypatch.setattr(batch_module, "analyse_area", failing)
+    flip_first_yes(data / "national.xlsx", "Area 006 (synthetic)")
+    batch(data, out)
+    why = rebuilt(out)
+    assert why["Area 008 (synthetic)"] == ["other areas changed"]  # Area 001's counts no longer beside it
+    assert all(len(set(w)) == len(w) for w in why.values()), why  # each reason given once
+    same_as_clean(data, out)

@@ -155,6 +155,12 @@ class Rebuild:
         # A few are analysed here, beside the kernels starting; worker processes would wait for those first.
         self.analyse(others, fork=len(others) >= FORK_AT)
         if self.failed:
+            # An area failed: the run is decided from every area without it, so what was told here (from the run's
+            # areas with it) is told again there, and no area keeps a reason given for a run that is not this one.
+            for area in others:
+                self.reasons[area].remove(inc.OTHERS)
+            self.views.clear()
+            self._rates = None
             return False
         self.pubs = {a: publish(self.results[a], None, areas) for a in [*changed, *others]}
         self.hidden, self.comparison = set(), digest
