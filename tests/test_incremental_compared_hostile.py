@@ -127,3 +127,34 @@ def test_an_unchanged_area_failing_when_analysed_again_for_the_others_sake(tmp_p
     assert why["Area 008 (synthetic)"] == ["other areas changed"]  # Area 001's counts no longer beside it
     assert all(len(set(w)) == len(w) for w in why.values()), why  # each reason given once
     same_as_clean(data, out)
+
+
+ODD_RUNS = {
+    "an-area-all-n-a": [("Aland", "Yes", 8), ("Bland", "N/A", 8)],
+    "an-area-all-blank": [("Aland", "Yes", 8), ("Bland", None, 8)],
+    "one-area": [("Aland", "Yes", 8)],
+    "rows-with-no-area": [("Aland", "Yes", 8), (None, "No", 3), ("Bland", "No", 8)],
+    "a-one-case-area": [("Aland", "No", 8), ("Bland", "Partly", 1), ("Cland", "Yes", 3)],
+}
+
+
+@pytest.mark.parametrize("national", [False, True], ids=["alone", "national"])
+@pytest.mark.parametrize("odd", list(ODD_RUNS))
+def test_a_comparison_told_from_the_run_alone_reads_as_the_report_s_on_odd_runs(tmp_path, odd, national):
+    """What a re-run tells from the run's areas (Compared.from_run) is what the area's report shows, on runs with an
+    area that answered nothing, a single area, rows naming no area, and with national figures."""
+    from audit.analyse.area_result import analyse_area
+    from audit.analyse.national_figures import NationalFigures
+    from audit.check.validate import load_audit
+    from audit.publish.published import Compared
+    from audit.render import present
+    from audit.run.area_input import decide_run, run_areas
+
+    rows = [case_row(FW, f"{area or 'X'}{i}", area, answer) for area, answer, n in ODD_RUNS[odd] for i in range(n)]
+    data = load_audit(workbook(tmp_path / "cases.xlsx", rows))
+    figures = NationalFigures({c.id: 50.0 for c in FW.criteria[:4]} | {FW.themes[0].id: 60.0}) if national else None
+    pubs, _, _ = decide_run(data, {a: analyse_area(data, a) for a in data.areas}, False, 5)
+    areas = run_areas(data, False, 5)
+    for area in data.areas:
+        told = str(present.benchmarks(Compared.from_run(area, areas), figures))
+        assert told == str(present.benchmarks(pubs[area], figures)), area
