@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 import openpyxl
 import pytest
 
@@ -158,3 +159,53 @@ def test_a_comparison_told_from_the_run_alone_reads_as_the_report_s_on_odd_runs(
     for area in data.areas:
         told = str(present.benchmarks(Compared.from_run(area, areas), figures))
         assert told == str(present.benchmarks(pubs[area], figures)), area
+
+
+@pytest.mark.parametrize("publish", [False, True], ids=["full", "published"])
+def test_an_area_whose_analysis_failed_is_in_no_other_area_s_comparison(sample_data, tmp_path, monkeypatch, publish):
+    """Elderwyke Downs' analysis fails: the others' comparisons leave it out (as the national summary does), reading
+    as a run without it. Before, its rates were pooled and ranged (never through the run's disclosure decision)
+    beside counts that left it out, and an area left alone beside it could not be reported at all."""
+    import shutil
+
+    from audit.run import batch as batch_module
+
+    use_fake_runner(monkeypatch)
+    real = batch_module.analyse_area
+
+    def failing(usable, area, **kwargs):
+        if area == "Elderwyke Downs":
+            raise AuditError("could not be analysed")
+        return real(usable, area, **kwargs)
+
+    monkeypatch.setattr(batch_module, "analyse_area", failing)
+    assert not batch(sample_data, tmp_path / "out", publish=publish).ok  # Elderwyke Downs failed
+    without = tmp_path / "without"
+    shutil.copytree(sample_data, without)
+    (without / "elderwyke-downs.xlsx").unlink()
+    batch(without, tmp_path / "out-without", publish=publish)
+    for slug in ("amberlow-vale", "brackenholt-moor"):
+        # The comparison as each report shows it, from its executed notebook (tests/fakes.py).
+        sections = [
+            nbformat.read(folder / "restricted" / slug / "report.ipynb", as_version=4).cells[1].source
+            for folder in (tmp_path / "out", tmp_path / "out-without")
+        ]
+        assert "How the area compares" in sections[0] and sections[0] == sections[1], slug
+
+
+def test_a_comparison_failing_unexpectedly_fails_its_report_not_the_batch(sample_data, tmp_path, fake, monkeypatch):
+    """Whatever the comparison section raises for one area, that area's report fails (as on a kernel) and the others
+    are made; working out what the record keeps of it never stops the batch."""
+    from audit.render import present, present_compare
+    from audit.run import rebuild
+
+    def failing(pub, *args, **kwargs):
+        if pub.area == "Brackenholt Moor":
+            raise KeyError("a cell's text")
+        return present_compare.benchmarks(pub, *args, **kwargs)
+
+    monkeypatch.setattr(present, "benchmarks", failing)
+    monkeypatch.setattr(rebuild, "benchmarks", failing)
+    done = batch(sample_data, tmp_path / "out")
+    assert [a.area for a in done.areas if not a.ok] == ["Brackenholt Moor"]
+    assert "KeyError" in next(a.error for a in done.areas if not a.ok)

@@ -235,12 +235,13 @@ def view_key(compared: Compared, national: NationalFigures | None, rates: RunRat
     it (the one section that reads them), and which of its own counts the run's decision hides (published runs).
 
     A comparison that cannot be made (a run with no scored case, given national figures) fails the area's report
-    the same way; its message stands for the section, so the batch goes on and the area is tried again next time.
+    the same way: what failed stands for the section (digested, never shown), so the batch goes on, and the area
+    is tried again next time.
     """
     try:
         section = str(benchmarks(compared, national, rates))
-    except AuditError as exc:
-        section = f"failed: {exc}"
+    except Exception as exc:  # one area's failure must not stop the batch
+        section = f"failed: {type(exc).__name__}: {exc}"
     return inc.digest([section, sorted(str(c) for c in hidden)])
 
 
