@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from audit.analyse.area_result import AreaResult
 from audit.analyse.practice import Practice
 from audit.framework.model import Framework
@@ -156,8 +158,9 @@ def _own_table(areas: PublishedAreas, result: AreaResult) -> PublishedAreas:
     of the failed area (never through the run's disclosure decision) is pooled, ranged or shown beside counts
     that leave it out.
     """
-    own = result.analysis.others
-    if set(own["area"].unique()) != set(areas.areas):
+    own, run = result.analysis.others, areas.results
+    # Both are compare.area_results, in the data's order of areas: the same areas, then the same column.
+    if len(own) != len(run) or not np.array_equal(own["area"].to_numpy(), run["area"].to_numpy()):
         return areas
     return dataclasses.replace(areas, results=own)
 
