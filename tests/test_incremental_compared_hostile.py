@@ -18,7 +18,7 @@ from audit.run.incremental import CACHE
 from audit.workbooks.sample import generate_national, write_workbook
 from tests.conftest import case_row, header_for
 from tests.fakes import use_fake_runner
-from tests.incremental_support import AMBERLOW, rebuilt, sample_fixtures, set_cell
+from tests.incremental_support import AMBERLOW, differences, rebuilt, sample_fixtures, set_cell, snapshot
 from tests.test_incremental import AREAS, batch, same_as_clean
 
 FW = load_framework()
@@ -209,3 +209,65 @@ def test_a_comparison_failing_unexpectedly_fails_its_report_not_the_batch(sample
     done = batch(sample_data, tmp_path / "out")
     assert [a.area for a in done.areas if not a.ok] == ["Brackenholt Moor"]
     assert "KeyError" in next(a.error for a in done.areas if not a.ok)
+
+
+def test_earlier_rounds_and_two_framework_versions_in_one_run(tmp_path, fake):
+    """North Vale has a 2025.1 round and a 2026.1 round, East Vale a 2026.1 round, South Vale only a 2025.1 round (a
+    group of its own). A changed answer in North Vale's older round changes no comparison (older rounds are in change
+    over time only); one in East Vale's changes North Vale's; each re-run is a clean run's."""
+    from tests.test_frameworks import name_framework
+    from tests.test_frameworks_change import NEW, OLD, _rows
+
+    old, new = load_framework(OLD), load_framework(NEW)
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def write(north_old, east):
+        books = {
+            "north-2025.xlsx": (old, _rows(old, "North Vale", 2025, 12, I1=north_old)),
+            "north-2026.xlsx": (new, _rows(new, "North Vale", 2026, 12, I1="Yes")),
+            "east-2026.xlsx": (new, _rows(new, "East Vale", 2026, 12, I1=east)),
+            "south-2025.xlsx": (old, _rows(old, "South Vale", 2025, 12)),
+        }
+        for name, (fw, rows) in books.items():
+            path = data / name
+            wb = openpyxl.Workbook()
+            ws = wb.active
+            ws.title = "Cases"
+            ws.append(header_for(fw))
+            for row in rows:
+                ws.append(row)
+            wb.save(path)
+            name_framework(path, "jtai-domestic-abuse", fw.version)
+
+    out = tmp_path / "out"
+    write("No", "No")
+    batch(data, out)
+    write("Yes", "No")  # North Vale's older round
+    batch(data, out)
+    assert rebuilt(out / "jtai-domestic-abuse-2026-1") == {"North Vale": ["inputs changed"]}
+    as_clean(data, out)
+    write("Yes", "Yes")  # East Vale: North Vale's comparison changes
+    batch(data, out)
+    assert rebuilt(out / "jtai-domestic-abuse-2026-1") == {
+        "East Vale": ["inputs changed"],
+        "North Vale": ["other areas changed"],
+    }
+    as_clean(data, out)
+
+
+def as_clean(data, out):
+    """``out`` holds what a clean run into a new folder of its name makes (several frameworks: no top manifest)."""
+    import shutil
+
+    made = snapshot(out)
+    kept = out.with_name("kept")
+    out.rename(kept)
+    try:
+        batch(data, out)
+        clean = snapshot(out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        kept.rename(out)
+    run_files = ("manifest.json", "batch-cache.json")  # each framework's own: what this run did and found
+    assert [f for f in differences(made, clean) if not f.endswith(run_files)] == []
