@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from audit.analyse.area_result import AreaResult
 from audit.analyse.practice import Practice
 from audit.framework.model import Framework
@@ -128,7 +130,7 @@ def publish(
     if threshold is None:
         registered = {cell: Count(cell, value, False) for cell, value in counts.items()}
         full = areas.for_area(result.area) if areas is not None and not areas.publish else None
-        full = dataclasses.replace(full, results=result.analysis.others) if full is not None else None
+        full = _own_table(full, result) if full is not None else None
         return PublishedResult(result, False, DEFAULT_THRESHOLD, registered, full)
     if areas is None or not areas.publish or areas.threshold != threshold:
         areas = publish_areas(result.analysis.others, result.framework, threshold)
@@ -144,9 +146,23 @@ def publish(
     pub = PublishedResult(result, True, threshold, registered)
     own_hidden = [run for own, run in _own_rows(result, areas) if pub.rate_hidden(own)]
     others = areas.for_area(result.area, own_hidden) if result.area in areas.areas else areas
-    # The same table as the result's own comparison table: kept once when the result is pickled for its kernel.
-    others = dataclasses.replace(others, results=result.analysis.others)
-    return PublishedResult(result, True, threshold, registered, others)
+    return PublishedResult(result, True, threshold, registered, _own_table(others, result))
+
+
+def _own_table(areas: PublishedAreas, result: AreaResult) -> PublishedAreas:
+    """``areas`` with the result's own comparison table when that holds the same areas (the same table, then:
+    kept once when the result is pickled for its kernel).
+
+    An area whose analysis failed is in the result's table (every area of the data) but not among the run's
+    areas: the comparison then reads the run's areas as decided, as the national summary does, so that no rate
+    of the failed area (never through the run's disclosure decision) is pooled, ranged or shown beside counts
+    that leave it out.
+    """
+    own, run = result.analysis.others, areas.results
+    # Both are compare.area_results, in the data's order of areas: the same areas, then the same column.
+    if len(own) != len(run) or not np.array_equal(own["area"].to_numpy(), run["area"].to_numpy()):
+        return areas
+    return dataclasses.replace(areas, results=own)
 
 
 @dataclass(frozen=True)
@@ -168,7 +184,7 @@ class Compared:
 
     @classmethod
     def of(cls, pub: PublishedResult) -> Compared:
-        return cls(pub.area, pub.framework, pub.publish, pub.analysed.analysis.others, pub.others, pub.counts)
+        return cls(pub.area, pub.framework, pub.publish, pub.others.results, pub.others, pub.counts)
 
     @classmethod
     def from_run(cls, area: str, areas: PublishedAreas) -> Compared:

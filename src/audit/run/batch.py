@@ -79,8 +79,8 @@ def run_batch(
     An area whose workbook holds likely personal identifiers is not reported
     unless ``options.allow_identifiers``; the other areas still are. A refused area
     is left out of every all-area figure (the other areas' comparisons and the
-    national summary); an area whose analysis or report fails is left out of the
-    national summary, which lists it as not included.
+    national summary), and so is an area whose analysis fails; an area whose
+    report fails is left out of the national summary, which lists it as not included.
 
     A run into the folder of an earlier run of the same mode is incremental: only
     the areas whose outputs' inputs changed are made again (see

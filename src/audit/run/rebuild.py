@@ -143,6 +143,8 @@ class Rebuild:
             made = run_areas(self.usable, False, self.opts.threshold)
             self._published = (made, inc.comparison_digest(made))
         areas, digest = self._published
+        if not set(self.usable.areas) <= set(areas.results["area"]):
+            return False  # an area with no row among the run's results (none scored in the run): told from its result
         self._rates = RunRates.of(areas.results, areas.framework)
         others = []
         for area in self.usable.areas:
@@ -152,7 +154,9 @@ class Rebuild:
         self.after_fork(len(changed) + len(others))  # kernels for them start now, while they are analysed
         # A few are analysed here, beside the kernels starting; worker processes would wait for those first.
         self.analyse(others, fork=len(others) >= FORK_AT)
-        if self.failed:  # decided again from every area, as a first run would: nothing told here stands
+        if self.failed:
+            # An area failed: the run is decided from every area without it, so what was told here (from the run's
+            # areas with it) is told again there, and no area keeps a reason given for a run that is not this one.
             for area in others:
                 self.reasons[area].remove(inc.OTHERS)
             self.views.clear()
@@ -228,8 +232,17 @@ class Rebuild:
 
 def view_key(compared: Compared, national: NationalFigures | None, rates: RunRates, hidden: Iterable[Any] = ()) -> str:
     """What an area's report reads from the other areas, as a digest: its comparison section as the report renders
-    it (the one section that reads them), and which of its own counts the run's decision hides (published runs)."""
-    return inc.digest([str(benchmarks(compared, national, rates)), sorted(str(c) for c in hidden)])
+    it (the one section that reads them), and which of its own counts the run's decision hides (published runs).
+
+    A comparison that cannot be made (a run with no scored case, given national figures) fails the area's report
+    the same way: what failed stands for the section (digested, never shown), so the batch goes on, and the area
+    is tried again next time.
+    """
+    try:
+        section = str(benchmarks(compared, national, rates))
+    except Exception as exc:  # one area's failure must not stop the batch
+        section = f"failed: {type(exc).__name__}: {exc}"
+    return inc.digest([section, sorted(str(c) for c in hidden)])
 
 
 def national_summary(
