@@ -95,32 +95,3 @@ def test_a_full_version_s_comparison_from_the_run_alone_reads_as_from_its_result
         assert str(present.benchmarks(Compared.from_run(area, areas))) == str(present.benchmarks(pubs[area]))
     with pytest.raises(ValueError, match="own suppression"):
         Compared.from_run(data.areas[0], run_areas(data, True, 5))
-
-
-def test_an_area_failing_when_analysed_for_the_others_sake_falls_back_to_a_full_decision(
-    data, tmp_path, fake, monkeypatch
-):
-    """An area analysed again because its comparison changed, whose analysis now fails: the run is decided again
-    from every area (as a first run would be), with no reason or comparison left over from the quick way."""
-    from audit.run import batch as batch_module
-
-    out = tmp_path / "out"
-    batch(data, out)
-    flip_first_yes(data / WORKBOOK, AREA)
-    real, failing = batch_module.analyse_area, "Area 001 (synthetic)"  # its comparison changes (see above)
-
-    def analyse(data, area=None, **kwargs):
-        if area == failing:
-            raise RuntimeError("out of memory")
-        return real(data, area, **kwargs)
-
-    monkeypatch.setattr(batch_module, "analyse_area", analyse)
-    batch(data, out)
-    why = rebuilt(out)
-    assert failing not in why  # left out, as its analysis failed
-    assert why[AREA] == ["inputs changed"]
-    assert all(w.count("other areas changed") <= 1 for w in why.values()), why
-    monkeypatch.setattr(batch_module, "analyse_area", real)
-    batch(data, out)
-    assert failing in rebuilt(out)  # made again now that it can be analysed
-    same_as_clean(data, out)
