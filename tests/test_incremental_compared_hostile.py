@@ -29,6 +29,20 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> object:
     return use_fake_runner(monkeypatch)
 
 
+def fail_analysis(monkeypatch, failing: str) -> None:
+    """The batch's analysis of ``failing`` fails as bad data would (an AuditError); every other area's runs."""
+    from audit.run import batch as batch_module
+
+    real = batch_module.analyse_area
+
+    def analyse(usable, area, **kwargs):
+        if area == failing:
+            raise AuditError("could not be analysed")
+        return real(usable, area, **kwargs)
+
+    monkeypatch.setattr(batch_module, "analyse_area", analyse)
+
+
 def workbook(path, rows):
     """A Cases sheet of ``rows`` (tests.conftest.case_row) at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +120,6 @@ def test_an_unchanged_area_failing_when_analysed_again_for_the_others_sake(tmp_p
     """Full versions: Area 006's answer changes Area 001's comparison, and Area 001, analysed again for it, fails.
     The run then decides from every area (Area 001 left out of the run's areas); Area 008, whose comparison did not
     change while Area 001 counted, must be judged again against the run as now decided, not as it was first told."""
-    from audit.run import batch as batch_module
     from tests.test_incremental_compared import flip_first_yes
 
     data = tmp_path / "data"
@@ -114,14 +127,7 @@ def test_an_unchanged_area_failing_when_analysed_again_for_the_others_sake(tmp_p
     write_workbook(data / "national.xlsx", generate_national(FW, n_areas=10, cases_per_area=60, seed=2025), FW)
     out = tmp_path / "out"
     batch(data, out)
-    real = batch_module.analyse_area
-
-    def failing(usable, area, **kwargs):
-        if area == "Area 001 (synthetic)":
-            raise AuditError("could not be analysed")
-        return real(usable, area, **kwargs)
-
-    monkeypatch.setattr(batch_module, "analyse_area", failing)
+    fail_analysis(monkeypatch, "Area 001 (synthetic)")
     flip_first_yes(data / "national.xlsx", "Area 006 (synthetic)")
     batch(data, out)
     why = rebuilt(out)
@@ -168,17 +174,8 @@ def test_an_area_whose_analysis_failed_is_in_no_other_area_s_comparison(sample_d
     beside counts that left it out, and an area left alone beside it could not be reported at all."""
     import shutil
 
-    from audit.run import batch as batch_module
-
     use_fake_runner(monkeypatch)
-    real = batch_module.analyse_area
-
-    def failing(usable, area, **kwargs):
-        if area == "Elderwyke Downs":
-            raise AuditError("could not be analysed")
-        return real(usable, area, **kwargs)
-
-    monkeypatch.setattr(batch_module, "analyse_area", failing)
+    fail_analysis(monkeypatch, "Elderwyke Downs")
     assert not batch(sample_data, tmp_path / "out", publish=publish).ok  # Elderwyke Downs failed
     without = tmp_path / "without"
     shutil.copytree(sample_data, without)

@@ -187,7 +187,8 @@ class Rebuild:
         published = run_areas(self.usable, self.opts.publish, self.opts.threshold, hidden=hidden)
         digest = inc.comparison_digest(published)
         if digest != record.comparison:
-            self._published = (published, digest)  # a full version's run areas hide nothing: kept for _fast_counts
+            if not self.opts.publish:  # a full version's run areas hide nothing: kept for _fast_counts
+                self._published = (published, digest)
             return False
         registered = {a: area_cells(self.results[a]) for a in changed}
         if self.opts.publish and any(inc.digest(registered[a]) != record.areas[a].cells for a in changed):
