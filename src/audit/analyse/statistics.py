@@ -179,18 +179,27 @@ def one_sample_p(pct: float | None, n: float, figure: float | None) -> float | N
 
 
 def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None:
-    """Two-sided p-value of the score test that two rates are equal (counts may be effective, not whole)."""
+    """Two-sided p-value of the score test that two rates are equal (counts may be effective, not whole).
+
+    statsmodels' ``test_proportions_2indep(method="score")``, with Miettinen and
+    Nurminen's variance correction: the same arithmetic in the same order, so the
+    same float to the last bit (tests compare them over a grid of counts), without
+    its per-call checks and result objects, which took about 8 ms a call and most
+    of an area's analysis (an area makes a comparison like this for every criterion).
+    Under equal rates the constrained estimate of both is the pooled rate.
+    """
     if not n1 or not n2 or n1 <= 0 or n2 <= 0:
         return None
-    if (yes1 + yes2) <= 0 or (yes1 + yes2) >= (n1 + n2):  # every answer the same: no difference to find
+    count, nobs = yes1 + yes2, n1 + n2
+    if count <= 0 or count >= nobs or nobs <= 1:  # every answer the same, or under one answer: nothing to find
         return 1.0
-    import warnings
+    from scipy.special import ndtr
 
-    from statsmodels.stats.proportion import test_proportions_2indep
-
-    with warnings.catch_warnings():  # statsmodels also works out a ratio, which divides by zero at 0% (unused here)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        p = float(test_proportions_2indep(yes1, n1, yes2, n2, method="score").pvalue)
+    pooled = count / nobs
+    var = pooled * (1 - pooled) / n1 + pooled * (1 - pooled) / n2
+    var *= nobs / (nobs - 1)
+    z = (yes1 / n1 - yes2 / n2) / np.sqrt(var)
+    p = float(ndtr(-np.abs(z)) * 2)  # scipy.stats.norm.sf(|z|) * 2, as statsmodels works it out
     return 1.0 if p != p else p
 
 
