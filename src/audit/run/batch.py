@@ -39,6 +39,7 @@ from audit.run.report import (
     AREA_NOTEBOOK,
     NATIONAL_NOTEBOOK,
     area_dirs,
+    import_report_modules,
     make_report,
     write_atomic,
 )
@@ -275,6 +276,7 @@ def _run_areas(
         workers,
         runner.settle,
         runner.warm,
+        import_report_modules,
     )
     # Kernels start while the areas are analysed: for every area when all will be made again, else for those that
     # changed (more start if the others turn out to need making again too). Many areas are analysed in worker
@@ -329,11 +331,13 @@ def _run_areas(
     shutil.rmtree(prepared_dir, ignore_errors=True)  # left by a run that was stopped
     try:
         bar = _progress(len(todo) + 1, progress)
-        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        # One report more in hand than there are kernels: while a report's page and data files are written, the
+        # kernel it used is already running the next one (with as many as kernels, each kernel waited for them).
+        pool = ThreadPoolExecutor(max_workers=max(1, workers) + 1)
         futures = {}
         try:
             for area in todo:
-                prepared = save_prepared(plan.pubs[area], prepared_dir / f"{slugs[area]}{PREPARED_SUFFIX}")
+                prepared = prepared_dir / f"{slugs[area]}{PREPARED_SUFFIX}"
                 futures[pool.submit(_report_one, plan.pubs[area], sources, out_dir, opts, runner, prepared)] = area
             for fut in as_completed(futures):
                 outcome = fut.result()
@@ -379,6 +383,7 @@ def _report_one(
 ) -> AreaOutcome:
     outcome = AreaOutcome(pub.area, pub.slug)
     try:
+        save_prepared(pub, prepared)  # here, not before the reports start: kernels get to work on the first at once
         outcome.cases_scored = pub.shown(cells_module.CASES)
         outcome.key_results = key_results(pub)
         outcome.strengths, outcome.priorities = recorded_judgements(pub)

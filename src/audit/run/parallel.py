@@ -20,6 +20,7 @@ import math
 import pickle
 import sys
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -39,8 +40,14 @@ Outcome = AreaResult | str | BaseException
 _job: tuple[AuditData, bool] | None = None  # set in each worker process when it starts
 
 
-def analyse_areas(data: AuditData, areas: list[str], publish: bool, workers: int) -> dict[str, Outcome]:
+def analyse_areas(
+    data: AuditData, areas: list[str], publish: bool, workers: int, meanwhile: Callable[[], None] | None = None
+) -> dict[str, Outcome]:
     """Each area's result, or why it has none, in the order of ``areas``.
+
+    ``meanwhile`` is called once the worker processes are running (so after they
+    have forked), while this process would wait for them; not at all when the
+    areas are analysed here.
 
     An area whose analysis raised :class:`AuditError` gets its message (a str); any
     other exception is given as the exception itself, since its text may quote a
@@ -58,7 +65,9 @@ def analyse_areas(data: AuditData, areas: list[str], publish: bool, workers: int
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(data, publish)) as pool:
-        futures = [pool.submit(_analyse_chunk, chunk) for chunk in chunks]
+        futures = [pool.submit(_analyse_chunk, chunk) for chunk in chunks]  # the first forks every worker
+        if meanwhile is not None:
+            meanwhile()
         for chunk, future in zip(chunks, futures, strict=True):
             try:
                 out.update(_loads(future.result(), data, shared))

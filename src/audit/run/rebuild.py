@@ -49,10 +49,12 @@ class Rebuild:
         workers: int = 1,
         before_fork: Callable[[], None] = lambda: None,
         after_fork: Callable[[int], None] = lambda n: None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> None:
         self.usable, self.opts, self.out_dir, self.record, self.reasons = usable, opts, out_dir, record, reasons
         self._analyse = analyse  # analyse_area, as the batch names it
         self.workers, self.before_fork, self.after_fork = workers, before_fork, after_fork
+        self.meanwhile = meanwhile  # what this process does while worker processes analyse (imports for the reports)
         self.results: dict[str, AreaResult] = {}
         self.failed: dict[str, str] = {}
         self.pubs: dict[str, PublishedResult] = {}
@@ -69,7 +71,7 @@ class Rebuild:
         todo = [a for a in areas if a not in self.results and a not in self.failed]
         if fork and self.workers > 1 and len(todo) >= parallel.MIN_AREAS:
             self.before_fork()  # no thread may be part way through starting a kernel when the workers fork
-            analysed = parallel.analyse_areas(self.usable, todo, self.opts.publish, self.workers)
+            analysed = parallel.analyse_areas(self.usable, todo, self.opts.publish, self.workers, self.meanwhile)
             self.after_fork(len(todo))  # the kernels may start now, while the run's decision is worked out
             for area, got in analysed.items():
                 if isinstance(got, AreaResult):

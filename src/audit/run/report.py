@@ -138,6 +138,23 @@ def _html_exporter() -> Any:
     return exporter
 
 
+def import_report_modules() -> None:
+    """Import what making reports needs: papermill's machinery, nbconvert, the workbook writer and the page.
+
+    A batch calls this while its worker processes analyse the areas and its own
+    process would otherwise wait; done later, these imports hold up the kernels
+    starting and the first reports, which all need them at once.
+    """
+    from audit.run.kernels import import_jupyter_quietly
+
+    import_jupyter_quietly()  # first: nbconvert imports nbformat, which must not load jsonschema the slow way
+    import nbconvert.exporters  # noqa: F401
+    import nbconvert.preprocessors  # noqa: F401
+
+    import audit.render.html_page  # noqa: F401
+    import audit.render.scored_workbook  # noqa: F401
+
+
 def notebook_to_html(nb: Any, meta: ReportMeta) -> str:
     """An executed report notebook as one HTML page: outputs and prose, no code."""
     body, _ = _html_exporter().from_notebook_node(nb, resources={"report": meta.__dict__})
