@@ -6,7 +6,7 @@ areas, where practice was weakest almost everywhere, and where areas differed mo
 
 Whether areas differ more than chance would explain is judged per criterion by
 a chi-square test of equal proportions across the areas with at least the
-framework's ``min_answered`` answers (statsmodels ``proportions_chisquare``);
+framework's ``min_answered`` answers (Pearson's, as statsmodels ``proportions_chisquare``);
 the report speaks of a spread "beyond chance" only where the p-value is below
 0.05 after Holm's correction for every criterion and theme tested.
 
@@ -30,7 +30,7 @@ import pandas as pd
 
 from audit.analyse.compare import items, pooled_by_item, spread
 from audit.analyse.findings import CATEGORY_ORDER, classify
-from audit.analyse.statistics import adjust_holm
+from audit.analyse.statistics import adjust_holm, chi_square_p
 from audit.check.audit_details import SELECTION_METHODS
 from audit.framework.model import Framework
 from audit.framework.settings import finding_rules
@@ -137,15 +137,13 @@ def heterogeneity(results: pd.DataFrame, min_answered: int = 1) -> pd.Series:
 
     Only areas with at least ``min_answered`` answers take part.
     """
-    from statsmodels.stats.proportion import proportions_chisquare
-
     out = {}
     for key, group in results[results["answered"] >= max(1, min_answered)].groupby(["level", "id"]):
         yes, n = group["yes"].to_numpy(), group["answered"].to_numpy()
         if len(group) < 2 or yes.sum() in (0, n.sum()):  # one area, or every answer the same: nothing to test
             out[key] = None
             continue
-        out[key] = float(proportions_chisquare(yes, n)[1])
+        out[key] = chi_square_p(yes, n)
     return pd.Series(out, dtype=object)
 
 

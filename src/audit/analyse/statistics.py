@@ -203,6 +203,29 @@ def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None
     return 1.0 if p != p else p
 
 
+def chi_square_p(yes: Any, answered: Any) -> float:
+    """p-value of Pearson's chi-square test that every group has the same rate (groups in rows, Yes and not).
+
+    statsmodels' ``proportions_chisquare(yes, answered)[1]`` (scipy's ``chisquare`` on
+    the k by 2 table against the counts expected from its margins): the same
+    arithmetic in the same order, so the same float (tested), without importing
+    ``scipy.stats`` and statsmodels, which cost a batch, each kernel and each
+    re-run most of a second. Callers leave out groups with no answers and tables
+    where every answer is the same, as statsmodels cannot test those either.
+    """
+    from scipy.special import chdtrc
+
+    count = np.asarray(yes)
+    count = np.asarray(count, dtype=np.promote_types(count.dtype, np.float64))
+    nobs = np.atleast_1d(answered)
+    table = np.column_stack((count, nobs - count))
+    expected = table.sum(0) * table.sum(1)[:, None] * 1.0 / table.sum()
+    observed, expected = table.ravel(), expected.ravel()
+    stat = np.sum((observed - expected) ** 2 / expected)
+    df = float(observed.shape[0]) - 1 - float(table.shape[0])  # cells - 1 - rows: rows - 1
+    return float(chdtrc(df, stat))
+
+
 def clear_after_holm(p_values: list[float | None], enough: list[bool], alpha: float = 0.05) -> tuple[list[bool], int]:
     """Which comparisons are clear after Holm's correction, and how many comparisons were made.
 

@@ -44,7 +44,7 @@ DEFAULT_PRELOAD = (
     "audit.read.safety",
     "audit.read.identifiers",
     "python_calamine",
-    "statsmodels.stats.proportion",
+    "scipy.special",  # the statistics' normal and chi-square tails (statsmodels and scipy.stats are not needed)
 )
 DEFAULT_CELL_TIMEOUT = 600  # seconds; a cell running longer is stopped and its kernel replaced
 DEFAULT_STARTUP_TIMEOUT = 60

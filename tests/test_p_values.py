@@ -1,13 +1,14 @@
-"""The two-rate score test gives statsmodels' p-value to the last bit, far faster."""
+"""The two-rate score test and the chi-square test give statsmodels' p-values to the last bit."""
 
 from __future__ import annotations
 
 import random
 import warnings
 
+import numpy as np
 from statsmodels.stats import proportion
 
-from audit.analyse.statistics import two_sample_p
+from audit.analyse.statistics import chi_square_p, two_sample_p
 
 
 def statsmodels_p(yes1: float, n1: float, yes2: float, n2: float) -> float:
@@ -62,3 +63,26 @@ def test_under_one_answer_in_all_finds_nothing() -> None:
 def test_a_clear_difference_is_small() -> None:
     p = two_sample_p(28, 30, 5, 30)
     assert p is not None and p < 1e-6
+
+
+def statsmodels_chi_square_p(yes: list[float], answered: list[float]) -> float:
+    return float(proportion.proportions_chisquare(np.asarray(yes), np.asarray(answered))[1])
+
+
+def test_chi_square_gives_statsmodels_float() -> None:
+    rng = random.Random(2021)
+    checked = 0
+    for _ in range(2000):
+        k = rng.randint(2, 160)
+        answered = [rng.randint(1, 120) for _ in range(k)]
+        yes = [rng.randint(0, n) for n in answered]
+        if sum(yes) in (0, sum(answered)):
+            continue
+        assert chi_square_p(np.asarray(yes), np.asarray(answered)) == statsmodels_chi_square_p(yes, answered)
+        checked += 1
+    assert checked > 1900
+
+
+def test_chi_square_of_equal_rates_is_one_and_of_opposites_is_small() -> None:
+    assert chi_square_p(np.asarray([5, 10, 15]), np.asarray([10, 20, 30])) == 1.0
+    assert chi_square_p(np.asarray([30, 0]), np.asarray([30, 30])) < 1e-9
