@@ -76,7 +76,8 @@ def test_an_area_whose_report_fails_is_left_out_of_the_national_summary(workbook
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["batch", str(workbook), "--out", str(out), "--quiet", "--allow-identifiers"])
     assert "East: FAILED" in result.output and result.exit_code == 1
-    areas = next(pub for area, pub in runner.seen if area is None)
+    # The summary made beside the reports (East still in) is made again once East's report has failed.
+    areas = [pub for area, pub in runner.seen if area is None][-1]
     assert set(areas.areas) == {"North", "South"}
     assert areas.left_out == {"East": "failed: its report could not be made"}
 
@@ -84,3 +85,26 @@ def test_an_area_whose_report_fails_is_left_out_of_the_national_summary(workbook
 def test_the_national_summary_lists_nothing_when_every_area_is_in(make_workbook, framework):
     data = load_audit(make_workbook([case_row(framework, f"N{i}", "North") for i in range(6)]), framework)
     assert str(national.left_out_fragment(area_input.run_areas(data, True, 5))) == ""
+
+
+def test_no_national_summary_is_left_when_every_report_fails(workbook, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    args = ["batch", str(workbook), "--out", str(out), "--quiet", "--allow-identifiers"]
+    runner = seen_by_kernels(monkeypatch)
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert (out / "national" / "report.html").is_file()
+    real_execute = runner.execute
+
+    def fail_every_area(notebook, parameters, output, access=None):
+        if parameters.get("area"):
+            from audit.errors import ReportError
+
+            raise ReportError("the report notebook failed")
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", fail_every_area)
+    result = CliRunner().invoke(main, [*args, "--force"])
+    assert result.exit_code == 1 and "North: FAILED" in result.output
+    # The summary made beside the reports is taken away again: it would set side by side areas with no report.
+    assert not (out / "national" / "report.html").exists()
+    assert not list((out / "restricted" / "national").glob("*.ipynb"))

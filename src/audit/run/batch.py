@@ -29,12 +29,12 @@ from audit.restricted import RESTRICTED, Access, share_with
 from audit.run import incremental as inc
 from audit.run import parallel
 from audit.run.area_checks import key_results, refuse_identifiers, refused, unexpected, write_failure  # noqa: F401
-from audit.run.area_input import PREPARED_SUFFIX, run_areas, save_prepared
+from audit.run.area_input import PREPARED_SUFFIX, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
 from audit.run.lazy_kernels import LazyKernels
 from audit.run.outcomes import AreaOutcome, BatchOutcome
 from audit.run.outputs import clear_folders, drop_links, remove_files
-from audit.run.rebuild import Rebuild, national_summary
+from audit.run.rebuild import NationalStep, Rebuild
 from audit.run.report import (
     AREA_NOTEBOOK,
     NATIONAL_NOTEBOOK,
@@ -335,15 +335,24 @@ def _run_areas(
         # kernel it used is already running the next one (with as many as kernels, each kernel waited for them).
         pool = ThreadPoolExecutor(max_workers=max(1, workers) + 1)
         futures = {}
+        made = [*plan.areas_kept(), *todo]
+        national = NationalStep(batch, new, record, plan, data, opts, runner, prepared_dir, sources, out_dir, made)
+        # Made beside the last area reports, from the run's areas less those left out so far: made again after
+        # them only if a report failed (an area whose report failed is left out of the national summary too).
+        early = whole and bool(data.paths) and (bool(todo) or any(a.ok for a in outcomes))
+        before = dict(left_out)
         try:
             for area in todo:
                 prepared = prepared_dir / f"{slugs[area]}{PREPARED_SUFFIX}"
                 futures[pool.submit(_report_one, plan.pubs[area], sources, out_dir, opts, runner, prepared)] = area
+            summary = pool.submit(national.make, before, not changed_keys and pages_intact) if early else None
             for fut in as_completed(futures):
                 outcome = fut.result()
                 outcomes.append(outcome)
                 new.areas[outcome.area] = plan.area_record(outcome, slugs, fingerprints)
                 bar.update(1)
+            if summary is not None:
+                summary.result()
         except BaseException:
             # Stopped (Ctrl-C, SIGTERM): areas not yet started are dropped, not run before the stop takes effect.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -354,20 +363,10 @@ def _run_areas(
         failed = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
         left_out.update({a: k for a, k in failed.items() if a not in left_out})
         if whole and data.paths and any(a.ok for a in outcomes):
-            own = plan.own_hidden(new)
-            national = run_areas(data.without_areas(left_out), opts.publish, opts.threshold, hidden=own)
-            new.national = inc.comparison_digest(national)
-            same = record is not None and not changed_keys and pages_intact and record.national == new.national
-            if same:  # the areas it sets side by side are as they were (an evidence note or a judgement changed)
-                batch.national = True
-                batch.build["national summary"] = {"rebuilt": False}
-            else:
-                folders = area_dirs(out_dir, "national")
-                drop_links(folders)
-                clear_folders(out_dir, folders)
-                national_summary(batch, national, prepared_dir, sources, out_dir, data, opts, runner)
-                if not batch.national:
-                    new.national = ""
+            if summary is None or set(left_out) != set(before):  # no summary yet, or one without a failed report
+                national.make(left_out, not changed_keys and pages_intact)
+        elif whole and summary is not None:
+            national.drop()  # made beside the reports, which all failed
         elif not whole:
             batch.national = True  # kept: the earlier run made it (its page is among the record's intact pages)
             new.national = record.national if record is not None else ""

@@ -12,7 +12,7 @@ digest) rather than assumed. Anything else falls back to analysing every area.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from audit.run import incremental as inc
 from audit.run import parallel
 from audit.run.area_checks import unexpected, write_failure
 from audit.run.area_input import PREPARED_SUFFIX, decide_run, own_hidden, run_areas, save_prepared
+from audit.run.outputs import clear_folders, drop_links
 from audit.run.report import area_dirs, make_national_summary
 
 # Areas to analyse again beside kernels that are starting: fewer are analysed in the batch's own process (about
@@ -220,16 +221,18 @@ class Rebuild:
         record.view = self.view(area)
         return record
 
-    def own_hidden(self, new: inc.Record) -> set[Any]:
-        """The area cells every area's own report hid: kept areas' from the record, the others' worked out now."""
-        own: set[Any] = set()
-        for area, rec in new.areas.items():
-            if area in self.pubs and self.reasons.get(area):
-                own |= own_hidden([self.pubs[area]]) if self.opts.publish else set()
-            else:
-                own |= inc.cells_from(rec.own_hidden)
+    def own_hidden(self, areas: Iterable[str]) -> set[Any]:
+        """The area cells the own reports of ``areas`` hide: kept areas' from the record, the others' worked out now."""
+        if not self.opts.publish:
+            return set()
         if self.analysed_all:
-            own = own_hidden(self.pubs.values()) if self.opts.publish else set()
+            return own_hidden(self.pubs.values())
+        own: set[Any] = set()
+        for area in areas:
+            if area in self.pubs and self.reasons.get(area):
+                own |= own_hidden([self.pubs[area]])
+            elif self.record is not None and area in self.record.areas:
+                own |= inc.cells_from(self.record.areas[area].own_hidden)
         return own
 
 
@@ -248,34 +251,65 @@ def view_key(compared: Compared, national: NationalFigures | None, rates: RunRat
     return inc.digest([section, sorted(str(c) for c in hidden)])
 
 
-def national_summary(
-    batch: Any,
-    national: Any,
-    folder: Path,
-    sources: list[str],
-    out_dir: Path,
-    data: AuditData,
-    opts: Any,
-    runner: Any,
-) -> None:
-    """The national summary made on the warm kernels from the run's areas as published; a failure is noted on
-    ``batch`` (never raised), as one area's report failing never stops the batch."""
-    prepared = save_prepared(national, folder / f"national{PREPARED_SUFFIX}")
-    try:
-        make_national_summary(
-            sources,
-            out_dir,
-            data.framework,
-            opts.criteria,
-            publish=opts.publish,
-            threshold=opts.threshold,
-            pdf=opts.pdf,
-            prepared=prepared,
-            runner=runner,
-            access=opts.access,
-        )
-        batch.national = True
-    except AuditError as exc:
-        batch.national_error = str(exc)
-    except OSError as exc:
-        batch.national_error = write_failure(exc)
+@dataclass
+class NationalStep:
+    """The national summary of a batch: made on the warm kernels from the run's areas as published, or kept.
+
+    A failure is noted on ``batch`` (never raised), as one area's report failing never stops the batch.
+    """
+
+    batch: Any  # the batch's BatchOutcome: whether the summary was made, or why not
+    new: inc.Record  # the record this run writes: the digest of the areas the summary sets side by side
+    record: inc.Record | None
+    plan: Rebuild
+    data: AuditData
+    opts: Any
+    runner: Any
+    folder: Path  # where the run keeps its prepared results
+    sources: list[str]
+    out_dir: Path
+    areas: list[str]  # the areas whose reports this run keeps or makes
+
+    def make(self, left_out: dict[str, str], may_keep: bool) -> None:
+        """The summary of the run's areas less ``left_out``: kept when ``may_keep`` and they read as recorded."""
+        own = self.plan.own_hidden(a for a in self.areas if a not in left_out)
+        national = run_areas(self.data.without_areas(left_out), self.opts.publish, self.opts.threshold, hidden=own)
+        self.new.national = inc.comparison_digest(national)
+        self.batch.national, self.batch.national_error = False, None
+        if may_keep and self.record is not None and self.record.national == self.new.national:
+            # the areas it sets side by side are as they were (an evidence note or a judgement changed)
+            self.batch.national = True
+            self.batch.build["national summary"] = {"rebuilt": False}
+            return
+        self.batch.build["national summary"] = {"rebuilt": True}
+        folders = area_dirs(self.out_dir, "national")
+        drop_links(folders)
+        clear_folders(self.out_dir, folders)
+        prepared = save_prepared(national, self.folder / f"national{PREPARED_SUFFIX}")
+        try:
+            make_national_summary(
+                self.sources,
+                self.out_dir,
+                self.data.framework,
+                self.opts.criteria,
+                publish=self.opts.publish,
+                threshold=self.opts.threshold,
+                pdf=self.opts.pdf,
+                prepared=prepared,
+                runner=self.runner,
+                access=self.opts.access,
+            )
+            self.batch.national = True
+        except AuditError as exc:
+            self.batch.national_error = str(exc)
+        except OSError as exc:
+            self.batch.national_error = write_failure(exc)
+        if not self.batch.national:
+            self.new.national = ""
+
+    def drop(self) -> None:
+        """No summary after all (every report failed): none is left from this run or an earlier one."""
+        folders = area_dirs(self.out_dir, "national")
+        drop_links(folders)
+        clear_folders(self.out_dir, folders)
+        self.batch.national, self.batch.national_error, self.new.national = False, None, ""
