@@ -272,7 +272,7 @@ class NationalStep:
 
     def make(self, left_out: dict[str, str], may_keep: bool) -> None:
         """The summary of the run's areas less ``left_out``: kept when ``may_keep`` and they read as recorded."""
-        own = self.plan.own_hidden(a for a in self.areas if a not in left_out)
+        own = self.plan.own_hidden(self.areas)  # as a clean run: every area kept or made, even one whose report failed
         national = run_areas(self.data.without_areas(left_out), self.opts.publish, self.opts.threshold, hidden=own)
         self.new.national = inc.comparison_digest(national)
         self.batch.national, self.batch.national_error = False, None
