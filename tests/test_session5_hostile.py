@@ -61,3 +61,21 @@ def test_a_report_failing_again_leaves_no_summary_with_its_area(data, tmp_path, 
     again = run_cli(*args)
     assert again.exit_code == 1 and "East: FAILED" in again.output
     assert side_by_side(out) == "North, South"
+
+
+def test_no_summary_is_left_when_every_area_is_refused_in_a_re_run(data, tmp_path, monkeypatch):
+    # Every area refused in a re-run: no report is made, so no summary is made beside them either; the one the first
+    # run made (of areas now refused for cells that look like personal data) must not stay in OUT.
+    import openpyxl
+
+    naming_runner(monkeypatch)
+    out = tmp_path / "out"
+    assert run_cli("batch", data, "--out", out, "--quiet").exit_code == 0
+    assert side_by_side(out) == "East, North, South"
+    for path in data.glob("*.xlsx"):
+        wb = openpyxl.load_workbook(path)
+        wb["Cases"]["G3"] = "Mother's NHS number 943 476 5919 noted"
+        wb.save(path)
+    again = run_cli("batch", data, "--out", out, "--quiet")
+    assert again.exit_code == 1 and "North: FAILED: not reported" in again.output
+    assert not (out / "national" / "report.html").exists()
