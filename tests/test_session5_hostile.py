@@ -8,6 +8,7 @@ import pytest
 from audit.run import area_input
 from tests.conftest import case_row
 from tests.fakes import run_cli, use_fake_runner
+from tests.incremental_support import build, clean_run, differences, sample_fixtures, snapshot
 
 
 @pytest.fixture
@@ -79,3 +80,60 @@ def test_no_summary_is_left_when_every_area_is_refused_in_a_re_run(data, tmp_pat
     again = run_cli("batch", data, "--out", out, "--quiet")
     assert again.exit_code == 1 and "North: FAILED: not reported" in again.output
     assert not (out / "national" / "report.html").exists()
+
+
+class DigestRunner:
+    """A fake runner whose national notebook holds the digest of the areas it sets side by side (their figures and
+    which counts are hidden), so a summary made from other figures than a clean run's differs from it on disk."""
+
+    def __init__(self, fail=()):
+        from tests.fakes import FakeRunner
+
+        self.inner, self.fail, self.summaries = FakeRunner(), set(fail), 0
+
+    def execute(self, notebook, parameters, output, access=None):
+        from audit.run import incremental as inc
+        from audit.run.engine import write_notebook
+
+        if parameters.get("area") in self.fail:
+            from audit.errors import ReportError
+
+            raise ReportError("the report notebook failed")
+        nb = self.inner.execute(notebook, parameters, output, access)
+        if not parameters.get("area"):
+            self.summaries += 1
+            areas = area_input.load_prepared(parameters["prepared"], area_input.NATIONAL)
+            nb.cells.append(nbformat.v4.new_markdown_cell("Digest " + inc.comparison_digest(areas)))
+            write_notebook(nb, output, *([access] if access is not None else []))
+        return nb
+
+
+sample, sample_data = sample_fixtures()
+
+
+@pytest.mark.parametrize(("workers", "publish"), [(1, False), (3, True)], ids=["full", "published-3-workers"])
+def test_reports_failing_in_re_runs_give_a_clean_run_s_summary(sample_data, tmp_path, workers, publish):
+    from audit.run.batch import BatchOptions, run_batch
+    from tests.incremental_support import AMBERLOW, set_cell
+
+    def batch(folder, runner):
+        run_batch([sample_data], folder, BatchOptions(publish=publish), workers=workers, progress=False, runner=runner)
+
+    out = tmp_path / "out"
+    # Only areas the re-run makes again are failed: a kept area's report stands, as it would not in a clean run.
+    steps = [
+        (set(), None),
+        ({"Amberlow Vale"}, ("Cases", "I1 evidence", 0, "Another note.")),  # a note: the summary could be kept
+        ({"Amberlow Vale"}, None),  # fails again, nothing changed
+        ({"Amberlow Vale", "Brackenholt Moor"}, ("Cases", "I1 Child recognised as a victim", 4, "No")),
+        ({"Amberlow Vale", "Brackenholt Moor"}, None),  # every report made fails: Elderwyke Downs' is kept
+        (set(), None),
+        ({"Elderwyke Downs"}, ("Cases", "I1 Child recognised as a victim", 4, "Yes")),
+    ]
+    for fail, edit in steps:
+        if edit is not None:
+            set_cell(sample_data / AMBERLOW, *edit)
+        batch(out, DigestRunner(fail))
+        made, areas = snapshot(out), sorted(build(out)["areas"])
+        clean, clean_areas = clean_run(None, out, lambda folder, fail=fail: batch(folder, DigestRunner(fail)))
+        assert differences(made, clean) == [] and areas == clean_areas, (fail, edit, differences(made, clean))
