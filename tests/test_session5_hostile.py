@@ -86,10 +86,10 @@ class DigestRunner:
     """A fake runner whose national notebook holds the digest of the areas it sets side by side (their figures and
     which counts are hidden), so a summary made from other figures than a clean run's differs from it on disk."""
 
-    def __init__(self, fail=()):
+    def __init__(self, fail=(), fail_summaries=0):
         from tests.fakes import FakeRunner
 
-        self.inner, self.fail, self.summaries = FakeRunner(), set(fail), 0
+        self.inner, self.fail, self.summaries, self.fail_summaries = FakeRunner(), set(fail), 0, fail_summaries
 
     def execute(self, notebook, parameters, output, access=None):
         from audit.run import incremental as inc
@@ -99,6 +99,11 @@ class DigestRunner:
             from audit.errors import ReportError
 
             raise ReportError("the report notebook failed")
+        if not parameters.get("area") and self.fail_summaries:
+            from audit.errors import ReportError
+
+            self.fail_summaries -= 1
+            raise ReportError("the national summary notebook failed")
         nb = self.inner.execute(notebook, parameters, output, access)
         if not parameters.get("area"):
             self.summaries += 1
@@ -137,3 +142,65 @@ def test_reports_failing_in_re_runs_give_a_clean_run_s_summary(sample_data, tmp_
         made, areas = snapshot(out), sorted(build(out)["areas"])
         clean, clean_areas = clean_run(None, out, lambda folder, fail=fail: batch(folder, DigestRunner(fail)))
         assert differences(made, clean) == [] and areas == clean_areas, (fail, edit, differences(made, clean))
+
+
+@pytest.mark.parametrize("where", ["summary", "last report"])
+def test_a_run_stopped_in_the_summary_made_beside_the_reports_then_run_again(sample_data, tmp_path, where, monkeypatch):
+    from audit.run import batch as batch_module
+    from audit.run import rebuild as rebuild_module
+    from audit.run.batch import BatchOptions, run_batch
+    from tests.incremental_support import AMBERLOW, set_cell
+
+    def batch(folder, runner):
+        return run_batch([sample_data], folder, BatchOptions(publish=True), workers=2, progress=False, runner=runner)
+
+    out = tmp_path / "out"
+    batch(out, DigestRunner())
+    set_cell(sample_data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 4, "No")  # every area made again
+    real_summary, real_report, made = rebuild_module.make_national_summary, batch_module.make_report, []
+
+    def summary(*args, **kwargs):
+        if where == "summary":
+            raise KeyboardInterrupt
+        return real_summary(*args, **kwargs)
+
+    def report(result, *args, **kwargs):
+        made.append(result.area)
+        if where == "last report" and len(made) == 3:
+            raise KeyboardInterrupt
+        return real_report(result, *args, **kwargs)
+
+    monkeypatch.setattr(rebuild_module, "make_national_summary", summary)
+    monkeypatch.setattr(batch_module, "make_report", report)
+    with pytest.raises(KeyboardInterrupt):
+        batch(out, DigestRunner())
+    monkeypatch.setattr(rebuild_module, "make_national_summary", real_summary)
+    monkeypatch.setattr(batch_module, "make_report", real_report)
+    assert not (out / "restricted" / "prepared").exists()
+    assert batch(out, DigestRunner()).ok
+    made_files = snapshot(out)
+    clean, _ = clean_run(None, out, lambda folder: batch(folder, DigestRunner()))
+    assert differences(made_files, clean) == []
+
+
+@pytest.mark.parametrize("fails", [1, 2])
+def test_a_summary_that_fails_beside_a_failing_report_then_runs_again(sample_data, tmp_path, fails):
+    # The summary made beside the reports fails; a report fails too, so it is made again: once more failing (2) or
+    # not (1). The run after, with nothing changed and no failure, must give a clean run's outputs.
+    from audit.run.batch import BatchOptions, run_batch
+    from tests.incremental_support import AMBERLOW, set_cell
+
+    def batch(folder, runner):
+        return run_batch([sample_data], folder, BatchOptions(publish=True), workers=2, progress=False, runner=runner)
+
+    out = tmp_path / "out"
+    batch(out, DigestRunner())
+    set_cell(sample_data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 4, "No")  # every area made again
+    runner = DigestRunner({"Brackenholt Moor"}, fail_summaries=fails)
+    second = batch(out, runner)
+    assert not second.ok and (second.national_error is None) == (fails == 1)
+    assert (out / "national" / "report.html").is_file() == (fails == 1)
+    assert batch(out, DigestRunner()).ok
+    made_files = snapshot(out)
+    clean, _ = clean_run(None, out, lambda folder: batch(folder, DigestRunner()))
+    assert differences(made_files, clean) == []
