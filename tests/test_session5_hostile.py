@@ -204,3 +204,42 @@ def test_a_summary_that_fails_beside_a_failing_report_then_runs_again(sample_dat
     made_files = snapshot(out)
     clean, _ = clean_run(None, out, lambda folder: batch(folder, DigestRunner()))
     assert differences(made_files, clean) == []
+
+
+def test_kernels_that_cannot_start_fail_every_report_without_a_traceback(data, tmp_path, monkeypatch):
+    # Every notebook fails with what a kernel that cannot start raises (not an AuditError). Each report's failure is
+    # caught and named; the summary made beside them must not end the batch in a traceback either.
+    runner = use_fake_runner(monkeypatch)
+
+    def cannot_start(notebook, parameters, output, access=None):
+        raise RuntimeError("kernel housekeeping failed: ModuleNotFoundError: No module named 'scipy'")
+
+    monkeypatch.setattr(runner, "execute", cannot_start)
+    out = tmp_path / "out"
+    result = run_cli("batch", data, "--out", out, "--quiet")
+    assert result.exit_code == 1 and "North: FAILED" in result.output, result.output
+    assert not (out / "national" / "report.html").exists()
+
+
+def test_a_summary_whose_kernel_fails_unexpectedly_is_named_beside_kept_reports(data, tmp_path, monkeypatch):
+    # A re-run makes one area again; its report is fine but the summary's kernel fails with what is not an
+    # AuditError. The batch names the summary's failure rather than ending in a traceback.
+    import openpyxl
+
+    runner = naming_runner(monkeypatch)
+    out = tmp_path / "out"
+    assert run_cli("batch", data, "--out", out, "--quiet").exit_code == 0
+    real_execute = runner.execute
+
+    def summary_fails(notebook, parameters, output, access=None):
+        if not parameters.get("area"):
+            raise RuntimeError("kernel reset left the execution count at 3")
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", summary_fails)
+    wb = openpyxl.load_workbook(data / "north.xlsx")
+    wb["Cases"]["G3"] = None if wb["Cases"]["G3"].value == "No" else "No"
+    wb.save(data / "north.xlsx")
+    result = run_cli("batch", data, "--out", out, "--quiet")
+    assert result.exit_code == 1 and "North: ok" in result.output, result.output
+    assert "RuntimeError" in result.output

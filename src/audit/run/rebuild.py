@@ -308,6 +308,8 @@ class NationalStep:
             self.batch.national_error = str(exc)
         except OSError as exc:
             self.batch.national_error = write_failure(exc)
+        except Exception as exc:  # a kernel that failed to start or reset: named, as an area report's failure is
+            self.batch.national_error = unexpected(exc, self.opts.publish, self.opts.access, self.out_dir, "national")
         if not self.batch.national:
             self.new.national = ""
 
