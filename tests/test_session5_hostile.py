@@ -243,3 +243,29 @@ def test_a_summary_whose_kernel_fails_unexpectedly_is_named_beside_kept_reports(
     result = run_cli("batch", data, "--out", out, "--quiet")
     assert result.exit_code == 1 and "North: ok" in result.output, result.output
     assert "RuntimeError" in result.output
+
+
+def test_a_refused_area_beside_a_failing_report_gives_a_clean_run_s_summary(sample_data, tmp_path):
+    from audit.run.batch import BatchOptions, run_batch
+    from tests.incremental_support import set_cell
+
+    def batch(folder, runner):
+        return run_batch([sample_data], folder, BatchOptions(publish=True), workers=3, progress=False, runner=runner)
+
+    out = tmp_path / "out"
+    brackenholt = sample_data / "brackenholt-moor.xlsx"
+    steps = [
+        (set(), None),
+        ({"Amberlow Vale"}, "Mother's NHS number 943 476 5919 noted"),  # Brackenholt Moor refused, Amberlow fails
+        ({"Elderwyke Downs"}, "A note."),  # Brackenholt back; every area compared anew
+        (set(), None),
+    ]
+    for fail, note in steps:
+        if note is not None:
+            set_cell(brackenholt, "Cases", "I1 evidence", 0, note)
+        outcome = batch(out, DigestRunner(fail))
+        refused = {"Brackenholt Moor"} if note and "NHS" in note else set()
+        assert {a.area for a in outcome.areas if not a.ok} == fail | refused
+        made, areas = snapshot(out), sorted(build(out)["areas"])
+        clean, clean_areas = clean_run(None, out, lambda folder, fail=fail: batch(folder, DigestRunner(fail)))
+        assert differences(made, clean) == [] and areas == clean_areas, (fail, note, differences(made, clean))
