@@ -294,3 +294,22 @@ def test_published_re_runs_give_a_clean_run_s_summary_to_the_digest(sample_data,
         made, areas = snapshot(out), sorted(build(out)["areas"])
         clean, clean_areas = clean_run(None, out, lambda folder: batch(folder, DigestRunner()))
         assert differences(made, clean) == [] and areas == clean_areas, (edit, differences(made, clean))
+
+
+def test_a_full_disk_when_results_are_prepared_is_named(data, tmp_path, monkeypatch):
+    # No space left for the prepared results the kernels read: each report fails by name in its own job, and the
+    # batch stops on the summary's with the file named (as it did before on the first area's), never a traceback.
+    import errno
+
+    from audit.run import batch as batch_module
+    from audit.run import rebuild as rebuild_module
+
+    use_fake_runner(monkeypatch)
+
+    def full(result, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(batch_module, "save_prepared", full)
+    monkeypatch.setattr(rebuild_module, "save_prepared", full)
+    result = run_cli("batch", data, "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == 1 and "national.audit.pickle: No space left on device" in result.output
