@@ -80,6 +80,9 @@ def test_no_summary_is_left_when_every_area_is_refused_in_a_re_run(data, tmp_pat
     again = run_cli("batch", data, "--out", out, "--quiet")
     assert again.exit_code == 1 and "North: FAILED: not reported" in again.output
     assert not (out / "national" / "report.html").exists()
+    made = snapshot(out)
+    clean, _ = clean_run(None, out, lambda folder: run_cli("batch", data, "--out", folder, "--quiet"))
+    assert differences(made, clean) == []
 
 
 class DigestRunner:
