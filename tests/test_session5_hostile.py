@@ -316,3 +316,22 @@ def test_a_full_disk_when_results_are_prepared_is_named(data, tmp_path, monkeypa
     monkeypatch.setattr(rebuild_module, "save_prepared", full)
     result = run_cli("batch", data, "--out", tmp_path / "out", "--quiet")
     assert result.exit_code == 1 and "national.audit.pickle: No space left on device" in result.output
+
+
+def test_the_manifest_says_the_summary_was_not_kept_when_every_report_made_fails(sample_data, tmp_path):
+    # A note changed in every area: the summary made beside the reports reads as recorded and is kept, then every
+    # report fails and it is taken away. The manifest must not say it was kept ("rebuilt": false).
+    from audit.run.batch import BatchOptions, run_batch
+    from tests.incremental_support import set_cell
+
+    def batch(folder, runner):
+        return run_batch([sample_data], folder, BatchOptions(), workers=2, progress=False, runner=runner)
+
+    out = tmp_path / "out"
+    batch(out, DigestRunner())
+    areas = {"Amberlow Vale", "Brackenholt Moor", "Elderwyke Downs"}
+    for path in sample_data.glob("*.xlsx"):
+        set_cell(path, "Cases", "I1 evidence", 0, "Another note.")
+    assert not batch(out, DigestRunner(areas)).ok
+    assert not (out / "national" / "report.html").exists()
+    assert build(out)["national summary"] == {"rebuilt": True}  # as a clean run's says

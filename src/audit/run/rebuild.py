@@ -319,3 +319,4 @@ class NationalStep:
         drop_links(folders)
         clear_folders(self.out_dir, folders)
         self.batch.national, self.batch.national_error, self.new.national = False, None, ""
+        self.batch.build["national summary"] = {"rebuilt": True}  # not kept, even if made beside the reports it was
