@@ -119,8 +119,8 @@ class DigestRunner:
 sample, sample_data = sample_fixtures()
 
 
-@pytest.mark.parametrize(("workers", "publish"), [(1, False), (3, True)], ids=["full", "published-3-workers"])
-def test_reports_failing_in_re_runs_give_a_clean_run_s_summary(sample_data, tmp_path, workers, publish):
+def test_reports_failing_in_re_runs_give_a_clean_run_s_summary(sample_data, tmp_path):
+    workers, publish = 3, True
     from audit.run.batch import BatchOptions, run_batch
     from tests.incremental_support import AMBERLOW, set_cell
 
@@ -186,10 +186,9 @@ def test_a_run_stopped_in_the_summary_made_beside_the_reports_then_run_again(sam
     assert differences(made_files, clean) == []
 
 
-@pytest.mark.parametrize("fails", [1, 2])
-def test_a_summary_that_fails_beside_a_failing_report_then_runs_again(sample_data, tmp_path, fails):
-    # The summary made beside the reports fails; a report fails too, so it is made again: once more failing (2) or
-    # not (1). The run after, with nothing changed and no failure, must give a clean run's outputs.
+def test_a_summary_that_fails_beside_a_failing_report_then_runs_again(sample_data, tmp_path):
+    # The summary made beside the reports fails; a report fails too, so it is made again, and works. The run after,
+    # with nothing changed and no failure, must give a clean run's outputs.
     from audit.run.batch import BatchOptions, run_batch
     from tests.incremental_support import AMBERLOW, set_cell
 
@@ -199,10 +198,10 @@ def test_a_summary_that_fails_beside_a_failing_report_then_runs_again(sample_dat
     out = tmp_path / "out"
     batch(out, DigestRunner())
     set_cell(sample_data / AMBERLOW, "Cases", "I1 Child recognised as a victim", 4, "No")  # every area made again
-    runner = DigestRunner({"Brackenholt Moor"}, fail_summaries=fails)
+    runner = DigestRunner({"Brackenholt Moor"}, fail_summaries=1)
     second = batch(out, runner)
-    assert not second.ok and (second.national_error is None) == (fails == 1)
-    assert (out / "national" / "report.html").is_file() == (fails == 1)
+    assert not second.ok and second.national_error is None
+    assert (out / "national" / "report.html").is_file()
     assert batch(out, DigestRunner()).ok
     made_files = snapshot(out)
     clean, _ = clean_run(None, out, lambda folder: batch(folder, DigestRunner()))
