@@ -86,3 +86,26 @@ def test_chi_square_gives_statsmodels_float() -> None:
 def test_chi_square_of_equal_rates_is_one_and_of_opposites_is_small() -> None:
     assert chi_square_p(np.asarray([5, 10, 15]), np.asarray([10, 20, 30])) == 1.0
     assert chi_square_p(np.asarray([30, 0]), np.asarray([30, 30])) < 1e-9
+
+
+def test_numpy_float32_counts_give_statsmodels_float() -> None:
+    # statsmodels turns each count into an array (a Python number beside a float32 stays 64-bit)
+    # and takes the normal tail in 64 bits; the written-out test took both in float32.
+    rng = random.Random(32)
+    for _ in range(200):
+        n1, n2 = np.float32(rng.uniform(1.0, 80.0)), rng.uniform(1.0, 80.0)
+        yes1, yes2 = np.float32(rng.uniform(0, n1)), rng.uniform(0, n2)
+        assert two_sample_p(yes1, n1, yes2, n2) == statsmodels_p(yes1, n1, yes2, n2)
+        assert two_sample_p(yes1, n1, np.float32(yes2), np.float32(n2)) == statsmodels_p(
+            yes1, n1, np.float32(yes2), np.float32(n2)
+        )
+    assert two_sample_p(30, np.float32(30.0), 13, 76) == statsmodels_p(30, np.float32(30.0), 13, 76)
+
+
+def test_numpy_whole_counts_give_statsmodels_float() -> None:
+    for kind in (np.int64, np.int32, np.float64):
+        for yes1, n1, yes2, n2 in whole_counts()[::7]:
+            if yes1 + yes2 in (0, n1 + n2):
+                continue
+            counts = (kind(yes1), kind(n1), kind(yes2), kind(n2))
+            assert two_sample_p(*counts) == statsmodels_p(*counts), counts

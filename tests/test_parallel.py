@@ -109,3 +109,18 @@ def test_one_worker_or_few_areas_or_no_fork_stay_in_this_process(data, monkeypat
     monkeypatch.setattr(parallel, "MIN_AREAS", 1)
     monkeypatch.setattr(parallel, "_can_fork", lambda: False)
     assert list(parallel.analyse_areas(data, areas, False, workers=2)) == areas
+
+
+@needs_fork
+def test_meanwhile_runs_once_after_every_worker_has_forked(data, few_areas_enough):
+    import multiprocessing
+
+    seen: list[int] = []
+    results = parallel.analyse_areas(
+        data, data.areas, False, workers=2, meanwhile=lambda: seen.append(len(multiprocessing.active_children()))
+    )
+    assert seen == [2]  # both workers already forked: what it imports is not copied into them
+    assert all(isinstance(r, AreaResult) for r in results.values())
+    called: list[int] = []
+    parallel.analyse_areas(data, data.areas[:1], False, workers=2, meanwhile=lambda: called.append(1))
+    assert called == []  # analysed in this process: nothing to do meanwhile

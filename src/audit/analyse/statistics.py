@@ -190,6 +190,10 @@ def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None
     """
     if not n1 or not n2 or n1 <= 0 or n2 <= 0:
         return None
+    if any(isinstance(v, np.generic) for v in (yes1, n1, yes2, n2)):
+        # statsmodels works on arrays, where a Python number is 64-bit beside a numpy float32
+        # (as a bare Python float it would take the float32's type)
+        yes1, n1, yes2, n2 = (np.asarray(v) for v in (yes1, n1, yes2, n2))
     count, nobs = yes1 + yes2, n1 + n2
     if count <= 0 or count >= nobs or nobs <= 1:  # every answer the same, or under one answer: nothing to find
         return 1.0
@@ -199,6 +203,8 @@ def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None
     var = pooled * (1 - pooled) / n1 + pooled * (1 - pooled) / n2
     var *= nobs / (nobs - 1)
     z = (yes1 / n1 - yes2 / n2) / np.sqrt(var)
+    if type(z) is not np.float64:  # norm.sf takes its tail in 64 bits at least, whatever the counts were
+        z = np.asarray(z, dtype=np.promote_types(np.asarray(z).dtype, np.float64))
     p = float(ndtr(-np.abs(z)) * 2)  # scipy.stats.norm.sf(|z|) * 2, as statsmodels works it out
     return 1.0 if p != p else p
 

@@ -365,8 +365,8 @@ def _run_areas(
         if whole and data.paths and any(a.ok for a in outcomes):
             if summary is None or set(left_out) != set(before):  # no summary yet, or one without a failed report
                 national.make(left_out, not changed_keys and pages_intact)
-        elif whole and summary is not None:
-            national.drop()  # made beside the reports, which all failed
+        elif whole:
+            national.drop()  # no area report stands (every one refused or failed): none made, none left from before
         elif not whole:
             batch.national = True  # kept: the earlier run made it (its page is among the record's intact pages)
             new.national = record.national if record is not None else ""

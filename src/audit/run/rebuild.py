@@ -12,7 +12,7 @@ digest) rather than assumed. Anything else falls back to analysing every area.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +269,7 @@ class NationalStep:
     sources: list[str]
     out_dir: Path
     areas: list[str]  # the areas whose reports this run keeps or makes
+    replaced: bool = field(default=False, init=False)  # whether this run has taken the earlier summary away
 
     def make(self, left_out: dict[str, str], may_keep: bool) -> None:
         """The summary of the run's areas less ``left_out``: kept when ``may_keep`` and they read as recorded."""
@@ -276,12 +277,15 @@ class NationalStep:
         national = run_areas(self.data.without_areas(left_out), self.opts.publish, self.opts.threshold, hidden=own)
         self.new.national = inc.comparison_digest(national)
         self.batch.national, self.batch.national_error = False, None
-        if may_keep and self.record is not None and self.record.national == self.new.national:
+        # Once this run has replaced the earlier summary (made beside the reports, before one failed), what reads
+        # as recorded is no longer on disk: made again.
+        if may_keep and not self.replaced and self.record is not None and self.record.national == self.new.national:
             # the areas it sets side by side are as they were (an evidence note or a judgement changed)
             self.batch.national = True
             self.batch.build["national summary"] = {"rebuilt": False}
             return
         self.batch.build["national summary"] = {"rebuilt": True}
+        self.replaced = True
         folders = area_dirs(self.out_dir, "national")
         drop_links(folders)
         clear_folders(self.out_dir, folders)
@@ -304,6 +308,8 @@ class NationalStep:
             self.batch.national_error = str(exc)
         except OSError as exc:
             self.batch.national_error = write_failure(exc)
+        except Exception as exc:  # a kernel that failed to start or reset: named, as an area report's failure is
+            self.batch.national_error = unexpected(exc, self.opts.publish, self.opts.access, self.out_dir, "national")
         if not self.batch.national:
             self.new.national = ""
 
@@ -313,3 +319,4 @@ class NationalStep:
         drop_links(folders)
         clear_folders(self.out_dir, folders)
         self.batch.national, self.batch.national_error, self.new.national = False, None, ""
+        self.batch.build["national summary"] = {"rebuilt": True}  # not kept, even if made beside the reports it was
