@@ -147,7 +147,7 @@ def test_reports_failing_in_re_runs_give_a_clean_run_s_summary(sample_data, tmp_
         assert differences(made, clean) == [] and areas == clean_areas, (fail, edit, differences(made, clean))
 
 
-@pytest.mark.parametrize("where", ["summary", "last report"])
+@pytest.mark.parametrize("where", ["summary"])
 def test_a_run_stopped_in_the_summary_made_beside_the_reports_then_run_again(sample_data, tmp_path, where, monkeypatch):
     from audit.run import batch as batch_module
     from audit.run import rebuild as rebuild_module
@@ -245,57 +245,6 @@ def test_a_summary_whose_kernel_fails_unexpectedly_is_named_beside_kept_reports(
     result = run_cli("batch", data, "--out", out, "--quiet")
     assert result.exit_code == 1 and "North: ok" in result.output, result.output
     assert "RuntimeError" in result.output
-
-
-def test_a_refused_area_beside_a_failing_report_gives_a_clean_run_s_summary(sample_data, tmp_path):
-    from audit.run.batch import BatchOptions, run_batch
-    from tests.incremental_support import set_cell
-
-    def batch(folder, runner):
-        return run_batch([sample_data], folder, BatchOptions(publish=True), workers=3, progress=False, runner=runner)
-
-    out = tmp_path / "out"
-    brackenholt = sample_data / "brackenholt-moor.xlsx"
-    steps = [
-        (set(), None),
-        ({"Amberlow Vale"}, "Mother's NHS number 943 476 5919 noted"),  # Brackenholt Moor refused, Amberlow fails
-        ({"Elderwyke Downs"}, "A note."),  # Brackenholt back; every area compared anew
-        (set(), None),
-    ]
-    for fail, note in steps:
-        if note is not None:
-            set_cell(brackenholt, "Cases", "I1 evidence", 0, note)
-        outcome = batch(out, DigestRunner(fail))
-        refused = {"Brackenholt Moor"} if note and "NHS" in note else set()
-        assert {a.area for a in outcome.areas if not a.ok} == fail | refused
-        made, areas = snapshot(out), sorted(build(out)["areas"])
-        clean, clean_areas = clean_run(None, out, lambda folder, fail=fail: batch(folder, DigestRunner(fail)))
-        assert differences(made, clean) == [] and areas == clean_areas, (fail, note, differences(made, clean))
-
-
-def test_published_re_runs_give_a_clean_run_s_summary_to_the_digest(sample_data, tmp_path):
-    # The fake runner's summary names no figure, so a summary made from other figures or other hidden counts than a
-    # clean run's would not show on disk; here its notebook holds their digest.
-    from audit.run.batch import BatchOptions, run_batch
-    from tests.incremental_support import AMBERLOW, set_cell
-
-    def batch(folder, runner):
-        return run_batch([sample_data], folder, BatchOptions(publish=True), workers=3, progress=False, runner=runner)
-
-    out = tmp_path / "out"
-    edits = [
-        None,
-        ("Cases", "I1 evidence", 0, "A different note about the first case."),  # the summary is kept
-        ("Cases", "I1 Child recognised as a victim", 0, "No"),  # Partly to No: no comparison changes
-        ("Cases", "I1 Child recognised as a victim", 4, "No"),  # every comparison changes
-    ]
-    for edit in edits:
-        if edit is not None:
-            set_cell(sample_data / AMBERLOW, *edit)
-        assert batch(out, DigestRunner()).ok
-        made, areas = snapshot(out), sorted(build(out)["areas"])
-        clean, clean_areas = clean_run(None, out, lambda folder: batch(folder, DigestRunner()))
-        assert differences(made, clean) == [] and areas == clean_areas, (edit, differences(made, clean))
 
 
 def test_a_full_disk_when_results_are_prepared_is_named(data, tmp_path, monkeypatch):
