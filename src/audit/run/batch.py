@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -344,7 +344,8 @@ def _run_areas(
         try:
             for area in todo:
                 prepared = prepared_dir / f"{slugs[area]}{PREPARED_SUFFIX}"
-                futures[pool.submit(_report_one, plan.pubs[area], sources, out_dir, opts, runner, prepared)] = area
+                job = (plan.pubs, area, slugs[area], sources, out_dir, opts, runner, prepared)
+                futures[pool.submit(_report_one, *job)] = area
             summary = pool.submit(national.make, before, not changed_keys and pages_intact) if early else None
             for fut in as_completed(futures):
                 outcome = fut.result()
@@ -378,10 +379,20 @@ def _run_areas(
 
 
 def _report_one(
-    pub: PublishedResult, sources: list[str], out_dir: Path, opts: BatchOptions, runner: Any, prepared: Path
+    pubs: Mapping[str, PublishedResult],
+    area: str,
+    slug: str,
+    sources: list[str],
+    out_dir: Path,
+    opts: BatchOptions,
+    runner: Any,
+    prepared: Path,
 ) -> AreaOutcome:
-    outcome = AreaOutcome(pub.area, pub.slug)
+    """One area's report and data files. Its published result is taken here, in the report's own job: a full
+    version's is made on first use, so the batch's process does not publish every area before the first report."""
+    outcome = AreaOutcome(area, slug)
     try:
+        pub = pubs[area]
         save_prepared(pub, prepared)  # here, not before the reports start: kernels get to work on the first at once
         outcome.cases_scored = pub.shown(cells_module.CASES)
         outcome.key_results = key_results(pub)
@@ -404,7 +415,7 @@ def _report_one(
     except OSError as exc:  # a full disk or a read-only folder: this area's outputs, named
         outcome.error = write_failure(exc)
     except Exception as exc:  # one area's failure must not stop the batch
-        outcome.error = unexpected(exc, opts.publish, opts.access, out_dir, pub.slug)
+        outcome.error = unexpected(exc, opts.publish, opts.access, out_dir, slug)
     return outcome
 
 
