@@ -184,9 +184,10 @@ def two_sample_p(yes1: float, n1: float, yes2: float, n2: float) -> float | None
     statsmodels' ``test_proportions_2indep(method="score")``, with Miettinen and
     Nurminen's variance correction: the same arithmetic in the same order, so the
     same float to the last bit (tests compare them over a grid of counts), without
-    its per-call checks and result objects, which took about 8 ms a call and most
-    of an area's analysis (an area makes a comparison like this for every criterion).
-    Under equal rates the constrained estimate of both is the pooled rate.
+    importing statsmodels' proportion module and ``scipy.stats``: 0.6 to 0.7 s in
+    every process that would (the batch's, each worker's and each kernel's), where
+    the calls themselves cost about 0.1 ms each. Under equal rates the constrained
+    estimate of both is the pooled rate.
     """
     if not n1 or not n2 or n1 <= 0 or n2 <= 0:
         return None
