@@ -364,11 +364,11 @@ def _run_areas(
         failed = {o.area: "failed: its report could not be made" for o in outcomes if not o.ok}
         left_out.update({a: k for a, k in failed.items() if a not in left_out})
         if whole and data.paths and any(a.ok for a in outcomes):
-            if summary is None or set(left_out) != set(before):  # no summary yet, or one without a failed report
+            if summary is None or set(left_out) != set(before):  # none made yet, or made before a report failed
                 national.make(left_out, not changed_keys and pages_intact)
         elif whole:
             national.drop()  # no area report stands (every one refused or failed): none made, none left from before
-        elif not whole:
+        else:
             batch.national = True  # kept: the earlier run made it (its page is among the record's intact pages)
             new.national = record.national if record is not None else ""
         bar.update(1)
