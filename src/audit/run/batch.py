@@ -421,13 +421,16 @@ def _report_one(
 
 @contextlib.contextmanager
 def _kernels(workers: int, areas: int) -> Iterator[Any]:
-    """A pool of warm kernels, one per worker (none needed when there is nothing to report)."""
+    """A pool of warm kernels, one per worker (none needed when there is nothing to report).
+
+    They run only the toolkit's own notebooks, so each cell's request is sent ahead (:mod:`audit.run.pipelined`).
+    """
     if not areas:
         yield None
         return
     from audit.run.engine import KernelPool
 
-    with KernelPool(max(1, min(workers, areas))) as pool:
+    with KernelPool(max(1, min(workers, areas)), send_ahead=True) as pool:
         yield pool
 
 

@@ -66,6 +66,8 @@ class KernelPool:
     ``execute`` may be called from several threads at once: each call checks out
     a kernel (waiting for one when all are busy), so ``size`` notebooks run at a
     time. A kernel that dies or times out is replaced before it is used again.
+    With ``send_ahead`` each cell's request waits in the kernel before the cell
+    above it ends (:mod:`audit.run.pipelined`): for the toolkit's own notebooks.
 
     >>> with KernelPool(2) as pool:  # doctest: +SKIP
     ...     nb = pool.execute(AREA_NOTEBOOK, {"source": src, "area": "Amberlow Vale"}, out / "report.ipynb")
@@ -80,6 +82,7 @@ class KernelPool:
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         preload: Sequence[str] = DEFAULT_PRELOAD,
         cwd: str | Path | None = None,
+        send_ahead: bool = False,
     ) -> None:
         if size < 1:
             raise ValueError("a kernel pool needs at least one kernel")
@@ -89,6 +92,7 @@ class KernelPool:
         self.startup_timeout = startup_timeout
         self.preload = tuple(preload)
         self.cwd = str(Path(cwd or Path.cwd()).resolve())
+        self.send_ahead = send_ahead
         self._kernels: list[Kernel] = []
         self._idle: queue.Queue[Kernel] = queue.Queue()
         self._closed = False
@@ -185,19 +189,30 @@ class KernelPool:
         A timeout or a dead kernel stops the run where papermill's default engine
         would raise. Here the cell that was running gets the error as its output
         and is marked failed, as papermill marks a cell that raised, so papermill
-        keeps the notebook and reports the cell; the kernel is replaced.
+        keeps the notebook and reports the cell; the kernel is replaced. A kernel
+        that died with a cell sent ahead could have died in either of two cells:
+        the notebook is run again from the start one cell at a time, so the cell
+        to blame is the one papermill would blame.
         """
+        from audit.run.pipelined import KernelDiedAhead
+
+        try:
+            self._run_once(kernel, nb_man, workdir, client_options, self.send_ahead)
+        except KernelDiedAhead:
+            _start_again(nb_man)
+            self._run_once(kernel, nb_man, workdir, client_options, False)
+        finally:
+            kernel.runs += 1
+
+    def _run_once(
+        self, kernel: Kernel, nb_man: Any, workdir: str, client_options: dict[str, Any], send_ahead: bool
+    ) -> None:
         from papermill.clientwrap import PapermillNotebookClient
         from papermill.log import logger as papermill_logger
 
-        if kernel.broken or not kernel.alive():
-            kernel.restart()
-        try:
-            kernel.reset(workdir)
-        except Exception:
-            kernel.restart()
-            kernel.reset(workdir)
-        client = PapermillNotebookClient(
+        from audit.run.pipelined import KernelDiedAhead, PipelinedClient
+
+        client = (PipelinedClient if send_ahead else PapermillNotebookClient)(
             nb_man,
             km=kernel.km,
             timeout=self.cell_timeout,
@@ -206,6 +221,15 @@ class KernelPool:
             log=papermill_logger,
             **{k: v for k, v in client_options.items() if v is not None},
         )
+        ahead = isinstance(client, PipelinedClient) and client.pipelines()
+        if kernel.broken or not kernel.alive():
+            kernel.restart()
+        try:
+            kernel.reset(workdir, stop_after_failure=ahead)
+        except Exception:
+            kernel.restart()
+            kernel.reset(workdir, stop_after_failure=ahead)
+        client.km = kernel.km  # the kernel may have been replaced just above
         client.kc = kernel.kc  # nbclient would otherwise open a new client and never close it
         try:
             client.execute()
@@ -213,10 +237,15 @@ class KernelPool:
             kernel.broken = True
             with contextlib.suppress(Exception):
                 kernel.restart()  # on this thread, before any other notebook is given the kernel
-            if not _mark_failed(nb_man, exc):
+            if isinstance(exc, KernelDiedAhead) or not _mark_failed(nb_man, exc):
                 raise
-        finally:
-            kernel.runs += 1
+
+
+def _start_again(nb_man: Any) -> None:
+    """Papermill's managed notebook as it was before its first cell: every cell pending, no outputs, no timings."""
+    nb_man.notebook_start()
+    for cell in nb_man.nb.cells:
+        cell.metadata.pop("execution", None)  # nbclient's timings of the first attempt
 
 
 def _mark_failed(nb_man: Any, failure: BaseException) -> bool:

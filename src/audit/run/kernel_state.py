@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 _BASELINE: dict[str, Any] = {}
+_GUARD: dict[str, bool] = {}  # the stop-after-failure guard's state, once installed (see _guard)
 
 
 def prepare(preload: Sequence[str]) -> None:
@@ -75,9 +76,11 @@ def _logging_state() -> tuple[int, list[Any]]:
     return root.level, list(root.handlers)
 
 
-def reset(cwd: str) -> int:
+def reset(cwd: str, stop_after_failure: bool = False) -> int:
     """In a kernel, between notebooks: back to a fresh kernel's state, with the same modules loaded.
 
+    ``stop_after_failure``: for a notebook whose cells are sent ahead
+    (:mod:`audit.run.pipelined`), once a cell fails no later cell runs anything.
     Returns the execution count the next cell will get (1, as in a new kernel).
     """
     if not _BASELINE:
@@ -89,6 +92,7 @@ def reset(cwd: str) -> int:
     shell = get_ipython()
     shell.reset(new_session=True)  # names, In/Out history, the execution count
     shell.execution_count = 1
+    _guard(shell).update(armed=stop_after_failure, failed=False, skip=False)
     os.chdir(cwd)
     if dict(os.environ) != _BASELINE["environ"]:
         os.environ.clear()
@@ -122,6 +126,43 @@ def reset(cwd: str) -> int:
     _clear_audit_caches()
     _reseed()
     return int(shell.execution_count)
+
+
+def _guard(shell: Any) -> dict[str, bool]:
+    """The kernel's stop-after-failure guard, installed in IPython on first use.
+
+    A cell (never a silent housekeeping request) that arrives after a failed cell
+    while the guard is armed has its code replaced by nothing, after IPython has
+    parsed it: it runs nothing and shows nothing. ipykernel's own abort of queued
+    requests misses a request that reaches the kernel just after the failure.
+    """
+    import ast
+
+    if _GUARD:
+        return _GUARD
+    state = _GUARD
+    state.update(armed=False, failed=False, skip=False)
+
+    def before_any(*_: Any) -> None:  # every request, silent ones included: runs as written
+        state["skip"] = False
+
+    def before_cell(*_: Any) -> None:  # a notebook's cell
+        state["skip"] = state["armed"] and state["failed"]
+
+    def after_cell(result: Any) -> None:  # as ipykernel decides that a cell failed
+        failed = result is None or not result.success or getattr(shell, "_last_traceback_during_displayhook", False)
+        if state["armed"] and failed:
+            state["failed"] = True
+
+    class SkipAfterFailure(ast.NodeTransformer):
+        def visit_Module(self, node: ast.Module) -> ast.Module:
+            return ast.Module(body=[], type_ignores=[]) if state["skip"] else node
+
+    shell.events.register("pre_execute", before_any)
+    shell.events.register("pre_run_cell", before_cell)
+    shell.events.register("post_run_cell", after_cell)
+    shell.ast_transformers.append(SkipAfterFailure())
+    return state
 
 
 def _forget_new_modules() -> None:

@@ -171,9 +171,13 @@ class Kernel:
             raise RuntimeError(f"kernel housekeeping failed: {content.get('ename')}: {content.get('evalue')}")
         return content
 
-    def reset(self, cwd: str) -> None:
-        """Put the kernel back in a fresh kernel's state, working in ``cwd``."""
-        content = self.run_silently(f"__import__('audit.run.kernel_state').run.kernel_state.reset({cwd!r})")
+    def reset(self, cwd: str, stop_after_failure: bool = False) -> None:
+        """Put the kernel back in a fresh kernel's state, working in ``cwd``.
+
+        ``stop_after_failure`` arms the kernel's guard for cells sent ahead (:mod:`audit.run.pipelined`).
+        """
+        code = f"reset({cwd!r}, stop_after_failure={stop_after_failure!r})"
+        content = self.run_silently(f"__import__('audit.run.kernel_state').run.kernel_state.{code}")
         count = content["user_expressions"]["count"]
         if count.get("status") != "ok" or count["data"]["text/plain"] != "1":
             raise RuntimeError(f"kernel reset left the execution count at {count}")
