@@ -337,16 +337,17 @@ def _run_areas(
         futures = {}
         made = [*plan.areas_kept(), *todo]
         national = NationalStep(batch, new, record, plan, data, opts, runner, prepared_dir, sources, out_dir, made)
-        # Made beside the last area reports, from the run's areas less those left out so far: made again after
-        # them only if a report failed (an area whose report failed is left out of the national summary too).
+        # Made beside the area reports, from the run's areas less those left out so far: made again after them
+        # only if a report failed (an area whose report failed is left out of the national summary too).
         early = whole and bool(data.paths) and (bool(todo) or any(a.ok for a in outcomes))
         before = dict(left_out)
         try:
+            # The summary first: the longest notebook, so no kernel is left running it alone at the end.
+            summary = pool.submit(national.make, before, not changed_keys and pages_intact) if early else None
             for area in todo:
                 prepared = prepared_dir / f"{slugs[area]}{PREPARED_SUFFIX}"
                 job = (plan.pubs, area, slugs[area], sources, out_dir, opts, runner, prepared)
                 futures[pool.submit(_report_one, *job)] = area
-            summary = pool.submit(national.make, before, not changed_keys and pages_intact) if early else None
             for fut in as_completed(futures):
                 outcome = fut.result()
                 outcomes.append(outcome)
