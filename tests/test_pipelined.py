@@ -166,3 +166,9 @@ def test_a_notebook_that_lets_a_cell_fail_runs_one_cell_at_a_time(pool, tmp_path
 def test_the_batch_s_kernels_send_cells_ahead():
     with _kernels(1, 1) as pool:
         assert pool.send_ahead
+
+
+def test_the_pool_s_kernels_reply_without_ipykernel_s_sleep(pool, tmp_path):
+    """The client reads outputs until the kernel is idle, so the kernel's pause before each reply is not needed."""
+    nb = write_nb(tmp_path / "sleep.ipynb", "get_ipython().kernel._execute_sleep")
+    assert outputs_text(pool.execute(nb, {})) == ["0.0"]

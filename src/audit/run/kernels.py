@@ -108,6 +108,15 @@ def private_kernel_manager() -> type:
 
 # --- one kernel and its home thread ---------------------------------------------------------------
 
+KERNEL_ARGUMENTS = (
+    # As nbclient starts kernels for papermill: an in-memory IPython history.
+    "--HistoryManager.hist_file=:memory:",
+    # ipykernel sleeps 0.5 ms after each cell before replying, in case a client reads the reply before the
+    # cell's last output; papermill's client and ours read outputs until the kernel says it is idle, which
+    # comes after them. Without the sleep a one-line cell took 3.5 to 4.8 ms instead of 6.6 to 7.1 ms.
+    "--IPythonKernel._execute_sleep=0",
+)
+
 
 @dataclass
 class Kernel:
@@ -139,8 +148,7 @@ class Kernel:
         from jupyter_core.utils import run_sync
 
         self.km = private_kernel_manager()(kernel_name=self.kernel_name)
-        # As nbclient starts kernels for papermill: an in-memory IPython history.
-        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=self.cwd)
+        run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), cwd=self.cwd)
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
