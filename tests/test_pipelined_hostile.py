@@ -162,3 +162,21 @@ def test_rebound_and_deleted_builtins_are_back_for_the_next_notebook(pool, tmp_p
     assert outputs_text(pool.execute(write_nb(tmp_path / "next.ipynb", "sorted('ba'), min(2, 1)"), {})) == [
         "(['a', 'b'], 1)"
     ]
+
+
+def test_a_report_whose_kernel_died_before_its_cell_was_counted_names_the_cell(tmp_path):
+    """The kernel may die before it says which count a cell has: the message names the cell, never "cell None"."""
+    from audit.errors import ReportError
+    from audit.run.notebook_run import NotebookCellError
+    from audit.run.report import execute_notebook
+
+    class DiesUncounted:
+        def execute(self, notebook, parameters, output, access=None):
+            output.write_text("{}")
+            raise NotebookCellError(
+                "died", cell_index=10, exec_count=None, ename="DeadKernelError", evalue="", output_path=output
+            )
+
+    with pytest.raises(ReportError) as failed:
+        execute_notebook({}, tmp_path / "area" / "report.ipynb", runner=DiesUncounted())
+    assert str(failed.value).startswith("the report notebook failed at cell index 10 (DeadKernelError);")
