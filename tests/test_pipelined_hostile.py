@@ -62,6 +62,16 @@ CASES = {
         "'after'",
     ),
     "displayhook_error": ("class R:\n    def __repr__(self): raise ValueError('repr')\nR()", "'after'"),
+    "late_thread": (
+        "import threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), print('late', flush=True))).start()",
+        "import time; time.sleep(0.6)",
+        "'after'",
+    ),
+    "orphan": (
+        "k = get_ipython().kernel\nk.session.send(k.iopub_socket, 'stream', {'name': 'stdout', 'text': 'orphan'});",
+        "'after'",
+    ),
+    "exit": ("1", "exit()", "'after'"),
     "rich": ("import pandas as pd\npd.DataFrame({'a': [1, 2]})", "'after'"),
 }
 

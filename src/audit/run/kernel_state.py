@@ -98,6 +98,9 @@ def reset(cwd: str, stop_after_failure: bool = False) -> int:
 
     from IPython import get_ipython
 
+    if getattr(get_ipython(), "exit_now", False):
+        # exit() or quit() in the last notebook: ipykernel stops this kernel a moment later, in the next notebook.
+        raise RuntimeError("the last notebook asked its kernel to exit")
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     # What the last notebook left outside its names goes before IPython's reset collects the garbage: the audit
