@@ -51,3 +51,21 @@ def test_a_reset_frees_the_last_notebook_s_data_and_leaves_little_for_the_collec
     assert int(tracked) < 20_000, tracked
     assert freed == "True True\n"
     assert nbformat  # the notebooks above are written with it
+
+
+def test_modules_installed_outside_the_prefix_are_imported_once(tmp_path, monkeypatch) -> None:
+    """A package reached through PYTHONPATH, the user site or a .pth file is installed: kept, never imported
+    again (numpy's compiled parts refuse a second import: "cannot load module more than once per process")."""
+    from audit.run.engine import KernelPool
+    from tests.test_engine import outputs_text, write_nb
+
+    installed = tmp_path / "installed"
+    installed.mkdir()
+    imports = tmp_path / "imports.txt"
+    (installed / "counted_package.py").write_text(f"open({str(imports)!r}, 'a').write('imported\\n')\n")
+    monkeypatch.setenv("PYTHONPATH", str(installed))
+    notebook = write_nb(tmp_path / "notebooks" / "uses.ipynb", "import counted_package")
+    with KernelPool(1, preload=()) as pool:
+        for _ in range(2):
+            assert outputs_text(pool.execute(notebook, {})) == [""]
+    assert imports.read_text() == "imported\n"

@@ -21,6 +21,7 @@ from typing import Any
 
 _BASELINE: dict[str, Any] = {}
 _GUARD: dict[str, bool] = {}  # the stop-after-failure guard's state, once installed (see _guard)
+_HOOKS: dict[str, Any] = {}  # the guard's IPython event callbacks and AST transformer
 
 
 def prepare(preload: Sequence[str]) -> None:
@@ -46,6 +47,7 @@ def prepare(preload: Sequence[str]) -> None:
         streams=(sys.stdout, sys.stderr, sys.displayhook, sys.excepthook),
         logging=_logging_state(),
         roots=_installed_roots(),
+        gc=(gc.isenabled(), gc.get_threshold()),
     )
     if "matplotlib" in sys.modules:
         _BASELINE["rc"] = dict(sys.modules["matplotlib"].rcParams)
@@ -54,6 +56,7 @@ def prepare(preload: Sequence[str]) -> None:
         _BASELINE["numpy"] = (np.geterr(), np.get_printoptions())
     gc.collect()
     gc.freeze()
+    _BASELINE["frozen"] = gc.get_freeze_count()
 
 
 def _warnings() -> Any:
@@ -63,11 +66,17 @@ def _warnings() -> Any:
 
 
 def _installed_roots() -> tuple[str, ...]:
-    """Folders of the standard library and installed packages: modules from there are kept."""
+    """Folders of the standard library and installed packages: modules from there are kept.
+
+    Every folder on the kernel's path as it starts counts as installed (user site, PYTHONPATH, a ``.pth``
+    file's): forgetting a module from there would import it twice, which a compiled module refuses to do.
+    Only the working directory (``''``) is left out: a notebook's own modules are found through it.
+    """
     import sysconfig
 
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     roots.update(p for p in sysconfig.get_paths().values() if p)
+    roots.update(p for p in sys.path if p and os.path.isabs(p))
     return tuple(sorted({os.path.realpath(r) + os.sep for r in roots}))
 
 
@@ -89,6 +98,9 @@ def reset(cwd: str, stop_after_failure: bool = False) -> int:
 
     from IPython import get_ipython
 
+    if getattr(get_ipython(), "exit_now", False):
+        # exit() or quit() in the last notebook: ipykernel stops this kernel a moment later, in the next notebook.
+        raise RuntimeError("the last notebook asked its kernel to exit")
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     # What the last notebook left outside its names goes before IPython's reset collects the garbage: the audit
@@ -96,11 +108,18 @@ def reset(cwd: str, stop_after_failure: bool = False) -> int:
     _clear_audit_caches()
     _forget_new_modules()
     shell = get_ipython()
+    _drop_notebook_hooks(shell)
     for name in ("last_type", "last_value", "last_traceback", "last_exc"):
         if hasattr(sys, name):
             delattr(sys, name)
     if getattr(shell.InteractiveTB, "tb", None) is not None:
         shell.InteractiveTB.tb = None  # IPython's traceback formatter keeps the last one it showed
+    enabled, threshold = _BASELINE["gc"]
+    if enabled:
+        gc.enable()  # a notebook's gc.disable() would leave the next one's cycles until the next reset
+    gc.set_threshold(*threshold)
+    if gc.get_freeze_count() != _BASELINE["frozen"]:
+        gc.unfreeze()  # the notebook froze (or thawed) objects itself: its own would never be collected
     shell.reset(new_session=True)  # names, In/Out history, the execution count
     # IPython collected the garbage before it cleared the names: the notebook's own data is collected now. All
     # that is left is the kernel's, kept from one notebook to the next: moved out of the collector's sight, as
@@ -108,6 +127,7 @@ def reset(cwd: str, stop_after_failure: bool = False) -> int:
     # otherwise, once the first reports had imported what they use).
     gc.collect()
     gc.freeze()
+    _BASELINE["frozen"] = gc.get_freeze_count()
     shell.execution_count = 1
     _guard(shell).update(armed=stop_after_failure, failed=False, skip=False)
     os.chdir(cwd)
@@ -153,31 +173,50 @@ def _guard(shell: Any) -> dict[str, bool]:
     """
     import ast
 
-    if _GUARD:
-        return _GUARD
     state = _GUARD
-    state.update(armed=False, failed=False, skip=False)
+    if not state:
+        state.update(armed=False, failed=False, skip=False)
 
-    def before_any(*_: Any) -> None:  # every request, silent ones included: runs as written
-        state["skip"] = False
+        def before_any(*_: Any) -> None:  # every request, silent ones included: runs as written
+            state["skip"] = False
 
-    def before_cell(*_: Any) -> None:  # a notebook's cell
-        state["skip"] = state["armed"] and state["failed"]
+        def before_cell(*_: Any) -> None:  # a notebook's cell
+            state["skip"] = state["armed"] and state["failed"]
 
-    def after_cell(result: Any) -> None:  # as ipykernel decides that a cell failed
-        failed = result is None or not result.success or getattr(shell, "_last_traceback_during_displayhook", False)
-        if state["armed"] and failed:
-            state["failed"] = True
+        def after_cell(result: Any) -> None:  # as ipykernel decides that a cell failed
+            failed = result is None or not result.success or getattr(shell, "_last_traceback_during_displayhook", False)
+            if state["armed"] and failed:
+                state["failed"] = True
 
-    class SkipAfterFailure(ast.NodeTransformer):
-        def visit_Module(self, node: ast.Module) -> ast.Module:
-            return ast.Module(body=[], type_ignores=[]) if state["skip"] else node
+        class SkipAfterFailure(ast.NodeTransformer):
+            def visit_Module(self, node: ast.Module) -> ast.Module:
+                return ast.Module(body=[], type_ignores=[]) if state["skip"] else node
 
-    shell.events.register("pre_execute", before_any)
-    shell.events.register("pre_run_cell", before_cell)
-    shell.events.register("post_run_cell", after_cell)
-    shell.ast_transformers.append(SkipAfterFailure())
+        _HOOKS.update(pre_execute=before_any, pre_run_cell=before_cell, post_run_cell=after_cell)
+        _HOOKS["transformer"] = SkipAfterFailure()
+    # Installed again whenever missing: a notebook may have unregistered IPython's events or cleared its transformers.
+    for event in ("pre_execute", "pre_run_cell", "post_run_cell"):
+        if _HOOKS[event] not in shell.events.callbacks[event]:
+            shell.events.register(event, _HOOKS[event])
+    if _HOOKS["transformer"] not in shell.ast_transformers:
+        shell.ast_transformers.append(_HOOKS["transformer"])
     return state
+
+
+def _drop_notebook_hooks(shell: Any) -> None:
+    """Unregister IPython event callbacks and transformers a notebook defined (in ``__main__`` or beside it).
+
+    They would otherwise run in every later notebook on this kernel. Those of installed packages (matplotlib's
+    inline backend, say) stay, as do the kernel's own; the stop-after-failure guard is installed again by reset.
+    """
+    known: set[str] = _BASELINE["modules"]
+
+    def kept(hook: Any) -> bool:
+        module = getattr(hook, "__module__", None)
+        return module != "__main__" and module in known
+
+    for hooks in (*shell.events.callbacks.values(), shell.ast_transformers, shell.input_transformers_post):
+        hooks[:] = [h for h in hooks if kept(h)]
 
 
 def _forget_new_modules() -> None:

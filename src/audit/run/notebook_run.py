@@ -53,6 +53,16 @@ class NotebookCellError(ReportError):
         self.output_path = output_path
         self.traceback = list(traceback)  # the cell's traceback lines (with ANSI colour codes), as papermill's
 
+    @property
+    def where(self) -> str:
+        """The failed cell, by its execution count; by its index when the kernel died before it gave one."""
+        return cell_place(self.cell_index, self.exec_count)
+
+
+def cell_place(index: int | None, count: int | None) -> str:
+    """A cell named for a message: ``cell 7`` (its count), ``cell index 10``, or ``start`` (before any cell)."""
+    return f"cell {count}" if count is not None else f"cell index {index}" if index is not None else "start"
+
 
 def run_notebook(
     notebook: str | Path,
@@ -116,7 +126,7 @@ def _cell_error(
     """The error for a failed cell. Its message names the cell and the error type but not the
     error's text, which may quote a cell of the workbook; that stays in the kept notebook and in
     the exception's ``evalue``."""
-    where = f"cell {count}" if count is not None else f"cell index {index}" if index is not None else "start"
+    where = cell_place(index, count)
     kept = f"; the executed notebook is kept at {output}" if output is not None else ""
     return NotebookCellError(
         f"the notebook {path.name} failed at {where} ({ename}){kept}",

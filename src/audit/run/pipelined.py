@@ -115,7 +115,6 @@ class PipelinedClient(PapermillNotebookClient):
             await self._send(later[0])  # queued in the kernel behind this cell
         await run_hook(self.on_cell_complete, cell=cell, cell_index=index)
         self.code_cells_executed += 1
-        execution_count = self.code_cells_executed
         timeout = self._get_timeout(cell)
         deadline = None if timeout is None else monotonic() + timeout
         cell.outputs = []
@@ -124,7 +123,8 @@ class PipelinedClient(PapermillNotebookClient):
         reply = await self._reply(msg_id, cell, deadline, timeout)
         if self.record_timing:
             cell["metadata"]["execution"]["shell.execute_reply"] = timestamp(reply)
-        cell["execution_count"] = execution_count
+        # The cell's count is the kernel's, from its execute_input message (process_message), as papermill's
+        # client leaves it: not this client's own count of cells, which a cell can make differ.
         await run_hook(self.on_cell_executed, cell=cell, cell_index=index, execute_reply=reply)
         await self._check_raise_for_error(cell, index, reply)
         self.nb["cells"][index] = cell

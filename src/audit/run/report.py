@@ -186,7 +186,7 @@ def execute_notebook(
     except NotebookCellError as exc:
         _keep_error(output, exc.traceback, access)
         raise ReportError(
-            f"the report notebook failed at cell {exc.exec_count} ({exc.ename}); the executed notebook and the "
+            f"the report notebook failed at {exc.where} ({exc.ename}); the executed notebook and the "
             f"error are kept in {output.parent}"
         ) from None
 
