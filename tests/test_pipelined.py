@@ -129,15 +129,12 @@ def test_the_kernel_s_guard_runs_nothing_after_a_failed_cell_until_the_next_rese
     assert marker.exists()  # unarmed, as papermill's own engine runs a notebook
 
 
-def test_a_timeout_and_a_dead_kernel_sent_ahead_are_named_and_the_kernel_replaced(pool, tmp_path):
+def test_a_dead_kernel_sent_ahead_is_blamed_on_its_cell_and_replaced(pool, tmp_path):
+    """The death could be the cell's or the next one's (sent ahead): run again one cell at a time, it is told.
+
+    A timeout, and a death in the first or last cell, both ways: tests/test_pipelined_hostile.py.
+    """
     restarts = pool.restarts
-    pool.cell_timeout = 1
-    try:
-        with pytest.raises(NotebookCellError) as slow:
-            pool.execute(write_nb(tmp_path / "slow.ipynb", "import time; time.sleep(60)", "'after'"), {})
-    finally:
-        pool.cell_timeout = 120
-    assert slow.value.ename == "CellTimeoutError"
     output = tmp_path / "dying-out.ipynb"
     with pytest.raises(NotebookCellError) as dead:
         pool.execute(write_nb(tmp_path / "dying.ipynb", "1 + 1", "import os; os._exit(1)", "'never'"), {}, output)
@@ -149,8 +146,8 @@ def test_a_timeout_and_a_dead_kernel_sent_ahead_are_named_and_the_kernel_replace
     }
     assert (kept["1 + 1"], kept["import os; os._exit(1)"], kept["'never'"]) == ("completed", "failed", "pending")
     assert outputs_text(nbformat.read(output, as_version=4))[0] == "2"  # the cell before it kept its result
-    assert pool.restarts == restarts + 3  # the timeout; the death sent ahead, and again one cell at a time
-    assert outputs_text(pool.execute(write_nb(tmp_path / "ok.ipynb", "'after both'"), {})) == ["'after both'"]
+    assert pool.restarts == restarts + 2  # the death sent ahead, and again one cell at a time
+    assert outputs_text(pool.execute(write_nb(tmp_path / "ok.ipynb", "'after'"), {})) == ["'after'"]
 
 
 def test_a_notebook_that_lets_a_cell_fail_runs_one_cell_at_a_time(pool, tmp_path):

@@ -86,7 +86,7 @@ def test_hostile_cells_run_the_same_both_ways(pool, tmp_path, name):
 DIES = "import os, time; time.sleep(0.3); os._exit(1)"  # started, so its execution count is known both ways
 
 
-@pytest.mark.parametrize("where", [0, 1, 2])
+@pytest.mark.parametrize("where", [0, 2])  # the middle cell: tests/test_pipelined.py
 def test_a_kernel_killed_in_any_cell_is_blamed_on_that_cell(pool, tmp_path, where):
     cells = ["'one'", "'two'", "'three'"]
     cells[where] = DIES
