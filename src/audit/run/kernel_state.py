@@ -55,8 +55,20 @@ def prepare(preload: Sequence[str]) -> None:
         np = sys.modules["numpy"]
         _BASELINE["numpy"] = (np.geterr(), np.get_printoptions())
     gc.collect()
-    gc.freeze()
-    _BASELINE["frozen"] = gc.get_freeze_count()
+    if gc.freeze is not _notebook_freeze:
+        _FREEZE["real"] = gc.freeze
+        gc.freeze = _notebook_freeze  # so a reset knows when a notebook froze objects itself
+    _FREEZE["real"]()
+
+
+#: The interpreter's gc.freeze, and whether a notebook has called it since the last reset.
+_FREEZE: dict[str, Any] = {"by_notebook": False}
+
+
+def _notebook_freeze() -> None:
+    """gc.freeze as a notebook in the kernel calls it: noted, so the next reset thaws what it froze."""
+    _FREEZE["by_notebook"] = True
+    _FREEZE["real"]()
 
 
 def _warnings() -> Any:
@@ -118,16 +130,19 @@ def reset(cwd: str, stop_after_failure: bool = False) -> int:
     if enabled:
         gc.enable()  # a notebook's gc.disable() would leave the next one's cycles until the next reset
     gc.set_threshold(*threshold)
-    if gc.get_freeze_count() != _BASELINE["frozen"]:
-        gc.unfreeze()  # the notebook froze (or thawed) objects itself: its own would never be collected
+    if _FREEZE["by_notebook"]:
+        # The notebook froze objects itself: its own would never be collected. (Told by the call, not by
+        # gc.get_freeze_count(), which counts the whole frozen heap, 10 ms a call, and falls by itself as
+        # frozen objects are freed.)
+        gc.unfreeze()
+        _FREEZE["by_notebook"] = False
     shell.reset(new_session=True)  # names, In/Out history, the execution count
     # IPython collected the garbage before it cleared the names: the notebook's own data is collected now. All
     # that is left is the kernel's, kept from one notebook to the next: moved out of the collector's sight, as
     # prepare() does, so each collection looks only at what the last notebook made (a reset took 46 ms more
     # otherwise, once the first reports had imported what they use).
     gc.collect()
-    gc.freeze()
-    _BASELINE["frozen"] = gc.get_freeze_count()
+    _FREEZE["real"]()
     shell.execution_count = 1
     _guard(shell).update(armed=stop_after_failure, failed=False, skip=False)
     os.chdir(cwd)
