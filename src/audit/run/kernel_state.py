@@ -12,6 +12,7 @@ packages. Nothing here is called in the toolkit's own process.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -22,6 +23,8 @@ from typing import Any
 _BASELINE: dict[str, Any] = {}
 _GUARD: dict[str, bool] = {}  # the stop-after-failure guard's state, once installed (see _guard)
 _HOOKS: dict[str, Any] = {}  # the guard's IPython event callbacks and AST transformer
+#: The interpreter's gc.freeze, and whether a notebook has called it since the last reset.
+_FREEZE: dict[str, Any] = {"by_notebook": False}
 
 
 def prepare(preload: Sequence[str]) -> None:
@@ -32,8 +35,6 @@ def prepare(preload: Sequence[str]) -> None:
     moved out of the garbage collector's sight (``gc.freeze``), so the full
     collection IPython runs on every reset costs milliseconds, not 100 ms.
     """
-    import gc
-
     for name in preload:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
@@ -59,10 +60,6 @@ def prepare(preload: Sequence[str]) -> None:
         _FREEZE["real"] = gc.freeze
         gc.freeze = _notebook_freeze  # so a reset knows when a notebook froze objects itself
     _FREEZE["real"]()
-
-
-#: The interpreter's gc.freeze, and whether a notebook has called it since the last reset.
-_FREEZE: dict[str, Any] = {"by_notebook": False}
 
 
 def _notebook_freeze() -> None:
@@ -106,8 +103,6 @@ def reset(cwd: str, stop_after_failure: bool = False) -> int:
     """
     if not _BASELINE:
         raise RuntimeError("the kernel was not prepared")
-    import gc
-
     from IPython import get_ipython
 
     if getattr(get_ipython(), "exit_now", False):
