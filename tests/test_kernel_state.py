@@ -24,7 +24,6 @@ def test_area_caches_are_emptied_but_label_widths_are_kept() -> None:
 def test_a_reset_frees_the_last_notebook_s_data_and_leaves_little_for_the_collector(tmp_path) -> None:
     """Its cyclic garbage and the frames of its last error are freed; what is kept is frozen, so the next
     reset's full collection looks only at what the next notebook makes."""
-    import nbformat
     import pytest
 
     from audit.run.engine import KernelPool, NotebookCellError
@@ -50,7 +49,6 @@ def test_a_reset_frees_the_last_notebook_s_data_and_leaves_little_for_the_collec
         freed, tracked = outputs_text(pool.execute(check, {}))
     assert int(tracked) < 20_000, tracked
     assert freed == "True True\n"
-    assert nbformat  # the notebooks above are written with it
 
 
 def test_modules_installed_outside_the_prefix_are_imported_once(tmp_path, monkeypatch) -> None:

@@ -27,21 +27,25 @@ def pool() -> Iterator[KernelPool]:
         yield p
 
 
+def run(pool: KernelPool, notebook: Path, params: dict, output: Path, ahead: bool) -> tuple[dict, tuple | None]:
+    """The notebook run sent ahead or one cell at a time: normalised (its output path's name too), and its error."""
+    pool.send_ahead = ahead
+    error = None
+    try:
+        pool.execute(notebook, params, output)
+    except NotebookCellError as exc:
+        error = (exc.cell_index, exc.ename, exc.evalue)
+    finally:
+        pool.send_ahead = True
+    text = output.read_text().replace(output.name, "OUT")
+    return normalise_for_comparison(nbformat.reads(text, as_version=4)), error
+
+
 def both_ways(pool: KernelPool, notebook: Path, params: dict, out: Path) -> tuple[dict, dict]:
-    """The notebook run with cells sent ahead and one at a time, each normalised (and its output path's name)."""
-    runs = []
-    for ahead in (True, False):
-        pool.send_ahead = ahead
-        output = out / f"{notebook.stem}-{ahead}.ipynb"
-        try:
-            pool.execute(notebook, params, output)
-        except NotebookCellError:
-            pass
-        finally:
-            pool.send_ahead = True
-        text = output.read_text().replace(output.name, "OUT")
-        runs.append(normalise_for_comparison(nbformat.reads(text, as_version=4)))
-    return runs[0], runs[1]
+    """The notebook run with cells sent ahead and one at a time, each normalised."""
+    ahead, _ = run(pool, notebook, params, out / f"{notebook.stem}-True.ipynb", True)
+    one_by_one, _ = run(pool, notebook, params, out / f"{notebook.stem}-False.ipynb", False)
+    return ahead, one_by_one
 
 
 def test_the_area_report_is_the_same_sent_ahead(pool, tmp_path):

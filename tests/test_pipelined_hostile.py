@@ -9,30 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from audit.run.engine import KernelPool, NotebookCellError, normalise_for_comparison
+from audit.run.engine import KernelPool
 from tests.test_engine import outputs_text, write_nb
+from tests.test_pipelined import run
 
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[KernelPool]:
     with KernelPool(1, cell_timeout=60, preload=("pandas",), send_ahead=True) as p:
         yield p
-
-
-def run(pool: KernelPool, notebook: Path, params: dict, output: Path, ahead: bool) -> tuple[dict, tuple | None]:
-    pool.send_ahead = ahead
-    error = None
-    try:
-        pool.execute(notebook, params, output)
-    except NotebookCellError as exc:
-        error = (exc.cell_index, exc.ename, exc.evalue)
-    finally:
-        pool.send_ahead = True
-    text = output.read_text().replace(output.name, "OUT")
-    return normalise_for_comparison(nbformat.reads(text, as_version=4)), error
 
 
 def both_ways(pool: KernelPool, notebook: Path, out: Path, params: dict | None = None) -> tuple[dict, tuple | None]:

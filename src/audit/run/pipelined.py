@@ -56,8 +56,12 @@ class PipelinedClient(PapermillNotebookClient):
         if not self.pipelines():
             return super().execute(**kwargs)
         self.reset_execution_trackers()
-        self._current = -1
-        self._sent: dict[int, str] = {}
+        self._current = -1  # the cell whose outputs are being read
+        self._sent: dict[int, str] = {}  # each cell sent so far: its request's ID
+        self._replies: dict[str, dict[str, Any]] = {}  # shell replies read before they were wanted
+        self._sockets: dict[Any, zmq.Socket] = {}  # a blocking view of each channel's socket
+        runs = [i for i, c in enumerate(self.nb.cells) if self._runs(c)]
+        self._after = dict(zip(runs, runs[1:], strict=False))  # each cell sent: the next to send behind it
         with self.setup_kernel(**kwargs):
             self.log.info(f"Executing notebook with kernel: {self.kernel_name}")
             try:
@@ -78,9 +82,6 @@ class PipelinedClient(PapermillNotebookClient):
 
     async def _run_cells(self) -> dict[str, Any]:
         """Papermill's loop over the cells (start, run, mark a failure, complete), cells sent one ahead."""
-        self._replies: dict[str, dict[str, Any]] = {}
-        self._sockets: dict[Any, zmq.Socket] = {}  # a blocking view of each channel's socket
-        self._ahead = [i for i, c in enumerate(self.nb.cells) if self._runs(c)]
         info_id = await ensure_async(self.kc.kernel_info())  # answered before the first cell; read at the end
         for index, cell in enumerate(self.nb.cells):
             try:
@@ -110,9 +111,8 @@ class PipelinedClient(PapermillNotebookClient):
         await run_hook(self.on_cell_execute, cell=cell, cell_index=index)
         self._current = index
         msg_id = await self._send(index)
-        later = [i for i in self._ahead if i > index]
-        if later:
-            await self._send(later[0])  # queued in the kernel behind this cell
+        if index in self._after:
+            await self._send(self._after[index])  # queued in the kernel behind this cell
         await run_hook(self.on_cell_complete, cell=cell, cell_index=index)
         self.code_cells_executed += 1
         timeout = self._get_timeout(cell)
