@@ -49,7 +49,7 @@ def use_fake_runner(monkeypatch: Any) -> FakeRunner:
     runner = FakeRunner()
 
     @contextlib.contextmanager
-    def kernels(workers: int, areas: int) -> Iterator[FakeRunner]:
+    def kernels(workers: int, areas: int, cancel: Any = None) -> Iterator[FakeRunner]:
         yield runner
 
     monkeypatch.setattr("audit.run.batch._kernels", kernels)

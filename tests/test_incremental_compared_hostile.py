@@ -29,18 +29,23 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> object:
     return use_fake_runner(monkeypatch)
 
 
-def fail_analysis(monkeypatch, failing: str) -> None:
-    """The batch's analysis of ``failing`` fails as bad data would (an AuditError); every other area's runs."""
+def fail_analysis(monkeypatch, failing: str) -> list[str]:
+    """The batch's analysis of ``failing`` fails as bad data would (an AuditError); every other area's runs.
+
+    Returns the list of failing areas: emptied, the analysis works again.
+    """
     from audit.run import batch as batch_module
 
     real = batch_module.analyse_area
+    failing_now = [failing]
 
     def analyse(usable, area, **kwargs):
-        if area == failing:
+        if area in failing_now:
             raise AuditError("could not be analysed")
         return real(usable, area, **kwargs)
 
     monkeypatch.setattr(batch_module, "analyse_area", analyse)
+    return failing_now
 
 
 def workbook(path, rows):
@@ -117,9 +122,10 @@ def test_a_view_in_the_record_that_is_not_text_means_the_record_is_not_used(samp
 
 
 def test_an_unchanged_area_failing_when_analysed_again_for_the_others_sake(tmp_path, fake, monkeypatch):
-    """Full versions: Area 006's answer changes Area 001's comparison, and Area 001, analysed again for it, fails.
-    The run then decides from every area (Area 001 left out of the run's areas); Area 008, whose comparison did not
-    change while Area 001 counted, must be judged again against the run as now decided, not as it was first told."""
+    """Full versions: Area 006's answer changes Area 001's comparison, and Area 001, analysed again for it (in its
+    report's own job, beside the kernels), fails. Its data and everything it is made from are as when the earlier
+    run analysed it, so only a fault could fail it: its report fails, named, as a failing kernel's would, and the
+    batch goes on. The next run makes it again, and the folder is then what a clean run makes."""
     from tests.test_incremental_compared import flip_first_yes
 
     data = tmp_path / "data"
@@ -127,12 +133,16 @@ def test_an_unchanged_area_failing_when_analysed_again_for_the_others_sake(tmp_p
     write_workbook(data / "national.xlsx", generate_national(FW, n_areas=10, cases_per_area=60, seed=2025), FW)
     out = tmp_path / "out"
     batch(data, out)
-    fail_analysis(monkeypatch, "Area 001 (synthetic)")
+    failing = fail_analysis(monkeypatch, "Area 001 (synthetic)")
     flip_first_yes(data / "national.xlsx", "Area 006 (synthetic)")
-    batch(data, out)
+    done = batch(data, out)
+    assert {a.area: a.error for a in done.areas if a.error} == {"Area 001 (synthetic)": "could not be analysed"}
     why = rebuilt(out)
-    assert why["Area 008 (synthetic)"] == ["other areas changed"]  # Area 001's counts no longer beside it
+    assert why["Area 001 (synthetic)"] == ["other areas changed"]
     assert all(len(set(w)) == len(w) for w in why.values()), why  # each reason given once
+    failing.clear()
+    batch(data, out)
+    assert rebuilt(out) == {"Area 001 (synthetic)": ["failed last time"]}
     same_as_clean(data, out)
 
 

@@ -71,7 +71,7 @@ def test_a_rerun_with_nothing_changed_starts_no_kernel(data, tmp_path, monkeypat
     starts: list[int] = []
 
     @contextlib.contextmanager
-    def kernels(workers: int, areas: int):
+    def kernels(workers: int, areas: int, cancel=None):
         starts.append(areas)
         yield FakeRunner()
 

@@ -204,7 +204,7 @@ def decide_run(
     """
     if not publish_:
         areas = run_areas(data, publish_, threshold, hidden=set())
-        return _FullVersions(results, areas), areas, set()
+        return FullVersions(results, areas), areas, set()
     hidden: set[AreaCell] = set()
     registered = {a: area_cells(r) for a, r in results.items()}  # each area's counts, the same every round
     while True:
@@ -217,7 +217,7 @@ def decide_run(
         hidden |= own
 
 
-class _FullVersions(Mapping[str, PublishedResult]):
+class FullVersions(Mapping[str, PublishedResult]):
     """Each area's full version, published the first time it is asked for and kept (as ``publish`` makes it)."""
 
     def __init__(self, results: Mapping[str, AreaResult], areas: PublishedAreas) -> None:

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import json
 import shutil
+import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -105,59 +106,55 @@ def run_batch(
         if why := pdf_available():
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
     # Absolute paths before any thread starts, so nothing depends on the working directory.
-    groups = load_audits([Path(i).resolve() for i in inputs], opts.criteria, password=password)
-    if len(groups) > 1 and opts.national:
-        raise AuditError("--national gives figures for one framework, but the workbooks name several; run them apart")
-    if opts.national and opts.criteria is None:  # checked against the framework the workbooks name
-        from audit.analyse.compare import read_national
+    paths = [Path(i).resolve() for i in inputs]
+    stamps, ahead = inc.rerun_hint(Path(out_dir).resolve(), paths)
+    # Kernels start once an area is to be reported (one at once for a re-run whose workbooks changed, so it is
+    # ready by the first report); leaving the block calls off any still starting.
+    kernels = LazyKernels(workers, runner, lambda w, n: _kernels(w, n, kernels.cancelled))
+    with kernels:
+        if ahead:
+            kernels.warm(1)
+        groups = load_audits(paths, opts.criteria, password=password)
+        if len(groups) > 1 and opts.national:
+            raise AuditError(
+                "--national gives figures for one framework, but the workbooks name several; run them apart"
+            )
+        if opts.national and opts.criteria is None:  # checked against the framework the workbooks name
+            from audit.analyse.compare import read_national
 
-        read_national(opts.national, groups[0].framework)
-    params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
-    mode = RunMode(opts.publish, opts.threshold)
-    with claim_output(out_dir, mode, whole_run=True, replace=replace, keep=not force) as claim:
-        out_dir = claim.path
-        kernels = LazyKernels(workers, runner, lambda w, n: _kernels(w, n))  # started once an area is to be reported
-        if len(groups) == 1:
-            with kernels as pool:
-                batch = _run_group(groups[0], out_dir, opts, workers, progress, params, started, pool, force)
-            owned = batch.owned
-        else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
-            drop_links(out_dir / framework_folder(g.framework) for g in groups)
-            batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf, threshold=opts.threshold)
-            with kernels as pool:  # one pool of warm kernels for every framework's reports
-                done_by = [
-                    _run_group(
-                        g,
-                        out_dir / framework_folder(g.framework),
-                        opts,
-                        workers,
-                        progress,
-                        params,
-                        started,
-                        pool,
-                        force,
-                    )
-                    for g in groups
-                ]
-            owned = {"index.html"}
-            for data, done in zip(groups, done_by, strict=True):
-                folder = framework_folder(data.framework)
-                batch.groups.append((data.framework, folder, done))
-                batch.areas += done.areas
-                batch.failed_files.update(done.failed_files)
-                batch.unassigned_rows += done.unassigned_rows
-                batch.unassigned_cells += done.unassigned_cells
-                batch.write_errors += done.write_errors
-                owned |= {f"{folder}/{f}" for f in done.owned}
-                if done.national_error:
-                    batch.national_error = f"{data.framework.id} {data.framework.version}: {done.national_error}"
-            try:
-                batch.index = write_atomic(out_dir / "index.html", frameworks_index_html(batch))
-            except OSError as exc:
-                batch.write_errors.append(f"index.html: {write_failure(exc)}")
-        claim.remove_stale(owned)  # an earlier run's files this run neither kept nor made again
-    batch.write_errors.extend(claim.problems)
-    return batch
+            read_national(opts.national, groups[0].framework)
+        params = {**asdict(opts), "workers": workers, "encrypted_inputs": password is not None}
+        mode = RunMode(opts.publish, opts.threshold)
+        with claim_output(out_dir, mode, whole_run=True, replace=replace, keep=not force) as claim:
+            out_dir = claim.path
+            common = (opts, workers, progress, params, started, kernels, force, stamps)
+            if len(groups) == 1:
+                batch = _run_group(groups[0], out_dir, *common)
+                owned = batch.owned
+            else:  # each framework in its own folder, as one batch; OUT/index.html lists them by framework
+                drop_links(out_dir / framework_folder(g.framework) for g in groups)
+                batch = BatchOutcome(out_dir, [], {}, 0, opts.publish, opts.pdf, threshold=opts.threshold)
+                # one pool of warm kernels for every framework's reports
+                done_by = [_run_group(g, out_dir / framework_folder(g.framework), *common) for g in groups]
+                owned = {"index.html"}
+                for data, done in zip(groups, done_by, strict=True):
+                    folder = framework_folder(data.framework)
+                    batch.groups.append((data.framework, folder, done))
+                    batch.areas += done.areas
+                    batch.failed_files.update(done.failed_files)
+                    batch.unassigned_rows += done.unassigned_rows
+                    batch.unassigned_cells += done.unassigned_cells
+                    batch.write_errors += done.write_errors
+                    owned |= {f"{folder}/{f}" for f in done.owned}
+                    if done.national_error:
+                        batch.national_error = f"{data.framework.id} {data.framework.version}: {done.national_error}"
+                try:
+                    batch.index = write_atomic(out_dir / "index.html", frameworks_index_html(batch))
+                except OSError as exc:
+                    batch.write_errors.append(f"index.html: {write_failure(exc)}")
+            claim.remove_stale(owned)  # an earlier run's files this run neither kept nor made again
+        batch.write_errors.extend(claim.problems)
+        return batch
 
 
 NATIONAL_PAGE = "national/report.html"
@@ -178,6 +175,7 @@ def _run_group(
     started: dt.datetime,
     runner: Any,
     force: bool,
+    stamps: list[list[Any]],
 ) -> BatchOutcome:
     """One framework's areas reported into ``out_dir``, with its index.html, national summary and manifest.json."""
     from audit.run.manifest import build_manifest, input_records
@@ -204,6 +202,7 @@ def _run_group(
     except OSError as exc:
         batch.write_errors.append(f"manifest.json: {write_failure(exc)}")
     record.pages = inc.files_of(out_dir, area_dirs(out_dir, "national"))
+    record.inputs = stamps
     if (out_dir / "index.html").is_file():
         record.pages["index.html"] = inc.file_sha256(out_dir / "index.html")
     try:
@@ -421,7 +420,7 @@ def _report_one(
 
 
 @contextlib.contextmanager
-def _kernels(workers: int, areas: int) -> Iterator[Any]:
+def _kernels(workers: int, areas: int, cancel: threading.Event | None = None) -> Iterator[Any]:
     """A pool of warm kernels, one per worker (none needed when there is nothing to report).
 
     They run only the toolkit's own notebooks, so each cell's request is sent ahead (:mod:`audit.run.pipelined`).
@@ -431,7 +430,7 @@ def _kernels(workers: int, areas: int) -> Iterator[Any]:
         return
     from audit.run.engine import KernelPool
 
-    with KernelPool(max(1, min(workers, areas)), send_ahead=True) as pool:
+    with KernelPool(max(1, min(workers, areas)), send_ahead=True, cancel=cancel) as pool:
         yield pool
 
 

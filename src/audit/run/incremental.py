@@ -165,6 +165,7 @@ class Record:
     areas: dict[str, AreaRecord] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # the index, national summary: file -> SHA-256
     national: str = ""  # digest of the areas the national summary set side by side ("" when it was not made)
+    inputs: list[list[Any]] = field(default_factory=list)  # input_stamps() as the run began: a hint, never a key
 
 
 def cache_path(out_dir: Path) -> Path:
@@ -286,7 +287,47 @@ def _record(raw: Any) -> Record:
     national = raw.get("national", "")
     if not isinstance(national, str):
         raise ValueError
-    return Record(_strs(raw["keys"]), raw["comparison"], decision, raw["run"], areas, pages, national)
+    inputs = raw.get("inputs", [])
+    if not isinstance(inputs, list) or not all(_stamp(x) for x in inputs):
+        raise ValueError
+    return Record(_strs(raw["keys"]), raw["comparison"], decision, raw["run"], areas, pages, national, inputs)
+
+
+def _stamp(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in value[1:])
+    )
+
+
+def input_stamps(inputs: Iterable[str | Path]) -> list[list[Any]]:
+    """Each workbook the inputs name, with its size and modification time (as Make tells a changed file)."""
+    from audit.read.load import expand_inputs
+
+    found, _ = expand_inputs(inputs)
+    stamps = []
+    for path in found:
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            stamps.append([str(path), st.st_size, st.st_mtime_ns])
+    return sorted(stamps)
+
+
+def rerun_hint(out_dir: Path, paths: list[Path]) -> tuple[list[list[Any]], bool]:
+    """The inputs' stamps, and whether a run into ``out_dir`` will likely make a report before it has read them:
+    an earlier run's record is there, and the workbooks are not the files it read (by size and time).
+
+    Only a hint, for starting a kernel early: what is made again is decided from the data read (a workbook saved
+    again unchanged rebuilds nothing). Whatever is wrong with a path or the folder is found and said by the run.
+    """
+    try:
+        stamps = input_stamps(paths)
+        record, _ = read_record(out_dir)
+    except Exception:  # a hint only
+        return [], False
+    return stamps, record is not None and record.inputs != stamps
 
 
 def write_record(out_dir: Path, record: Record, access: Access) -> Path:

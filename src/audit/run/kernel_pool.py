@@ -68,6 +68,7 @@ class KernelPool:
     time. A kernel that dies or times out is replaced before it is used again.
     With ``send_ahead`` each cell's request waits in the kernel before the cell
     above it ends (:mod:`audit.run.pipelined`): for the toolkit's own notebooks.
+    Setting ``cancel`` while the pool starts stops its kernels' starts part way.
 
     >>> with KernelPool(2) as pool:  # doctest: +SKIP
     ...     nb = pool.execute(AREA_NOTEBOOK, {"source": src, "area": "Amberlow Vale"}, out / "report.ipynb")
@@ -83,6 +84,7 @@ class KernelPool:
         preload: Sequence[str] = DEFAULT_PRELOAD,
         cwd: str | Path | None = None,
         send_ahead: bool = False,
+        cancel: threading.Event | None = None,
     ) -> None:
         if size < 1:
             raise ValueError("a kernel pool needs at least one kernel")
@@ -93,6 +95,7 @@ class KernelPool:
         self.preload = tuple(preload)
         self.cwd = str(Path(cwd or Path.cwd()).resolve())
         self.send_ahead = send_ahead
+        self.cancel = cancel  # once set, kernels still starting stop (kernels.StartCancelled)
         self._kernels: list[Kernel] = []
         self._idle: queue.Queue[Kernel] = queue.Queue()
         self._closed = False
@@ -105,7 +108,7 @@ class KernelPool:
         if self._kernels:
             return self
         kernels = [Kernel(i, self.kernel_name, self.startup_timeout, self.preload, self.cwd) for i in range(self.size)]
-        starting = [k.home.submit(k.start) for k in kernels]
+        starting = [k.home.submit(k.start, self.cancel) for k in kernels]
         self._kernels = kernels
         try:
             for fut in starting:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import queue
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -108,6 +110,11 @@ def private_kernel_manager() -> type:
 
 # --- one kernel and its home thread ---------------------------------------------------------------
 
+
+class StartCancelled(Exception):
+    """A kernel's start was called off part way: the batch it was started for needs no kernel after all."""
+
+
 KERNEL_ARGUMENTS = (
     # As nbclient starts kernels for papermill: an in-memory IPython history.
     "--HistoryManager.hist_file=:memory:",
@@ -143,24 +150,58 @@ class Kernel:
 
     # The methods below run on the home thread.
 
-    def start(self) -> None:
-        """Start the kernel process, connect to it and import the preloaded modules."""
+    def start(self, cancel: threading.Event | None = None) -> None:
+        """Start the kernel process, connect to it, and wait until it has imported the preloaded modules.
+
+        The kernel imports them as it starts (IPython's ``exec_lines``), while the client connects. Setting
+        ``cancel`` stops a start part way (:class:`StartCancelled`): the process is ended within about 50 ms.
+        """
         from jupyter_core.utils import run_sync
 
+        if cancel is not None and cancel.is_set():
+            raise StartCancelled
+        prepare = f"__import__('audit.run.kernel_state').run.kernel_state.prepare({list(self.preload)!r})"
         self.km = private_kernel_manager()(kernel_name=self.kernel_name)
-        run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), cwd=self.cwd)
-        self.kc = self.km.client()
-        self.kc.start_channels()
         try:
-            run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+            arguments = [*KERNEL_ARGUMENTS, f"--IPKernelApp.exec_lines={prepare}"]
+            run_sync(self.km.start_kernel)(extra_arguments=arguments, cwd=self.cwd)
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self._first_reply(cancel)
+            run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)  # as papermill's: IOPub heard, then flushed
             self.kc.allow_stdin = False
-            self.run_silently(f"__import__('audit.run.kernel_state').run.kernel_state.prepare({list(self.preload)!r})")
-            self.reset(self.cwd)
+            self.reset(self.cwd)  # fails if the preparation did not run
         except BaseException:
             self.stop()
             raise
         self.broken = False
         self.starts += 1
+
+    def _first_reply(self, cancel: threading.Event | None) -> None:
+        """Wait for the kernel's first reply (it answers once its imports are done), looking every 50 ms whether
+        the start was called off or the kernel died; asked again each second, as jupyter_client asks."""
+        from jupyter_core.utils import run_sync
+
+        get_reply, alive = run_sync(self.kc.get_shell_msg), run_sync(self.km.is_alive)
+        asked = {self.kc.kernel_info()}
+        started = last_asked = time.monotonic()
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise StartCancelled
+            try:
+                reply = get_reply(timeout=0.05)
+            except queue.Empty:
+                now = time.monotonic()
+                if not alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info") from None
+                if now - started > self.startup_timeout:
+                    raise RuntimeError(f"Kernel didn't respond in {self.startup_timeout:g} seconds") from None
+                if now - last_asked >= 1:
+                    asked.add(self.kc.kernel_info())
+                    last_asked = now
+                continue
+            if reply.get("parent_header", {}).get("msg_id") in asked:
+                return
 
     def run_silently(self, code: str, timeout: float | None = None) -> dict[str, Any]:
         """Run code in the kernel without a cell, output or history; raise if it fails."""

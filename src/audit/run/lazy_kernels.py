@@ -5,6 +5,10 @@ analyses the areas; a re-run with nothing to make again starts none; a re-run
 that makes one area again starts one. The number can grow during the run (up
 to ``workers``) when the batch finds it has more to make than it first knew:
 each kernel is its own one-kernel pool, handed to one report at a time.
+A re-run whose inputs changed starts one before it even reads them (see
+:func:`audit.run.batch.run_batch`); leaving the ``with`` block calls off any
+kernel still starting (``cancelled``), so a run that needed none is not kept
+waiting for one.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class LazyKernels:
         self._stack = contextlib.ExitStack()
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
+        self.cancelled = threading.Event()  # set on leaving: a kernel still starting stops (kernels.StartCancelled)
 
     @property
     def started(self) -> int:
@@ -78,6 +83,7 @@ class LazyKernels:
     def __exit__(self, *exc: object) -> None:
         if exc[0] is not None:
             _release_import_lock()
+        self.cancelled.set()
         for thread in self._threads:
             thread.join()
         self._stack.close()

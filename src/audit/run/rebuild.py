@@ -11,7 +11,8 @@ digest) rather than assumed. Anything else falls back to analysing every area.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from audit.render.present_compare import benchmarks
 from audit.run import incremental as inc
 from audit.run import parallel
 from audit.run.area_checks import unexpected, write_failure
-from audit.run.area_input import PREPARED_SUFFIX, decide_run, own_hidden, run_areas, save_prepared
+from audit.run.area_input import PREPARED_SUFFIX, FullVersions, decide_run, own_hidden, run_areas, save_prepared
 from audit.run.outputs import clear_folders, drop_links
 from audit.run.report import area_dirs, make_national_summary
 
@@ -58,7 +59,7 @@ class Rebuild:
         self.meanwhile = meanwhile  # what this process does while worker processes analyse (imports for the reports)
         self.results: dict[str, AreaResult] = {}
         self.failed: dict[str, str] = {}
-        self.pubs: dict[str, PublishedResult] = {}
+        self.pubs: Mapping[str, PublishedResult] = {}
         self.hidden: set[Any] = set()
         self.comparison = ""
         self.analysed_all = False
@@ -155,8 +156,13 @@ class Rebuild:
                 self.reasons[area].append(inc.OTHERS)
                 others.append(area)
         self.after_fork(len(changed) + len(others))  # kernels for them start now, while they are analysed
-        # A few are analysed here, beside the kernels starting; worker processes would wait for those first.
-        self.analyse(others, fork=len(others) >= FORK_AT)
+        if len(others) < FORK_AT:
+            # A few are analysed each in its own report's job, beside the kernels; their data and everything they
+            # are made from is as when the earlier run analysed them, so they fail only as a report can (named).
+            self.pubs = FullVersions(_OnDemand(self, [*changed, *others]), areas)
+            self.hidden, self.comparison = set(), digest
+            return True
+        self.analyse(others)
         if self.failed:
             # An area failed: the run is decided from every area without it, so what was told here (from the run's
             # areas with it) is told again there, and no area keeps a reason given for a run that is not this one.
@@ -189,9 +195,10 @@ class Rebuild:
         hidden = inc.cells_from(record.decision)
         published = run_areas(self.usable, self.opts.publish, self.opts.threshold, hidden=hidden)
         digest = inc.comparison_digest(published)
+        if not self.opts.publish and not hidden:  # a full version's run areas: kept for _fast_counts and the summary
+            self._published = (published, digest)
         if digest != record.comparison:
-            if not self.opts.publish:  # a full version's run areas hide nothing: kept for _fast_counts
-                self._published = (published, digest)
+            self.after_fork(len(changed) + 1)  # the national summary is made again too: its kernel starts now
             return False
         registered = {a: area_cells(self.results[a]) for a in changed}
         if self.opts.publish and any(inc.digest(registered[a]) != record.areas[a].cells for a in changed):
@@ -200,6 +207,15 @@ class Rebuild:
         self.pubs = {a: publish(self.results[a], level, published, registered=registered[a]) for a in changed}
         self.hidden, self.comparison = hidden, record.comparison
         return True
+
+    def run_areas_of(self, data: AuditData, hidden: set[Any]) -> tuple[Any, str] | None:
+        """The run's areas (and their digest) as worked out deciding the run, when ``data`` is the data they were
+        worked out from (the same areas left out) and nothing more is hidden; None otherwise."""
+        if self._published is None or self.opts.publish or hidden:
+            return None
+        if data.left_out != self.usable.left_out or list(data.areas) != list(self.usable.areas):
+            return None
+        return self._published
 
     def areas_kept(self) -> list[str]:
         """The areas whose outputs stand as the earlier run made them."""
@@ -210,15 +226,16 @@ class Rebuild:
 
     def area_record(self, outcome: Any, slugs: dict[str, str], fingerprints: dict[str, str]) -> inc.AreaRecord:
         area = outcome.area
-        pub = self.pubs[area]
-        cells = inc.digest(area_cells(self.results[area])) if self.opts.publish else ""
-        mine = own_hidden([pub]) if self.opts.publish else set()
+        analysed = area in self.results  # not when its analysis, in its report's job, failed (it is tried again)
+        pub = self.pubs[area] if analysed else None
+        cells = inc.digest(area_cells(self.results[area])) if self.opts.publish and analysed else ""
+        mine = own_hidden([pub]) if self.opts.publish and pub is not None else set()
         files = inc.files_of(self.out_dir, area_dirs(self.out_dir, slugs[area]))
         values = asdict(outcome)
         shown = values["key_results"]
         values["key_results"] = {k: float(v) if isinstance(v, int | float) else v for k, v in shown.items()}
         record = inc.AreaRecord(slugs[area], fingerprints[area], cells, inc.cell_list(mine), values, files)
-        record.view = self.view(area)
+        record.view = self.view(area) if analysed else ""
         return record
 
     def own_hidden(self, areas: Iterable[str]) -> set[Any]:
@@ -234,6 +251,28 @@ class Rebuild:
             elif self.record is not None and area in self.record.areas:
                 own |= inc.cells_from(self.record.areas[area].own_hidden)
         return own
+
+
+class _OnDemand(Mapping[str, AreaResult]):
+    """The areas' results, each analysed the first time it is asked for (in its report's job) and kept."""
+
+    def __init__(self, plan: Rebuild, areas: list[str]) -> None:
+        self._plan, self._areas = plan, areas
+        self._lock = threading.Lock()
+
+    def __getitem__(self, area: str) -> AreaResult:
+        if area not in self._areas:
+            raise KeyError(area)
+        with self._lock:
+            if area not in self._plan.results:
+                self._plan.results[area] = self._plan._analyse(self._plan.usable, area, publish=False)
+            return self._plan.results[area]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._areas)
+
+    def __len__(self) -> int:
+        return len(self._areas)
 
 
 def view_key(compared: Compared, national: NationalFigures | None, rates: RunRates, hidden: Iterable[Any] = ()) -> str:
@@ -274,8 +313,8 @@ class NationalStep:
     def make(self, left_out: dict[str, str], may_keep: bool) -> None:
         """The summary of the run's areas less ``left_out``: kept when ``may_keep`` and they read as recorded."""
         own = self.plan.own_hidden(self.areas)  # as a clean run: every area kept or made, even one whose report failed
-        national = run_areas(self.data.without_areas(left_out), self.opts.publish, self.opts.threshold, hidden=own)
-        self.new.national = inc.comparison_digest(national)
+        data = self.data.without_areas(left_out)
+        national, self.new.national = self.plan.run_areas_of(data, own) or self._run_areas(data, own)
         self.batch.national, self.batch.national_error = False, None
         # Once this run has replaced the earlier summary (made beside the reports, before one failed), what reads
         # as recorded is no longer on disk: made again.
@@ -312,6 +351,10 @@ class NationalStep:
             self.batch.national_error = unexpected(exc, self.opts.publish, self.opts.access, self.out_dir, "national")
         if not self.batch.national:
             self.new.national = ""
+
+    def _run_areas(self, data: AuditData, own: set[Any]) -> tuple[Any, str]:
+        national = run_areas(data, self.opts.publish, self.opts.threshold, hidden=own)
+        return national, inc.comparison_digest(national)
 
     def drop(self) -> None:
         """No summary after all (every report failed): none is left from this run or an earlier one."""
