@@ -330,15 +330,15 @@ def _run_areas(
     shutil.rmtree(prepared_dir, ignore_errors=True)  # left by a run that was stopped
     try:
         bar = _progress(len(todo) + 1, progress)
-        # One report more in hand than there are kernels: while a report's page and data files are written, the
-        # kernel it used is already running the next one (with as many as kernels, each kernel waited for them).
-        pool = ThreadPoolExecutor(max_workers=max(1, workers) + 1)
-        futures = {}
         made = [*plan.areas_kept(), *todo]
         national = NationalStep(batch, new, record, plan, data, opts, runner, prepared_dir, sources, out_dir, made)
         # Made beside the area reports, from the run's areas less those left out so far: made again after them
         # only if a report failed (an area whose report failed is left out of the national summary too).
         early = whole and bool(data.paths) and (bool(todo) or any(a.ok for a in outcomes))
+        # One report more in hand than there are kernels (and a job for the summary): while a report's page and
+        # data files are written, the kernel it used is already running the next one.
+        pool = ThreadPoolExecutor(max_workers=max(1, workers) + 1 + early)
+        futures = {}
         before = dict(left_out)
         try:
             # The summary first: the longest notebook, so no kernel is left running it alone at the end.

@@ -7,10 +7,12 @@ code, into one self-contained HTML file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os  # noqa: F401  # tests patch report.os.replace to simulate a failing write_atomic
-import threading
+import queue
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,17 +105,19 @@ def _earlier(result: PublishedResult) -> str:
     return f" Earlier rounds scored against version {', '.join(versions)}." if versions else ""
 
 
-_EXPORTERS = threading.local()
+_EXPORTERS: queue.SimpleQueue[Any] = queue.SimpleQueue()  # made ones, each free for the next export
 
 
-def _html_exporter() -> Any:
-    """This thread's HTML exporter, made once: its template is compiled once, not once per report.
+@contextlib.contextmanager
+def _html_exporter() -> Iterator[Any]:
+    """An HTML exporter for one export: a free one made earlier, else a new one (its template compiled once).
 
-    One per thread because a batch exports from several threads at once, and an
-    exporter keeps per-export state; nbconvert's own command reuses one the same way.
+    An exporter keeps per-export state, so each is used by one thread at a time (as nbconvert's own command
+    reuses one); a batch's report threads share them, so no more are compiled than export at the same moment.
     """
-    exporter = getattr(_EXPORTERS, "html", None)
-    if exporter is None:
+    try:
+        exporter = _EXPORTERS.get_nowait()
+    except queue.Empty:
         from nbconvert.exporters import TemplateExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -134,8 +138,10 @@ def _html_exporter() -> Any:
             TagRemovePreprocessor(remove_cell_tags={"notebook-only", "parameters", "injected-parameters"}),
             enabled=True,
         )
-        _EXPORTERS.html = exporter
-    return exporter
+    try:
+        yield exporter
+    finally:
+        _EXPORTERS.put(exporter)
 
 
 def import_report_modules() -> None:
@@ -157,7 +163,8 @@ def import_report_modules() -> None:
 
 def notebook_to_html(nb: Any, meta: ReportMeta) -> str:
     """An executed report notebook as one HTML page: outputs and prose, no code."""
-    body, _ = _html_exporter().from_notebook_node(nb, resources={"report": meta.__dict__})
+    with _html_exporter() as exporter:
+        body, _ = exporter.from_notebook_node(nb, resources={"report": meta.__dict__})
     from audit.render.html_page import finish_page
 
     return finish_page(body)
