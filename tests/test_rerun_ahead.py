@@ -124,6 +124,7 @@ def test_damaged_input_stamps_mean_the_record_is_not_used(data, tmp_path, watche
 def test_the_hint_never_fails_a_run(tmp_path):
     assert inc.rerun_hint(tmp_path / "no such folder", [tmp_path / "missing.xlsx"]) == ([], False)
     assert inc.rerun_hint(tmp_path, [tmp_path / "bad\0name.xlsx"]) == ([], False)
+    assert inc.rerun_hint(f"{tmp_path}/bad\0folder", [tmp_path]) == ([], False)
 
 
 def test_a_kernel_start_called_off_ends_its_process_and_leaves_nothing_behind(monkeypatch):

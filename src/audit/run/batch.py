@@ -107,7 +107,7 @@ def run_batch(
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
     # Absolute paths before any thread starts, so nothing depends on the working directory.
     paths = [Path(i).resolve() for i in inputs]
-    stamps, ahead = inc.rerun_hint(Path(out_dir).resolve(), paths)
+    stamps, ahead = inc.rerun_hint(out_dir, paths)
     # Kernels start once an area is to be reported (one at once for a re-run whose workbooks changed, so it is
     # ready by the first report); leaving the block calls off any still starting.
     kernels = LazyKernels(workers, runner, lambda w, n: _kernels(w, n, kernels.cancelled))

@@ -315,7 +315,7 @@ def input_stamps(inputs: Iterable[str | Path]) -> list[list[Any]]:
     return sorted(stamps)
 
 
-def rerun_hint(out_dir: Path, paths: list[Path]) -> tuple[list[list[Any]], bool]:
+def rerun_hint(out_dir: str | Path, paths: list[Path]) -> tuple[list[list[Any]], bool]:
     """The inputs' stamps, and whether a run into ``out_dir`` will likely make a report before it has read them:
     an earlier run's record is there, and the workbooks are not the files it read (by size and time).
 
@@ -324,7 +324,7 @@ def rerun_hint(out_dir: Path, paths: list[Path]) -> tuple[list[list[Any]], bool]
     """
     try:
         stamps = input_stamps(paths)
-        record, _ = read_record(out_dir)
+        record, _ = read_record(Path(out_dir).resolve())
     except Exception:  # a hint only
         return [], False
     return stamps, record is not None and record.inputs != stamps
