@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from audit.errors import AuditError
 from audit.run import incremental as inc
 from audit.run.batch import BatchOptions, run_batch
 from audit.run.incremental import CACHE
@@ -227,3 +228,402 @@ def test_a_symlink_loop_among_the_inputs_is_a_file_not_read_not_a_crash(data, tm
     assert list(done.failed_files) == ["loop.xlsx"]
     done = run_batch([data / "loop.xlsx", data], out, BatchOptions(), progress=False)
     assert {a.area for a in done.areas if a.ok} == AREAS and list(done.failed_files) == ["loop.xlsx"]
+
+
+# --- a kernel's start, attacked (real kernels: the start itself is the subject) --------------------------------
+
+PRELOADS = {
+    # writes a mark once the kernel runs it, then takes for ever
+    "hangs": "import pathlib, time\npathlib.Path('started').write_text('x')\ntime.sleep(600)\n",
+    "dies": "import os\nos._exit(3)\n",
+    "raises": "raise ValueError('a preload that fails')\n",
+    "prints": "import sys\nfor _ in range(300):\n    print('x' * 100_000)\n    sys.stderr.write('y' * 100_000)\n",
+    "quick": "",
+}
+
+
+class Seen:
+    """The kernel processes and private socket folders that kernels started here had (noted as each launched)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, launched: threading.Event | None = None) -> None:
+        from audit.run.kernels import Kernel
+
+        self.pids: list[int] = []
+        self.folders: list[str] = []
+        self.launched = launched or threading.Event()
+        real = Kernel._first_reply
+
+        def first_reply(kernel, cancel):
+            self.pids.append(kernel.km.provisioner.pid)
+            self.folders.append(kernel.km._socket_dir)
+            self.launched.set()
+            return real(kernel, cancel)
+
+        monkeypatch.setattr(Kernel, "_first_reply", first_reply)
+
+    def assert_gone(self) -> None:
+        import psutil
+
+        assert self.pids, "no kernel was launched"
+        for pid in self.pids:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                assert psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, "a kernel process was left running"
+        assert not [f for f in self.folders if f and os.path.exists(f)], "a kernel's private folder was left"
+        assert not [c for c in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+        left = [t.name for t in threading.enumerate() if t.name.startswith(("audit-kernel", "audit-kernel-start"))]
+        assert not [t for t in threading.enumerate() if t.name == "audit-kernel-start" and t.is_alive()], left
+
+
+def kernel(tmp_path: Path, preload: str, timeout: float = 60):
+    from audit.run.kernels import Kernel
+
+    (tmp_path / "hostile_preload.py").write_text(PRELOADS[preload], encoding="utf-8")
+    return Kernel(0, "python3", timeout, ("hostile_preload",), str(tmp_path))
+
+
+def test_a_start_called_off_before_launch_launches_nothing(tmp_path):
+    from audit.run.kernels import StartCancelled
+
+    cancel = threading.Event()
+    cancel.set()
+    k = kernel(tmp_path, "quick")
+    with pytest.raises(StartCancelled):
+        k.start(cancel)
+    assert k.km is None and k.kc is None
+    k.home.shutdown()
+
+
+def test_a_start_called_off_while_the_kernel_imports_ends_it(tmp_path, monkeypatch):
+    from audit.run.kernels import StartCancelled
+
+    seen = Seen(monkeypatch)
+    cancel = threading.Event()
+    k = kernel(tmp_path, "hangs")
+
+    def call_off():
+        for _ in range(600):  # the kernel is part way through its imports: then the start is called off
+            if (tmp_path / "started").exists():
+                break
+            threading.Event().wait(0.05)
+        cancel.set()
+
+    threading.Thread(target=call_off, daemon=True).start()
+    with pytest.raises(StartCancelled):
+        k.start(cancel)
+    assert (tmp_path / "started").exists()
+    assert k.km is None and k.kc is None
+    seen.assert_gone()
+
+
+@pytest.mark.parametrize(
+    ("preload", "message"),
+    [
+        ("dies", "Kernel died before replying to kernel_info"),
+        ("hangs", "Kernel didn't respond in 3 seconds"),
+        ("raises", "the kernel was not prepared"),
+    ],
+)
+def test_a_kernel_whose_preload_dies_hangs_or_raises_fails_its_start_and_is_ended(
+    tmp_path, monkeypatch, preload, message
+):
+    seen = Seen(monkeypatch)
+    k = kernel(tmp_path, preload, timeout=3)
+    with pytest.raises(RuntimeError, match=message):
+        k.start(threading.Event())
+    assert k.km is None
+    seen.assert_gone()
+
+
+def test_a_preload_that_prints_a_flood_still_starts(tmp_path, monkeypatch):
+    seen = Seen(monkeypatch)
+    k = kernel(tmp_path, "prints", timeout=30)
+    k.start(threading.Event())
+    try:
+        assert k.alive()
+        k.reset(str(tmp_path))
+    finally:
+        k.stop()
+    seen.assert_gone()
+
+
+@pytest.mark.parametrize("stage", ["first reply", "reset"])
+def test_leaving_the_batch_while_its_kernel_starts_ends_that_kernel(tmp_path, monkeypatch, stage):
+    """LazyKernels left (the batch needed no kernel, or was stopped) with its kernel part way through its start,
+    before or after the kernel's first reply: the kernel is ended, its folder gone, no start thread left."""
+    from audit.run.kernel_pool import KernelPool
+    from audit.run.kernels import Kernel, StartCancelled
+    from audit.run.lazy_kernels import LazyKernels
+
+    (tmp_path / "hostile_preload.py").write_text(PRELOADS["hangs" if stage == "first reply" else "quick"])
+    seen = Seen(monkeypatch)
+    reached = threading.Event()
+    if stage == "reset":
+        real = Kernel.reset
+
+        def reset(k, cwd, stop_after_failure=False):
+            reached.set()
+            lazy.cancelled.wait(30)  # the batch leaves while this kernel is being reset
+            return real(k, cwd, stop_after_failure)
+
+        monkeypatch.setattr(Kernel, "reset", reset)
+
+    def start(workers, areas):
+        return KernelPool(1, preload=("hostile_preload",), cwd=tmp_path, cancel=lazy.cancelled)
+
+    lazy = LazyKernels(1, None, start)
+    with lazy:
+        lazy.warm(1)
+        for _ in range(600):
+            if (tmp_path / "started").exists() or reached.is_set():
+                break
+            threading.Event().wait(0.05)
+    assert (tmp_path / "started").exists() or reached.is_set()
+    if stage == "first reply":
+        assert [type(e) for e in lazy._errors] == [StartCancelled]
+    seen.assert_gone()
+
+
+@pytest.mark.parametrize("stopped", ["KeyboardInterrupt", "AuditError"])
+@pytest.mark.parametrize("stage", ["importing", "ready"])
+def test_a_batch_stopped_while_reading_with_its_early_kernel_starting_ends_promptly(
+    data, tmp_path, monkeypatch, stopped, stage
+):
+    """The workbooks changed, so a kernel starts before they are read; the read is stopped (Ctrl-C, or a bad
+    input found): the batch ends with that, and leaves no kernel process, socket folder or start thread."""
+    from audit.errors import AuditError
+    from audit.run import batch as batch_module
+    from audit.run.kernels import Kernel
+    from tests.test_incremental_compared import flip_first_yes
+
+    out = tmp_path / "out"
+    batch(data, out, runner=FakeRunner())
+    flip_first_yes(data / AMBERLOW, "Amberlow Vale")
+    seen = Seen(monkeypatch)
+    ready = threading.Event()
+    real_reset = Kernel.reset
+
+    def reset(k, *args, **kwargs):
+        got = real_reset(k, *args, **kwargs)
+        ready.set()
+        return got
+
+    monkeypatch.setattr(Kernel, "reset", reset)
+
+    def load_audits(*args, **kwargs):
+        assert (seen.launched if stage == "importing" else ready).wait(60), "no kernel started early"
+        raise KeyboardInterrupt if stopped == "KeyboardInterrupt" else AuditError("a bad input")
+
+    monkeypatch.setattr(batch_module, "load_audits", load_audits)
+    with pytest.raises(KeyboardInterrupt if stopped == "KeyboardInterrupt" else AuditError):
+        batch(data, out)
+    seen.assert_gone()
+
+
+# --- areas analysed on demand, in their report's job ----------------------------------------------------------
+
+TEN = [f"Area {i:03d} (synthetic)" for i in range(1, 11)]
+
+
+@pytest.fixture(scope="module")
+def ten_areas(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from audit.framework.model import load_framework
+    from audit.workbooks.sample import generate_national, write_workbook
+
+    folder = tmp_path_factory.mktemp("ten")
+    fw = load_framework()
+    write_workbook(folder / "national.xlsx", generate_national(fw, n_areas=10, cases_per_area=60, seed=2025), fw)
+    return folder
+
+
+@pytest.fixture
+def ten(ten_areas: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    shutil.copytree(ten_areas, tmp_path / "data")
+    return tmp_path / "data"
+
+
+class FailingRunner(FakeRunner):
+    """The fake runner, whose report for any of ``failing`` fails with its exception (AuditError if a set)."""
+
+    def __init__(self, failing: set[str] | dict[str, type[Exception]]) -> None:
+        super().__init__()
+        self.failing = failing if isinstance(failing, dict) else dict.fromkeys(failing, AuditError)
+
+    def execute(self, notebook, parameters, output, access=None):
+        if parameters.get("area") in self.failing:
+            raise self.failing[parameters["area"]]("could not be analysed")
+        return super().execute(notebook, parameters, output, access)
+
+
+def fail_on_demand(monkeypatch: pytest.MonkeyPatch, failing: dict[str, type[Exception]]) -> list[str]:
+    """The analysis of each of ``failing`` fails (its exception) once it is done in a report's job; the areas
+    asked for there are listed (returned)."""
+    from audit.run import batch as batch_module
+    from audit.run import rebuild
+
+    real = batch_module.analyse_area
+    asked: list[str] = []
+
+    def analyse(usable, area, **kwargs):
+        on_demand = threading.current_thread() is not threading.main_thread()
+        if on_demand:
+            asked.append(area)
+        if on_demand and area in failing:
+            raise failing[area]("could not be analysed")
+        return real(usable, area, **kwargs)
+
+    monkeypatch.setattr(batch_module, "analyse_area", analyse)
+    assert rebuild.FORK_AT > len(TEN)
+    return asked
+
+
+def differences_from_clean(data: Path, out: Path, runner: FakeRunner) -> list[str]:
+    from tests.incremental_support import clean_run, differences, snapshot
+
+    made = snapshot(out)
+    clean, _ = clean_run(None, out, lambda folder: batch(data, folder, runner))
+    return differences(made, clean)
+
+
+def others_changed(out: Path) -> set[str]:
+    return {a for a, why in rebuilt(out).items() if why == ["other areas changed"]}
+
+
+def test_on_demand_failures_fail_those_reports_as_a_failing_report_would(ten, tmp_path, fake, monkeypatch):
+    """Two areas made again for the others' sake fail in their report's job (one as bad data would, one by a
+    fault): those two reports fail, named; everything else is what a clean run makes when those two reports fail;
+    the next run makes them again, and is a clean run's."""
+    from tests.test_incremental_compared import flip_first_yes
+
+    out = tmp_path / "out"
+    batch(ten, out)
+    flip_first_yes(ten / "national.xlsx", "Area 006 (synthetic)")
+    # Which areas are made again for the others' sake (a run of its own on a copy, to pick two of them).
+    import shutil
+
+    shutil.copytree(out, tmp_path / "probe")
+    batch(ten, tmp_path / "probe")
+    others = sorted(others_changed(tmp_path / "probe"))
+    assert len(others) >= 3, others
+    bad, faulty = others[0], others[1]
+    failing = {bad: AuditError, faulty: RuntimeError}
+    asked = fail_on_demand(monkeypatch, failing)
+    done = batch(ten, out)
+    failed = {a.area: a.error for a in done.areas if a.error}
+    assert failed == {bad: "could not be analysed", faulty: "RuntimeError: could not be analysed"}
+    assert set(asked) == set(others) | {bad, faulty}
+    assert others_changed(out) == set(others)
+    assert done.national is True
+    # A clean run whose reports for those two fail on the kernel instead: the same but for the data files such a
+    # report writes before its notebook runs (an area that could not be analysed has none).
+    from audit.names import area_slugs
+
+    slugs = set(area_slugs(failing).values())
+    differ = differences_from_clean(ten, out, FailingRunner(failing))
+    assert {f.split("/")[-2] for f in differ if f != ".audit-run.json"} <= slugs, differ
+    monkeypatch.undo()
+    use_fake_runner(monkeypatch)
+    batch(ten, out)
+    assert rebuilt(out) == {bad: ["failed last time"], faulty: ["failed last time"]}
+    same_as_clean(ten, out)
+
+
+def test_an_area_that_fails_on_demand_every_time_settles_as_a_clean_run(ten, tmp_path, fake, monkeypatch):
+    """An analysis that fails every time (not only in a report's job): the run after the one where it failed on
+    demand decides from every area without it, as a clean run does."""
+    from tests.test_incremental_compared import flip_first_yes
+    from tests.test_incremental_compared_hostile import fail_analysis
+
+    out = tmp_path / "out"
+    batch(ten, out)
+    flip_first_yes(ten / "national.xlsx", "Area 006 (synthetic)")
+    shutil_probe = tmp_path / "probe"
+    import shutil
+
+    shutil.copytree(out, shutil_probe)
+    batch(ten, shutil_probe)
+    victim = sorted(others_changed(shutil_probe))[0]
+    fail_analysis(monkeypatch, victim)
+    done = batch(ten, out)
+    assert [a.area for a in done.areas if a.error] == [victim]
+    batch(ten, out)
+    assert victim not in rebuilt(out)  # its analysis failed: not among the areas built
+    same_as_clean(ten, out, runner=FakeRunner())  # a clean run of its own (its analysis fails there too)
+
+
+def test_a_report_failing_in_the_kernel_for_an_area_made_for_the_others_sake(ten, tmp_path, fake):
+    """An area made again for the others' sake whose report fails on its kernel: the run is a clean run's with
+    the same report failing (its national summary made again without it, not reused), and the next is clean."""
+    from tests.test_incremental_compared import flip_first_yes
+
+    out = tmp_path / "out"
+    batch(ten, out)
+    flip_first_yes(ten / "national.xlsx", "Area 006 (synthetic)")
+    import shutil
+
+    shutil.copytree(out, tmp_path / "probe")
+    batch(ten, tmp_path / "probe")
+    victim = sorted(others_changed(tmp_path / "probe"))[-1]
+    runner = FailingRunner({victim, "Area 006 (synthetic)"})
+    done = batch(ten, out, runner=runner)
+    assert {a.area for a in done.areas if a.error} == {victim, "Area 006 (synthetic)"}
+    same_as_clean(ten, out, runner=runner)
+    batch(ten, out)
+    same_as_clean(ten, out)
+
+
+def test_a_published_run_never_analyses_on_demand(ten, tmp_path, fake, monkeypatch):
+    """--publish: the comparison depends on each area's own suppression, so the run is decided from every area."""
+    from audit.run import rebuild
+    from tests.test_incremental_compared import flip_first_yes
+
+    out = tmp_path / "out"
+    batch(ten, out, publish=True)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a published run analysed an area on demand")
+
+    monkeypatch.setattr(rebuild, "_OnDemand", refuse)
+    flip_first_yes(ten / "national.xlsx", "Area 006 (synthetic)")
+    done = batch(ten, out, publish=True)
+    assert done.ok
+    same_as_clean(ten, out, publish=True)
+
+
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_an_area_added_or_removed_beside_a_changed_answer(ten, tmp_path, fake, change):
+    """The areas are not the record's: decided from every area (never on demand), and a clean run's."""
+    import openpyxl
+
+    from tests.test_incremental_compared import flip_first_yes
+
+    out = tmp_path / "out"
+    if change == "removed":
+        import shutil
+
+        shutil.copy(ten / "national.xlsx", ten / "second.xlsx")
+        wb = openpyxl.load_workbook(ten / "second.xlsx")
+        ws = wb["Cases"]
+        header = next(r for r in range(1, 20) if any(c.value == "Area" for c in ws[r]))
+        col = next(c.column for c in ws[header] if c.value == "Area")
+        for r in range(ws.max_row, header, -1):
+            if ws.cell(r, col).value != "Area 010 (synthetic)":
+                ws.delete_rows(r)
+        for r in range(header + 1, ws.max_row + 1):
+            ws.cell(r, col).value = "Area 011 (synthetic)"
+        wb.save(ten / "second.xlsx")
+    batch(ten, out)
+    flip_first_yes(ten / "national.xlsx", "Area 006 (synthetic)")
+    if change == "removed":
+        (ten / "second.xlsx").unlink()
+    else:
+        from audit.framework.model import load_framework
+        from audit.workbooks.sample import generate_national, write_workbook
+
+        fw = load_framework()
+        rows = generate_national(fw, n_areas=1, cases_per_area=30, seed=7)
+        write_workbook(ten / "added.xlsx", rows, fw)
+    done = batch(ten, out)
+    assert done.areas
+    same_as_clean(ten, out)
