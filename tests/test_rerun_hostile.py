@@ -474,7 +474,7 @@ def fail_on_demand(monkeypatch: pytest.MonkeyPatch, failing: dict[str, type[Exce
         return real(usable, area, **kwargs)
 
     monkeypatch.setattr(batch_module, "analyse_area", analyse)
-    assert rebuild.FORK_AT > len(TEN)
+    assert len(TEN) < rebuild.FORK_AT
     return asked
 
 
@@ -626,4 +626,34 @@ def test_an_area_added_or_removed_beside_a_changed_answer(ten, tmp_path, fake, c
         write_workbook(ten / "added.xlsx", rows, fw)
     done = batch(ten, out)
     assert done.areas
+    same_as_clean(ten, out)
+
+
+@pytest.mark.parametrize("run", ["first", "on demand"])
+def test_an_area_whose_full_version_cannot_be_made_fails_its_report_not_the_batch(
+    ten, tmp_path, fake, monkeypatch, run
+):
+    """Publishing an area's full version (in its report's job) fails by a fault: that report fails, named; the
+    batch goes on, as for any failure in a report's job."""
+    from audit.run import area_input
+    from tests.test_incremental_compared import flip_first_yes
+
+    out = tmp_path / "out"
+    if run == "on demand":
+        batch(ten, out)
+        flip_first_yes(ten / "national.xlsx", "Area 006 (synthetic)")
+    real = area_input.publish
+    victim = "Area 001 (synthetic)"
+
+    def publish(result, *args, **kwargs):
+        if result.area == victim:
+            raise RuntimeError("could not be published")
+        return real(result, *args, **kwargs)
+
+    monkeypatch.setattr(area_input, "publish", publish)
+    done = batch(ten, out)
+    assert {a.area: a.error for a in done.areas if a.error} == {victim: "RuntimeError: could not be published"}
+    monkeypatch.setattr(area_input, "publish", real)
+    batch(ten, out)
+    assert rebuilt(out) == {victim: ["failed last time"]}
     same_as_clean(ten, out)
