@@ -657,3 +657,35 @@ def test_an_area_whose_full_version_cannot_be_made_fails_its_report_not_the_batc
     batch(ten, out)
     assert rebuilt(out) == {victim: ["failed last time"]}
     same_as_clean(ten, out)
+
+
+# --- the national summary, made from the run's areas as worked out for the decision ---------------------------
+
+
+@pytest.mark.parametrize("publish", [False, True], ids=["full", "published"])
+@pytest.mark.parametrize("change", ["evidence note", "answer no comparison shows", "answer every comparison shows"])
+@pytest.mark.parametrize("failing", ["changed", "other", "none"])
+def test_the_national_summary_is_a_clean_runs_when_reports_fail(data, tmp_path, fake, publish, change, failing):
+    """The summary reuses the areas worked out for the run's decision only when they are the summary's own: with a
+    report failing (the summary made again without it), or a published run, it is a clean run's all the same."""
+    from tests.incremental_support import get_cell, set_cell
+
+    out = tmp_path / "out"
+    batch(data, out, publish=publish)
+    header = "I1 Child recognised as a victim"
+    if change == "evidence note":
+        set_cell(data / AMBERLOW, "Cases", "I1 evidence", 0, "A different note about the first case.")
+    elif change == "answer no comparison shows":
+        assert get_cell(data / AMBERLOW, "Cases", header, 0) == "Partly"
+        set_cell(data / AMBERLOW, "Cases", header, 0, "No")
+    else:
+        assert get_cell(data / AMBERLOW, "Cases", header, 4) == "Yes"
+        set_cell(data / AMBERLOW, "Cases", header, 4, "No")
+    names = {"changed": {"Amberlow Vale"}, "other": {"Brackenholt Moor"}, "none": set()}[failing]
+    runner = FailingRunner(names)
+    done = batch(data, out, runner=runner, publish=publish)
+    made = set(rebuilt(out))
+    assert {a.area for a in done.areas if a.error} == names & made
+    assert done.national is True
+    # A clean run in which the same reports fail (a kept report did not fail: it was not made).
+    same_as_clean(data, out, runner=FailingRunner(names & made), publish=publish)
