@@ -689,3 +689,22 @@ def test_the_national_summary_is_a_clean_runs_when_reports_fail(data, tmp_path, 
     assert done.national is True
     # A clean run in which the same reports fail (a kept report did not fail: it was not made).
     same_as_clean(data, out, runner=FailingRunner(names & made), publish=publish)
+
+
+def test_workbook_names_that_are_not_utf8_are_stamped_and_read_back(data, tmp_path, monkeypatch):
+    """A file name with bytes that are not UTF-8 (as Linux allows): its stamp survives the record's round trip, so
+    an unchanged re-run starts no kernel early; a changed one does."""
+    runner = FakeRunner()
+    starts = Starts(runner)
+    monkeypatch.setattr("audit.run.batch._kernels", starts)
+    odd = os.fsdecode(bytes(data) + b"/caf\xe9-\xff.xlsx")
+    os.rename(data / AMBERLOW, odd)
+    out = tmp_path / "out"
+    assert batch(data, out, runner=runner).ok
+    assert any(s[0] == odd for s in record_of(out)["inputs"])
+    assert batch(data, out).ok and rebuilt(out) == {}
+    assert starts.cancels == []  # the stamps read back equal: nothing changed, no kernel started early
+    st = os.stat(odd)
+    os.utime(odd, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert batch(data, out).ok and rebuilt(out) == {}
+    assert starts.called_off == 1
