@@ -261,10 +261,11 @@ class Seen:
 
         monkeypatch.setattr(Kernel, "_first_reply", first_reply)
 
-    def assert_gone(self) -> None:
+    def assert_gone(self, launched: bool = True) -> None:
+        """No kernel process, private folder or start thread left (``launched``: and one kernel was launched)."""
         import psutil
 
-        assert self.pids, "no kernel was launched"
+        assert self.pids or not launched, "no kernel was launched"
         for pid in self.pids:
             with contextlib.suppress(psutil.NoSuchProcess):
                 assert psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, "a kernel process was left running"
@@ -708,3 +709,23 @@ def test_workbook_names_that_are_not_utf8_are_stamped_and_read_back(data, tmp_pa
     os.utime(odd, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     assert batch(data, out).ok and rebuilt(out) == {}
     assert starts.called_off == 1
+
+
+def test_a_touched_workbook_s_early_kernel_is_ended_when_nothing_is_made(data, tmp_path, monkeypatch):
+    """Real kernels: the workbook's time changed, so a kernel starts as the batch begins; the data read shows
+    nothing to make: the batch ends without waiting for it, and leaves no kernel process or folder behind."""
+    out = tmp_path / "out"
+    batch(data, out, runner=FakeRunner())
+    seen = Seen(monkeypatch)
+    st = (data / AMBERLOW).stat()
+    os.utime(data / AMBERLOW, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    before = stamps(out)
+    done = batch(data, out)
+    assert done.ok and rebuilt(out) == {}
+    after = stamps(out)
+    assert {f for f in before if before[f] != after.get(f)} <= {
+        "manifest.json",
+        f"restricted/{CACHE}",
+        ".audit-run.json",
+    }
+    seen.assert_gone(launched=False)  # called off before it launched, or after: either way, gone
