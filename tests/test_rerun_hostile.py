@@ -704,3 +704,53 @@ def test_a_touched_workbook_s_early_kernel_is_ended_when_nothing_is_made(data, t
         ".audit-run.json",
     }
     seen.assert_gone(launched=False)  # called off before it launched, or after: either way, gone
+
+
+def test_an_on_demand_failure_in_one_framework_of_a_run_of_two(tmp_path, fake, monkeypatch):
+    """Two framework versions in one run: North Vale is made again for East Vale's sake and fails on demand; only
+    its report fails (the other framework's folder is as a clean run makes it), and the next run is a clean run's."""
+    import openpyxl
+
+    from audit.framework.model import load_framework
+    from tests.conftest import header_for
+    from tests.test_frameworks import name_framework
+    from tests.test_frameworks_change import NEW, OLD, _rows
+    from tests.test_incremental_compared_hostile import as_clean
+
+    old, new = load_framework(OLD), load_framework(NEW)
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def write(east):
+        books = {
+            "north-2026.xlsx": (new, _rows(new, "North Vale", 2026, 12, I1="Yes")),
+            "east-2026.xlsx": (new, _rows(new, "East Vale", 2026, 12, I1=east)),
+            "south-2025.xlsx": (old, _rows(old, "South Vale", 2025, 12)),
+        }
+        for name, (fw, rows) in books.items():
+            wb = openpyxl.Workbook()
+            ws = wb.active
+            ws.title = "Cases"
+            ws.append(header_for(fw))
+            for row in rows:
+                ws.append(row)
+            wb.save(data / name)
+            name_framework(data / name, "jtai-domestic-abuse", fw.version)
+
+    out = tmp_path / "out"
+    write("No")
+    batch(data, out)
+    write("Yes")
+    asked = fail_on_demand(monkeypatch, {"North Vale": RuntimeError})
+    done = batch(data, out)
+    assert asked == ["North Vale"]
+    assert {a.area: a.error for a in done.areas if a.error} == {"North Vale": "RuntimeError: could not be analysed"}
+    assert rebuilt(out / "jtai-domestic-abuse-2026-1") == {
+        "East Vale": ["inputs changed"],
+        "North Vale": ["other areas changed"],
+    }
+    monkeypatch.undo()
+    use_fake_runner(monkeypatch)
+    batch(data, out)
+    assert rebuilt(out / "jtai-domestic-abuse-2026-1") == {"North Vale": ["failed last time"]}
+    as_clean(data, out)
