@@ -10,6 +10,7 @@ through here.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -52,7 +53,7 @@ def unique_labels(paths: Iterable[Path]) -> dict[Path, str]:
     """
     paths = list(dict.fromkeys(Path(p) for p in paths))
     labels: dict[Path, str] = {}
-    parts = {p: [safe_text(x) for x in p.resolve().parts[1:]] or [display_name(p)] for p in paths}
+    parts = {p: [safe_text(x) for x in Path(os.path.realpath(p)).parts[1:]] or [display_name(p)] for p in paths}
     depth = {p: 1 for p in paths}
     while True:
         shown = {p: "/".join(parts[p][-depth[p] :]) for p in paths}

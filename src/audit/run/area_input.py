@@ -230,6 +230,10 @@ class FullVersions(Mapping[str, PublishedResult]):
             made = self._made[area] = publish(self._results[area], None, self._areas)
         return made
 
+    def made(self, area: str) -> PublishedResult | None:
+        """The area's full version if it has been made (None if not yet, or if making it failed): never made here."""
+        return self._made.get(area)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._results)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
@@ -105,8 +106,9 @@ def run_batch(
 
         if why := pdf_available():
             raise AuditError(f"--pdf: cannot make PDFs here: {why}")
-    # Absolute paths before any thread starts, so nothing depends on the working directory.
-    paths = [Path(i).resolve() for i in inputs]
+    # Absolute paths before any thread starts, so nothing depends on the working directory (realpath: a symlink
+    # loop is named by the safety check, as any other path that is no workbook, rather than raised here).
+    paths = [Path(os.path.realpath(i)) for i in inputs]
     stamps, ahead = inc.rerun_hint(out_dir, paths)
     # Kernels start once an area is to be reported (one at once for a re-run whose workbooks changed, so it is
     # ready by the first report); leaving the block calls off any still starting.

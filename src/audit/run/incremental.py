@@ -289,7 +289,7 @@ def _record(raw: Any) -> Record:
         raise ValueError
     inputs = raw.get("inputs", [])
     if not isinstance(inputs, list) or not all(_stamp(x) for x in inputs):
-        raise ValueError
+        inputs = []  # a hint only, never a key: damaged, it says "changed" (a kernel starts early), nothing more
     return Record(_strs(raw["keys"]), raw["comparison"], decision, raw["run"], areas, pages, national, inputs)
 
 

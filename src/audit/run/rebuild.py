@@ -226,8 +226,10 @@ class Rebuild:
 
     def area_record(self, outcome: Any, slugs: dict[str, str], fingerprints: dict[str, str]) -> inc.AreaRecord:
         area = outcome.area
-        analysed = area in self.results  # not when its analysis, in its report's job, failed (it is tried again)
-        pub = self.pubs[area] if analysed else None
+        # Its published result as its report's job made it: none when its analysis or publishing failed there (a
+        # fault: it is not tried again here, in the batch's own thread, but next run, as a report that failed).
+        pub = self.pubs.made(area) if isinstance(self.pubs, FullVersions) else self.pubs.get(area)
+        analysed = pub is not None
         cells = inc.digest(area_cells(self.results[area])) if self.opts.publish and analysed else ""
         mine = own_hidden([pub]) if self.opts.publish and pub is not None else set()
         files = inc.files_of(self.out_dir, area_dirs(self.out_dir, slugs[area]))
