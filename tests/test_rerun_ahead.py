@@ -7,7 +7,6 @@ whether a report is likely, never a key of what is made again.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 
@@ -94,31 +93,6 @@ def test_a_kernel_started_for_a_workbook_saved_again_unchanged_is_called_off(dat
     watched["slow"] = False
     batch(data, out)
     assert watched["events"] == ["read"]  # the record now holds the new time: no kernel asked for
-
-
-INPUTS_DAMAGE = {
-    "not-a-list": {"a": 1},
-    "a-bare-path": ["x.xlsx"],
-    "too-short": [["x.xlsx", 1]],
-    "a-bool": [["x.xlsx", True, 1]],
-    "a-float": [["x.xlsx", 1, 1.5]],
-    "a-number-for-a-path": [[1, 1, 1]],
-}
-
-
-@pytest.mark.parametrize("damage", list(INPUTS_DAMAGE))
-def test_damaged_input_stamps_mean_the_record_is_not_used(data, tmp_path, watched, damage):
-    out = tmp_path / "out"
-    batch(data, out)
-    path = out / "restricted" / inc.CACHE
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    raw["inputs"] = INPUTS_DAMAGE[damage]
-    path.write_text(json.dumps(raw), encoding="utf-8")
-    record, why = inc.read_record(out)
-    assert record is None and "could not be read" in why
-    assert inc.rerun_hint(out, [data]) == (inc.input_stamps([data]), False)  # no record: no kernel ahead
-    batch(data, out)
-    same_as_clean(data, out)
 
 
 def test_the_hint_never_fails_a_run(tmp_path):

@@ -70,19 +70,7 @@ def test_a_first_run_records_its_inputs_stamps(data, tmp_path, fake):
 
 @pytest.mark.parametrize(
     "inputs",
-    [
-        "not a list",
-        {"a": 1},
-        [None],
-        [[1, 2, 3]],
-        [["a.xlsx", True, 1]],
-        [["a.xlsx", 1, False]],
-        [["a.xlsx", 1.5, 2]],
-        [["a.xlsx", 1]],
-        [["a.xlsx", 1, 2, 3]],
-        [["a.xlsx", "1", 2]],
-        [[["nested"], 1, 2]],
-    ],
+    ["not a list", [["a.xlsx", True, 1]], [["a.xlsx", 1]], [[["nested"], 1, 2]]],
     ids=repr,
 )
 def test_damaged_input_stamps_never_change_what_is_rebuilt(data, tmp_path, fake, inputs):
@@ -109,14 +97,8 @@ def test_damaged_input_stamps_never_change_what_is_rebuilt(data, tmp_path, fake,
 
 @pytest.mark.parametrize(
     "inputs",
-    [
-        [],
-        [["/etc/passwd", -1, -(2**63)]],
-        [["../../outside.xlsx", 0, 0]],
-        [["a.xlsx", 2**70, 2**70]],
-        [[f"/nowhere/{i}.xlsx", i, i] for i in range(20000)],
-    ],
-    ids=["none", "negative", "outside", "huge numbers", "many"],
+    [[["/etc/passwd", -1, -(2**63)]], [[f"/nowhere/{i}.xlsx", i, i] for i in range(20000)]],
+    ids=["negative", "many"],
 )
 def test_odd_but_well_formed_stamps_only_start_a_kernel_that_is_called_off(data, tmp_path, monkeypatch, inputs):
     """Stamps that name other files (outside, negative, far too many) say only "changed": one kernel starts, and is
@@ -384,8 +366,7 @@ def test_leaving_the_batch_while_its_kernel_starts_ends_that_kernel(tmp_path, mo
     seen.assert_gone()
 
 
-@pytest.mark.parametrize("stopped", ["KeyboardInterrupt", "AuditError"])
-@pytest.mark.parametrize("stage", ["importing", "ready"])
+@pytest.mark.parametrize(("stage", "stopped"), [("importing", "KeyboardInterrupt"), ("ready", "AuditError")])
 def test_a_batch_stopped_while_reading_with_its_early_kernel_starting_ends_promptly(
     data, tmp_path, monkeypatch, stopped, stage
 ):
@@ -526,25 +507,6 @@ def test_on_demand_failures_fail_those_reports_as_a_failing_report_would(ten, tm
     same_as_clean(ten, out)
 
 
-def test_an_area_that_fails_on_demand_every_time_settles_as_a_clean_run(ten, tmp_path, fake, monkeypatch):
-    """An analysis that fails every time (not only in a report's job): the run after the one where it failed on
-    demand decides from every area without it, as a clean run does."""
-    from tests.test_incremental_compared import flip_first_yes
-    from tests.test_incremental_compared_hostile import fail_analysis
-
-    out = tmp_path / "out"
-    batch(ten, out)
-    flip_first_yes(ten / "national.xlsx", "Area 006 (synthetic)")
-    victim = "Area 001 (synthetic)"
-    fail_analysis(monkeypatch, victim)
-    done = batch(ten, out)
-    assert [a.area for a in done.areas if a.error] == [victim]
-    assert others_changed(out) == OTHERS_OF_006  # it was made for the others' sake (on demand)
-    batch(ten, out)
-    assert victim not in rebuilt(out)  # its analysis failed: not among the areas built
-    same_as_clean(ten, out, runner=FakeRunner())  # a clean run of its own (its analysis fails there too)
-
-
 def test_a_report_failing_in_the_kernel_for_an_area_made_for_the_others_sake(ten, tmp_path, fake):
     """An area made again for the others' sake whose report fails on its kernel: the run is a clean run's with
     the same report failing (its national summary made again without it, not reused), and the next is clean."""
@@ -581,7 +543,7 @@ def test_a_published_run_never_analyses_on_demand(ten, tmp_path, fake, monkeypat
     same_as_clean(ten, out, publish=True)
 
 
-@pytest.mark.parametrize("change", ["added", "removed"])
+@pytest.mark.parametrize("change", ["removed"])
 def test_an_area_added_or_removed_beside_a_changed_answer(ten, tmp_path, fake, change):
     """The areas are not the record's: decided from every area (never on demand), and a clean run's."""
     from audit.framework.model import load_framework
@@ -638,9 +600,15 @@ def test_an_area_whose_full_version_cannot_be_made_fails_its_report_not_the_batc
 # --- the national summary, made from the run's areas as worked out for the decision ---------------------------
 
 
-@pytest.mark.parametrize("publish", [False, True], ids=["full", "published"])
-@pytest.mark.parametrize("change", ["evidence note", "answer no comparison shows", "answer every comparison shows"])
-@pytest.mark.parametrize("failing", ["changed", "other", "none"])
+@pytest.mark.parametrize(
+    ("failing", "change", "publish"),
+    [
+        ("changed", "answer every comparison shows", False),
+        ("other", "answer every comparison shows", True),
+        ("other", "answer no comparison shows", False),
+        ("none", "evidence note", True),
+    ],
+)
 def test_the_national_summary_is_a_clean_runs_when_reports_fail(data, tmp_path, fake, publish, change, failing):
     """The summary reuses the areas worked out for the run's decision only when they are the summary's own: with a
     report failing (the summary made again without it), or a published run, it is a clean run's all the same."""
