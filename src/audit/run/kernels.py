@@ -168,7 +168,6 @@ class Kernel:
             self.kc = self.km.client()
             self.kc.start_channels()
             self._first_reply(cancel)
-            run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)  # as papermill's: IOPub heard, then flushed
             self.kc.allow_stdin = False
             self.reset(self.cwd)  # fails if the preparation did not run
         except BaseException:
@@ -178,11 +177,14 @@ class Kernel:
         self.starts += 1
 
     def _first_reply(self, cancel: threading.Event | None) -> None:
-        """Wait for the kernel's first reply (it answers once its imports are done), looking every 50 ms whether
-        the start was called off or the kernel died; asked again each second, as jupyter_client asks."""
+        """Wait until the kernel answers (once its imports are done) and its output channel is heard, as
+        jupyter_client's ``wait_for_ready`` does, looking every 50 ms whether the start was called off or the
+        kernel died; asked again each second, and whenever a reply came before the output channel was connected.
+        """
         from jupyter_core.utils import run_sync
 
-        get_reply, alive = run_sync(self.kc.get_shell_msg), run_sync(self.km.is_alive)
+        get_reply, get_output = run_sync(self.kc.get_shell_msg), run_sync(self.kc.get_iopub_msg)
+        alive = run_sync(self.km.is_alive)
         asked = {self.kc.kernel_info()}
         started = last_asked = time.monotonic()
         while True:
@@ -200,8 +202,19 @@ class Kernel:
                     asked.add(self.kc.kernel_info())
                     last_asked = now
                 continue
-            if reply.get("parent_header", {}).get("msg_id") in asked:
-                return
+            if reply.get("parent_header", {}).get("msg_id") not in asked:
+                continue
+            try:
+                get_output(timeout=0.2)  # the reply's own status messages: the output channel is connected
+            except queue.Empty:  # not yet connected (its messages were missed): asked again
+                asked.add(self.kc.kernel_info())
+                last_asked = time.monotonic()
+                continue
+            self.kc._handle_kernel_info_reply(reply)  # as wait_for_ready: the kernel's protocol version
+            with contextlib.suppress(queue.Empty):
+                while True:  # what else it has said so far (read again and ignored by later requests anyway)
+                    get_output(timeout=0)
+            return
 
     def run_silently(self, code: str, timeout: float | None = None) -> dict[str, Any]:
         """Run code in the kernel without a cell, output or history; raise if it fails."""
