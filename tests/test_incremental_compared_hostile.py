@@ -48,13 +48,13 @@ def fail_analysis(monkeypatch, failing: str) -> list[str]:
     return failing_now
 
 
-def workbook(path, rows):
-    """A Cases sheet of ``rows`` (tests.conftest.case_row) at ``path``."""
+def workbook(path, rows, fw=FW):
+    """A Cases sheet of ``rows`` (tests.conftest.case_row) at ``path``, headed for ``fw``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Cases"
-    ws.append(header_for(FW))
+    ws.append(header_for(fw))
     for row in rows:
         ws.append(row)
     wb.save(path)

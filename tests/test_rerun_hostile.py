@@ -677,13 +677,10 @@ def test_a_touched_workbook_s_early_kernel_is_ended_when_nothing_is_made(data, t
 def test_an_on_demand_failure_in_one_framework_of_a_run_of_two(tmp_path, fake, monkeypatch):
     """Two framework versions in one run: North Vale is made again for East Vale's sake and fails on demand; only
     its report fails (the other framework's folder is as a clean run makes it), and the next run is a clean run's."""
-    import openpyxl
-
     from audit.framework.model import load_framework
-    from tests.conftest import header_for
     from tests.test_frameworks import name_framework
     from tests.test_frameworks_change import NEW, OLD, _rows
-    from tests.test_incremental_compared_hostile import as_clean
+    from tests.test_incremental_compared_hostile import as_clean, workbook
 
     old, new = load_framework(OLD), load_framework(NEW)
     data = tmp_path / "data"
@@ -696,13 +693,7 @@ def test_an_on_demand_failure_in_one_framework_of_a_run_of_two(tmp_path, fake, m
             "south-2025.xlsx": (old, _rows(old, "South Vale", 2025, 12)),
         }
         for name, (fw, rows) in books.items():
-            wb = openpyxl.Workbook()
-            ws = wb.active
-            ws.title = "Cases"
-            ws.append(header_for(fw))
-            for row in rows:
-                ws.append(row)
-            wb.save(data / name)
+            workbook(data / name, rows, fw)
             name_framework(data / name, "jtai-domestic-abuse", fw.version)
 
     out = tmp_path / "out"
