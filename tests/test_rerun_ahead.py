@@ -118,10 +118,18 @@ def test_a_kernel_start_called_off_ends_its_process_and_leaves_nothing_behind(mo
         return real(self, cancel_)
 
     monkeypatch.setattr(Kernel, "_first_reply", first_reply)
+    # The client's own threads too: a heartbeat thread left to make its socket after the start was called off
+    # failed ("Too many open files") and printed a traceback.
+    failed: list[str] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failed.append(args.exc_type.__name__))
+    before = set(threading.enumerate())
     kernel = Kernel(0, "python3", 60, ("pandas",), os.getcwd())
     with pytest.raises(StartCancelled):
         kernel.call(kernel.start, cancel)
     kernel.home.shutdown(wait=True)
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=10)
+    assert failed == []
     assert seen["process"].poll() is not None  # ended
     assert not os.path.exists(seen["folder"])
     assert kernel.km is None and kernel.kc is None

@@ -166,7 +166,7 @@ class Kernel:
             arguments = [*KERNEL_ARGUMENTS, f"--IPKernelApp.exec_lines={prepare}"]
             run_sync(self.km.start_kernel)(extra_arguments=arguments, cwd=self.cwd)
             self.kc = self.km.client()
-            self.kc.start_channels()
+            self.kc.start_channels(hb=False)  # liveness is the process (km.is_alive): no heartbeat thread
             self._first_reply(cancel)
             self.kc.allow_stdin = False
             self.reset(self.cwd)  # fails if the preparation did not run
