@@ -231,7 +231,7 @@ class Rebuild:
         pub = self.pubs.made(area) if isinstance(self.pubs, FullVersions) else self.pubs.get(area)
         analysed = pub is not None
         cells = inc.digest(area_cells(self.results[area])) if self.opts.publish and analysed else ""
-        mine = own_hidden([pub]) if self.opts.publish and pub is not None else set()
+        mine = own_hidden([pub]) if self.opts.publish and analysed else set()
         files = inc.files_of(self.out_dir, area_dirs(self.out_dir, slugs[area]))
         values = asdict(outcome)
         shown = values["key_results"]
@@ -259,11 +259,11 @@ class _OnDemand(Mapping[str, AreaResult]):
     """The areas' results, each analysed the first time it is asked for (in its report's job) and kept."""
 
     def __init__(self, plan: Rebuild, areas: list[str]) -> None:
-        self._plan, self._areas = plan, areas
+        self._plan, self._areas, self._known = plan, areas, set(areas)
         self._lock = threading.Lock()
 
     def __getitem__(self, area: str) -> AreaResult:
-        if area not in self._areas:
+        if area not in self._known:
             raise KeyError(area)
         with self._lock:
             if area not in self._plan.results:
