@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import case_row
+from tests.fakes import run_cli, use_fake_runner
 
 
 def _wait_for(predicate, seconds: float) -> bool:
@@ -24,12 +25,11 @@ def _wait_for(predicate, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize(
-    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "SIGINT"]
-)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "SIGINT"])
 def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path, make_workbook, framework):
     # Small areas on one kernel: one report in flight, which is all a stop has to finish; the rest never start.
-    areas = ["North", "South", "East", "West"]
+    # Twelve of them, so that a stop delivered late (a busy machine) still comes well before the last report.
+    areas = [f"Area {n:02d}" for n in range(1, 13)]
     source = make_workbook([case_row(framework, f"C{i}", area) for area in areas for i in range(1, 7)])
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -59,3 +59,25 @@ def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path
     assert not prepared.exists(), "the prepared data was left behind"
     made = list((tmp_path / "out").glob("*/report.html"))
     assert len(made) < len(areas), "the batch went on reporting after it was stopped"
+
+
+def test_a_stopped_batch_starts_no_report_still_waiting_for_a_kernel(make_workbook, framework, tmp_path, monkeypatch):
+    # One kernel, several reports in hand (the summary's and two areas'): the stop comes while the first runs.
+    # It finishes; the others, already taken by the batch's threads but waiting for the kernel, never run.
+    areas = ["North", "South", "East", "West"]
+    source = make_workbook([case_row(framework, f"C{i}", area) for area in areas for i in range(1, 7)])
+    runner = use_fake_runner(monkeypatch)
+    real_execute, ran = runner.execute, []
+
+    def execute(notebook, parameters, output, access=None):
+        ran.append(parameters.get("area"))
+        if len(ran) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # a real signal: it wakes the batch's thread wherever it waits
+            time.sleep(0.5)  # the report still running when the batch takes the stop
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", execute)
+    result = run_cli("batch", source, "--out", tmp_path / "out", "--workers", 1, "--quiet")
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert len(ran) == 1, f"reports run after the stop: {ran[1:]}"
+    assert not (tmp_path / "out" / "restricted" / "prepared").exists()

@@ -357,7 +357,9 @@ def _run_areas(
             if summary is not None:
                 summary.result()
         except BaseException:
-            # Stopped (Ctrl-C, SIGTERM): areas not yet started are dropped, not run before the stop takes effect.
+            # Stopped (Ctrl-C, SIGTERM): reports already on a kernel finish; those not yet started, or still
+            # waiting for a kernel, are dropped rather than run before the stop takes effect.
+            runner.stop()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)

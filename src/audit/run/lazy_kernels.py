@@ -8,7 +8,8 @@ each kernel is its own one-kernel pool, handed to one report at a time.
 A re-run whose inputs changed starts one before it even reads them (see
 :func:`audit.run.batch.run_batch`); leaving the ``with`` block calls off any
 kernel still starting (``cancelled``), so a run that needed none is not kept
-waiting for one.
+waiting for one. A stopped batch (Ctrl-C, SIGTERM) calls :meth:`LazyKernels.stop`: the
+reports already on a kernel finish, and every report still waiting for one is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ import queue
 import threading
 from collections.abc import Callable
 from typing import Any
+
+
+class ReportsStopped(BaseException):
+    """A report refused a kernel because its batch was stopped: not a failure of that area (nothing is written
+    for it), so it is not an ``Exception`` that a report's own handling would record."""
 
 
 class LazyKernels:
@@ -31,6 +37,7 @@ class LazyKernels:
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
         self.cancelled = threading.Event()  # set on leaving: a kernel still starting stops (kernels.StartCancelled)
+        self.stopped = threading.Event()  # set by stop(): no report starts on a kernel any more
 
     @property
     def started(self) -> int:
@@ -63,12 +70,24 @@ class LazyKernels:
             self._errors.append(exc)
             self._ready.put(None)
 
+    def stop(self) -> None:
+        """The batch was stopped: refuse every report not yet on a kernel, wake those waiting for one, and call
+        off kernels still starting. Reports already running finish (the batch waits for them)."""
+        self.stopped.set()
+        self.cancelled.set()
+        self._ready.put(None)  # wakes one waiting report, which passes it on to the next
+
     def execute(self, *args: Any, **kwargs: Any) -> Any:
         """Run one notebook on the first kernel free (as ``KernelPool.execute``)."""
+        if self.stopped.is_set():
+            raise ReportsStopped
         if self.given is not None:
             return self.given.execute(*args, **kwargs)
         self.warm(1)
         pool = self._ready.get()
+        if self.stopped.is_set():
+            self._ready.put(pool)  # for the next report waiting, refused the same way
+            raise ReportsStopped
         if pool is None:
             self._ready.put(None)  # every other report waiting on it fails the same way
             raise self._errors[0]
