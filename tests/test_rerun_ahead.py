@@ -95,6 +95,41 @@ def test_a_kernel_started_for_a_workbook_saved_again_unchanged_is_called_off(dat
     assert watched["events"] == ["read"]  # the record now holds the new time: no kernel asked for
 
 
+def test_a_batch_of_two_frameworks_also_starts_its_kernel_before_reading_changed_workbooks(tmp_path, watched):
+    """Its records are in each framework's folder (OUT/<framework>/restricted/), none in OUT/restricted/."""
+    import openpyxl
+
+    from audit.framework.model import load_framework
+    from tests.conftest import header_for
+    from tests.test_frameworks import name_framework
+    from tests.test_frameworks_change import NEW, OLD, _rows
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    data.mkdir()
+
+    def write(name, version, area, answer):
+        fw = load_framework(version)
+        wb = openpyxl.Workbook()
+        wb.active.title = "Cases"
+        for row in [header_for(fw), *_rows(fw, area, 2026, 6, I1=answer)]:
+            wb.active.append(row)
+        wb.save(data / name)
+        name_framework(data / name, "jtai-domestic-abuse", fw.version)
+
+    write("north.xlsx", OLD, "North Vale", "No")
+    write("east.xlsx", NEW, "East Vale", "No")
+    batch(data, out)
+    assert not (out / "restricted" / inc.CACHE).exists()
+    assert len(list(out.glob(f"*/restricted/{inc.CACHE}"))) == 2
+    watched["events"].clear()
+    batch(data, out)
+    assert watched["events"] == ["read"]  # the same files: no kernel at all
+    write("east.xlsx", NEW, "East Vale", "Yes")
+    watched["events"].clear()
+    batch(data, out)
+    assert watched["events"][:2] == ["kernel asked for", "read"]
+
+
 def test_the_hint_never_fails_a_run(tmp_path):
     assert inc.rerun_hint(tmp_path / "no such folder", [tmp_path / "missing.xlsx"]) == ([], False)
     assert inc.rerun_hint(tmp_path, [tmp_path / "bad\0name.xlsx"]) == ([], False)

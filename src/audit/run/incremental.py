@@ -317,17 +317,33 @@ def input_stamps(inputs: Iterable[str | Path]) -> list[list[Any]]:
 
 def rerun_hint(out_dir: str | Path, paths: list[Path]) -> tuple[list[list[Any]], bool]:
     """The inputs' stamps, and whether a run into ``out_dir`` will likely make a report before it has read them:
-    an earlier run's record is there, and the workbooks are not the files it read (by size and time).
+    an earlier run's record is there (or, for several frameworks, one in a framework's folder), and the workbooks
+    are not the files it read (by size and time).
 
     Only a hint, for starting a kernel early: what is made again is decided from the data read (a workbook saved
     again unchanged rebuilds nothing). Whatever is wrong with a path or the folder is found and said by the run.
     """
     try:
         stamps = input_stamps(paths)
-        record, _ = read_record(Path(out_dir).resolve())
     except Exception:  # a hint only
         return [], False
-    return stamps, record is not None and record.inputs != stamps
+    try:
+        records = _records_in(Path(out_dir).resolve())
+    except Exception:
+        return stamps, False
+    return stamps, any(record.inputs != stamps for record in records)
+
+
+def _records_in(root: Path) -> list[Record]:
+    """The records a run into ``root`` left: its own, or else one in each framework's folder (a batch of several
+    frameworks keeps one per folder, each with every input's stamps). Folders that are links are not followed."""
+    record, _ = read_record(root)
+    if record is not None:
+        return [record]
+    if not root.is_dir():  # a first run
+        return []
+    folders = (d for d in root.iterdir() if not d.is_symlink() and d.is_dir())
+    return [r for r in (read_record(d)[0] for d in folders if cache_path(d).is_file()) if r is not None]
 
 
 def write_record(out_dir: Path, record: Record, access: Access) -> Path:
