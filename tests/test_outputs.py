@@ -155,6 +155,23 @@ def test_replace_clears_unrecorded_report_outputs_and_keeps_other_files(
     assert (out / "notes.md").read_text() == "the team's own notes"
 
 
+def test_replace_keeps_a_finished_batch_of_the_same_mode_incremental(make_workbook, framework, tmp_path, fake_runner):
+    """`make reports` passes --replace: run again with nothing changed, it makes nothing again and touches no report;
+    a run in another mode with --replace still replaces the earlier run whole."""
+    out = tmp_path / "out"
+    source = make_workbook(rows(framework, "North", 3) + rows(framework, "South", 3))
+    assert run("batch", source, "--out", out, "--quiet", "--replace").exit_code == 0
+    page = out / "north" / "report.html"
+    before = page.stat().st_mtime_ns
+    again = run("batch", source, "--out", out, "--quiet", "--replace")
+    assert again.exit_code == 0, again.output
+    assert "made 0 area report(s) again, kept 2" in again.output
+    assert page.stat().st_mtime_ns == before
+    published = run("batch", source, "--out", out, "--quiet", "--replace", "--publish")
+    assert published.exit_code == 0, published.output
+    assert "made 2 area report(s) again" in published.output
+
+
 def test_a_planted_record_in_a_batch_never_removes_anything_outside_out(
     make_workbook, framework, tmp_path, fake_runner
 ):

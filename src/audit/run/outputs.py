@@ -280,7 +280,9 @@ def claim_output(
             _remove(out_dir, unrecorded)
         else:
             same = record.get("mode") == mode.as_dict()
-            if whole_run and keep and same and record.get("status") == "complete" and not replace:
+            # --replace is about outputs of another mode or of no recorded run: a finished batch of the same mode
+            # stays incremental with it too (`make reports` passes it), and --force makes everything again.
+            if whole_run and keep and same and record.get("status") == "complete":
                 kept = _previous_files(out_dir, record)
             elif whole_run or replace:
                 _remove(out_dir, _previous_files(out_dir, record))
