@@ -180,8 +180,13 @@ def test_a_planted_record_in_a_batch_never_removes_anything_outside_out(
     victim = tmp_path / "victim.txt"
     victim.write_text("must survive")
     (out / MARKER).write_text(
-        json.dumps({"status": "complete", "mode": {"publish": False, "threshold": 5},
-                    "files": ["../victim.txt", str(victim), "/etc/hostname"]})
+        json.dumps(
+            {
+                "status": "complete",
+                "mode": {"publish": False, "threshold": 5},
+                "files": ["../victim.txt", str(victim), "/etc/hostname"],
+            }
+        )
     )
     assert run("batch", make_workbook(rows(framework, "North", 3)), "--out", out, "--quiet").exit_code == 0
     assert victim.read_text() == "must survive"
