@@ -1,0 +1,79 @@
+"""Hostile stops of a batch, and hostile folders for the re-run hint (audit.run.lazy_kernels, incremental.rerun_hint).
+
+Each test is one kind of fault found by attacking those two changes; none runs a kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict
+
+from audit.run import incremental as inc
+
+AREAS = ["North", "South", "East", "West"]
+
+
+def _record_with_inputs(folder, inputs) -> None:
+    """A valid record of an earlier run in ``folder``/restricted/, whose workbooks were ``inputs``."""
+    record = inc.Record({}, "", [], "", inputs=inputs)
+    (folder / "restricted").mkdir(parents=True, exist_ok=True)
+    (folder / "restricted" / inc.CACHE).write_text(json.dumps({"format": inc.FORMAT, **asdict(record)}))
+
+
+def _pool_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")]
+
+
+def test_the_hint_reads_no_record_through_a_framework_folders_restricted_link(tmp_path):
+    # OUT/<folder> is a real folder, but its restricted/ is a link out of OUT: the record there is not OUT's.
+    workbook = tmp_path / "audit.xlsx"
+    workbook.write_bytes(b"not read")
+    elsewhere = tmp_path / "elsewhere"
+    _record_with_inputs(elsewhere, [["another workbook", 1, 1]])
+    out = tmp_path / "out"
+    (out / "jtai-2025-1").mkdir(parents=True)
+    (out / "jtai-2025-1" / "restricted").symlink_to(elsewhere / "restricted")
+    assert list(inc._records_in(out.resolve())) == []
+    assert inc.rerun_hint(out, [workbook])[1] is False
+    # OUT's own restricted/ as a link out of OUT: not read either (the batch itself drops that link unread)
+    (out / "restricted").symlink_to(elsewhere / "restricted")
+    assert inc.rerun_hint(out, [workbook])[1] is False
+
+
+def test_the_hint_looks_at_each_of_thousands_of_folders_once(tmp_path, monkeypatch):
+    # A first run into a folder of 2,000 (a shared drive, a home folder), or OUT of 2,000 areas with no record:
+    # one directory read and one call for each folder, well under 50 ms on a busy machine.
+    workbook = tmp_path / "audit.xlsx"
+    workbook.write_bytes(b"not read")
+    out = tmp_path / "out"
+    for i in range(2000):
+        (out / f"area-{i}" / ("restricted" if i % 2 else "charts")).mkdir(parents=True)
+    calls = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+        monkeypatch.setattr(os, name, lambda *a, _real=real, **k: calls.append(a) or _real(*a, **k))
+    assert inc.rerun_hint(out, [workbook])[1] is False
+    assert len(calls) < 2000 + 20, f"{len(calls)} calls for 2,000 folders"
+    monkeypatch.undo()
+    took = []
+    for _ in range(3):
+        start = time.perf_counter()
+        inc.rerun_hint(out, [workbook])
+        took.append(time.perf_counter() - start)
+    assert min(took) < 0.04, f"{min(took) * 1000:.0f} ms"
+
+
+def test_the_hint_trusts_no_folder_of_an_out_whose_own_record_is_damaged(tmp_path):
+    # OUT's own record is there but damaged: OUT is one framework's, so its folders are areas', and a record in one
+    # of them (left there by hand, or by another tool) is not OUT's. The run rebuilds everything from its data.
+    workbook = tmp_path / "audit.xlsx"
+    workbook.write_bytes(b"not read")
+    out = tmp_path / "out"
+    (out / "restricted").mkdir(parents=True)
+    (out / "restricted" / inc.CACHE).write_text("{ damaged")
+    _record_with_inputs(out / "north", [["another workbook", 1, 1]])
+    assert list(inc._records_in(out.resolve())) == []
+    assert inc.rerun_hint(out, [workbook])[1] is False
