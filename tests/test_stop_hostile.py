@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 from dataclasses import asdict
 
 from audit.run import incremental as inc
+from tests.conftest import case_row
+from tests.fakes import FakeRunner
 
 AREAS = ["North", "South", "East", "West"]
 
@@ -77,3 +80,37 @@ def test_the_hint_trusts_no_folder_of_an_out_whose_own_record_is_damaged(tmp_pat
     _record_with_inputs(out / "north", [["another workbook", 1, 1]])
     assert list(inc._records_in(out.resolve())) == []
     assert inc.rerun_hint(out, [workbook])[1] is False
+
+
+def test_a_stopped_batch_on_a_runner_given_by_the_caller_starts_no_report_still_waiting_for_it(
+    make_workbook, framework, tmp_path
+):
+    # The caller's runner has one kernel, as a KernelPool of one would: a report the batch's threads took while
+    # another ran waits inside the runner for that kernel. A stop (Ctrl-C) while the first runs refuses it.
+    from audit.run.batch import run_batch
+
+    source = make_workbook([case_row(framework, f"C{i}", area) for area in AREAS for i in range(1, 7)])
+    one_kernel, ran = threading.Lock(), []
+
+    class OneKernel(FakeRunner):
+        def execute(self, notebook, parameters, output, access=None):
+            with one_kernel:
+                ran.append(parameters.get("area"))
+                if len(ran) == 1:
+                    end = time.monotonic() + 10  # this report and two more taken by the batch's threads, waiting
+                    while len(_pool_threads()) < 3 and time.monotonic() < end:
+                        time.sleep(0.01)
+                    time.sleep(0.2)
+                    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: a real signal wakes the batch wherever it waits
+                    time.sleep(0.5)  # the report still running when the batch takes the stop
+                return super().execute(notebook, parameters, output, access)
+
+    try:
+        run_batch([source], tmp_path / "out", workers=1, progress=False, runner=OneKernel())
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the stop was lost")
+    assert len(ran) == 1, f"reports run after the stop: {ran[1:]}"
+    assert not _pool_threads()
+    assert not (tmp_path / "out" / "restricted" / "prepared").exists()
