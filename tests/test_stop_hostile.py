@@ -14,7 +14,7 @@ from dataclasses import asdict
 
 from audit.run import incremental as inc
 from tests.conftest import case_row
-from tests.fakes import FakeRunner
+from tests.fakes import FakeRunner, run_cli, use_fake_runner
 
 AREAS = ["North", "South", "East", "West"]
 
@@ -114,3 +114,34 @@ def test_a_stopped_batch_on_a_runner_given_by_the_caller_starts_no_report_still_
     assert len(ran) == 1, f"reports run after the stop: {ran[1:]}"
     assert not _pool_threads()
     assert not (tmp_path / "out" / "restricted" / "prepared").exists()
+
+
+def test_a_second_stop_while_the_first_unwinds_still_lets_the_running_report_finish_and_clean_up(
+    make_workbook, framework, tmp_path, monkeypatch
+):
+    # SIGTERM while a report runs, then SIGTERM again while the batch waits for that report: the batch must not
+    # leave it running on its own (writing after "stopped", its prepared data removed under it).
+    source = make_workbook([case_row(framework, f"C{i}", area) for area in AREAS for i in range(1, 7)])
+    runner = use_fake_runner(monkeypatch)
+    real_execute, ran = runner.execute, []
+
+    def execute(notebook, parameters, output, access=None):
+        ran.append(parameters.get("area"))
+        if len(ran) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.3)  # the batch is now waiting for this report
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", execute)
+    out = tmp_path / "out"
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    result = run_cli("batch", source, "--out", out, "--workers", 1, "--quiet")
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert {s: signal.getsignal(s) for s in handlers} == handlers  # put back as they were
+    assert "stopped" in result.output
+    assert not _pool_threads(), "a report was still running after the batch said it stopped"
+    assert len(ran) == 1, f"reports run after the stop: {ran[1:]}"
+    assert not (out / "restricted" / "prepared").exists()
+    assert not list((out / "restricted").glob("*/error.txt"))
