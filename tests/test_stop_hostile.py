@@ -12,6 +12,8 @@ import threading
 import time
 from dataclasses import asdict
 
+import pytest
+
 from audit.run import incremental as inc
 from tests.conftest import case_row
 from tests.fakes import FakeRunner, run_cli, use_fake_runner
@@ -82,17 +84,20 @@ def test_the_hint_trusts_no_folder_of_an_out_whose_own_record_is_damaged(tmp_pat
     assert inc.rerun_hint(out, [workbook])[1] is False
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_stopped_batch_on_a_runner_given_by_the_caller_starts_no_report_still_waiting_for_it(
-    make_workbook, framework, tmp_path
+    make_workbook, framework, tmp_path, workers
 ):
-    # The caller's runner has one kernel, as a KernelPool of one would: a report the batch's threads took while
-    # another ran waits inside the runner for that kernel. A stop (Ctrl-C) while the first runs refuses it.
+    # The caller's runner has one kernel, as a KernelPool of one (size 1) would: a report the batch's threads took
+    # while another ran waits inside the runner for that kernel. A stop (Ctrl-C) while the first runs refuses it.
     from audit.run.batch import run_batch
 
     source = make_workbook([case_row(framework, f"C{i}", area) for area in AREAS for i in range(1, 7)])
     one_kernel, ran = threading.Lock(), []
 
     class OneKernel(FakeRunner):
+        size = 1
+
         def execute(self, notebook, parameters, output, access=None):
             with one_kernel:
                 ran.append(parameters.get("area"))
@@ -106,7 +111,7 @@ def test_a_stopped_batch_on_a_runner_given_by_the_caller_starts_no_report_still_
                 return super().execute(notebook, parameters, output, access)
 
     try:
-        run_batch([source], tmp_path / "out", workers=1, progress=False, runner=OneKernel())
+        run_batch([source], tmp_path / "out", workers=workers, progress=False, runner=OneKernel())
     except KeyboardInterrupt:
         pass
     else:
