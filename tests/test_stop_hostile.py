@@ -150,3 +150,36 @@ def test_a_second_stop_while_the_first_unwinds_still_lets_the_running_report_fin
     assert len(ran) == 1, f"reports run after the stop: {ran[1:]}"
     assert not (out / "restricted" / "prepared").exists()
     assert not list((out / "restricted").glob("*/error.txt"))
+
+
+def test_a_report_refused_by_a_stop_leaves_no_file_of_its_area(make_workbook, framework, tmp_path, monkeypatch):
+    # Reports taken by the batch's threads write their area's data files (summary.json, the scored workbook) and
+    # then wait for the kernel; a stop refuses them there: the files of an area whose report never ran go too.
+    source = make_workbook([case_row(framework, f"C{i}", area) for area in AREAS for i in range(1, 7)])
+    runner = use_fake_runner(monkeypatch)
+    real_execute, ran = runner.execute, []
+
+    def execute(notebook, parameters, output, access=None):
+        ran.append(parameters.get("area"))
+        if len(ran) == 1:
+            end = time.monotonic() + 10  # the other reports taken, their data files written, waiting for the kernel
+            while len(list(out.glob("*/summary.json"))) < 2 and time.monotonic() < end:
+                time.sleep(0.01)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.3)
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", execute)
+    out = tmp_path / "out"
+    result = run_cli("batch", source, "--out", out, "--workers", 1, "--quiet")
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    ran_slugs = {str(a).lower() for a in ran if a is not None}
+    left = sorted(
+        p.relative_to(out).as_posix()
+        for slug in ("north", "south", "east", "west")
+        if slug not in ran_slugs
+        for folder in (out / slug, out / "restricted" / slug)
+        if folder.exists()
+        for p in [folder, *folder.rglob("*")]
+    )
+    assert not left, f"files of areas whose report never ran: {left}"
