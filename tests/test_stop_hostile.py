@@ -183,3 +183,29 @@ def test_a_report_refused_by_a_stop_leaves_no_file_of_its_area(make_workbook, fr
         for p in [folder, *folder.rglob("*")]
     )
     assert not left, f"files of areas whose report never ran: {left}"
+
+
+def test_a_runner_given_by_the_caller_still_runs_as_many_reports_at_once_as_it_has_kernels():
+    # Handing the caller's runner out as a kernel (so a stop can refuse a report waiting for it) must not make a
+    # pool of three kernels run one report at a time.
+    from audit.run.lazy_kernels import LazyKernels
+
+    inside, release = threading.Semaphore(0), threading.Event()
+
+    class ThreeKernels:
+        size = 3
+
+        def execute(self, name):
+            inside.release()
+            assert release.wait(10)
+
+    kernels = LazyKernels(1, ThreeKernels(), lambda w, n: None)
+    threads = [threading.Thread(target=kernels.execute, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert all(inside.acquire(timeout=5) for _ in threads)
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(10)
