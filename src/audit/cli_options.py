@@ -31,12 +31,37 @@ class Stopped(KeyboardInterrupt):
 
 
 def _stop_on(signum: int, _frame: Any) -> None:
+    _hold_further_stops()
     raise Stopped(signum)
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    _hold_further_stops()
+    raise KeyboardInterrupt
+
+
+def _hold_further_stops() -> None:
+    """A stop unwinds the run: the reports already running finish and every temporary copy of case data goes. A
+    second Ctrl-C or signal meanwhile would cut that short (a report left writing after "stopped", data left
+    behind), so it is ignored; the handlers in place before the command are put back when it ends."""
+    import signal
+
+    for name in _STOPS:
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) in (_stop_on, _interrupt):
+            signal.signal(getattr(signal, name), _ignore)
+
+
+def _ignore(_signum: int, _frame: Any) -> None:
+    pass
+
+
+_STOPS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 @contextlib.contextmanager
 def _stop_signals() -> Iterator[None]:
-    """SIGTERM (timeout, systemd, CI cancelling a job) and SIGHUP (a closed terminal) stop a run as Ctrl-C does.
+    """SIGTERM (timeout, systemd, CI cancelling a job) and SIGHUP (a closed terminal) stop a run as Ctrl-C does;
+    once one has, any further stop is ignored while the run unwinds.
 
     The handlers are the command's own: whatever was there before is put back afterwards.
     """
@@ -48,6 +73,8 @@ def _stop_signals() -> Iterator[None]:
         for name in ("SIGTERM", "SIGHUP"):
             if hasattr(signal, name):
                 before[name] = signal.signal(getattr(signal, name), _stop_on)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # Ctrl-C, unless it is ignored
+            before["SIGINT"] = signal.signal(signal.SIGINT, _interrupt)
     try:
         yield
     finally:

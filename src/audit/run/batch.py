@@ -33,7 +33,7 @@ from audit.run import parallel
 from audit.run.area_checks import key_results, refuse_identifiers, refused, unexpected, write_failure  # noqa: F401
 from audit.run.area_input import PREPARED_SUFFIX, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
-from audit.run.lazy_kernels import LazyKernels
+from audit.run.lazy_kernels import LazyKernels, ReportsStopped
 from audit.run.outcomes import AreaOutcome, BatchOutcome
 from audit.run.outputs import clear_folders, drop_links, remove_files
 from audit.run.rebuild import NationalStep, Rebuild
@@ -414,6 +414,9 @@ def _report_one(
             access=opts.access,
         )
         outcome.pdf = "pdf" in paths
+    except ReportsStopped:  # refused a kernel, the batch stopped: none of the files it wrote first stand
+        clear_folders(out_dir, area_dirs(out_dir, slug))
+        raise
     except AuditError as exc:
         outcome.error = str(exc)
     except OSError as exc:  # a full disk or a read-only folder: this area's outputs, named

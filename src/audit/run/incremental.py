@@ -20,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
-from collections.abc import Iterable, Mapping
+import stat
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -327,23 +329,29 @@ def rerun_hint(out_dir: str | Path, paths: list[Path]) -> tuple[list[list[Any]],
         stamps = input_stamps(paths)
     except Exception:  # a hint only
         return [], False
-    try:
-        records = _records_in(Path(out_dir).resolve())
-    except Exception:
-        return stamps, False
-    return stamps, any(record.inputs != stamps for record in records)
+    with contextlib.suppress(Exception):
+        return stamps, any(record.inputs != stamps for record in _records_in(Path(out_dir).resolve()))
+    return stamps, False
 
 
-def _records_in(root: Path) -> list[Record]:
-    """The records a run into ``root`` left: its own, or else one in each framework's folder (a batch of several
-    frameworks keeps one per folder, each with every input's stamps). Folders that are links are not followed."""
-    record, _ = read_record(root)
-    if record is not None:
-        return [record]
-    if not root.is_dir():  # a first run
-        return []
-    folders = (d for d in root.iterdir() if not d.is_symlink() and d.is_dir())
-    return [r for r in (read_record(d)[0] for d in folders if cache_path(d).is_file()) if r is not None]
+def _records_in(root: Path) -> Iterator[Record]:
+    """The records a run into ``root`` left, read as asked for: its own, else one in each framework's folder (each
+    has every input's stamps). None read through a link. OUT's own record, even damaged, makes its folders areas'."""
+    if (root / RESTRICTED).is_symlink():
+        return
+    if cache_path(root).exists() or cache_path(root).is_symlink():
+        yield from [r for r in read_record(root)[:1] if r is not None]
+    elif root.is_dir():  # not a first run: one directory read, and one lstat for most folders (areas' have no record)
+        with os.scandir(root) as entries:
+            folders = [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+        for folder in folders:
+            try:
+                os.lstat(os.path.join(folder, RESTRICTED, CACHE))
+                linked = not stat.S_ISDIR(os.lstat(os.path.join(folder, RESTRICTED)).st_mode)
+            except OSError:
+                continue
+            if not linked and (record := read_record(Path(folder))[0]) is not None:
+                yield record
 
 
 def write_record(out_dir: Path, record: Record, access: Access) -> Path:

@@ -27,7 +27,8 @@ class ReportsStopped(BaseException):
 
 
 class LazyKernels:
-    """Up to ``workers`` warm kernels, each started on first need; ``given``: a runner to use instead."""
+    """Up to ``workers`` warm kernels, each started on first need; ``given``: a runner to use instead, for as many
+    reports at once as its ``size`` (else ``workers``): a report waiting for it waits here, where a stop refuses it."""
 
     def __init__(self, workers: int, given: Any, start: Callable[[int, int], Any]) -> None:
         self.workers, self.given, self._start = max(1, workers), given, start
@@ -38,6 +39,10 @@ class LazyKernels:
         self._errors: list[BaseException] = []
         self.cancelled = threading.Event()  # set on leaving: a kernel still starting stops (kernels.StartCancelled)
         self.stopped = threading.Event()  # set by stop(): no report starts on a kernel any more
+        size = getattr(given, "size", None)  # a KernelPool's kernels: as many reports at once as before
+        slots = size if isinstance(size, int) and size > 0 else self.workers
+        for _ in range(slots if given is not None else 0):  # the caller's runner, handed out as a kernel, so a
+            self._ready.put(given)  # report waits here, where a stop refuses it, not inside the runner
 
     @property
     def started(self) -> int:
@@ -81,8 +86,6 @@ class LazyKernels:
         """Run one notebook on the first kernel free (as ``KernelPool.execute``)."""
         if self.stopped.is_set():
             raise ReportsStopped
-        if self.given is not None:
-            return self.given.execute(*args, **kwargs)
         self.warm(1)
         pool = self._ready.get()
         if self.stopped.is_set():
