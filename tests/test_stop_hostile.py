@@ -146,6 +146,7 @@ def test_a_second_stop_while_the_first_unwinds_still_lets_the_running_report_fin
     assert result.exit_code == 128 + signal.SIGTERM, result.output
     assert {s: signal.getsignal(s) for s in handlers} == handlers  # put back as they were
     assert "stopped" in result.output
+    assert "stopping: the report running on a kernel finishes first" in result.output  # the second stop, answered
     assert not _pool_threads(), "a report was still running after the batch said it stopped"
     assert len(ran) == 1, f"reports run after the stop: {ran[1:]}"
     assert not (out / "restricted" / "prepared").exists()

@@ -52,7 +52,10 @@ def _hold_further_stops() -> None:
 
 
 def _ignore(_signum: int, _frame: Any) -> None:
-    pass
+    """Say why nothing happens: the stop is under way, and what ends the process at once if it must."""
+    with contextlib.suppress(OSError, ValueError):  # stderr closed: nothing to say it on
+        sys.stderr.write("stopping: the report running on a kernel finishes first (kill -9 ends the process now)\n")
+        sys.stderr.flush()
 
 
 _STOPS = ("SIGINT", "SIGTERM", "SIGHUP")
