@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from audit.run import incremental as inc
+from audit.run import rerun_hint as hint
 from tests.fakes import FakeRunner
 from tests.incremental_support import AMBERLOW, rebuilt, sample_fixtures, set_cell, stamps
 from tests.test_incremental import batch, same_as_clean
@@ -60,7 +61,7 @@ def test_a_kernel_is_asked_for_before_changed_workbooks_are_read_and_never_for_u
     batch(data, out)
     assert watched["events"][0] == "read"  # a first run: kernels start once it knows what it will make
     record, _ = inc.read_record(out)
-    assert record.inputs == inc.input_stamps([data]) and len(record.inputs) == 3
+    assert record.inputs == hint.input_stamps([data]) and len(record.inputs) == 3
     watched["events"].clear()
     batch(data, out)
     assert watched["events"] == ["read"]  # the same files: no kernel at all
@@ -131,9 +132,9 @@ def test_a_batch_of_two_frameworks_also_starts_its_kernel_before_reading_changed
 
 
 def test_the_hint_never_fails_a_run(tmp_path):
-    assert inc.rerun_hint(tmp_path / "no such folder", [tmp_path / "missing.xlsx"]) == ([], False)
-    assert inc.rerun_hint(tmp_path, [tmp_path / "bad\0name.xlsx"]) == ([], False)
-    assert inc.rerun_hint(f"{tmp_path}/bad\0folder", [tmp_path]) == ([], False)
+    assert hint.rerun_hint(tmp_path / "no such folder", [tmp_path / "missing.xlsx"]) == ([], False)
+    assert hint.rerun_hint(tmp_path, [tmp_path / "bad\0name.xlsx"]) == ([], False)
+    assert hint.rerun_hint(f"{tmp_path}/bad\0folder", [tmp_path]) == ([], False)
 
 
 def test_a_kernel_start_called_off_ends_its_process_and_leaves_nothing_behind(monkeypatch):

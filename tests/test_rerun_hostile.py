@@ -18,6 +18,7 @@ import pytest
 
 from audit.errors import AuditError
 from audit.run import incremental as inc
+from audit.run import rerun_hint as hint
 from audit.run.batch import BatchOptions, run_batch
 from audit.run.incremental import CACHE
 from tests.fakes import FakeRunner, use_fake_runner
@@ -64,7 +65,7 @@ class Starts:
 def test_a_first_run_records_its_inputs_stamps(data, tmp_path, fake):
     out = tmp_path / "out"
     batch(data, out)
-    assert record_of(out)["inputs"] == inc.input_stamps([data])
+    assert record_of(out)["inputs"] == hint.input_stamps([data])
     assert [Path(p).name for p, _, _ in record_of(out)["inputs"]] == sorted(p.name for p in data.glob("*.xlsx"))
 
 
@@ -92,7 +93,7 @@ def test_damaged_input_stamps_never_change_what_is_rebuilt(data, tmp_path, fake,
         f"restricted/{CACHE}",
         ".audit-run.json",
     }
-    assert record_of(out)["inputs"] == inc.input_stamps([data])
+    assert record_of(out)["inputs"] == hint.input_stamps([data])
 
 
 @pytest.mark.parametrize(
@@ -158,12 +159,12 @@ def test_an_input_that_changes_between_its_stamp_and_its_read_is_only_what_the_r
     run says so as it would have anyway, and the outputs are a clean run's of what it read."""
     out = tmp_path / "out"
     batch(data, out)
-    real = inc.rerun_hint
+    real = hint.rerun_hint
     victim = data / "Elderwyke.xlsx"
     if not victim.exists():
         victim = sorted(data.glob("*.xlsx"))[-1]
 
-    def hint(out_dir, paths):
+    def changed_after_the_hint(out_dir, paths):
         got = real(out_dir, paths)
         victim.unlink()
         if situation == "replaced by a folder":
@@ -174,10 +175,10 @@ def test_an_input_that_changes_between_its_stamp_and_its_read_is_only_what_the_r
             os.mkfifo(victim)
         return got
 
-    monkeypatch.setattr(inc, "rerun_hint", hint)
+    monkeypatch.setattr(hint, "rerun_hint", changed_after_the_hint)
     done = batch(data, out)
     assert not done.ok or len({a.area for a in done.areas}) < len(AREAS)
-    monkeypatch.setattr(inc, "rerun_hint", real)
+    monkeypatch.setattr(hint, "rerun_hint", real)
     if situation == "vanished":
         same_as_clean(data, out)
 
@@ -196,7 +197,7 @@ def test_the_hint_never_fails_on_odd_inputs(tmp_path, data, situation):
         os.mkfifo(odd)
     named = [data, odd] if situation != "nul" else [data, Path(str(odd) + "\0x")]
     out = tmp_path / "out"
-    stamps_, ahead = inc.rerun_hint(out, named)
+    stamps_, ahead = hint.rerun_hint(out, named)
     assert ahead is False  # no record there
     assert all(inc._stamp(s) for s in stamps_)
 

@@ -1,4 +1,4 @@
-"""Hostile stops of a batch, and hostile folders for the re-run hint (audit.run.lazy_kernels, incremental.rerun_hint).
+"""Hostile stops of a batch, and hostile folders for the re-run hint (audit.run.lazy_kernels, rerun_hint.rerun_hint).
 
 Each test is one kind of fault found by attacking those two changes; none runs a kernel.
 """
@@ -15,6 +15,7 @@ from dataclasses import asdict
 import pytest
 
 from audit.run import incremental as inc
+from audit.run import rerun_hint as hint
 from tests.conftest import case_row
 from tests.fakes import FakeRunner, run_cli, use_fake_runner
 
@@ -41,11 +42,11 @@ def test_the_hint_reads_no_record_through_a_framework_folders_restricted_link(tm
     out = tmp_path / "out"
     (out / "jtai-2025-1").mkdir(parents=True)
     (out / "jtai-2025-1" / "restricted").symlink_to(elsewhere / "restricted")
-    assert list(inc._records_in(out.resolve())) == []
-    assert inc.rerun_hint(out, [workbook])[1] is False
+    assert list(hint._records_in(out.resolve())) == []
+    assert hint.rerun_hint(out, [workbook])[1] is False
     # OUT's own restricted/ as a link out of OUT: not read either (the batch itself drops that link unread)
     (out / "restricted").symlink_to(elsewhere / "restricted")
-    assert inc.rerun_hint(out, [workbook])[1] is False
+    assert hint.rerun_hint(out, [workbook])[1] is False
 
 
 def test_the_hint_looks_at_each_of_thousands_of_folders_once(tmp_path, monkeypatch):
@@ -60,13 +61,13 @@ def test_the_hint_looks_at_each_of_thousands_of_folders_once(tmp_path, monkeypat
     for name in ("stat", "lstat"):
         real = getattr(os, name)
         monkeypatch.setattr(os, name, lambda *a, _real=real, **k: calls.append(a) or _real(*a, **k))
-    assert inc.rerun_hint(out, [workbook])[1] is False
+    assert hint.rerun_hint(out, [workbook])[1] is False
     assert len(calls) < 2000 + 20, f"{len(calls)} calls for 2,000 folders"
     monkeypatch.undo()
     took = []
     for _ in range(3):
         start = time.perf_counter()
-        inc.rerun_hint(out, [workbook])
+        hint.rerun_hint(out, [workbook])
         took.append(time.perf_counter() - start)
     assert min(took) < 0.04, f"{min(took) * 1000:.0f} ms"
 
@@ -80,8 +81,8 @@ def test_the_hint_trusts_no_folder_of_an_out_whose_own_record_is_damaged(tmp_pat
     (out / "restricted").mkdir(parents=True)
     (out / "restricted" / inc.CACHE).write_text("{ damaged")
     _record_with_inputs(out / "north", [["another workbook", 1, 1]])
-    assert list(inc._records_in(out.resolve())) == []
-    assert inc.rerun_hint(out, [workbook])[1] is False
+    assert list(hint._records_in(out.resolve())) == []
+    assert hint.rerun_hint(out, [workbook])[1] is False
 
 
 @pytest.mark.parametrize("workers", [1, 2])

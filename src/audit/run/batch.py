@@ -30,6 +30,7 @@ from audit.publish.published import PublishedResult
 from audit.restricted import RESTRICTED, Access, share_with
 from audit.run import incremental as inc
 from audit.run import parallel
+from audit.run import rerun_hint as hint
 from audit.run.area_checks import key_results, refuse_identifiers, refused, unexpected, write_failure  # noqa: F401
 from audit.run.area_input import PREPARED_SUFFIX, save_prepared
 from audit.run.index_page import frameworks_index_html, index_html, recorded_judgements  # noqa: F401
@@ -109,7 +110,7 @@ def run_batch(
     # Absolute paths before any thread starts, so nothing depends on the working directory (realpath: a symlink
     # loop is named by the safety check, as any other path that is no workbook, rather than raised here).
     paths = [Path(os.path.realpath(i)) for i in inputs]
-    stamps, ahead = inc.rerun_hint(out_dir, paths)
+    stamps, ahead = hint.rerun_hint(out_dir, paths)
     # Kernels start once an area is to be reported (one at once for a re-run whose workbooks changed, so it is
     # ready by the first report); leaving the block calls off any still starting.
     kernels = LazyKernels(workers, runner, lambda w, n: _kernels(w, n, kernels.cancelled))

@@ -20,10 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
-import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -302,56 +300,6 @@ def _stamp(value: Any) -> bool:
         and isinstance(value[0], str)
         and all(isinstance(x, int) and not isinstance(x, bool) for x in value[1:])
     )
-
-
-def input_stamps(inputs: Iterable[str | Path]) -> list[list[Any]]:
-    """Each workbook the inputs name, with its size and modification time (as Make tells a changed file)."""
-    from audit.read.load import expand_inputs
-
-    found, _ = expand_inputs(inputs)
-    stamps = []
-    for path in found:
-        with contextlib.suppress(OSError):
-            st = path.stat()
-            stamps.append([str(path), st.st_size, st.st_mtime_ns])
-    return sorted(stamps)
-
-
-def rerun_hint(out_dir: str | Path, paths: list[Path]) -> tuple[list[list[Any]], bool]:
-    """The inputs' stamps, and whether a run into ``out_dir`` will likely make a report before it has read them:
-    an earlier run's record is there (or, for several frameworks, one in a framework's folder), and the workbooks
-    are not the files it read (by size and time).
-
-    Only a hint, for starting a kernel early: what is made again is decided from the data read (a workbook saved
-    again unchanged rebuilds nothing). Whatever is wrong with a path or the folder is found and said by the run.
-    """
-    try:
-        stamps = input_stamps(paths)
-    except Exception:  # a hint only
-        return [], False
-    with contextlib.suppress(Exception):
-        return stamps, any(record.inputs != stamps for record in _records_in(Path(out_dir).resolve()))
-    return stamps, False
-
-
-def _records_in(root: Path) -> Iterator[Record]:
-    """The records a run into ``root`` left, read as asked for: its own, else one in each framework's folder (each
-    has every input's stamps). None read through a link. OUT's own record, even damaged, makes its folders areas'."""
-    if (root / RESTRICTED).is_symlink():
-        return
-    if cache_path(root).exists() or cache_path(root).is_symlink():
-        yield from [r for r in read_record(root)[:1] if r is not None]
-    elif root.is_dir():  # not a first run: one directory read, and one lstat for most folders (areas' have no record)
-        with os.scandir(root) as entries:
-            folders = [e.path for e in entries if e.is_dir(follow_symlinks=False)]
-        for folder in folders:
-            try:
-                os.lstat(os.path.join(folder, RESTRICTED, CACHE))
-                linked = not stat.S_ISDIR(os.lstat(os.path.join(folder, RESTRICTED)).st_mode)
-            except OSError:
-                continue
-            if not linked and (record := read_record(Path(folder))[0]) is not None:
-                yield record
 
 
 def write_record(out_dir: Path, record: Record, access: Access) -> Path:
