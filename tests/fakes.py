@@ -56,6 +56,32 @@ def use_fake_runner(monkeypatch: Any) -> FakeRunner:
     return runner
 
 
+def stop_during_first_report(monkeypatch: Any, wait_for: Any = None, stops: int = 1) -> list[Any]:
+    """Make `audit batch` use a FakeRunner whose first report sends this process SIGTERM (``stops`` times, 0.3 s
+    apart, after ``wait_for()`` returns) and goes on for 0.5 s more, as a report still on its kernel when the batch
+    takes the stop. Returns the areas reported, in order (None for the national summary)."""
+    import os
+    import signal
+    import time
+
+    runner = use_fake_runner(monkeypatch)
+    real_execute, ran = runner.execute, []
+
+    def execute(notebook: Path, parameters: dict[str, Any], output: Path, access: Any = None) -> Any:
+        ran.append(parameters.get("area"))
+        if len(ran) == 1:
+            if wait_for is not None:
+                wait_for()
+            for i in range(stops):
+                time.sleep(0.3 if i else 0)
+                os.kill(os.getpid(), signal.SIGTERM)  # a real signal: it wakes the batch's thread wherever it waits
+            time.sleep(0.5)
+        return real_execute(notebook, parameters, output, access)
+
+    monkeypatch.setattr(runner, "execute", execute)
+    return ran
+
+
 def run_cli(*args: object) -> Any:
     """Run the `audit` command in this process; no bad input may end in a traceback or an internal error."""
     from click.testing import CliRunner

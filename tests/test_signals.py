@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import case_row
-from tests.fakes import run_cli, use_fake_runner
+from tests.fakes import run_cli, stop_during_first_report
 
 
 def _wait_for(predicate, seconds: float) -> bool:
@@ -66,17 +66,7 @@ def test_a_stopped_batch_starts_no_report_still_waiting_for_a_kernel(make_workbo
     # It finishes; the others, already taken by the batch's threads but waiting for the kernel, never run.
     areas = ["North", "South", "East", "West"]
     source = make_workbook([case_row(framework, f"C{i}", area) for area in areas for i in range(1, 7)])
-    runner = use_fake_runner(monkeypatch)
-    real_execute, ran = runner.execute, []
-
-    def execute(notebook, parameters, output, access=None):
-        ran.append(parameters.get("area"))
-        if len(ran) == 1:
-            os.kill(os.getpid(), signal.SIGTERM)  # a real signal: it wakes the batch's thread wherever it waits
-            time.sleep(0.5)  # the report still running when the batch takes the stop
-        return real_execute(notebook, parameters, output, access)
-
-    monkeypatch.setattr(runner, "execute", execute)
+    ran = stop_during_first_report(monkeypatch)
     result = run_cli("batch", source, "--out", tmp_path / "out", "--workers", 1, "--quiet")
     assert result.exit_code == 128 + signal.SIGTERM, result.output
     assert len(ran) == 1, f"reports run after the stop: {ran[1:]}"

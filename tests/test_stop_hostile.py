@@ -17,7 +17,7 @@ import pytest
 from audit.run import incremental as inc
 from audit.run import rerun_hint as hint
 from tests.conftest import case_row
-from tests.fakes import FakeRunner, run_cli, use_fake_runner
+from tests.fakes import FakeRunner, run_cli, stop_during_first_report
 
 AREAS = ["North", "South", "East", "West"]
 
@@ -128,19 +128,7 @@ def test_a_second_stop_while_the_first_unwinds_still_lets_the_running_report_fin
     # SIGTERM while a report runs, then SIGTERM again while the batch waits for that report: the batch must not
     # leave it running on its own (writing after "stopped", its prepared data removed under it).
     source = make_workbook([case_row(framework, f"C{i}", area) for area in AREAS for i in range(1, 7)])
-    runner = use_fake_runner(monkeypatch)
-    real_execute, ran = runner.execute, []
-
-    def execute(notebook, parameters, output, access=None):
-        ran.append(parameters.get("area"))
-        if len(ran) == 1:
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(0.3)  # the batch is now waiting for this report
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(0.5)
-        return real_execute(notebook, parameters, output, access)
-
-    monkeypatch.setattr(runner, "execute", execute)
+    ran = stop_during_first_report(monkeypatch, stops=2)  # the second while the batch waits for the first
     out = tmp_path / "out"
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     result = run_cli("batch", source, "--out", out, "--workers", 1, "--quiet")
@@ -158,21 +146,14 @@ def test_a_report_refused_by_a_stop_leaves_no_file_of_its_area(make_workbook, fr
     # Reports taken by the batch's threads write their area's data files (summary.json, the scored workbook) and
     # then wait for the kernel; a stop refuses them there: the files of an area whose report never ran go too.
     source = make_workbook([case_row(framework, f"C{i}", area) for area in AREAS for i in range(1, 7)])
-    runner = use_fake_runner(monkeypatch)
-    real_execute, ran = runner.execute, []
-
-    def execute(notebook, parameters, output, access=None):
-        ran.append(parameters.get("area"))
-        if len(ran) == 1:
-            end = time.monotonic() + 10  # the other reports taken, their data files written, waiting for the kernel
-            while len(list(out.glob("*/summary.json"))) < 2 and time.monotonic() < end:
-                time.sleep(0.01)
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(0.3)
-        return real_execute(notebook, parameters, output, access)
-
-    monkeypatch.setattr(runner, "execute", execute)
     out = tmp_path / "out"
+
+    def other_reports_waiting():  # the other reports taken, their data files written, waiting for the kernel
+        end = time.monotonic() + 10
+        while len(list(out.glob("*/summary.json"))) < 2 and time.monotonic() < end:
+            time.sleep(0.01)
+
+    ran = stop_during_first_report(monkeypatch, wait_for=other_reports_waiting)
     result = run_cli("batch", source, "--out", out, "--workers", 1, "--quiet")
     assert result.exit_code == 128 + signal.SIGTERM, result.output
     ran_slugs = {str(a).lower() for a in ran if a is not None}
