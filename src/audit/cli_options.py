@@ -43,7 +43,8 @@ def _interrupt(_signum: int, _frame: Any) -> None:
 def _hold_further_stops() -> None:
     """A stop unwinds the run: the reports already running finish and every temporary copy of case data goes. A
     second Ctrl-C or signal meanwhile would cut that short (a report left writing after "stopped", data left
-    behind), so it is ignored; the handlers in place before the command are put back when it ends."""
+    behind), so it is answered with a line and not acted on; the handlers in place before the command are put back
+    when it ends."""
     import signal
 
     for name in _STOPS:
@@ -64,7 +65,7 @@ _STOPS = ("SIGINT", "SIGTERM", "SIGHUP")
 @contextlib.contextmanager
 def _stop_signals() -> Iterator[None]:
     """SIGTERM (timeout, systemd, CI cancelling a job) and SIGHUP (a closed terminal) stop a run as Ctrl-C does;
-    once one has, any further stop is ignored while the run unwinds.
+    once one has, any further stop is answered with a line, not acted on, while the run unwinds.
 
     The handlers are the command's own: whatever was there before is put back afterwards.
     """
