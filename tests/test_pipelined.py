@@ -16,6 +16,7 @@ from jupyter_core.utils import run_sync
 
 from audit.run.batch import _kernels
 from audit.run.engine import KernelPool, NotebookCellError, normalise_for_comparison
+from audit.run.notebook_run import join_streams
 from audit.run.pipelined import PipelinedClient
 from audit.run.report import AREA_NOTEBOOK
 from tests.test_engine import area_params, outputs_text, write_nb
@@ -82,6 +83,37 @@ def test_outputs_of_every_kind_land_in_their_own_cells(pool, tmp_path):
     assert "updated from a later cell" in str(ahead["cells"][4]["outputs"])
     assert texts[6] == "after clearing\n"
     assert texts[-1] == ""  # the tagged cell never ran
+
+
+@pytest.mark.parametrize("ahead", [True, False], ids=["sent-ahead", "one-at-a-time"])
+def test_text_the_kernel_sends_in_pieces_is_one_output_in_the_notebook(pool, tmp_path, ahead):
+    """The kernel cuts printed text by timing; the notebook written must not depend on where it cut."""
+    cut = (
+        "import sys, time\n"
+        "print('a', end='', flush=True); time.sleep(0.05); print('b', flush=True)\n"
+        "print('e', file=sys.stderr, flush=True); time.sleep(0.05); print('c', flush=True)"
+    )
+    notebook = write_nb(tmp_path / "cut.ipynb", cut, "'next'")
+    output = tmp_path / "cut-out.ipynb"
+    run(pool, notebook, {}, output, ahead)
+    written = nbformat.read(output, as_version=4)  # as written, not normalised
+    outputs = [(o.output_type, o.get("name"), o.get("text")) for o in written.cells[0].outputs]
+    assert outputs == [("stream", "stdout", "ab\n"), ("stream", "stderr", "e\n"), ("stream", "stdout", "c\n")]
+
+
+def test_joining_streams_joins_only_neighbours_of_one_stream():
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "out 1"},
+        {"output_type": "stream", "name": "stdout", "text": ["\n", "more\n"]},
+        {"output_type": "stream", "name": "stderr", "text": "err\n"},
+        {"output_type": "display_data", "data": {"text/plain": "'x'"}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "out 2\n"},
+        {"output_type": "stream", "name": "stdout", "text": "out 3\n"},
+    ]
+    before = [dict(o) for o in outputs]
+    assert [o.get("text") for o in join_streams(outputs)] == ["out 1\nmore\n", "err\n", None, "out 2\nout 3\n"]
+    assert outputs == before  # the outputs given are left as they were
+    assert join_streams([]) == []
 
 
 def test_a_failing_cell_is_kept_as_one_at_a_time_and_nothing_after_it_runs(pool, tmp_path):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from audit.restricted import OWNER_ONLY, Access
 from audit.run.kernels import Kernel, import_jupyter_quietly
-from audit.run.notebook_run import run_notebook
+from audit.run.notebook_run import join_streams, run_notebook
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -222,6 +222,7 @@ class KernelPool:
             startup_timeout=self.startup_timeout,
             kernel_name=self.kernel_name,
             log=papermill_logger,
+            on_cell_executed=_join_streams,
             **{k: v for k, v in client_options.items() if v is not None},
         )
         ahead = isinstance(client, PipelinedClient) and client.pipelines()
@@ -244,6 +245,14 @@ class KernelPool:
                 raise
 
 
+def _join_streams(cell: Any, **_: Any) -> None:
+    """nbclient's hook once a cell has run: its stream text in one piece however the kernel cut it.
+
+    So the same report gives the same notebook every run (see :func:`audit.run.notebook_run.join_streams`).
+    """
+    cell.outputs = join_streams(cell.outputs)
+
+
 def _start_again(nb_man: Any) -> None:
     """Papermill's managed notebook as it was before its first cell: every cell pending, no outputs, no timings."""
     nb_man.notebook_start()
@@ -263,6 +272,7 @@ def _mark_failed(nb_man: Any, failure: BaseException) -> bool:
         return False
     cell = nb_man.nb.cells[started[-1]]
     if cell.cell_type == "code":
+        _join_streams(cell)
         name = type(failure).__name__
         # What failed (the kernel died; a cell timed out, with a preview of its code): no case data.
         cell.outputs.append(

@@ -156,7 +156,8 @@ def normalise_for_comparison(nb: Mapping[str, Any]) -> dict[str, Any]:
     ``execution`` timestamps, and the random IDs of the cells papermill adds
     (injected parameters, error markers).
     Kept: cell order, types, sources, tags, execution counts, papermill's status
-    and parameters, and every output (text, HTML, images, errors) as it is.
+    and parameters, and every output (text, HTML, images, errors) as it is, apart
+    from stream text cut where the kernel happened to cut it (:func:`join_streams`).
     """
     import json
 
@@ -171,6 +172,37 @@ def normalise_for_comparison(nb: Mapping[str, Any]) -> dict[str, Any]:
             cmeta.get("papermill", {}).pop(key, None)
         if _RANDOM_ID_TAGS.intersection(cmeta.get("tags", [])):
             cell.pop("id", None)
+        if "outputs" in cell:
+            cell["outputs"] = join_streams(cell["outputs"])
         for output in cell.get("outputs", []):
             output.get("metadata", {}).pop("execution", None)
     return out
+
+
+def join_streams(outputs: Sequence[Any]) -> list[Any]:
+    """A cell's outputs with each run of stream outputs to the same stream joined into one.
+
+    The kernel sends what a cell prints in pieces cut by timing: ``print("a")`` can
+    arrive as one message or as "a" and a newline, as its output thread found it.
+    Joined, the same cell gives the same notebook every run, and a reader sees the
+    same text either way. Only neighbours are joined, so stdout and stderr keep
+    their order; the outputs given are not changed.
+    """
+    joined: list[Any] = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and output.get("output_type") == "stream" == last.get("output_type")
+            and output.get("name") == last.get("name")
+        ):
+            joined[-1] = type(last)({**last, "text": _text(last) + _text(output)})
+        else:
+            joined.append(output)
+    return joined
+
+
+def _text(output: Mapping[str, Any]) -> str:
+    """A stream output's text, which a notebook file may hold as a list of lines."""
+    text = output.get("text", "")
+    return "".join(text) if isinstance(text, list) else str(text)
