@@ -7,8 +7,9 @@ import fcntl
 import gc
 import json
 import os
+import signal
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -96,9 +97,7 @@ def header_for(fw: Framework, extra: tuple[str, ...] = ()) -> list[str]:
     ]
 
 
-def case_row(
-    fw: Framework, case_id: Any, area: Any = "Testshire", answer: Any = "Yes", **answers: Any
-) -> list[Any]:
+def case_row(fw: Framework, case_id: Any, area: Any = "Testshire", answer: Any = "Yes", **answers: Any) -> list[Any]:
     """A row with every criterion answered `answer` except those given by ID."""
     return [
         case_id,
@@ -259,6 +258,25 @@ def sample_area_pdf(tmp_path_factory: pytest.TempPathFactory, sample_batch: tupl
     html = (made / "amberlow-vale" / "report.html").read_text(encoding="utf-8")
     path, _ = _once(tmp_path_factory, "amberlow-vale.pdf", lambda path: {"pdf": str(html_to_pdf(html, path))})
     return path
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt in this process, as Ctrl-C in a terminal does, for the test's length.
+
+    A test run started as a background job of a script inherits SIGINT ignored, and the toolkit
+    (as Python itself) leaves an ignored Ctrl-C ignored; a test of what Ctrl-C does must not depend on that.
+    """
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """For ``subprocess.Popen(preexec_fn=...)``: the child starts with Ctrl-C's default action, whatever it inherits."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture

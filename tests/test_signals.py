@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import case_row
+from tests.conftest import case_row, ctrl_c_as_in_a_terminal
 from tests.fakes import run_cli, stop_during_first_report
 
 
@@ -40,6 +40,7 @@ def test_a_stopped_batch_removes_its_temporary_copy_of_the_data(signum, tmp_path
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     try:
         prepared = tmp_path / "out" / "restricted" / "prepared"  # the prepared data: case-level, owner-only

@@ -87,7 +87,7 @@ def test_the_hint_trusts_no_folder_of_an_out_whose_own_record_is_damaged(tmp_pat
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_stopped_batch_on_a_runner_given_by_the_caller_starts_no_report_still_waiting_for_it(
-    make_workbook, framework, tmp_path, workers
+    make_workbook, framework, tmp_path, workers, ctrl_c
 ):
     # The caller's runner has one kernel, as a KernelPool of one (size 1) would: a report the batch's threads took
     # while another ran waits inside the runner for that kernel. A stop (Ctrl-C) while the first runs refuses it.
