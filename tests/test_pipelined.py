@@ -16,7 +16,7 @@ from jupyter_core.utils import run_sync
 
 from audit.run.batch import _kernels
 from audit.run.engine import KernelPool, NotebookCellError, normalise_for_comparison
-from audit.run.notebook_run import join_streams
+from audit.run.notebook_run import join_streams, join_streams_at
 from audit.run.pipelined import PipelinedClient
 from audit.run.report import AREA_NOTEBOOK
 from tests.test_engine import area_params, outputs_text, write_nb
@@ -101,6 +101,30 @@ def test_text_the_kernel_sends_in_pieces_is_one_output_in_the_notebook(pool, tmp
     assert outputs == [("stream", "stdout", "ab\n"), ("stream", "stderr", "e\n"), ("stream", "stdout", "c\n")]
 
 
+@pytest.mark.parametrize("ahead", [True, False], ids=["sent-ahead", "one-at-a-time"])
+def test_a_display_after_joined_text_is_still_the_one_a_later_cell_updates(pool, tmp_path, ahead):
+    """nbclient finds a display to update by its place among its cell's outputs: joining text moves it."""
+    first = (
+        "import time\nfrom IPython.display import display\n"
+        "print('a', end='', flush=True); time.sleep(0.05); print('b', flush=True); time.sleep(0.05)\n"
+        "print('c', flush=True); time.sleep(0.05)\n"
+        "h = display('before', display_id=True); print('d', flush=True); time.sleep(0.05); print('e', flush=True)\n"
+        "g = display('other', display_id=True)"
+    )
+    notebook = write_nb(tmp_path / "update.ipynb", first, "h.update('after'); g.update('other after')")
+    output = tmp_path / "update-out.ipynb"
+    _, error = run(pool, notebook, {}, output, ahead)
+    assert error is None
+    written = nbformat.read(output, as_version=4)
+    outputs = [(o.output_type, o.get("text") or o.get("data", {}).get("text/plain")) for o in written.cells[0].outputs]
+    assert outputs == [
+        ("stream", "ab\nc\n"),
+        ("display_data", "'after'"),
+        ("stream", "d\ne\n"),
+        ("display_data", "'other after'"),
+    ]
+
+
 def test_joining_streams_joins_only_neighbours_of_one_stream():
     outputs = [
         {"output_type": "stream", "name": "stdout", "text": "out 1"},
@@ -112,6 +136,7 @@ def test_joining_streams_joins_only_neighbours_of_one_stream():
     ]
     before = [dict(o) for o in outputs]
     assert [o.get("text") for o in join_streams(outputs)] == ["out 1\nmore\n", "err\n", None, "out 2\nout 3\n"]
+    assert join_streams_at(outputs)[1] == [0, 0, 1, 2, 3, 3]
     assert outputs == before  # the outputs given are left as they were
     assert join_streams([]) == []
 

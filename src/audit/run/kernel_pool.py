@@ -16,6 +16,7 @@ on the pool opened last.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import threading
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from audit.restricted import OWNER_ONLY, Access
 from audit.run.kernels import Kernel, import_jupyter_quietly
-from audit.run.notebook_run import join_streams, run_notebook
+from audit.run.notebook_run import join_streams, join_streams_at, run_notebook
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -222,9 +223,9 @@ class KernelPool:
             startup_timeout=self.startup_timeout,
             kernel_name=self.kernel_name,
             log=papermill_logger,
-            on_cell_executed=_join_streams,
             **{k: v for k, v in client_options.items() if v is not None},
         )
+        client.on_cell_executed = functools.partial(_join_streams, client)
         ahead = isinstance(client, PipelinedClient) and client.pipelines()
         if kernel.broken or not kernel.alive():
             kernel.restart()
@@ -245,12 +246,20 @@ class KernelPool:
                 raise
 
 
-def _join_streams(cell: Any, **_: Any) -> None:
+def _join_streams(client: Any, cell: Any, cell_index: int | None = None, **_: Any) -> None:
     """nbclient's hook once a cell has run: its stream text in one piece however the kernel cut it.
 
     So the same report gives the same notebook every run (see :func:`audit.run.notebook_run.join_streams`).
+    A later cell updates a display by its place among this cell's outputs (nbclient's ``_display_id_map``),
+    so each such place is moved to where the display is now.
     """
-    cell.outputs = join_streams(cell.outputs)
+    joined, where = join_streams_at(cell.outputs)
+    if len(joined) == len(cell.outputs):
+        return
+    cell.outputs = joined
+    for places in getattr(client, "_display_id_map", {}).values():
+        if cell_index in places:
+            places[cell_index] = [where[i] for i in places[cell_index]]
 
 
 def _start_again(nb_man: Any) -> None:
@@ -272,7 +281,7 @@ def _mark_failed(nb_man: Any, failure: BaseException) -> bool:
         return False
     cell = nb_man.nb.cells[started[-1]]
     if cell.cell_type == "code":
-        _join_streams(cell)
+        cell.outputs = join_streams(cell.outputs)  # nothing runs after: no display of it is updated
         name = type(failure).__name__
         # What failed (the kernel died; a cell timed out, with a preview of its code): no case data.
         cell.outputs.append(

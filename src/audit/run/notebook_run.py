@@ -188,7 +188,16 @@ def join_streams(outputs: Sequence[Any]) -> list[Any]:
     same text either way. Only neighbours are joined, so stdout and stderr keep
     their order; the outputs given are not changed.
     """
+    return join_streams_at(outputs)[0]
+
+
+def join_streams_at(outputs: Sequence[Any]) -> tuple[list[Any], list[int]]:
+    """:func:`join_streams`, and where each output given now is: its own place, or its joined stream's.
+
+    A display a later cell updates is found by its place among its cell's outputs, so the places must follow.
+    """
     joined: list[Any] = []
+    where: list[int] = []
     for output in outputs:
         last = joined[-1] if joined else None
         if (
@@ -199,7 +208,8 @@ def join_streams(outputs: Sequence[Any]) -> list[Any]:
             joined[-1] = type(last)({**last, "text": _text(last) + _text(output)})
         else:
             joined.append(output)
-    return joined
+        where.append(len(joined) - 1)
+    return joined, where
 
 
 def _text(output: Mapping[str, Any]) -> str:
