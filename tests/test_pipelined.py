@@ -85,44 +85,45 @@ def test_outputs_of_every_kind_land_in_their_own_cells(pool, tmp_path):
     assert texts[-1] == ""  # the tagged cell never ran
 
 
-@pytest.mark.parametrize("ahead", [True, False], ids=["sent-ahead", "one-at-a-time"])
-def test_text_the_kernel_sends_in_pieces_is_one_output_in_the_notebook(pool, tmp_path, ahead):
-    """The kernel cuts printed text by timing; the notebook written must not depend on where it cut."""
-    cut = (
-        "import sys, time\n"
-        "print('a', end='', flush=True); time.sleep(0.05); print('b', flush=True)\n"
-        "print('e', file=sys.stderr, flush=True); time.sleep(0.05); print('c', flush=True)"
-    )
-    notebook = write_nb(tmp_path / "cut.ipynb", cut, "'next'")
-    output = tmp_path / "cut-out.ipynb"
-    run(pool, notebook, {}, output, ahead)
-    written = nbformat.read(output, as_version=4)  # as written, not normalised
-    outputs = [(o.output_type, o.get("name"), o.get("text")) for o in written.cells[0].outputs]
-    assert outputs == [("stream", "stdout", "ab\n"), ("stream", "stderr", "e\n"), ("stream", "stdout", "c\n")]
+def first_cell_outputs(pool: KernelPool, tmp_path: Path, ahead: bool, *sources: str) -> list[tuple]:
+    """The first cell's outputs as the notebook of ``sources`` was written (not normalised): kind, stream, text."""
+    output = tmp_path / "out.ipynb"
+    _, error = run(pool, write_nb(tmp_path / "in.ipynb", *sources), {}, output, ahead)
+    assert error is None, error
+    cell = nbformat.read(output, as_version=4).cells[0]
+    return [(o.output_type, o.get("name"), o.get("text") or o.get("data", {}).get("text/plain")) for o in cell.outputs]
+
+
+# The kernel cuts printed text by timing (a sleep makes it cut): the notebook written must not depend on where.
+CUT = "import sys, time\nfrom IPython.display import display\nout = lambda t, **k: print(t, flush=True, **k)\n"
+PIECES = {
+    "text": (
+        (CUT + "out('a', end=''); time.sleep(0.05); out('b'); out('e', file=sys.stderr); time.sleep(0.05); out('c')",),
+        [("stream", "stdout", "ab\n"), ("stream", "stderr", "e\n"), ("stream", "stdout", "c\n")],
+    ),
+    # nbclient finds a display a later cell updates by its place among its cell's outputs: joining text moves it
+    "displays-updated-later": (
+        (
+            CUT + "out('a', end=''); time.sleep(0.05); out('b'); time.sleep(0.05); out('c'); time.sleep(0.05)\n"
+            "h = display('before', display_id=True); out('d'); time.sleep(0.05); out('e')\n"
+            "g = display('other', display_id=True)",
+            "h.update('after'); g.update('other after')",
+        ),
+        [
+            ("stream", "stdout", "ab\nc\n"),
+            ("display_data", None, "'after'"),
+            ("stream", "stdout", "d\ne\n"),
+            ("display_data", None, "'other after'"),
+        ],
+    ),
+}
 
 
 @pytest.mark.parametrize("ahead", [True, False], ids=["sent-ahead", "one-at-a-time"])
-def test_a_display_after_joined_text_is_still_the_one_a_later_cell_updates(pool, tmp_path, ahead):
-    """nbclient finds a display to update by its place among its cell's outputs: joining text moves it."""
-    first = (
-        "import time\nfrom IPython.display import display\n"
-        "print('a', end='', flush=True); time.sleep(0.05); print('b', flush=True); time.sleep(0.05)\n"
-        "print('c', flush=True); time.sleep(0.05)\n"
-        "h = display('before', display_id=True); print('d', flush=True); time.sleep(0.05); print('e', flush=True)\n"
-        "g = display('other', display_id=True)"
-    )
-    notebook = write_nb(tmp_path / "update.ipynb", first, "h.update('after'); g.update('other after')")
-    output = tmp_path / "update-out.ipynb"
-    _, error = run(pool, notebook, {}, output, ahead)
-    assert error is None
-    written = nbformat.read(output, as_version=4)
-    outputs = [(o.output_type, o.get("text") or o.get("data", {}).get("text/plain")) for o in written.cells[0].outputs]
-    assert outputs == [
-        ("stream", "ab\nc\n"),
-        ("display_data", "'after'"),
-        ("stream", "d\ne\n"),
-        ("display_data", "'other after'"),
-    ]
+@pytest.mark.parametrize("case", list(PIECES))
+def test_text_the_kernel_sends_in_pieces_is_one_output_in_the_notebook(pool, tmp_path, ahead, case):
+    sources, expected = PIECES[case]
+    assert first_cell_outputs(pool, tmp_path, ahead, *sources, "'last'") == expected
 
 
 def test_joining_streams_joins_only_neighbours_of_one_stream():
