@@ -11,6 +11,7 @@ module; ``send_ahead`` is switched between runs (see tests/test_pipelined.py).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 
 from audit.run.engine import KernelPool, normalise_for_comparison
 from audit.run.kernel_pool import _join_streams
+from audit.run.notebook_run import join_streams, join_streams_at
 from tests.test_engine import papermill_fresh, write_nb
 from tests.test_pipelined import run
 
@@ -196,3 +198,21 @@ def test_a_great_many_pieces_are_joined_in_linear_time():
     assert [len(o.get("text", "")) for o in cell.outputs] == [4_000_000, 0, 4_000_000]
     assert client._display_id_map == {"d": {3: [1]}}
     assert took < 2.0, f"joining 100,000 pieces took {took:.1f} s"
+
+
+def test_a_notebook_file_s_lines_normalise_as_the_same_text_cut_into_pieces():
+    """In a notebook file stream text is a list of lines; one output or three, normalised it is the same."""
+
+    def notebook(*texts: list[str]) -> dict:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('a'); print('b')")])
+        nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="".join(t)) for t in texts]
+        return json.loads(nbformat.writes(nb))  # as a file holds it: each text a list of lines
+
+    whole = notebook(["a\n", "b\n"])
+    pieces = notebook(["a"], ["\n"], ["b\n"])
+    assert whole["cells"][0]["outputs"][0]["text"] == ["a\n", "b\n"]
+    whole["cells"][0]["id"] = pieces["cells"][0]["id"] = "same"
+    assert normalise_for_comparison(whole) == normalise_for_comparison(pieces)
+    joined = [{"name": "stdout", "output_type": "stream", "text": "a\nb\n"}]
+    assert join_streams_at(whole["cells"][0]["outputs"]) == (joined, [0])
+    assert join_streams(pieces["cells"][0]["outputs"]) == join_streams(whole["cells"][0]["outputs"])

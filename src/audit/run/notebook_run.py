@@ -209,6 +209,8 @@ def join_streams_at(outputs: Sequence[Any]) -> tuple[list[Any], list[int]]:
             pieces.setdefault(len(joined) - 1, [_text(last)]).append(_text(output))
         else:
             joined.append(output)
+            if output.get("output_type") == "stream" and not isinstance(output.get("text", ""), str):
+                pieces[len(joined) - 1] = [_text(output)]  # a file's list of lines: one text, as a joined one is
         where.append(len(joined) - 1)
     for place, texts in pieces.items():
         joined[place] = type(joined[place])({**joined[place], "text": "".join(texts)})
