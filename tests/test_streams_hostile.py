@@ -12,6 +12,7 @@ module; ``send_ahead`` is switched between runs (see tests/test_pipelined.py).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -242,3 +243,20 @@ def test_text_to_stdout_and_stderr_gives_one_notebook_however_long_the_cell_take
     nb, _ = run(pool, write_nb(tmp_path / "order.ipynb", quick, slow), {}, tmp_path / "order-out.ipynb", True)
     assert shown(nb, 0) == [("stream", "a\nb\n"), ("stream", "e\n")]
     assert shown(nb, 0) == shown(nb, 1)
+
+
+def test_the_hostile_notebook_run_again_is_the_same_bytes_apart_from_timings(pool, tmp_path):
+    """Not only normalised: the files written, sent ahead and one cell at a time, differ only in their timings."""
+    timing = re.compile(r'"(start_time|end_time|duration|iopub\.[a-z_.]+|shell\.execute_reply)": .*')
+    notebook = write_nb(tmp_path / "bytes.ipynb", *SAME_ID, *CLEARED, *TEXT[:4])
+    written = set()
+    for n, ahead in enumerate((True, True, False)):
+        out = tmp_path / f"run{n}" / "out.ipynb"
+        out.parent.mkdir()
+        pool.send_ahead = ahead
+        try:
+            pool.execute(notebook, {}, out)
+        finally:
+            pool.send_ahead = True
+        written.add(timing.sub('"T"', out.read_text().replace(str(out.parent), "RUN")))
+    assert len(written) == 1
