@@ -198,6 +198,7 @@ def join_streams_at(outputs: Sequence[Any]) -> tuple[list[Any], list[int]]:
     """
     joined: list[Any] = []
     where: list[int] = []
+    pieces: dict[int, list[str]] = {}  # each joined stream's texts, joined once at the end (not one by one)
     for output in outputs:
         last = joined[-1] if joined else None
         if (
@@ -205,10 +206,14 @@ def join_streams_at(outputs: Sequence[Any]) -> tuple[list[Any], list[int]]:
             and output.get("output_type") == "stream" == last.get("output_type")
             and output.get("name") == last.get("name")
         ):
-            joined[-1] = type(last)({**last, "text": _text(last) + _text(output)})
+            pieces.setdefault(len(joined) - 1, [_text(last)]).append(_text(output))
         else:
             joined.append(output)
+            if output.get("output_type") == "stream" and not isinstance(output.get("text", ""), str):
+                pieces[len(joined) - 1] = [_text(output)]  # a file's list of lines: one text, as a joined one is
         where.append(len(joined) - 1)
+    for place, texts in pieces.items():
+        joined[place] = type(joined[place])({**joined[place], "text": "".join(texts)})
     return joined, where
 
 
