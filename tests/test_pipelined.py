@@ -79,7 +79,7 @@ def test_outputs_of_every_kind_land_in_their_own_cells(pool, tmp_path):
     ahead, one_by_one = both_ways(pool, path, {"n": 1}, tmp_path)
     assert ahead == one_by_one
     texts = outputs_text(nbformat.from_dict(ahead))
-    assert texts[2] == "out 1\nerr 1\nout 2\n"  # after the parameters and the injected cell
+    assert texts[2] == "out 1\nout 2\nerr 1\n"  # after the parameters and the injected cell: stdout's text first
     assert "updated from a later cell" in str(ahead["cells"][4]["outputs"])
     assert texts[6] == "after clearing\n"
     assert texts[-1] == ""  # the tagged cell never ran
@@ -99,7 +99,7 @@ CUT = "import sys, time\nfrom IPython.display import display\nout = lambda t, **
 PIECES = {
     "text": (
         (CUT + "out('a', end=''); time.sleep(0.05); out('b'); out('e', file=sys.stderr); time.sleep(0.05); out('c')",),
-        [("stream", "stdout", "ab\n"), ("stream", "stderr", "e\n"), ("stream", "stdout", "c\n")],
+        [("stream", "stdout", "ab\nc\n"), ("stream", "stderr", "e\n")],  # each stream on its own timer
     ),
     # nbclient finds a display a later cell updates by its place among its cell's outputs: joining text moves it
     "displays-updated-later": (
@@ -126,7 +126,7 @@ def test_text_the_kernel_sends_in_pieces_is_one_output_in_the_notebook(pool, tmp
     assert first_cell_outputs(pool, tmp_path, ahead, *sources, "'last'") == expected
 
 
-def test_joining_streams_joins_only_neighbours_of_one_stream():
+def test_joining_streams_puts_each_stream_s_text_together_between_other_outputs():
     outputs = [
         {"output_type": "stream", "name": "stdout", "text": "out 1"},
         {"output_type": "stream", "name": "stdout", "text": ["\n", "more\n"]},
@@ -138,6 +138,11 @@ def test_joining_streams_joins_only_neighbours_of_one_stream():
     before = [dict(o) for o in outputs]
     assert [o.get("text") for o in join_streams(outputs)] == ["out 1\nmore\n", "err\n", None, "out 2\nout 3\n"]
     assert join_streams_at(outputs)[1] == [0, 0, 1, 2, 3, 3]
+    mixed = [{"output_type": "stream", "name": n, "text": t} for n, t in [("stderr", "e"), ("x", "?"), ("stdout", "a")]]
+    assert join_streams_at(mixed + mixed) == (
+        [{**mixed[2], "text": "aa"}, {**mixed[0], "text": "ee"}, {**mixed[1], "text": "??"}],
+        [1, 2, 0, 1, 2, 0],
+    )
     assert outputs == before  # the outputs given are left as they were
     assert join_streams([]) == []
 

@@ -180,40 +180,45 @@ def normalise_for_comparison(nb: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def join_streams(outputs: Sequence[Any]) -> list[Any]:
-    """A cell's outputs with each run of stream outputs to the same stream joined into one.
+    """A cell's outputs with the text of each stream put together between its other outputs, stdout's first.
 
     The kernel sends what a cell prints in pieces cut by timing: ``print("a")`` can
-    arrive as one message or as "a" and a newline, as its output thread found it.
-    Joined, the same cell gives the same notebook every run, and a reader sees the
-    same text either way. Only neighbours are joined, so stdout and stderr keep
-    their order; the outputs given are not changed.
+    arrive as one message or as "a" and a newline, and stdout and stderr each go on
+    their own timer, so how their pieces interleave is timing too, not the program.
+    Before a display, a result or an error the kernel sends both streams, so those
+    are firm points: between two of them, each stream's text becomes one output,
+    stdout's, then stderr's, then any other stream's by name. The same cell then
+    gives the same notebook every run. The outputs given are not changed.
     """
     return join_streams_at(outputs)[0]
 
 
 def join_streams_at(outputs: Sequence[Any]) -> tuple[list[Any], list[int]]:
-    """:func:`join_streams`, and where each output given now is: its own place, or its joined stream's.
+    """:func:`join_streams`, and where each output given now is: its own place, or its stream's joined output's.
 
     A display a later cell updates is found by its place among its cell's outputs, so the places must follow.
     """
     joined: list[Any] = []
-    where: list[int] = []
-    pieces: dict[int, list[str]] = {}  # each joined stream's texts, joined once at the end (not one by one)
-    for output in outputs:
-        last = joined[-1] if joined else None
-        if (
-            last is not None
-            and output.get("output_type") == "stream" == last.get("output_type")
-            and output.get("name") == last.get("name")
-        ):
-            pieces.setdefault(len(joined) - 1, [_text(last)]).append(_text(output))
+    where = [0] * len(outputs)
+    run: dict[str, list[int]] = {}  # the text outputs since the last other output: their places given, by stream
+
+    def end_run() -> None:
+        for name in sorted(run, key=lambda n: (n != "stdout", n != "stderr", n)):
+            first = outputs[run[name][0]]
+            text = "".join(_text(outputs[i]) for i in run[name])  # put together once, however many pieces
+            joined.append(first if first.get("text") == text else type(first)({**first, "text": text}))
+            for i in run[name]:
+                where[i] = len(joined) - 1
+        run.clear()
+
+    for i, output in enumerate(outputs):
+        if output.get("output_type") == "stream":
+            run.setdefault(str(output.get("name", "")), []).append(i)
         else:
+            end_run()
             joined.append(output)
-            if output.get("output_type") == "stream" and not isinstance(output.get("text", ""), str):
-                pieces[len(joined) - 1] = [_text(output)]  # a file's list of lines: one text, as a joined one is
-        where.append(len(joined) - 1)
-    for place, texts in pieces.items():
-        joined[place] = type(joined[place])({**joined[place], "text": "".join(texts)})
+            where[i] = len(joined) - 1
+    end_run()
     return joined, where
 
 
