@@ -153,14 +153,15 @@ def test_the_pool_s_notebook_is_papermill_s_own_after_normalising(pool, tmp_path
 @BOTH
 def test_a_kernel_killed_mid_text_keeps_its_text_joined_before_the_error(pool, tmp_path, ahead):
     dies = "import os, time\n" + cut("a", "b") + "time.sleep(0.3); os._exit(1)"  # the text sent before it dies
-    nb, error = twice(pool, write_nb(tmp_path / "dies.ipynb", "'before'", dies, "'never'"), tmp_path, ahead)
+    notebook = write_nb(tmp_path / "dies.ipynb", "'before'", dies, "'never'")
+    nb, error = run(pool, notebook, {}, tmp_path / "dies-out.ipynb", ahead)
     assert error[:2] == (1, "DeadKernelError")
     assert shown(nb, 1) == [("stream", "aa\nbb\n"), ("error", None)]
 
 
 @BOTH
 def test_a_cell_timed_out_mid_text_keeps_its_text_joined_before_the_error(pool, tmp_path, ahead):
-    pool.cell_timeout = 2
+    pool.cell_timeout = 1
     try:
         slow = "import time\n" + cut("a", "b") + "time.sleep(30)"
         notebook = write_nb(tmp_path / "slow.ipynb", slow, "'never'")
@@ -189,8 +190,8 @@ def test_output_widget_text_is_joined_in_the_widget_and_the_cell(pool, tmp_path)
 
 def test_a_great_many_pieces_are_joined_in_linear_time():
     """A cell printing line by line with flush=True gives one output a line: 50,000 took 24 s to join (quadratic)."""
-    pieces = [nbformat.v4.new_output("stream", name="stdout", text="x" * 79 + "\n") for _ in range(50_000)]
-    display = nbformat.v4.new_output("display_data", data={"text/plain": "'d'"})
+    pieces = [{"output_type": "stream", "name": "stdout", "text": "x" * 79 + "\n"} for _ in range(50_000)]
+    display = {"output_type": "display_data", "data": {"text/plain": "'d'"}, "metadata": {}}
     client = SimpleNamespace(_display_id_map={"d": {3: [50_000]}})
     cell = SimpleNamespace(outputs=[*pieces, display, *pieces])
     started = time.perf_counter()
@@ -198,7 +199,7 @@ def test_a_great_many_pieces_are_joined_in_linear_time():
     took = time.perf_counter() - started
     assert [len(o.get("text", "")) for o in cell.outputs] == [4_000_000, 0, 4_000_000]
     assert client._display_id_map == {"d": {3: [1]}}
-    assert took < 2.0, f"joining 100,000 pieces took {took:.1f} s"
+    assert took < 1.0, f"joining 100,000 pieces took {took:.1f} s"
 
 
 def test_a_notebook_file_s_lines_normalise_as_the_same_text_cut_into_pieces():
