@@ -202,6 +202,17 @@ def test_a_great_many_pieces_are_joined_in_linear_time():
     assert took < 1.0, f"joining 100,000 pieces took {took:.1f} s"
 
 
+def test_text_that_arrived_stderr_first_in_whole_pieces_is_put_in_order_too():
+    """Two whole outputs, stderr's first: nothing to join, but stdout's text still goes first, displays follow."""
+    err, out = ({"output_type": "stream", "name": n, "text": f"{n}\n"} for n in ("stderr", "stdout"))
+    display = {"output_type": "display_data", "data": {"text/plain": "'d'"}, "metadata": {}}
+    client = SimpleNamespace(_display_id_map={"d": {0: [2]}})
+    cell = SimpleNamespace(outputs=[err, out, display])
+    _join_streams(client, cell, cell_index=0)
+    assert cell.outputs == [out, err, display]
+    assert client._display_id_map == {"d": {0: [2]}}
+
+
 def test_a_notebook_file_s_lines_normalise_as_the_same_text_cut_into_pieces():
     """In a notebook file stream text is a list of lines; one output or three, normalised it is the same."""
 

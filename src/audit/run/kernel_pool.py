@@ -253,10 +253,7 @@ def _join_streams(client: Any, cell: Any, cell_index: int | None = None, **_: An
     A later cell updates a display by its place among this cell's outputs (nbclient's ``_display_id_map``),
     so each such place is moved to where the display is now.
     """
-    joined, where = join_streams_at(cell.outputs)
-    if len(joined) == len(cell.outputs):
-        return
-    cell.outputs = joined
+    cell.outputs, where = join_streams_at(cell.outputs)
     for places in getattr(client, "_display_id_map", {}).values():
         if cell_index in places:
             places[cell_index] = [where[i] for i in places[cell_index]]
