@@ -247,7 +247,7 @@ class KernelPool:
 
 
 def _join_streams(client: Any, cell: Any, cell_index: int | None = None, **_: Any) -> None:
-    """nbclient's hook once a cell has run: its stream text in one piece however the kernel cut it.
+    """nbclient's hook once a cell has run: each stream's text put together, however the kernel cut and sent it.
 
     So the same report gives the same notebook every run (see :func:`audit.run.notebook_run.join_streams`).
     A later cell updates a display by its place among this cell's outputs (nbclient's ``_display_id_map``),
