@@ -6,7 +6,9 @@ starts its kernels once; the toolkit's papermill engine (:mod:`audit.run.engine`
 runs each notebook on one of them with papermill's own notebook client, after
 putting the kernel back into a fresh kernel's state (:mod:`audit.run.kernel_state`).
 The executed notebook is the one papermill's default engine would write, apart
-from timings and paths (see :func:`audit.run.notebook_run.normalise_for_comparison`).
+from timings, paths and printed text, which is put together per stream between a
+cell's other outputs, where papermill keeps it as the kernel happened to cut it
+(see :func:`audit.run.notebook_run.normalise_for_comparison` and ``join_streams``).
 
 While a pool is open it is also the engine's default: a plain
 ``papermill.execute_notebook(..., engine_name="audit")`` in the same process runs
